@@ -1,0 +1,164 @@
+package dev.nervesys.buffer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecordBufferTest {
+
+    @TempDir
+    Path dir;
+
+    static List<byte[]> bodies(int from, int count, int pad) {
+        List<byte[]> out = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            out.add(("{\"n\":" + i + ",\"pad\":\"" + "x".repeat(pad) + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    static List<RecordKind> kinds(int count, RecordKind kind) {
+        return new ArrayList<>(Collections.nCopies(count, kind));
+    }
+
+    @Test
+    void rowsStayUntilEveryEnabledConsumerShippedThem() throws Exception {
+        try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), 10 << 20, WhenFull.REJECT, 5)) {
+            b.registerConsumer("archive");
+            b.registerConsumer("clickhouse");
+            long last = b.append(kinds(10, RecordKind.LOG), bodies(0, 10, 10));
+            assertThat(last).isEqualTo(10);
+            assertThat(b.pendingRows("archive")).isEqualTo(10);
+
+            List<BufferedRecord> got = b.read(b.position("archive"), 4);
+            assertThat(got).extracting(BufferedRecord::id).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(got.get(2).bodyText()).isEqualTo("{\"n\":2,\"pad\":\"xxxxxxxxxx\"}");
+            assertThat(got.get(0).kind()).isEqualTo(RecordKind.LOG);
+
+            b.acknowledge("archive", 4, null);
+            assertThat(b.rows()).as("clickhouse has not shipped them yet").isEqualTo(10);
+            assertThat(b.pendingRows("archive")).isEqualTo(6);
+            b.acknowledge("clickhouse", 7, null);
+            assertThat(b.rows()).isEqualTo(6);
+            assertThat(b.read(0, 100)).extracting(BufferedRecord::id).first().isEqualTo(5L);
+
+            b.setConsumerEnabled("clickhouse", false);
+            b.acknowledge("archive", 10, "done");
+            assertThat(b.rows()).isZero();
+            assertThat(b.consumerState("archive")).isEqualTo("done");
+        }
+    }
+
+    @Test
+    void idsAndCursorsSurviveReopenAndAreNeverReused() throws Exception {
+        Path f = dir.resolve("b.db");
+        try (RecordBuffer b = RecordBuffer.open(f, 10 << 20, WhenFull.REJECT, 5)) {
+            b.registerConsumer("archive");
+            b.append(kinds(5, RecordKind.TELEMETRY), bodies(0, 5, 0));
+            b.acknowledge("archive", 5, "k=1");
+            assertThat(b.rows()).isZero();
+        }
+        try (RecordBuffer b = RecordBuffer.open(f, 10 << 20, WhenFull.REJECT, 5)) {
+            b.registerConsumer("archive");
+            assertThat(b.position("archive")).isEqualTo(5);
+            assertThat(b.consumerState("archive")).isEqualTo("k=1");
+            long last = b.append(kinds(3, RecordKind.POINT), bodies(5, 3, 0));
+            assertThat(last).isEqualTo(8);
+            assertThat(b.pendingBytes("archive")).isEqualTo(bodies(5, 3, 0).stream().mapToLong(x -> x.length).sum());
+            assertThat(b.read(b.position("archive"), 10)).extracting(BufferedRecord::bodyText)
+                    .containsExactly("{\"n\":5,\"pad\":\"\"}", "{\"n\":6,\"pad\":\"\"}", "{\"n\":7,\"pad\":\"\"}");
+        }
+    }
+
+    @Test
+    void rejectPolicyRefusesBeyondTheCapAndLosesNothingAccepted() throws Exception {
+        long cap = 1 << 20;
+        try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), cap, WhenFull.REJECT, 7)) {
+            b.registerConsumer("archive");
+            int accepted = 0;
+            BufferFullException full = null;
+            for (int i = 0; i < 1000 && full == null; i++) {
+                try {
+                    b.append(kinds(50, RecordKind.LOG), bodies(accepted, 50, 150));
+                    accepted += 50;
+                } catch (BufferFullException e) {
+                    full = e;
+                }
+                assertThat(b.bytesOnDisk()).isLessThanOrEqualTo(cap);
+            }
+            assertThat(full).isNotNull();
+            assertThat(full.retryAfterSeconds()).isEqualTo(7);
+            assertThat(full.getMessage()).contains("nervesys.buffer.maxBytes");
+            assertThat(accepted).isGreaterThan(2000);
+            assertThat(b.rows()).isEqualTo(accepted);
+            assertThat(b.dropped()).isZero();
+
+            // shipping frees room: the same batch fits again, and the file never passed the cap
+            List<BufferedRecord> all = b.read(0, accepted);
+            assertThat(all).hasSize(accepted);
+            for (int i = 0; i < accepted; i++) {
+                assertThat(all.get(i).bodyText()).startsWith("{\"n\":" + i + ",");
+            }
+            b.acknowledge("archive", all.get(accepted - 1).id(), null);
+            assertThat(b.bytesOnDisk()).isLessThanOrEqualTo(cap);
+            b.append(kinds(50, RecordKind.LOG), bodies(accepted, 50, 150));
+            assertThat(b.rows()).isEqualTo(50);
+        }
+    }
+
+    @Test
+    void dropOldestKeepsTheNewestRowsAndCountsEveryDrop() throws Exception {
+        long cap = 1 << 20;
+        try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), cap, WhenFull.DROP_OLDEST, 5)) {
+            b.registerConsumer("archive");
+            int total = 0;
+            for (int i = 0; i < 200; i++) {
+                b.append(kinds(50, RecordKind.LOG), bodies(total, 50, 150));
+                total += 50;
+                assertThat(b.bytesOnDisk()).isLessThanOrEqualTo(cap);
+            }
+            assertThat(b.dropped()).isPositive();
+            assertThat(b.dropped() + b.rows()).isEqualTo(total);
+            List<BufferedRecord> left = b.read(b.position("archive"), total);
+            assertThat(left).hasSize((int) b.rows());
+            assertThat(left.get(left.size() - 1).bodyText()).startsWith("{\"n\":" + (total - 1) + ",");
+            assertThat(left.get(0).id()).isEqualTo(b.dropped() + 1);
+            assertThat(b.status()).containsEntry("dropped", b.dropped()).containsEntry("whenFull", "drop-oldest");
+        }
+    }
+
+    @Test
+    void sliceEndFindsTheRowThatReachesTheByteCount() throws Exception {
+        try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), 10 << 20, WhenFull.REJECT, 5)) {
+            b.registerConsumer("archive");
+            List<byte[]> bs = bodies(0, 100, 90); // 100 bytes each: {"n":NN,"pad":"..."} varies slightly
+            b.append(kinds(100, RecordKind.LOG), bs);
+            long sum = 0;
+            long expected = 0;
+            for (int i = 0; i < bs.size(); i++) {
+                sum += bs.get(i).length;
+                if (sum >= 1000) {
+                    expected = i + 1;
+                    break;
+                }
+            }
+            assertThat(b.sliceEnd(0, 1000)).isEqualTo(expected);
+            assertThat(b.sliceEnd(0, 1L << 40)).isEqualTo(100);
+            assertThat(b.sliceEnd(100, 10)).isEqualTo(100);
+        }
+    }
+
+    @Test
+    void unknownConsumerIsAClearError() throws Exception {
+        try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), 10 << 20, WhenFull.REJECT, 5)) {
+            assertThatThrownBy(() -> b.position("nobody")).hasMessageContaining("no buffer consumer named 'nobody'");
+        }
+    }
+}
