@@ -1,0 +1,200 @@
+package dev.nervesys.bootstrap;
+
+import dev.nervesys.bootstrap.config.Settings;
+import dev.nervesys.bootstrap.config.SettingsResolver;
+import dev.nervesys.bootstrap.console.ConfigHealthCheck;
+import dev.nervesys.bootstrap.console.ConsoleUsers;
+import dev.nervesys.bootstrap.console.NervesysDevConsole;
+import dev.nervesys.bootstrap.reload.ConfigSync;
+import dev.nervesys.bootstrap.reload.RevisionValidator;
+import dev.nervesys.bootstrap.reload.RouteApplier;
+import dev.nervesys.bootstrap.reload.SyncState;
+import dev.nervesys.bootstrap.revision.DirectorySource;
+import dev.nervesys.bootstrap.revision.EmbeddedSource;
+import dev.nervesys.bootstrap.revision.GitSource;
+import dev.nervesys.bootstrap.revision.Revision;
+import dev.nervesys.bootstrap.revision.RevisionSource;
+import dev.nervesys.spi.StatusReporter;
+import org.apache.camel.CamelContext;
+import org.apache.camel.console.DevConsoleRegistry;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.main.Main;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * One running agent: the Camel context (camel-main, with the management server), the beans of
+ * every capability, and the config sync that loads and hot-reloads the routes. Start-up order:
+ * find the config source, fetch the first revision, create the beans from its settings, start
+ * Camel, then apply the revision and poll for new ones.
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+    private final Main main;
+    private final BeanFactory beans;
+    private final RevisionSource source;
+    private final ConfigSync sync;
+    private final SyncState state;
+    private final Settings settings;
+
+    private Agent(Main main, BeanFactory beans, RevisionSource source, ConfigSync sync, SyncState state, Settings settings) {
+        this.main = main;
+        this.beans = beans;
+        this.source = source;
+        this.sync = sync;
+        this.state = state;
+        this.settings = settings;
+    }
+
+    public static Agent start(SettingsResolver resolver) throws Exception {
+        long t0 = System.nanoTime();
+        Settings boot = resolver.bootstrap();
+        Path dataDir = boot.dataDir();
+        Files.createDirectories(dataDir);
+        RevisionSource source = openSource(boot, dataDir);
+        SyncState state = new SyncState(dataDir.resolve("state"));
+        Revision first = fetchFirst(source, state);
+        Settings settings = startSettings(resolver, boot, first);
+
+        BeanFactory beans = new BeanFactory(settings);
+        Set<String> restartKeys = new HashSet<>(settings.readKeys());
+        restartKeys.addAll(boot.readKeys());
+
+        Main main = new Main();
+        main.setDefaultPropertyPlaceholderLocation("false");
+        Properties props = settings.toProperties();
+        ConsoleUsers.configure(settings, dataDir.resolve("state"), props);
+        main.setOverrideProperties(props);
+        main.configure().setRoutesReloadEnabled(false);
+        beans.beans().forEach(main::bind);
+        try {
+            main.start();
+        } catch (Exception e) {
+            beans.close();
+            source.close();
+            throw e;
+        }
+        CamelContext context = main.getCamelContext();
+
+        RouteApplier applier = new RouteApplier(context);
+        RevisionValidator validator = new RevisionValidator(resolver, beans.beans());
+        ConfigSync sync = new ConfigSync(source, validator, applier, state, restartKeys);
+        register(context, new NervesysDevConsole(settings.agentId(), settings.server(), version(), state, applier,
+                beans.beansOfType(StatusReporter.class)), new ConfigHealthCheck(state));
+
+        sync.initial(first);
+        sync.startPolling(Duration.ofSeconds(Math.max(1, boot.getInt("nervesys.config.pollSeconds", 30))));
+        LOG.info("Nervesys agent {} ready in {} ms, config from {}, revision {}", settings.agentId(),
+                (System.nanoTime() - t0) / 1_000_000, source.describe(),
+                state.applied() == null ? "none" : state.applied().id());
+        return new Agent(main, beans, source, sync, state, settings);
+    }
+
+    private static RevisionSource openSource(Settings boot, Path dataDir) throws Exception {
+        Optional<String> repo = boot.find("nervesys.config.repo");
+        if (repo.isEmpty()) {
+            Path cwd = Path.of("").toAbsolutePath();
+            return DirectorySource.looksLikeConfigRoot(cwd) ? new DirectorySource(cwd) : new EmbeddedSource();
+        }
+        String uri = repo.get();
+        Path local = uri.contains("://") ? null : Path.of(uri);
+        if (local != null && Files.isDirectory(local) && !Files.exists(local.resolve(".git"))
+                && !Files.isDirectory(local.resolve("objects"))) {
+            return new DirectorySource(local);
+        }
+        return new GitSource(local != null ? local.toAbsolutePath().toString() : uri,
+                boot.get("nervesys.config.branch", "main"), dataDir.resolve("config-repo.git"),
+                boot.get("nervesys.config.gitUser", "x-access-token"),
+                boot.secret("NERVESYS_GIT_TOKEN").orElse(null));
+    }
+
+    private static Revision fetchFirst(RevisionSource source, SyncState state) {
+        try {
+            Revision latest = source.latest();
+            state.synced(true, null);
+            return latest;
+        } catch (Exception e) {
+            LOG.warn("Config source {} unreachable at start: {}", source.describe(), e.getMessage());
+            state.synced(false, e.getClass().getSimpleName() + ": " + e.getMessage());
+            try {
+                Optional<String> id = state.lastGoodId();
+                return id.isPresent() ? source.load(id.get()).orElse(null) : null;
+            } catch (Exception again) {
+                return null;
+            }
+        }
+    }
+
+    private static Settings startSettings(SettingsResolver resolver, Settings boot, Revision first) {
+        if (first == null) {
+            return boot;
+        }
+        try {
+            return resolver.resolve(first);
+        } catch (IllegalArgumentException e) {
+            return boot;
+        }
+    }
+
+    private static void register(CamelContext context, NervesysDevConsole console, ConfigHealthCheck health) {
+        console.setCamelContext(context);
+        DevConsoleRegistry consoles = context.getCamelContextExtension().getContextPlugin(DevConsoleRegistry.class);
+        if (consoles != null) {
+            consoles.register(console);
+        }
+        HealthCheckRegistry registry = HealthCheckRegistry.get(context);
+        if (registry != null) {
+            health.setCamelContext(context);
+            registry.register(health);
+        }
+    }
+
+    public static String version() {
+        String v = Agent.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public SyncState state() {
+        return state;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Polls the config source now instead of waiting for the next interval. */
+    public void syncNow() {
+        sync.pollOnce();
+    }
+
+    public List<String> routeIds() {
+        return context().getRoutes().stream().map(r -> r.getRouteId()).sorted().toList();
+    }
+
+    @Override
+    public void close() {
+        sync.close();
+        try {
+            main.stop();
+        } catch (Exception e) {
+            LOG.warn("Stopping Camel failed: {}", e.getMessage());
+        }
+        beans.close();
+        source.close();
+    }
+}

@@ -1,0 +1,13 @@
+package dev.nervesys.bootstrap.cli;
+
+import picocli.CommandLine;
+
+/** Commands contributed by capabilities in the processors module. */
+final class Subcommands {
+
+    private Subcommands() {
+    }
+
+    static void addTo(CommandLine cl) {
+    }
+}

@@ -1,0 +1,177 @@
+package dev.nervesys.bootstrap.config;
+
+import dev.nervesys.spi.AgentSettings;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The effective settings of one agent for one config revision, merged from the layers of the
+ * configuration contract, lowest first: built-in defaults, config/application.properties,
+ * config/agents/&lt;agent-id&gt;.properties, environment variables, JVM flags.
+ *
+ * <p>An environment variable overrides a key when it is named like the key upper-cased with dots
+ * and dashes turned into underscores ({@code nervesys.ingest.port} - {@code NERVESYS_INGEST_PORT}).
+ * Only keys that some file defines can be overridden that way, which is why every setting has a
+ * default in config/application.properties.
+ *
+ * <p>Keys read through {@link #find} are remembered, so that the reloader can tell which changed
+ * settings were read by long-lived beans and therefore need a restart.
+ */
+public final class Settings implements AgentSettings {
+
+    public static final String AGENT_ID = "nervesys.agentId";
+    public static final String SERVER = "nervesys.server";
+    public static final String DATA_DIR = "nervesys.dataDir";
+
+    private final Map<String, String> values;
+    private final Map<String, String> environment;
+    private final Set<String> readKeys = ConcurrentHashMap.newKeySet();
+    private final String agentId;
+    private final String server;
+
+    private Settings(Map<String, String> values, Map<String, String> environment) {
+        this.values = Collections.unmodifiableMap(values);
+        this.environment = environment;
+        this.agentId = nonEmpty(values.get(AGENT_ID)).orElseGet(Settings::hostName);
+        this.server = nonEmpty(values.get(SERVER)).orElseGet(Settings::hostName);
+    }
+
+    /**
+     * Merges the layers.
+     *
+     * @param defaults      built-in defaults (the application.properties embedded in the jar)
+     * @param application   the revision's config/application.properties, or null
+     * @param agentOverlays the revision's config/agents/*.properties by agent id
+     * @param environment   environment variables (System.getenv() in production)
+     * @param jvmFlags      system properties (System.getProperties() in production)
+     */
+    public static Settings merge(String defaults, String application, Map<String, String> agentOverlays,
+                                 Map<String, String> environment, Properties jvmFlags) {
+        Map<String, String> merged = new TreeMap<>();
+        merged.putAll(parse("built-in defaults", defaults));
+        merged.putAll(parse("config/application.properties", application));
+        // the agent id decides which overlay applies, so it is resolved from every layer but the overlay
+        String agentId = resolveAgentId(merged, environment, jvmFlags);
+        String overlay = agentOverlays.get(agentId);
+        merged.putAll(parse("config/agents/" + agentId + ".properties", overlay));
+        for (String key : Set.copyOf(merged.keySet())) {
+            String env = environment.get(environmentName(key));
+            if (env != null) {
+                merged.put(key, env);
+            }
+        }
+        for (String key : jvmFlags.stringPropertyNames()) {
+            if (key.startsWith("nervesys.") || key.startsWith("camel.") || merged.containsKey(key)) {
+                merged.put(key, jvmFlags.getProperty(key));
+            }
+        }
+        merged.put(AGENT_ID, agentId);
+        return new Settings(merged, environment);
+    }
+
+    private static String resolveAgentId(Map<String, String> fileValues, Map<String, String> environment,
+                                         Properties jvmFlags) {
+        return nonEmpty(jvmFlags.getProperty(AGENT_ID))
+                .or(() -> nonEmpty(environment.get(environmentName(AGENT_ID))))
+                .or(() -> nonEmpty(fileValues.get(AGENT_ID)))
+                .orElseGet(Settings::hostName);
+    }
+
+    /** {@code nervesys.ingest.port} - {@code NERVESYS_INGEST_PORT}. */
+    public static String environmentName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** Parses properties text; a malformed file is reported with its name. */
+    public static Map<String, String> parse(String name, String text) {
+        if (text == null) {
+            return Map.of();
+        }
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(text));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : p.stringPropertyNames()) {
+            out.put(key, p.getProperty(key).trim());
+        }
+        return out;
+    }
+
+    private static Optional<String> nonEmpty(String s) {
+        return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.trim());
+    }
+
+    static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    @Override
+    public Optional<String> find(String key) {
+        readKeys.add(key);
+        return nonEmpty(values.get(key));
+    }
+
+    @Override
+    public Optional<String> secret(String environmentVariable) {
+        return nonEmpty(environment.get(environmentVariable));
+    }
+
+    @Override
+    public String agentId() {
+        return agentId;
+    }
+
+    @Override
+    public String server() {
+        return server;
+    }
+
+    @Override
+    public Path dataDir() {
+        return Path.of(get(DATA_DIR, "./data")).toAbsolutePath().normalize();
+    }
+
+    /** All merged values, for the Camel properties component. */
+    public Map<String, String> values() {
+        return values;
+    }
+
+    public Properties toProperties() {
+        Properties p = new Properties();
+        p.putAll(values);
+        p.put(SERVER, server);
+        return p;
+    }
+
+    /** Keys that beans or the bootstrap have read so far. */
+    public Set<String> readKeys() {
+        return Set.copyOf(readKeys);
+    }
+
+    public Map<String, String> environment() {
+        return environment;
+    }
+}

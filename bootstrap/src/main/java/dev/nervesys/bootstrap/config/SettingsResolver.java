@@ -1,0 +1,44 @@
+package dev.nervesys.bootstrap.config;
+
+import dev.nervesys.bootstrap.revision.EmbeddedSource;
+import dev.nervesys.bootstrap.revision.Revision;
+
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Turns a revision into the effective {@link Settings} of this agent. The environment and the JVM
+ * flags are fixed for the life of the process; the files come from each revision.
+ */
+public final class SettingsResolver {
+
+    private final String builtInDefaults;
+    private final Map<String, String> environment;
+    private final Properties jvmFlags;
+
+    public SettingsResolver(String builtInDefaults, Map<String, String> environment, Properties jvmFlags) {
+        this.builtInDefaults = builtInDefaults;
+        this.environment = Map.copyOf(environment);
+        this.jvmFlags = (Properties) jvmFlags.clone();
+    }
+
+    /** The production resolver: defaults from the jar, the real environment and system properties. */
+    public static SettingsResolver fromProcess() {
+        return new SettingsResolver(EmbeddedSource.defaultProperties(), System.getenv(), System.getProperties());
+    }
+
+    /** Settings before any revision is known: enough to find the data dir and the config repo. */
+    public Settings bootstrap() {
+        return Settings.merge(builtInDefaults, null, Map.of(), environment, jvmFlags);
+    }
+
+    /** @throws IllegalArgumentException when a properties file of the revision is malformed */
+    public Settings resolve(Revision revision) {
+        return Settings.merge(builtInDefaults, revision.applicationProperties(), revision.agentOverlays(),
+                environment, jvmFlags);
+    }
+
+    public Map<String, String> environment() {
+        return environment;
+    }
+}

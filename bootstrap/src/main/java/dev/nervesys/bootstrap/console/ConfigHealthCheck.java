@@ -1,0 +1,40 @@
+package dev.nervesys.bootstrap.console;
+
+import dev.nervesys.bootstrap.reload.SyncState;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+
+import java.util.Map;
+
+/**
+ * Readiness: the agent is ready once a config revision runs. A rejected newer revision or an
+ * unreachable repo leave it ready (the last good routes run) but show in the details.
+ */
+public final class ConfigHealthCheck extends AbstractHealthCheck {
+
+    private final SyncState state;
+
+    public ConfigHealthCheck(SyncState state) {
+        super("nervesys", "nervesys-config");
+        this.state = state;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        state.toMap().forEach((k, v) -> {
+            if (v != null) {
+                builder.detail(k, v);
+            }
+        });
+        if (state.applied() == null) {
+            builder.message("no config revision applied yet").down();
+        } else {
+            builder.up();
+        }
+    }
+}

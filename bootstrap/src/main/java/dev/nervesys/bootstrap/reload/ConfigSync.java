@@ -1,0 +1,155 @@
+package dev.nervesys.bootstrap.reload;
+
+import dev.nervesys.bootstrap.revision.Revision;
+import dev.nervesys.bootstrap.revision.RevisionSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Follows the config source: polls it, validates each new revision in a throwaway context, applies
+ * it as a difference, and otherwise keeps the last good routes and records why the revision was
+ * rejected. A rejected revision is not retried; the next newer one is.
+ */
+public final class ConfigSync implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigSync.class);
+
+    private final RevisionSource source;
+    private final RevisionValidator validator;
+    private final RouteApplier applier;
+    private final SyncState state;
+    private final Set<String> restartKeys;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "nervesys-config-sync");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile String lastSeenId;
+
+    /**
+     * @param restartKeys settings read at start by long-lived beans and the runtime itself: a
+     *                    change to them is applied to routes but reported as needing a restart
+     */
+    public ConfigSync(RevisionSource source, RevisionValidator validator, RouteApplier applier, SyncState state,
+                      Set<String> restartKeys) {
+        this.source = source;
+        this.validator = validator;
+        this.applier = applier;
+        this.state = state;
+        this.restartKeys = restartKeys;
+        state.source(source.describe());
+    }
+
+    /**
+     * The first sync, before polling starts: the newest revision, or when the source cannot be
+     * reached or its newest revision is bad, the last good one recorded on disk.
+     */
+    public void initial(Revision first) {
+        boolean ok = first != null && process(first);
+        if (!ok) {
+            Optional<Revision> lastGood = loadLastGood();
+            if (lastGood.isPresent() && (first == null || !lastGood.get().id().equals(first.id()))) {
+                LOG.info("Starting from the last good revision {}", lastGood.get().describe());
+                process(lastGood.get());
+            }
+        }
+    }
+
+    /** The newest revision, or empty (and the error recorded) when the source cannot be reached. */
+    public Optional<Revision> fetch() {
+        try {
+            Revision r = source.latest();
+            state.synced(true, null);
+            return Optional.of(r);
+        } catch (Exception e) {
+            String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (!error.equals(state.syncError())) {
+                LOG.warn("Config source {} unreachable, keeping the current routes: {}", source.describe(), error);
+            }
+            state.synced(false, error);
+            return Optional.empty();
+        }
+    }
+
+    public void startPolling(Duration interval) {
+        long ms = Math.max(100, interval.toMillis());
+        scheduler.scheduleWithFixedDelay(this::pollOnce, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** One poll: fetch, and process the revision if it is new. */
+    public synchronized void pollOnce() {
+        try {
+            fetch().ifPresent(r -> {
+                if (!r.id().equals(lastSeenId)) {
+                    process(r);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.error("Config sync failed unexpectedly; will try again at the next poll", e);
+        }
+    }
+
+    private Optional<Revision> loadLastGood() {
+        try {
+            Optional<String> id = state.lastGoodId();
+            return id.isPresent() ? source.load(id.get()) : Optional.empty();
+        } catch (Exception e) {
+            LOG.warn("Cannot load the last good revision: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Validates and applies one revision; true when it is now the applied one. */
+    synchronized boolean process(Revision revision) {
+        lastSeenId = revision.id();
+        long t0 = System.nanoTime();
+        ValidatedRevision validated = validator.validate(revision);
+        if (!validated.valid()) {
+            reject(revision, validated.problems());
+            return false;
+        }
+        try {
+            RouteApplier.Change change = applier.apply(validated);
+            state.applied(revision, change.toString());
+            java.util.Map<String, Boolean> modules = new java.util.TreeMap<>();
+            revision.routeFiles().keySet().forEach(f -> modules.put(f, validated.enabledRoutes().containsKey(f)));
+            state.modules(modules);
+            Set<String> restart = new TreeSet<>(change.changedKeys());
+            restart.retainAll(restartKeys);
+            change.changedKeys().stream().filter(k -> k.startsWith("camel.")).forEach(restart::add);
+            state.restartNeeded(restart.isEmpty() ? null : String.join(", ", restart));
+            LOG.info("Applied revision {} in {} ms: {}{}", revision.describe(), (System.nanoTime() - t0) / 1_000_000,
+                    change, restart.isEmpty() ? "" : "; a restart is needed for " + restart);
+            return true;
+        } catch (Exception e) {
+            reject(revision, List.of(new Problem(null, 0, "apply failed, previous routes restored: "
+                    + LineLocator.describe(e))));
+            return false;
+        }
+    }
+
+    private void reject(Revision revision, List<Problem> problems) {
+        state.rejected(revision, problems);
+        LOG.warn("Rejected revision {}, keeping the last good routes:\n  {}", revision.describe(),
+                String.join("\n  ", problems.stream().map(Problem::toString).toList()));
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.nervesys.bootstrap.reload;
+
+import dev.nervesys.bootstrap.config.Settings;
+import dev.nervesys.bootstrap.config.SettingsResolver;
+import dev.nervesys.bootstrap.revision.Revision;
+import org.apache.camel.FailedToCreateRouteException;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.spi.RoutesLoader;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a whole revision without touching the live context: its properties parse, every enabled
+ * route file loads and builds in a throwaway {@link DefaultCamelContext} that never starts a
+ * consumer (YAML syntax, unknown EIPs, components and options, missing beans, unresolvable
+ * placeholders), and the checks Camel does not make: every route has an id, no id is defined by
+ * two files, and {@code ${properties:key}} without a default names a defined key.
+ *
+ * <p>When a file fails, it is set aside and the rest is built again, so that one run reports every
+ * bad file, each with a line number where one can be found.
+ */
+public final class RevisionValidator {
+
+    private static final int MAX_PASSES = 20;
+    private static final Pattern RUNTIME_PROPERTY = Pattern.compile("\\$\\{properties:([^}:]+)}");
+
+    private final SettingsResolver resolver;
+    private final Map<String, Object> beans;
+
+    /**
+     * @param beans the agent's long-lived beans, bound by name into each throwaway context (they
+     *              are only looked up, never started)
+     */
+    public RevisionValidator(SettingsResolver resolver, Map<String, Object> beans) {
+        this.resolver = resolver;
+        this.beans = beans;
+    }
+
+    public ValidatedRevision validate(Revision revision) {
+        Settings settings;
+        try {
+            settings = resolver.resolve(revision);
+        } catch (IllegalArgumentException e) {
+            String file = e.getMessage().contains(":") ? e.getMessage().substring(0, e.getMessage().indexOf(':')) : null;
+            return new ValidatedRevision(revision, null, new TreeMap<>(), Map.of(),
+                    List.of(new Problem(file, 0, "malformed properties: " + e.getMessage())));
+        }
+        SortedMap<String, String> enabled = enabledRoutes(revision, settings);
+        List<Problem> problems = new ArrayList<>();
+        enabled.forEach((file, text) -> problems.addAll(staticChecks(file, text, settings)));
+
+        Map<String, String> candidates = new TreeMap<>(enabled);
+        problems.stream().map(Problem::file).forEach(candidates::remove);
+        Map<String, List<String>> ids = Map.of();
+        for (int pass = 0; pass < MAX_PASSES && !candidates.isEmpty(); pass++) {
+            BuildOutcome outcome = build(candidates, settings);
+            if (outcome.problem == null) {
+                ids = outcome.idsByFile;
+                break;
+            }
+            problems.add(outcome.problem);
+            if (outcome.problem.file() == null || candidates.remove(outcome.problem.file()) == null) {
+                break; // cannot attribute the failure to a file: one problem is all we can say
+            }
+        }
+        problems.sort((a, b) -> String.valueOf(a.file()).compareTo(String.valueOf(b.file())));
+        return new ValidatedRevision(revision, settings, enabled, ids, List.copyOf(problems));
+    }
+
+    /** Route files whose module is not switched off with {@code nervesys.modules.<name>=false}. */
+    public static SortedMap<String, String> enabledRoutes(Revision revision, Settings settings) {
+        SortedMap<String, String> out = new TreeMap<>();
+        revision.routeFiles().forEach((file, text) -> {
+            if (settings.getBoolean(moduleKey(file), true)) {
+                out.put(file, text);
+            }
+        });
+        return out;
+    }
+
+    public static String moduleKey(String routeFile) {
+        return "nervesys.modules." + Revision.moduleName(routeFile);
+    }
+
+    private static List<Problem> staticChecks(String file, String text, Settings settings) {
+        List<Problem> out = new ArrayList<>();
+        Matcher m = RUNTIME_PROPERTY.matcher(text);
+        while (m.find()) {
+            String key = m.group(1).trim();
+            if (!settings.values().containsKey(key) && System.getProperty(key) == null
+                    && settings.environment().get(Settings.environmentName(key)) == null) {
+                out.add(new Problem(file, LineLocator.lineOf(text, m.start()),
+                        "property '" + key + "' used by ${properties:" + key + "} is not defined and has no default"));
+                break;
+            }
+        }
+        return out;
+    }
+
+    private record BuildOutcome(Map<String, List<String>> idsByFile, Problem problem) {
+    }
+
+    private BuildOutcome build(Map<String, String> files, Settings settings) {
+        Map<String, List<String>> idsByFile = new LinkedHashMap<>();
+        Map<String, String> fileById = new HashMap<>();
+        DefaultCamelContext ctx = new DefaultCamelContext(false);
+        try {
+            ctx.getCamelContextExtension().setName("nervesys-validate");
+            ctx.disableJMX();
+            ctx.setAutoStartup(false);
+            ctx.setSourceLocationEnabled(true);
+            ctx.getPropertiesComponent().setOverrideProperties(settings.toProperties());
+            beans.forEach(ctx.getRegistry()::bind);
+            ctx.build();
+            RoutesLoader loader = PluginHelper.getRoutesLoader(ctx);
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                String path = file.getKey();
+                try {
+                    for (RoutesBuilder builder : loader.findRoutesBuilders(ResourceHelper.fromString(path, file.getValue()))) {
+                        ctx.addRoutes(builder);
+                    }
+                } catch (Exception e) {
+                    return new BuildOutcome(null, new Problem(path, LineLocator.locate(e, file.getValue()), LineLocator.describe(e)));
+                }
+                List<String> ids = new ArrayList<>();
+                for (RouteDefinition route : ((ModelCamelContext) ctx).getRouteDefinitions()) {
+                    if (route.getResource() == null || !path.equals(route.getResource().getLocation())) {
+                        continue;
+                    }
+                    String id = route.getRouteId();
+                    int line = route.getLineNumber() > 0 ? route.getLineNumber() : 0;
+                    if (!route.hasCustomIdAssigned()) {
+                        return new BuildOutcome(null, new Problem(path, line, "every route needs an id (kebab-case), this one has none"));
+                    }
+                    String other = fileById.putIfAbsent(id, path);
+                    if (other != null && !other.equals(path) || ids.contains(id)) {
+                        return new BuildOutcome(null, new Problem(path, line, "route id '" + id + "' is also defined in "
+                                + (other == null ? path : other)));
+                    }
+                    ids.add(id);
+                }
+                idsByFile.put(path, ids);
+            }
+            try {
+                ctx.init();
+            } catch (Exception e) {
+                String routeId = routeIdOf(e);
+                String path = routeId == null ? null : fileById.get(routeId);
+                String text = path == null ? null : files.get(path);
+                int line = text == null ? 0 : LineLocator.locate(e, text);
+                String message = (routeId == null ? "" : "route '" + routeId + "': ") + LineLocator.describe(e);
+                return new BuildOutcome(null, new Problem(path, line, message));
+            }
+            return new BuildOutcome(idsByFile, null);
+        } finally {
+            try {
+                ctx.close();
+            } catch (Exception ignored) {
+                // a throwaway context: nothing of it outlives validation
+            }
+        }
+    }
+
+    private static String routeIdOf(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof FailedToCreateRouteException f) {
+                return f.getRouteId();
+            }
+        }
+        return null;
+    }
+}

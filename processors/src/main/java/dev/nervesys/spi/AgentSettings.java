@@ -1,0 +1,52 @@
+package dev.nervesys.spi;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The effective configuration of an agent, as the bootstrap resolved it (built-in defaults,
+ * config/application.properties, config/agents/&lt;agent-id&gt;.properties, environment, JVM flags).
+ * Secrets never come through {@link #get}: they are read from the environment with {@link #secret}.
+ */
+public interface AgentSettings {
+
+    /** The value of a setting, or empty when no layer defines it (or defines it empty). */
+    Optional<String> find(String key);
+
+    default String get(String key, String defaultValue) {
+        return find(key).orElse(defaultValue);
+    }
+
+    default int getInt(String key, int defaultValue) {
+        return find(key).map(String::trim).map(Integer::parseInt).orElse(defaultValue);
+    }
+
+    default long getLong(String key, long defaultValue) {
+        return find(key).map(String::trim).map(Long::parseLong).orElse(defaultValue);
+    }
+
+    default boolean getBoolean(String key, boolean defaultValue) {
+        return find(key).map(String::trim).map(Boolean::parseBoolean).orElse(defaultValue);
+    }
+
+    /** Sizes such as {@code 100MB}, {@code 512KB}, {@code 10485760}. */
+    default long getBytes(String key, long defaultValue) {
+        return find(key).map(Sizes::parseBytes).orElse(defaultValue);
+    }
+
+    /** Durations such as {@code 10m}, {@code 30s}, {@code 500ms}, {@code 1h}, {@code PT10M}. */
+    default Duration getDuration(String key, Duration defaultValue) {
+        return find(key).map(Sizes::parseDuration).orElse(defaultValue);
+    }
+
+    /** A secret, from the environment only (never from a file in the repository). */
+    Optional<String> secret(String environmentVariable);
+
+    String agentId();
+
+    String server();
+
+    /** Where the agent keeps its state: checkouts, the buffer, local archives. */
+    Path dataDir();
+}
