@@ -1,0 +1,113 @@
+package dev.nervesys.ingest;
+
+import java.nio.charset.StandardCharsets;
+
+/** Line-protocol field values other than strings: float, integer (i), unsigned (u), boolean. */
+final class FieldValues {
+
+    private FieldValues() {
+    }
+
+    static void write(byte[] b, int from, int to, JsonOut out) {
+        byte last = b[to - 1];
+        byte first = b[from];
+        if (isBoolean(b, from, to)) {
+            out.raw(first == 't' || first == 'T' ? "true" : "false");
+        } else if (last == 'i' && to - from > 1) {
+            out.raw(Long.toString(parseLong(b, from, to - 1, "invalid integer")));
+        } else if (last == 'u' && to - from > 1) {
+            out.raw(Long.toUnsignedString(parseUnsigned(b, from, to - 1)));
+        } else {
+            out.raw(Double.toString(parseFloat(b, from, to)));
+        }
+    }
+
+    private static boolean isBoolean(byte[] b, int from, int to) {
+        return switch (to - from) {
+            case 1 -> b[from] == 't' || b[from] == 'T' || b[from] == 'f' || b[from] == 'F';
+            case 4 -> is(b, from, "true") || is(b, from, "True") || is(b, from, "TRUE");
+            case 5 -> is(b, from, "false") || is(b, from, "False") || is(b, from, "FALSE");
+            default -> false;
+        };
+    }
+
+    private static boolean is(byte[] b, int from, String word) {
+        for (int i = 0; i < word.length(); i++) {
+            if (b[from + i] != word.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static long parseLong(byte[] b, int from, int to, String what) {
+        boolean negative = from < to && b[from] == '-';
+        int i = negative ? from + 1 : from;
+        if (i >= to) {
+            throw new LpError(what + " '" + text(b, from, to) + "'");
+        }
+        long v = 0;
+        for (; i < to; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                throw new LpError(what + " '" + text(b, from, to) + "'");
+            }
+            // accumulate negatively so that Long.MIN_VALUE parses
+            if (v < (Long.MIN_VALUE + d) / 10) {
+                throw new LpError(what + " out of range '" + text(b, from, to) + "'");
+            }
+            v = v * 10 - d;
+        }
+        if (!negative) {
+            if (v == Long.MIN_VALUE) {
+                throw new LpError(what + " out of range '" + text(b, from, to) + "'");
+            }
+            v = -v;
+        }
+        return v;
+    }
+
+    private static long parseUnsigned(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] < '0' || b[i] > '9') {
+                throw new LpError("invalid unsigned integer '" + text(b, from, to + 1) + "'");
+            }
+        }
+        try {
+            return Long.parseUnsignedLong(text(b, from, to));
+        } catch (NumberFormatException e) {
+            throw new LpError("unsigned integer out of range '" + text(b, from, to + 1) + "'");
+        }
+    }
+
+    private static double parseFloat(byte[] b, int from, int to) {
+        boolean digit = false;
+        for (int i = from; i < to; i++) {
+            byte c = b[i];
+            if (c >= '0' && c <= '9') {
+                digit = true;
+            } else if (c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E') {
+                // Double.parseDouble would accept NaN, Infinity, 1d, 0x1p3: line protocol does not
+                throw new LpError("invalid field value '" + text(b, from, to) + "'");
+            }
+        }
+        if (!digit) {
+            throw new LpError("invalid field value '" + text(b, from, to) + "'");
+        }
+        double d;
+        try {
+            d = Double.parseDouble(text(b, from, to));
+        } catch (NumberFormatException e) {
+            throw new LpError("invalid float '" + text(b, from, to) + "'");
+        }
+        if (Double.isInfinite(d)) {
+            throw new LpError("float out of range '" + text(b, from, to) + "'");
+        }
+        return d;
+    }
+
+    private static String text(byte[] b, int from, int to) {
+        int end = Math.min(to, from + 64);
+        return new String(b, from, end - from, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,273 @@
+package dev.nervesys.ingest;
+
+import dev.nervesys.buffer.RecordKind;
+
+/**
+ * InfluxDB line protocol, per its specification, turned into one JSON record per point:
+ * {@code {"measurement":"cpu","tags":{"host":"a"},"fields":{"v":1.5,"n":3},"time":1700000000000000000}}
+ * with time in epoch nanoseconds (docs/records.md). Floats are always written with a decimal
+ * point or exponent and integers never are, so the field type survives the trip.
+ *
+ * <p>Not thread-safe (it reuses one output buffer): one instance per request or per thread.
+ */
+public final class LineProtocolParser {
+
+    private final JsonOut out = new JsonOut();
+    private byte[] b;
+    private int n;
+
+    /**
+     * Parses {@code body[0..length)} into {@code batch}.
+     *
+     * @param nowNanos    the time given to points without a timestamp (InfluxDB uses the receive time)
+     * @param extraFields JSON members appended to every record, such as {@code ,"db":"telegraf"}, or ""
+     */
+    public void parse(byte[] body, int length, Precision precision, long nowNanos, String extraFields, ParsedBatch batch) {
+        this.b = body;
+        this.n = length;
+        int pos = 0;
+        int line = 1;
+        while (pos < n) {
+            int i = skipBlanks(pos);
+            if (i >= n) {
+                break;
+            }
+            if (b[i] == '\n' || b[i] == '#' || (b[i] == '\r' && i + 1 < n && b[i + 1] == '\n')) {
+                int end = lineEnd(i);
+                line++;
+                pos = end;
+                continue;
+            }
+            int end;
+            try {
+                end = point(i, precision, nowNanos, extraFields);
+                batch.add(RecordKind.POINT, out.toBytes());
+            } catch (LpError e) {
+                batch.reject(line, e.getMessage());
+                end = lineEnd(i);
+            }
+            line += newlinesIn(pos, end);
+            pos = end;
+        }
+        this.b = null;
+    }
+
+    private int point(int start, Precision precision, long nowNanos, String extraFields) {
+        out.reset();
+        out.raw("{\"measurement\":");
+        int i = scanName(start, false);
+        if (i == start) {
+            throw new LpError("missing measurement");
+        }
+        writeUnescaped(start, i, false);
+        out.raw(",\"tags\":{");
+        boolean first = true;
+        while (i < n && b[i] == ',') {
+            int k = i + 1;
+            int ke = scanName(k, true);
+            if (ke == k) {
+                throw new LpError("missing tag key");
+            }
+            if (ke >= n || b[ke] != '=') {
+                throw new LpError("missing tag value");
+            }
+            int v = ke + 1;
+            int ve = scanName(v, true);
+            if (ve == v) {
+                throw new LpError("missing tag value");
+            }
+            if (ve < n && b[ve] == '=') {
+                throw new LpError("invalid tag format (unescaped '=' in a tag value)");
+            }
+            if (!first) {
+                out.raw(',');
+            }
+            first = false;
+            writeUnescaped(k, ke, true);
+            out.raw(':');
+            writeUnescaped(v, ve, true);
+            i = ve;
+        }
+        out.raw("},\"fields\":{");
+        if (i >= n || b[i] != ' ') {
+            throw new LpError("missing fields");
+        }
+        i = skipSpaces(i);
+        if (i >= n || isLineEnd(b[i])) {
+            throw new LpError("missing fields");
+        }
+        first = true;
+        while (true) {
+            int k = i;
+            int ke = scanName(k, true);
+            if (ke == k) {
+                throw new LpError("missing field key");
+            }
+            if (ke >= n || b[ke] != '=') {
+                throw new LpError("missing field value");
+            }
+            if (!first) {
+                out.raw(',');
+            }
+            first = false;
+            writeUnescaped(k, ke, true);
+            out.raw(':');
+            i = fieldValue(ke + 1);
+            if (i < n && b[i] == ',') {
+                i++;
+                continue;
+            }
+            break;
+        }
+        out.raw('}');
+        long time = nowNanos;
+        if (i < n && b[i] == ' ') {
+            i = skipSpaces(i);
+            if (i < n && !isLineEnd(b[i])) {
+                int te = i;
+                while (te < n && b[te] != ' ' && !isLineEnd(b[te])) {
+                    te++;
+                }
+                time = timestamp(i, te, precision);
+                i = skipSpaces(te);
+            }
+        }
+        if (i < n && b[i] == '\r') {
+            i++;
+        }
+        if (i < n && b[i] != '\n') {
+            throw new LpError("unexpected text after the " + (time == nowNanos ? "fields" : "timestamp"));
+        }
+        out.raw(",\"time\":").raw(Long.toString(time)).raw(extraFields).raw('}');
+        return i < n ? i + 1 : i;
+    }
+
+    private int fieldValue(int i) {
+        if (i >= n) {
+            throw new LpError("missing field value");
+        }
+        if (b[i] == '"') {
+            int j = i + 1;
+            while (j < n && b[j] != '"') {
+                j += b[j] == '\\' && j + 1 < n && (b[j + 1] == '"' || b[j + 1] == '\\') ? 2 : 1;
+            }
+            if (j >= n) {
+                throw new LpError("unterminated string field value");
+            }
+            writeUnescapedString(i + 1, j);
+            return j + 1;
+        }
+        int e = i;
+        while (e < n && b[e] != ',' && b[e] != ' ' && !isLineEnd(b[e])) {
+            e++;
+        }
+        if (e == i) {
+            throw new LpError("missing field value");
+        }
+        FieldValues.write(b, i, e, out);
+        return e;
+    }
+
+    private long timestamp(int from, int to, Precision precision) {
+        long v = FieldValues.parseLong(b, from, to, "invalid timestamp");
+        try {
+            return precision.toNanos(v);
+        } catch (ArithmeticException ex) {
+            throw new LpError("timestamp out of range");
+        }
+    }
+
+    /** Scans a measurement (no '=' stop) or key/tag value up to an unescaped separator. */
+    private int scanName(int i, boolean stopAtEquals) {
+        while (i < n) {
+            byte c = b[i];
+            if (c == '\\' && i + 1 < n && isEscapable(b[i + 1], stopAtEquals)) {
+                i += 2;
+                continue;
+            }
+            if (c == ',' || c == ' ' || isLineEnd(c) || (stopAtEquals && c == '=')) {
+                return i;
+            }
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean isEscapable(byte c, boolean keyContext) {
+        return c == ',' || c == ' ' || (keyContext && c == '=');
+    }
+
+    private void writeUnescaped(int from, int to, boolean keyContext) {
+        int plain = from;
+        JsonOut o = out;
+        // fast path: no backslash at all
+        boolean any = false;
+        for (int i = from; i < to; i++) {
+            if (b[i] == '\\') {
+                any = true;
+                break;
+            }
+        }
+        if (!any) {
+            o.string(b, from, to);
+            return;
+        }
+        byte[] tmp = new byte[to - from];
+        int len = 0;
+        for (int i = plain; i < to; i++) {
+            if (b[i] == '\\' && i + 1 < to && isEscapable(b[i + 1], keyContext)) {
+                i++;
+            }
+            tmp[len++] = b[i];
+        }
+        o.string(tmp, 0, len);
+    }
+
+    private void writeUnescapedString(int from, int to) {
+        byte[] tmp = new byte[to - from];
+        int len = 0;
+        for (int i = from; i < to; i++) {
+            if (b[i] == '\\' && i + 1 < to && (b[i + 1] == '"' || b[i + 1] == '\\')) {
+                i++;
+            }
+            tmp[len++] = b[i];
+        }
+        out.string(tmp, 0, len);
+    }
+
+    private int skipBlanks(int i) {
+        while (i < n && (b[i] == ' ' || b[i] == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    private int skipSpaces(int i) {
+        while (i < n && b[i] == ' ') {
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean isLineEnd(byte c) {
+        return c == '\n' || c == '\r';
+    }
+
+    private int lineEnd(int i) {
+        while (i < n && b[i] != '\n') {
+            i++;
+        }
+        return i < n ? i + 1 : i;
+    }
+
+    /** Newlines consumed, string fields included (they may hold newlines), minus the terminator. */
+    private int newlinesIn(int from, int to) {
+        int c = 0;
+        for (int i = from; i < to; i++) {
+            if (b[i] == '\n') {
+                c++;
+            }
+        }
+        return c == 0 && to >= n ? 1 : c;
+    }
+}

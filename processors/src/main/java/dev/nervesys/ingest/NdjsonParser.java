@@ -1,0 +1,83 @@
+package dev.nervesys.ingest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.nervesys.buffer.RecordKind;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Validates NDJSON records (docs/records.md) line by line and keeps each valid line's bytes as is:
+ * the buffer stores what the client sent, so nothing is re-serialised on the hot path. A line with
+ * {@code run_id} is telemetry, one with {@code level} or {@code message} a log record.
+ * Thread-safe: Jackson's factory is shared, parser state is per call.
+ */
+public final class NdjsonParser {
+
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    public void parse(byte[] body, int length, ParsedBatch batch) {
+        int line = 1;
+        int pos = 0;
+        while (pos < length) {
+            int end = pos;
+            while (end < length && body[end] != '\n') {
+                end++;
+            }
+            int contentEnd = end > pos && body[end - 1] == '\r' ? end - 1 : end;
+            int from = pos;
+            while (from < contentEnd && (body[from] == ' ' || body[from] == '\t')) {
+                from++;
+            }
+            if (from < contentEnd) {
+                String error = validate(body, from, contentEnd, batch);
+                if (error != null) {
+                    batch.reject(line, error);
+                }
+            }
+            line++;
+            pos = end + 1;
+        }
+    }
+
+    private static String validate(byte[] body, int from, int to, ParsedBatch batch) {
+        RecordFields f = new RecordFields();
+        try (JsonParser p = JSON.createParser(body, from, to - from)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return "not a JSON object";
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                String err = f.take(name, v, p);
+                if (err != null) {
+                    return err;
+                }
+                if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+                    if (!name.equals("fields")) {
+                        p.skipChildren();
+                    }
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                return "not a JSON object";
+            }
+            if (p.nextToken() != null) {
+                return "more than one JSON value on the line";
+            }
+        } catch (JsonProcessingException e) {
+            return "invalid JSON: " + e.getOriginalMessage();
+        } catch (IOException e) {
+            return "unreadable line: " + e.getMessage();
+        }
+        String err = f.check();
+        if (err != null) {
+            return err;
+        }
+        batch.add(f.telemetry ? RecordKind.TELEMETRY : RecordKind.LOG, Arrays.copyOfRange(body, from, to));
+        return null;
+    }
+}
