@@ -16,6 +16,7 @@ import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
 import dev.nervesys.spi.StatusReporter;
 import org.apache.camel.CamelContext;
+import org.apache.camel.cli.connector.DefaultCliConnectorFactory;
 import org.apache.camel.console.DevConsoleRegistry;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.Main;
@@ -78,6 +79,11 @@ public final class Agent implements AutoCloseable {
         main.setOverrideProperties(props);
         main.configure().setRoutesReloadEnabled(false);
         beans.beans().forEach(main::bind);
+        if (!settings.getBoolean("nervesys.cli.enabled", true)) {
+            DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
+            noCli.setEnabled(false);
+            main.bind("nervesysNoCliConnector", noCli);
+        }
         try {
             main.start();
         } catch (Exception e) {

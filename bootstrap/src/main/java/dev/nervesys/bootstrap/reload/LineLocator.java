@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  */
 final class LineLocator {
 
+    private static final Pattern BECAUSE = Pattern.compile(" because(?: of)?:? ");
     private static final Pattern LINE = Pattern.compile("line (\\d+)", Pattern.CASE_INSENSITIVE);
     private static final List<Pattern> NAMES = List.of(
             Pattern.compile("No component found with scheme: ([\\w.+-]+)"),
@@ -61,9 +62,9 @@ final class LineLocator {
             if (message == null || message.isBlank()) {
                 continue;
             }
-            int because = message.lastIndexOf(" because of ");
-            if (t instanceof org.apache.camel.FailedToCreateRouteException && because > 0) {
-                message = message.substring(because + " because of ".length());
+            Matcher because = BECAUSE.matcher(message);
+            if (t instanceof org.apache.camel.FailedToCreateRouteException && because.find()) {
+                message = message.substring(because.end());
             }
             message = message.strip().replaceAll("\\s+", " ");
             String finalMessage = message;

@@ -5,7 +5,9 @@ import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.revision.Revision;
 import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.RoutesBuilder;
+import org.apache.camel.cli.connector.DefaultCliConnectorFactory;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.CliConnectorFactory;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.spi.RoutesLoader;
@@ -119,6 +121,11 @@ public final class RevisionValidator {
         DefaultCamelContext ctx = new DefaultCamelContext(false);
         try {
             ctx.getCamelContextExtension().setName("nervesys-validate");
+            // the Camel CLI connector is per process: a throwaway context must not register (and on
+            // close delete) the process's status file, which makes the live connector stop the JVM
+            DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
+            noCli.setEnabled(false);
+            ctx.getCamelContextExtension().addContextPlugin(CliConnectorFactory.class, noCli);
             ctx.disableJMX();
             ctx.setAutoStartup(false);
             ctx.setSourceLocationEnabled(true);
