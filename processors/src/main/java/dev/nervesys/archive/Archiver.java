@@ -1,0 +1,192 @@
+package dev.nervesys.archive;
+
+import dev.nervesys.buffer.BufferedRecord;
+import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.spi.StatusReporter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * Bean {@code archiver}: ships the oldest buffer rows as compressed NDJSON objects, driven by
+ * routes/archive.camel.yaml ({@link #prepare}, then the aws2-s3 producer and {@link #confirm}, or
+ * {@link #storeLocal}; {@link #failed} on any error).
+ *
+ * <p>Why it survives crashes: the row range and object key of an archive are committed (as the
+ * cursor's state) before the first upload attempt, and the rows are acknowledged, so deleted, only
+ * after the object's size was read back. A crash anywhere replays the same rows to the same key.
+ */
+public final class Archiver implements StatusReporter {
+
+    public static final String CONSUMER = "archive";
+    public static final String TARGET = "NervesysArchiveTarget";
+    public static final String BUCKET = "NervesysArchiveBucket";
+    private static final Logger LOG = LoggerFactory.getLogger(Archiver.class);
+
+    private final RecordBuffer buffer;
+    private final ArchiveSettings cfg;
+    private final S3Client s3;
+    private volatile int failures;
+    private volatile long nextAttemptAt;
+    private volatile String lastError;
+    private volatile String lastKey;
+    private volatile long archives;
+    private volatile long archivedRecords;
+
+    /** @param s3 null when no bucket is configured (archives go to the local folder) */
+    public Archiver(RecordBuffer buffer, ArchiveSettings cfg, S3Client s3) {
+        this.buffer = buffer;
+        this.cfg = cfg;
+        this.s3 = s3;
+        buffer.registerConsumer(CONSUMER);
+    }
+
+    /** Whether an archive is due: a pending one, the size threshold, or the oldest row's age. */
+    boolean due(long now) {
+        if (now < nextAttemptAt) {
+            return false;
+        }
+        if (ArchiveState.decode(buffer.consumerState(CONSUMER)).pending()) {
+            return true;
+        }
+        if (buffer.pendingRows(CONSUMER) == 0) {
+            return false;
+        }
+        if (buffer.pendingBytes(CONSUMER) >= cfg.maxBytes()) {
+            return true;
+        }
+        List<BufferedRecord> oldest = buffer.read(buffer.position(CONSUMER), 1);
+        return !oldest.isEmpty() && now - oldest.get(0).receivedAt() >= cfg.interval().toMillis();
+    }
+
+    /**
+     * Writes the next archive to a work file and puts it on the exchange (body = File, headers:
+     * CamelAwsS3Key, {@value #BUCKET}, {@value #TARGET} = s3 | local); {@value #TARGET} = none when
+     * nothing is due.
+     */
+    public void prepare(Exchange ex) throws IOException {
+        Message m = ex.getMessage();
+        long now = System.currentTimeMillis();
+        if (!due(now)) {
+            m.setHeader(TARGET, "none");
+            return;
+        }
+        ArchiveState state = ArchiveState.decode(buffer.consumerState(CONSUMER));
+        if (!state.pending()) {
+            long after = buffer.position(CONSUMER);
+            long last = buffer.sliceEnd(after, cfg.maxBytes());
+            List<BufferedRecord> firstRow = buffer.read(after, 1);
+            if (firstRow.isEmpty()) {
+                m.setHeader(TARGET, "none");
+                return;
+            }
+            state = state.plan(firstRow.get(0).id(), last, firstRow.get(0).receivedAt(), cfg.prefix(), cfg.server(),
+                    cfg.extension());
+            buffer.saveConsumerState(CONSUMER, state.encode());
+        }
+        Path work = workFile(state.key());
+        ArchiveWriter.Written w = ArchiveWriter.write(buffer, state.first(), state.last(), work, cfg.compression(), cfg.level());
+        LOG.debug("archive {}: {} records, {} -> {} bytes", state.key(), w.records(), w.rawBytes(), w.fileBytes());
+        m.setBody(work.toFile());
+        m.setHeader("CamelAwsS3Key", state.key());
+        m.setHeader("CamelAwsS3ContentLength", w.fileBytes());
+        m.setHeader("CamelAwsS3ContentType", cfg.compression().equals("gzip") ? "application/gzip" : "application/zstd");
+        m.setHeader(BUCKET, cfg.bucket());
+        m.setHeader(TARGET, cfg.s3() ? "s3" : "local");
+    }
+
+    /** After the aws2-s3 producer: reads the object's size back, then acknowledges the rows. */
+    public void confirm(Exchange ex) throws IOException {
+        ArchiveState state = ArchiveState.decode(buffer.consumerState(CONSUMER));
+        Path work = workFile(state.key());
+        long expected = Files.size(work);
+        HeadObjectResponse head = s3.headObject(b -> b.bucket(cfg.bucket()).key(state.key()));
+        if (head.contentLength() == null || head.contentLength() != expected) {
+            throw new IOException("uploaded " + state.key() + " has " + head.contentLength() + " bytes, expected " + expected);
+        }
+        finish(state, work);
+    }
+
+    /** The embedded default: the archive moves into the local folder under the same key. */
+    public void storeLocal(Exchange ex) throws IOException {
+        ArchiveState state = ArchiveState.decode(buffer.consumerState(CONSUMER));
+        Path work = workFile(state.key());
+        Path target = cfg.localDir().resolve(state.key());
+        Files.createDirectories(target.getParent());
+        long expected = Files.size(work);
+        Files.copy(work, target.resolveSibling(target.getFileName() + ".part"), StandardCopyOption.REPLACE_EXISTING);
+        try (var ch = java.nio.channels.FileChannel.open(target.resolveSibling(target.getFileName() + ".part"),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true); // the rows are deleted next: the copy must be on disk first
+        }
+        Files.move(target.resolveSibling(target.getFileName() + ".part"), target,
+                StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (Files.size(target) != expected) {
+            throw new IOException("local archive " + target + " has " + Files.size(target) + " bytes, expected " + expected);
+        }
+        finish(state, work);
+    }
+
+    private void finish(ArchiveState state, Path work) throws IOException {
+        buffer.acknowledge(CONSUMER, state.last(), state.done().encode());
+        Files.deleteIfExists(work);
+        failures = 0;
+        nextAttemptAt = 0;
+        lastError = null;
+        lastKey = state.key();
+        archives++;
+        archivedRecords += state.last() - state.first() + 1;
+        LOG.info("archived rows {}..{} as {}", state.first(), state.last(), state.key());
+    }
+
+    /** Any failure of a step: retry later with exponential backoff; the buffer keeps accepting. */
+    public void failed(Exchange ex) {
+        Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        failures++;
+        long delay = Math.min(cfg.backoffMax().toMillis(),
+                cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
+        nextAttemptAt = System.currentTimeMillis() + delay;
+        lastError = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        LOG.warn("archive upload failed ({} in a row), retrying in {} ms: {}", failures, delay, lastError);
+    }
+
+    private Path workFile(String key) {
+        return cfg.workDir().resolve(key.replace('/', '_'));
+    }
+
+    public Duration lag() {
+        List<BufferedRecord> oldest = buffer.read(buffer.position(CONSUMER), 1);
+        return oldest.isEmpty() ? Duration.ZERO : Duration.ofMillis(System.currentTimeMillis() - oldest.get(0).receivedAt());
+    }
+
+    @Override
+    public String statusName() {
+        return "archive";
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("target", cfg.s3() ? "s3://" + cfg.bucket() + (cfg.endpoint() == null ? "" : " at " + cfg.endpoint())
+                : cfg.localDir().toString());
+        m.put("lagSeconds", lag().toSeconds());
+        m.put("pendingBytes", buffer.pendingBytes(CONSUMER));
+        m.put("archives", archives);
+        m.put("archivedRecords", archivedRecords);
+        m.put("lastKey", lastKey);
+        m.put("consecutiveFailures", failures);
+        m.put("lastError", lastError);
+        return m;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.nervesys.buffer;
+
+import dev.nervesys.archive.ArchiveSettings;
+import dev.nervesys.archive.Archiver;
+import dev.nervesys.archive.S3Clients;
+import dev.nervesys.ingest.IngestService;
+import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.BeanProvider;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The data path's beans (docs/ingest.md, buffer.md, archive.md): {@code recordBuffer},
+ * {@code ingest}, {@code archiver} and, when a bucket is set, {@code archiveS3Client}. One provider
+ * for the three capabilities because they share the one buffer instance and the SPI gives a
+ * provider no access to other providers' beans. The buffer comes first so that it is closed last.
+ */
+public final class DataPathBeans implements BeanProvider {
+
+    @Override
+    public Map<String, Object> beans(AgentSettings s) throws Exception {
+        Path file = s.find("nervesys.buffer.file").map(Path::of).orElse(s.dataDir().resolve("buffer").resolve("buffer.db"));
+        RecordBuffer buffer = RecordBuffer.open(file,
+                s.getBytes("nervesys.buffer.maxBytes", 100L << 20),
+                WhenFull.parse(s.get("nervesys.buffer.whenFull", "reject")),
+                s.getDuration("nervesys.buffer.retryAfter", Duration.ofSeconds(10)).toSeconds());
+        Map<String, Object> beans = new LinkedHashMap<>();
+        beans.put("recordBuffer", buffer);
+        try {
+            String tokens = s.secret("NERVESYS_INGEST_TOKENS").orElse(s.get("nervesys.ingest.tokens", ""));
+            beans.put("ingest", new IngestService(buffer, tokens,
+                    Double.parseDouble(s.get("nervesys.ingest.rateLimit", "0")),
+                    Double.parseDouble(s.get("nervesys.ingest.rateBurst", "0")),
+                    s.getBytes("nervesys.ingest.maxBodyBytes", 25L << 20)));
+            ArchiveSettings archive = ArchiveSettings.from(s);
+            S3Client s3 = null;
+            if (archive.s3()) {
+                s3 = S3Clients.create(archive, s.secret("STORJ_ACCESS_KEY").orElse(null),
+                        s.secret("STORJ_SECRET_KEY").orElse(null));
+                beans.put("archiveS3Client", s3);
+            }
+            beans.put("archiver", new Archiver(buffer, archive, s3));
+        } catch (Exception | Error e) {
+            buffer.close();
+            throw e;
+        }
+        return beans;
+    }
+}

@@ -1,0 +1,198 @@
+package dev.nervesys.ingest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nervesys.buffer.BufferFullException;
+import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.spi.StatusReporter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bean {@code ingest}: the HTTP ingest endpoints of routes/ingest.camel.yaml. Each method reads the
+ * request from the exchange and leaves the reply on it (status, JSON body, Retry-After).
+ *
+ * <p>A 204 means every record of the body is committed to the buffer. With bad lines, the valid
+ * ones are committed and the answer is 400 listing each rejected line (InfluxDB's partial write).
+ * A full buffer under {@code reject} commits nothing and answers 503 with Retry-After.
+ */
+public final class IngestService implements StatusReporter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The rejected lines listed in one reply; the count is always complete. */
+    private static final int LISTED_ERRORS = 100;
+
+    private final RecordBuffer buffer;
+    private final TokenAuth auth;
+    private final RateLimiter limiter;
+    private final BodyReader bodies;
+    private final NdjsonParser ndjson = new NdjsonParser();
+    private final IngestStats stats = new IngestStats();
+
+    public IngestService(RecordBuffer buffer, String tokens, double recordsPerSecond, double burst, long maxBodyBytes) {
+        this.buffer = buffer;
+        this.auth = new TokenAuth(tokens);
+        this.limiter = new RateLimiter(recordsPerSecond, burst);
+        this.bodies = new BodyReader(maxBodyBytes);
+    }
+
+    /** POST /ingest: NDJSON records. */
+    public void ndjson(Exchange ex) {
+        handle(ex, true, (body, batch) -> ndjson.parse(body, body.length, batch));
+    }
+
+    /** direct:ingest-ndjson, for routes inside the agent (the generator): no token, no rate limit. */
+    public void internal(Exchange ex) {
+        handle(ex, false, (body, batch) -> ndjson.parse(body, body.length, batch));
+    }
+
+    /** POST /write: InfluxDB v1 line protocol ({@code db}, {@code rp}, {@code precision}, {@code u}/{@code p}). */
+    public void influxV1(Exchange ex) {
+        Message in = ex.getIn();
+        handle(ex, true, (body, batch) -> {
+            String db = in.getHeader("db", String.class);
+            if (db == null || db.isBlank()) {
+                throw new IngestRejected(400, "database is required (?db=...)");
+            }
+            JsonOut extra = new JsonOut().raw(",\"db\":").string(db);
+            String rp = in.getHeader("rp", String.class);
+            if (rp != null && !rp.isBlank()) {
+                extra.raw(",\"rp\":").string(rp);
+            }
+            lineProtocol(body, in.getHeader("precision", String.class), extra, batch);
+        });
+    }
+
+    /** POST /api/v2/write: InfluxDB v2 line protocol ({@code org}, {@code bucket}, {@code precision}). */
+    public void influxV2(Exchange ex) {
+        Message in = ex.getIn();
+        handle(ex, true, (body, batch) -> {
+            String bucket = in.getHeader("bucket", String.class);
+            if (bucket == null || bucket.isBlank()) {
+                throw new IngestRejected(400, "bucket is required (?bucket=...)");
+            }
+            JsonOut extra = new JsonOut();
+            String org = in.getHeader("org", String.class);
+            if (org != null && !org.isBlank()) {
+                extra.raw(",\"org\":").string(org);
+            }
+            extra.raw(",\"bucket\":").string(bucket);
+            lineProtocol(body, in.getHeader("precision", String.class), extra, batch);
+        });
+    }
+
+    private void lineProtocol(byte[] body, String precision, JsonOut extra, ParsedBatch batch) throws IngestRejected {
+        Precision p;
+        try {
+            p = Precision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new IngestRejected(400, e.getMessage());
+        }
+        long now = System.currentTimeMillis() * 1_000_000L;
+        new LineProtocolParser().parse(body, body.length, p, now,
+                new String(extra.toBytes(), StandardCharsets.UTF_8), batch);
+    }
+
+    private interface Parse {
+        void into(byte[] body, ParsedBatch batch) throws IngestRejected;
+    }
+
+    private void handle(Exchange ex, boolean external, Parse parse) {
+        stats.requests.incrementAndGet();
+        Message in = ex.getIn();
+        try {
+            String key = "internal";
+            if (external) {
+                key = auth.check(TokenAuth.presented(in.getHeader("Authorization", String.class),
+                        in.getHeader("p", String.class)));
+                long wait = limiter.admit(key, System.nanoTime());
+                if (wait > 0) {
+                    throw new IngestRejected(429, "rate limit of this token exceeded (nervesys.ingest.rateLimit)", wait);
+                }
+            }
+            byte[] body = bodies.decode(in.getBody(byte[].class), in.getHeader("Content-Encoding", String.class));
+            ParsedBatch batch = new ParsedBatch();
+            parse.into(body, batch);
+            if (batch.accepted() > 0) {
+                try {
+                    buffer.append(batch.kinds(), batch.bodies());
+                } catch (BufferFullException e) {
+                    throw new IngestRejected(503, e.getMessage(), e.retryAfterSeconds());
+                }
+                stats.accepted(batch.accepted());
+                if (external) {
+                    limiter.charge(key, batch.accepted(), System.nanoTime());
+                }
+            }
+            if (batch.errors().isEmpty()) {
+                reply(ex, 204, null, 0);
+            } else {
+                stats.rejectedLines.addAndGet(batch.errors().size());
+                reply(ex, 400, partialWrite(batch), 0);
+            }
+        } catch (IngestRejected r) {
+            stats.refused.incrementAndGet();
+            reply(ex, r.status, Map.of("error", r.getMessage()), r.retryAfterSeconds);
+        } catch (RuntimeException e) {
+            // the client gets a message, never a stack trace; the log gets the details
+            LOG.error("ingest failed", e);
+            stats.refused.incrementAndGet();
+            reply(ex, 500, Map.of("error", "internal error while storing the batch; nothing was acknowledged"), 0);
+        }
+    }
+
+    private static Map<String, Object> partialWrite(ParsedBatch batch) {
+        List<Map<String, Object>> listed = new ArrayList<>();
+        for (LineError e : batch.errors().subList(0, Math.min(LISTED_ERRORS, batch.errors().size()))) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("line", e.line());
+            m.put("reason", e.reason());
+            listed.add(m);
+        }
+        LineError first = batch.errors().get(0);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("error", "partial write: " + batch.errors().size() + " line(s) rejected, " + batch.accepted()
+                + " accepted; first: line " + first.line() + ": " + first.reason() + " dropped=" + batch.errors().size());
+        m.put("accepted", batch.accepted());
+        m.put("rejected", batch.errors().size());
+        m.put("lines", listed);
+        return m;
+    }
+
+    private static void reply(Exchange ex, int status, Object body, long retryAfter) {
+        Message out = ex.getMessage();
+        // request headers (Authorization, ?p=) must not be echoed into the response
+        out.removeHeaders("*");
+        out.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        if (retryAfter > 0) {
+            out.setHeader("Retry-After", Long.toString(retryAfter));
+        }
+        if (body == null) {
+            out.setBody(null);
+            return;
+        }
+        out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        try {
+            out.setBody(JSON.writeValueAsBytes(body));
+        } catch (Exception e) {
+            out.setBody(("{\"error\":\"unprintable error\"}").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    public String statusName() {
+        return stats.statusName();
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        return stats.status();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.nervesys.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Ingest tokens ({@code NERVESYS_INGEST_TOKENS} or {@code nervesys.ingest.tokens}, comma-separated).
+ * Accepted where InfluxDB clients put them: {@code Authorization: Token t} (v2), {@code Bearer t},
+ * Basic auth or {@code ?p=} (v1; the password is the token, the user name is ignored).
+ * No tokens configured = no auth (a laptop default; docs/ingest.md says to set them in production).
+ */
+final class TokenAuth {
+
+    private final List<byte[]> tokens = new ArrayList<>();
+
+    TokenAuth(String commaSeparated) {
+        if (commaSeparated != null) {
+            for (String t : commaSeparated.split(",")) {
+                if (!t.isBlank()) {
+                    tokens.add(t.trim().getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        }
+    }
+
+    boolean enabled() {
+        return !tokens.isEmpty();
+    }
+
+    /**
+     * The token the request presents, or null.
+     *
+     * @param authorization the Authorization header
+     * @param password      the v1 {@code p} query parameter
+     */
+    static String presented(String authorization, String password) {
+        if (authorization != null) {
+            String a = authorization.trim();
+            int sp = a.indexOf(' ');
+            if (sp > 0) {
+                String scheme = a.substring(0, sp);
+                String value = a.substring(sp + 1).trim();
+                if (scheme.equalsIgnoreCase("Token") || scheme.equalsIgnoreCase("Bearer")) {
+                    return value;
+                }
+                if (scheme.equalsIgnoreCase("Basic")) {
+                    try {
+                        String userPass = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+                        int colon = userPass.indexOf(':');
+                        return colon >= 0 ? userPass.substring(colon + 1) : userPass;
+                    } catch (IllegalArgumentException e) {
+                        return null;
+                    }
+                }
+            }
+        }
+        return password == null || password.isEmpty() ? null : password;
+    }
+
+    /** Checks the token; returns the rate-limit key (the token itself, or "anonymous"). */
+    String check(String token) throws IngestRejected {
+        if (!enabled()) {
+            return "anonymous";
+        }
+        if (token == null || token.isEmpty()) {
+            throw new IngestRejected(401, "authentication required: send Authorization: Token <token>");
+        }
+        byte[] given = token.getBytes(StandardCharsets.UTF_8);
+        boolean ok = false;
+        for (byte[] t : tokens) {
+            ok |= MessageDigest.isEqual(t, given); // constant time, and no early exit over the list
+        }
+        if (!ok) {
+            throw new IngestRejected(403, "token not accepted");
+        }
+        return token;
+    }
+}

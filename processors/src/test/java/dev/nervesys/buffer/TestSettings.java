@@ -1,0 +1,58 @@
+package dev.nervesys.buffer;
+
+import dev.nervesys.spi.AgentSettings;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** AgentSettings for tests: properties and a fake environment as maps. */
+public final class TestSettings implements AgentSettings {
+
+    private final Map<String, String> props = new HashMap<>();
+    private final Map<String, String> env = new HashMap<>();
+    private final Path dataDir;
+
+    public TestSettings(Path dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    public TestSettings set(String key, Object value) {
+        props.put(key, String.valueOf(value));
+        return this;
+    }
+
+    public TestSettings env(String key, String value) {
+        env.put(key, value);
+        return this;
+    }
+
+    public Map<String, String> properties() {
+        return props;
+    }
+
+    @Override
+    public Optional<String> find(String key) {
+        return Optional.ofNullable(props.get(key)).filter(v -> !v.isEmpty());
+    }
+
+    @Override
+    public Optional<String> secret(String environmentVariable) {
+        return Optional.ofNullable(env.get(environmentVariable)).filter(v -> !v.isEmpty());
+    }
+
+    @Override
+    public String agentId() {
+        return "test-agent";
+    }
+
+    @Override
+    public String server() {
+        return props.getOrDefault("nervesys.server", "test-server");
+    }
+
+    @Override
+    public Path dataDir() {
+        return dataDir;
+    }
+}
