@@ -63,8 +63,8 @@ public final class Blocks {
             case 0 -> lo;
             case 1 -> hi;
             default -> {
-                long span = hi - lo;
-                yield span < 0 || span == Long.MAX_VALUE ? rnd.nextLong() : lo + (long) (rnd.nextDouble() * (span + 1.0)) % (span + 1);
+                long size = hi - lo + 1; // unsigned; 0 means all 2^64 values
+                yield size == 0 ? rnd.nextLong() : lo + Long.remainderUnsigned(rnd.nextLong(), size);
             }
         };
     }

@@ -80,7 +80,7 @@ class SchemaLoaderTest {
                 Arguments.of("bad resolution", "name: t\nversion: 1\nfields: [{name: x, type: time, resolution: min}]", "field 'x': resolution 'min'"),
                 Arguments.of("string no max", "name: t\nversion: 1\nfields: [{name: x, type: string}]", "field 'x': maxLength"),
                 Arguments.of("typo key", "name: t\nversion: 1\nfields: [{name: x, type: int, min: 0, maxx: 3}]", "field 'x': unknown key 'maxx'"),
-                Arguments.of("bad name", "name: t\nversion: 1\nfields: [{name: 'a b', type: bool}]", "field 'a b': name must match"),
+                Arguments.of("bad name", "name: 'a b'\nversion: 1\nfields: [{name: x, type: bool}]", "name 'a b' must match"),
                 Arguments.of("not yaml", "name: [unclosed", "not valid YAML"));
     }
 

@@ -83,12 +83,12 @@ public final class LineProtocolWriter implements RecordWriter {
         out.flush();
     }
 
-    static String escapeMeasurement(String s) {
+    public static String escapeMeasurement(String s) {
         return escape(s, false);
     }
 
     /** Tag keys, tag values and field keys. */
-    static String escapeKey(String s) {
+    public static String escapeKey(String s) {
         return escape(s, true);
     }
 

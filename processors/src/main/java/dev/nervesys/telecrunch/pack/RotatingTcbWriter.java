@@ -58,6 +58,8 @@ public final class RotatingTcbWriter implements Closeable {
         }
         long before = writer.bytesWritten();
         writer.write(block);
+        // a block is large; pushing it to the OS per block means a process crash loses at most one block
+        stream.flush();
         totalBytes += writer.bytesWritten() - before;
         totalRecords += block.size();
         if ((maxBytes > 0 && writer.bytesWritten() + TcbFormat.FOOTER_BYTES >= maxBytes)

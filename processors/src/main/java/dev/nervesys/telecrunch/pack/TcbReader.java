@@ -49,7 +49,11 @@ public final class TcbReader {
         this.name = name;
         this.data = data;
         this.buf = ByteBuffer.wrap(data);
-        if (data.length < 24 || buf.getInt(0) != TcbFormat.FILE_MAGIC) {
+        if (data.length < 24 && (data.length < 4 || buf.getInt(0) == TcbFormat.FILE_MAGIC)) {
+            throw new CorruptDataException(name + ": empty or header truncated (" + data.length
+                    + " bytes; a crash before the first block was written?)");
+        }
+        if (buf.getInt(0) != TcbFormat.FILE_MAGIC) {
             throw new CorruptDataException(name + ": not a TeleCrunch file (bad magic)");
         }
         int version = buf.getShort(4) & 0xFFFF;
@@ -116,7 +120,7 @@ public final class TcbReader {
             }
             if (remaining < TcbFormat.BLOCK_HEADER_BYTES) {
                 truncated(remaining);
-                return null;
+                continue;
             }
             int count = buf.getInt(pos + 4);
             int len = buf.getInt(pos + 8);
@@ -127,7 +131,7 @@ public final class TcbReader {
             }
             if ((long) pos + TcbFormat.BLOCK_HEADER_BYTES + len > data.length) {
                 truncated(remaining);
-                return null;
+                continue;
             }
             crc.reset();
             crc.update(data, pos + 4, 8);

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 public final class SchemaLoader {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,63}");
+    /** Field names are free text (outputs escape them), minus control characters. */
+    private static final Pattern FIELD_NAME = Pattern.compile("[^\\p{Cntrl}]{1,64}");
     private static final Set<String> TOP_KEYS = Set.of("name", "version", "description", "fields", "generator");
     private static final Set<String> COMMON = Set.of("name", "type", "description", "model");
     private static final Map<FieldType, Set<String>> TYPE_KEYS = Map.of(
@@ -93,8 +95,8 @@ public final class SchemaLoader {
             throw new SchemaException(null, "each field is a mapping with name and type, got " + f);
         }
         String name = text(null, f, "name");
-        if (!NAME.matcher(name).matches()) {
-            throw new SchemaException(name, "name must match " + NAME.pattern());
+        if (!FIELD_NAME.matcher(name).matches()) {
+            throw new SchemaException(name, "name must be 1..64 characters without control characters");
         }
         String typeName = text(name, f, "type");
         FieldType type;
