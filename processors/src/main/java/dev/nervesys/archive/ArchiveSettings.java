@@ -24,8 +24,7 @@ public record ArchiveSettings(
         Duration backoffMax,
         String bucket,
         String endpoint,
-        String region,
-        long partSize) {
+        String region) {
 
     public static ArchiveSettings from(AgentSettings s) {
         String compression = s.get("nervesys.archive.compression", "gzip").trim().toLowerCase(Locale.ROOT);
@@ -48,8 +47,7 @@ public record ArchiveSettings(
                 first(s.find("nervesys.archive.bucket"), s.secret("STORJ_BUCKET")),
                 first(s.find("nervesys.archive.endpoint"), s.secret("STORJ_ENDPOINT")),
                 first(s.find("nervesys.archive.region"), s.secret("STORJ_REGION")) == null ? "us-east-1"
-                        : first(s.find("nervesys.archive.region"), s.secret("STORJ_REGION")),
-                Math.max(5L << 20, s.getBytes("nervesys.archive.partSize", 16L << 20)));
+                        : first(s.find("nervesys.archive.region"), s.secret("STORJ_REGION")));
     }
 
     private static String first(Optional<String> a, Optional<String> b) {
