@@ -51,7 +51,7 @@ public final class TestAgents {
 
     public static HttpResponse<String> get(int port, String path, String user, String password) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Accept", "application/json");
+                .header("Accept", path.startsWith("/q/dev") ? "application/json" : "*/*");
         if (user != null) {
             b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes()));
         }

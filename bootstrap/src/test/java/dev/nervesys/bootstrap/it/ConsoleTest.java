@@ -1,0 +1,76 @@
+package dev.nervesys.bootstrap.it;
+
+import dev.nervesys.bootstrap.Agent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The management server: health, metrics, Jolokia, the nervesys console, and basic auth. */
+class ConsoleTest {
+
+    @TempDir
+    Path tmp;
+    private Agent agent;
+
+    @AfterEach
+    void stop() {
+        if (agent != null) {
+            agent.close();
+        }
+    }
+
+    @Test
+    void openConsoleServesHealthMetricsJolokiaAndNervesys() throws Exception {
+        ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
+        repo.write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("m") + "\n")
+                .write("routes/marker.camel.yaml", ReloadEndToEndTest.markerRoute("marker", "x", "x.txt"));
+        String c1 = repo.commit("console check");
+        int port = TestAgents.freePort();
+        agent = TestAgents.start(TestAgents.flags("agent-console", tmp.resolve("data"), repo.uri(), port), Map.of());
+
+        HttpResponse<String> health = TestAgents.get(port, "/observe/health", null, null);
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"");
+        HttpResponse<String> ready = TestAgents.get(port, "/observe/health/ready?data=true&exposureLevel=full", null, null);
+        assertThat(ready.body()).contains("nervesys-config").contains(c1);
+
+        HttpResponse<String> metrics = TestAgents.get(port, "/observe/metrics", null, null);
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("camel_exchanges_total").contains("routeId=\"marker\"");
+
+        HttpResponse<String> jolokia = TestAgents.get(port, "/observe/jolokia/read/java.lang:type=Runtime/Uptime", null, null);
+        assertThat(jolokia.body()).contains("\"status\":200");
+        HttpResponse<String> denied = TestAgents.get(port, "/observe/jolokia/exec/com.sun.management:type=HotSpotDiagnostic/dumpHeap/x.hprof/true", null, null);
+        assertThat(denied.body()).doesNotContain("\"status\":200");
+
+        HttpResponse<String> console = TestAgents.get(port, "/q/dev/nervesys", null, null);
+        assertThat(console.statusCode()).isEqualTo(200);
+        assertThat(console.body()).contains("\"agentId\":\"agent-console\"").contains(c1).contains("\"module\":\"marker\"");
+    }
+
+    @Test
+    void basicAuthWhenConsoleUsersAreSet() throws Exception {
+        ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
+        repo.write("routes/marker.camel.yaml", ReloadEndToEndTest.markerRoute("marker", "x", "x.txt"))
+                .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("m") + "\n");
+        repo.commit("auth check");
+        int port = TestAgents.freePort();
+        agent = TestAgents.start(TestAgents.flags("agent-auth", tmp.resolve("data"), repo.uri(), port),
+                Map.of("NERVESYS_CONSOLE_USERS", "ops:s3cret,viewer:other"));
+
+        assertThat(TestAgents.get(port, "/q/dev/nervesys", null, null).statusCode()).isEqualTo(401);
+        assertThat(TestAgents.get(port, "/observe/metrics", null, null).statusCode()).isEqualTo(401);
+        assertThat(TestAgents.get(port, "/q/dev/nervesys", "ops", "wrong").statusCode()).isEqualTo(401);
+        HttpResponse<String> ok = TestAgents.get(port, "/q/dev/nervesys", "ops", "s3cret");
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.body()).contains("agent-auth").doesNotContain("s3cret");
+        assertThat(TestAgents.get(port, "/observe/metrics", "viewer", "other").statusCode()).isEqualTo(200);
+        assertThat(TestAgents.get(port, "/q/dev/properties", "ops", "s3cret").body()).doesNotContain("s3cret");
+    }
+}
