@@ -43,6 +43,16 @@ public interface AgentSettings {
     /** A secret, from the environment only (never from a file in the repository). */
     Optional<String> secret(String environmentVariable);
 
+    /**
+     * The text of a file of the applied config revision, by its path in the config repo
+     * ({@code config/thresholds.yaml}, {@code config/schemas/engine.yaml}). Capabilities read their
+     * config files through this, never from the working directory: in Git mode the agent has no
+     * work tree, and the file must be the one of the revision the settings come from.
+     */
+    default Optional<String> configFile(String path) {
+        return Optional.empty();
+    }
+
     String agentId();
 
     String server();

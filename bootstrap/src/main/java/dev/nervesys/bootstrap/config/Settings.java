@@ -37,13 +37,15 @@ public final class Settings implements AgentSettings {
 
     private final Map<String, String> values;
     private final Map<String, String> environment;
+    private final Map<String, String> files;
     private final Set<String> readKeys = ConcurrentHashMap.newKeySet();
     private final String agentId;
     private final String server;
 
-    private Settings(Map<String, String> values, Map<String, String> environment) {
+    private Settings(Map<String, String> values, Map<String, String> environment, Map<String, String> files) {
         this.values = Collections.unmodifiableMap(values);
         this.environment = environment;
+        this.files = files;
         this.agentId = nonEmpty(values.get(AGENT_ID)).orElseGet(Settings::hostName);
         this.server = nonEmpty(values.get(SERVER)).orElseGet(Settings::hostName);
     }
@@ -78,7 +80,18 @@ public final class Settings implements AgentSettings {
             }
         }
         merged.put(AGENT_ID, agentId);
-        return new Settings(merged, environment);
+        return new Settings(merged, environment, Map.of());
+    }
+
+    /** The same settings, able to hand out the files of the revision they were read from. */
+    public Settings withFiles(Map<String, String> revisionFiles) {
+        return new Settings(values, environment, Map.copyOf(revisionFiles));
+    }
+
+    @Override
+    public Optional<String> configFile(String path) {
+        String normalized = path.startsWith("./") ? path.substring(2) : path;
+        return Optional.ofNullable(files.get(normalized));
     }
 
     private static String resolveAgentId(Map<String, String> fileValues, Map<String, String> environment,

@@ -35,7 +35,7 @@ public final class SettingsResolver {
     /** @throws IllegalArgumentException when a properties file of the revision is malformed */
     public Settings resolve(Revision revision) {
         return Settings.merge(builtInDefaults, revision.applicationProperties(), revision.agentOverlays(),
-                environment, jvmFlags);
+                environment, jvmFlags).withFiles(revision.files());
     }
 
     public Map<String, String> environment() {
