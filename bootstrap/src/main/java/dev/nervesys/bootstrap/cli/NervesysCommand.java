@@ -26,8 +26,20 @@ public final class NervesysCommand implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"nervesys " + Agent.version(), "Apache Camel " + org.apache.camel.main.Main.class.getPackage().getImplementationVersion(),
+            return new String[] {"nervesys " + Agent.version(), "Apache Camel " + camelVersion(),
                     "Java " + System.getProperty("java.version")};
+        }
+
+        private static String camelVersion() {
+            try (var in = NervesysCommand.class.getResourceAsStream("/META-INF/maven/org.apache.camel/camel-api/pom.properties")) {
+                java.util.Properties p = new java.util.Properties();
+                if (in != null) {
+                    p.load(in);
+                }
+                return p.getProperty("version", "unknown");
+            } catch (java.io.IOException e) {
+                return "unknown";
+            }
         }
     }
 }

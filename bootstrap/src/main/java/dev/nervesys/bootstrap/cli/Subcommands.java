@@ -9,5 +9,7 @@ final class Subcommands {
     }
 
     static void addTo(CommandLine cl) {
+        cl.addSubcommand(new dev.nervesys.telecrunch.cli.GenerateCommand());
+        cl.addSubcommand(new dev.nervesys.telecrunch.cli.DecodeCommand());
     }
 }
