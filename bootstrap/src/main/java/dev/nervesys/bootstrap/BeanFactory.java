@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,17 @@ public final class BeanFactory implements AutoCloseable {
     private final Map<String, Object> beans = new LinkedHashMap<>();
 
     public BeanFactory(AgentSettings settings) throws Exception {
-        for (BeanProvider provider : ServiceLoader.load(BeanProvider.class)) {
-            Map<String, Object> provided = provider.beans(settings);
+        List<BeanProvider> providers = new ArrayList<>();
+        ServiceLoader.load(BeanProvider.class).forEach(providers::add);
+        providers.sort(Comparator.comparingInt(BeanProvider::order));
+        for (BeanProvider provider : providers) {
+            Map<String, Object> provided;
+            try {
+                provided = provider.beans(settings, Collections.unmodifiableMap(beans));
+            } catch (Exception | Error e) {
+                close();
+                throw e;
+            }
             for (Map.Entry<String, Object> e : provided.entrySet()) {
                 if (beans.putIfAbsent(e.getKey(), e.getValue()) != null) {
                     close();

@@ -20,6 +20,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public final class DataPathBeans implements BeanProvider {
 
+    /** First: other capabilities consume the buffer. */
+    @Override
+    public int order() {
+        return 10;
+    }
+
     @Override
     public Map<String, Object> beans(AgentSettings s) throws Exception {
         Path file = s.find("nervesys.buffer.file").map(Path::of).orElse(s.dataDir().resolve("buffer").resolve("buffer.db"));

@@ -16,5 +16,20 @@ import java.util.Map;
 public interface BeanProvider {
 
     /** Name to bean. Called once at start; must not start threads or open ports. */
-    Map<String, Object> beans(AgentSettings settings) throws Exception;
+    default Map<String, Object> beans(AgentSettings settings) throws Exception {
+        throw new UnsupportedOperationException(getClass().getName() + " implements neither beans method");
+    }
+
+    /**
+     * Name to bean, for providers that build on the beans of providers called before them (for
+     * example a buffer consumer on {@code recordBuffer}). {@code earlier} is read-only.
+     */
+    default Map<String, Object> beans(AgentSettings settings, Map<String, Object> earlier) throws Exception {
+        return beans(settings);
+    }
+
+    /** Providers are called in ascending order: the data path (the buffer) is 10, the default 100. */
+    default int order() {
+        return 100;
+    }
 }

@@ -121,17 +121,18 @@ public final class RevisionValidator {
         DefaultCamelContext ctx = new DefaultCamelContext(false);
         try {
             ctx.getCamelContextExtension().setName("nervesys-validate");
-            // the Camel CLI connector is per process: a throwaway context must not register (and on
-            // close delete) the process's status file, which makes the live connector stop the JVM
-            DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
-            noCli.setEnabled(false);
-            ctx.getCamelContextExtension().addContextPlugin(CliConnectorFactory.class, noCli);
             ctx.disableJMX();
             ctx.setAutoStartup(false);
             ctx.setSourceLocationEnabled(true);
             ctx.getPropertiesComponent().setOverrideProperties(settings.toProperties());
             beans.forEach(ctx.getRegistry()::bind);
             ctx.build();
+            // the Camel CLI connector is per process: a throwaway context must not register (and on
+            // close delete) the process's status file, which makes the live connector stop the JVM.
+            // Set after build(), which installs the default factory.
+            DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
+            noCli.setEnabled(false);
+            ctx.getCamelContextExtension().addContextPlugin(CliConnectorFactory.class, noCli);
             RoutesLoader loader = PluginHelper.getRoutesLoader(ctx);
             for (Map.Entry<String, String> file : files.entrySet()) {
                 String path = file.getKey();

@@ -78,6 +78,8 @@ class ReloadEndToEndTest {
 
         int port = TestAgents.freePort();
         Properties flags = TestAgents.flags("agent-e2e", tmp.resolve("data"), repo.uri(), port);
+        // as in production: the Camel CLI connector on, which validation contexts must not disturb
+        flags.setProperty("nervesys.cli.enabled", "true");
         agent = TestAgents.start(flags, Map.of());
         assertThat(agent.state().applied().id()).isEqualTo(c1);
         await().atMost(Duration.ofSeconds(10)).until(() -> "v1 one".equals(marker("marker.txt")));
@@ -133,6 +135,7 @@ class ReloadEndToEndTest {
         Files.delete(tmp.resolve("markers/second.txt"));
         await().atMost(Duration.ofSeconds(10)).until(() -> "s1".equals(marker("second.txt")));
         assertThat(marker("marker.txt")).isNull();
+        assertThat(agent.context().getStatus().isStarted()).isTrue();
     }
 
     @Test
