@@ -7,7 +7,9 @@ import dev.nervesys.spi.StatusReporter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -23,6 +25,9 @@ import org.slf4j.LoggerFactory;
  * A full buffer under {@code reject} commits nothing and answers 503 with Retry-After.
  */
 public final class IngestService implements StatusReporter {
+
+    private final List<IngestHooks.Inspector> inspectors = new CopyOnWriteArrayList<>();
+    private final List<IngestHooks.Listener> listeners = new CopyOnWriteArrayList<>();
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -121,11 +126,13 @@ public final class IngestService implements StatusReporter {
             ParsedBatch batch = new ParsedBatch();
             parse.into(body, batch);
             if (batch.accepted() > 0) {
+                inspect(batch);
                 try {
                     buffer.append(batch.kinds(), batch.bodies());
                 } catch (BufferFullException e) {
                     throw new IngestRejected(503, e.getMessage(), e.retryAfterSeconds());
                 }
+                notifyListeners(batch);
                 stats.accepted(batch.accepted());
                 if (external) {
                     limiter.charge(key, batch.accepted(), System.nanoTime());
@@ -145,6 +152,38 @@ public final class IngestService implements StatusReporter {
             LOG.error("ingest failed", e);
             stats.refused.incrementAndGet();
             reply(ex, 500, Map.of("error", "internal error while storing the batch; nothing was acknowledged"), 0);
+        }
+    }
+
+    /** Adds an inspector that sees (and may rewrite) every accepted record before its commit. */
+    public void addInspector(IngestHooks.Inspector inspector) {
+        inspectors.add(inspector);
+    }
+
+    /** Adds a listener told about every committed batch (best effort, must not block). */
+    public void addListener(IngestHooks.Listener listener) {
+        listeners.add(listener);
+    }
+
+    private void inspect(ParsedBatch batch) {
+        if (inspectors.isEmpty()) {
+            return;
+        }
+        List<byte[]> bodies = batch.bodies();
+        for (int i = 0; i < bodies.size(); i++) {
+            for (IngestHooks.Inspector inspector : inspectors) {
+                bodies.set(i, inspector.inspect(batch.kinds().get(i), bodies.get(i)));
+            }
+        }
+    }
+
+    private void notifyListeners(ParsedBatch batch) {
+        for (IngestHooks.Listener listener : listeners) {
+            try {
+                listener.committed(Collections.unmodifiableList(batch.kinds()), Collections.unmodifiableList(batch.bodies()));
+            } catch (RuntimeException e) {
+                LOG.warn("ingest listener {} failed: {}", listener.getClass().getSimpleName(), e.getMessage());
+            }
         }
     }
 
