@@ -1,0 +1,435 @@
+package dev.nervesys.alerts;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nervesys.classify.CriticalRecord;
+import dev.nervesys.spi.StatusReporter;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bean {@code alerts} (docs/alerts.md). Turns critical records into alerts and alerts into
+ * deliveries, all in memory and without I/O, so that the classify route never waits:
+ * <ul>
+ * <li>dedup: a record whose fingerprint (rule, label, message with digits masked) has an open alert
+ * seen within {@code dedup_window} only raises that alert's count;</li>
+ * <li>rate limit: a token bucket of {@code rate_limit.alerts} new alerts per {@code rate_limit.per};
+ * alerts beyond it are kept in the history as {@code rate_limited}, not delivered;</li>
+ * <li>retries: route {@code alerts-dispatch} takes the deliveries that are due ({@link #due}), sends
+ * them with camel-http or camel-mail and reports back ({@link #delivered} / {@link #failed}); a
+ * failure is retried after {@code retry.initial} doubling up to {@code retry.max}, at most
+ * {@code retry.attempts} times. Waiting deliveries hold no thread.</li>
+ * </ul>
+ * Changed alerts are written to {@code alert_history} by route {@code alerts-history}
+ * ({@link #historyRows} / {@link #historyWritten}); open ones go into every heartbeat.
+ */
+public final class AlertService implements StatusReporter {
+
+    public static final String DELIVERY = "NervesysAlertDelivery";
+    public static final String CHANNEL_TYPE = "NervesysAlertChannel";
+    static final String HISTORY_VERSIONS = "NervesysAlertVersions";
+
+    private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int HEARTBEAT_LIST = 50;
+
+    /** One channel's delivery of one alert. */
+    public static final class Delivery {
+        final Alert alert;
+        final AlertsConfig.Channel channel;
+        int attempts;
+        Instant nextAt;
+        boolean inFlight;
+
+        Delivery(Alert alert, AlertsConfig.Channel channel, Instant at) {
+            this.alert = alert;
+            this.channel = channel;
+            this.nextAt = at;
+        }
+
+        public String channelName() {
+            return channel.name();
+        }
+
+        public String alertId() {
+            return alert.id;
+        }
+    }
+
+    private final AlertsConfig config;
+    private final String agentId;
+    private final String server;
+    private final String mailFrom;
+    private final Supplier<Instant> clock;
+    private final Map<String, Alert> byFingerprint = new LinkedHashMap<>();
+    private final List<Delivery> deliveries = new ArrayList<>();
+    private final Set<Alert> dirty = new LinkedHashSet<>();
+    private double tokens;
+    private Instant refilled;
+    private long raised;
+    private long deduplicated;
+    private long rateLimited;
+    private long unrouted;
+    private long evicted;
+    private long sent;
+    private long failedAttempts;
+    private long gaveUp;
+    private String lastAction;
+
+    public AlertService(AlertsConfig config, String agentId, String server, String mailFrom, Supplier<Instant> clock) {
+        this.config = config;
+        this.agentId = agentId;
+        this.server = server;
+        this.mailFrom = mailFrom;
+        this.clock = clock;
+        this.tokens = config.rateLimit();
+        this.refilled = clock.get();
+        for (AlertsConfig.Channel c : config.channels().values()) {
+            if (!c.usable()) {
+                LOG.warn("alert channel '{}' is not configured on this agent ({}): skipped", c.name(),
+                        c.urlEnv() != null ? "environment variable " + c.urlEnv() + " unset" : "incomplete");
+            }
+        }
+    }
+
+    public AlertsConfig config() {
+        return config;
+    }
+
+    /** Route step of {@code classify-critical}: body = the critical records drained from the classifier. */
+    public void raise(List<CriticalRecord> records) {
+        if (records == null) {
+            return;
+        }
+        for (CriticalRecord r : records) {
+            raise(r);
+        }
+    }
+
+    public synchronized void raise(CriticalRecord r) {
+        Instant now = clock.get();
+        closeQuiet(now);
+        String fp = fingerprint(r);
+        Alert open = byFingerprint.get(fp);
+        if (open != null && open.closedAt == null) {
+            open.count++;
+            open.lastSeen = now;
+            open.version++;
+            dirty.add(open);
+            deduplicated++;
+            return;
+        }
+        raised++;
+        AlertsConfig.Rule rule = config.route(r.label(), r.rule());
+        List<String> channels = rule == null ? List.of() : rule.channels().stream()
+                .filter(n -> config.channels().get(n).usable()).toList();
+        Alert a = new Alert(UUID.randomUUID().toString(), fp, r.rule(), r.label(), r.level(), r.message(), r.reason(), now, channels);
+        if (rule == null || channels.isEmpty()) {
+            a.status = "unrouted";
+            unrouted++;
+        } else if (!takeToken(now)) {
+            a.status = "rate_limited";
+            rateLimited++;
+        } else {
+            a.status = "pending";
+            for (String name : channels) {
+                deliveries.add(new Delivery(a, config.channels().get(name), now));
+            }
+            a.pendingDeliveries = channels.size();
+        }
+        byFingerprint.remove(fp);
+        byFingerprint.put(fp, a);
+        dirty.add(a);
+        evict();
+    }
+
+    private boolean takeToken(Instant now) {
+        double perNano = config.rateLimit() / (double) config.ratePer().toNanos();
+        tokens = Math.min(config.rateLimit(), tokens + Duration.between(refilled, now).toNanos() * perNano);
+        refilled = now;
+        if (tokens >= 1) {
+            tokens -= 1;
+            return true;
+        }
+        return false;
+    }
+
+    /** Alerts quiet for a whole window are closed (a new record of the fingerprint opens a new alert). */
+    private void closeQuiet(Instant now) {
+        for (Alert a : byFingerprint.values()) {
+            if (a.closedAt == null && a.lastSeen.plus(config.dedupWindow()).isBefore(now)) {
+                a.closedAt = now;
+                a.version++;
+                dirty.add(a);
+            }
+        }
+    }
+
+    /** Keeps memory bounded: the oldest closed alerts go first, then the oldest open ones (counted). */
+    private void evict() {
+        Iterator<Alert> it = byFingerprint.values().iterator();
+        while (byFingerprint.size() > config.maxOpen() && it.hasNext()) {
+            Alert a = it.next();
+            if (a.closedAt != null && !dirty.contains(a)) {
+                it.remove();
+            }
+        }
+        it = byFingerprint.values().iterator();
+        while (byFingerprint.size() > config.maxOpen() && it.hasNext()) {
+            Alert a = it.next();
+            it.remove();
+            deliveries.removeIf(d -> d.alert == a);
+            evicted++;
+        }
+    }
+
+    static String fingerprint(CriticalRecord r) {
+        String msg = r.message() == null ? "" : r.message();
+        StringBuilder norm = new StringBuilder(Math.min(msg.length(), 200));
+        for (int i = 0; i < msg.length() && norm.length() < 200; i++) {
+            char c = msg.charAt(i);
+            norm.append(Character.isDigit(c) ? '#' : Character.toLowerCase(c));
+        }
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] h = sha.digest((r.rule() + '\n' + r.label() + '\n' + norm).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Route step: the deliveries due now (at most 20), marked in flight. */
+    public synchronized List<Delivery> due() {
+        Instant now = clock.get();
+        closeQuiet(now);
+        List<Delivery> out = new ArrayList<>();
+        for (Delivery d : deliveries) {
+            if (!d.inFlight && !d.nextAt.isAfter(now)) {
+                d.inFlight = true;
+                out.add(d);
+                if (out.size() == 20) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Route step: the body and headers of one delivery, for camel-http (webhook) or camel-mail. */
+    public void prepare(Exchange ex) throws Exception {
+        Delivery d = ex.getIn().getBody(Delivery.class);
+        ex.setProperty(DELIVERY, d);
+        ex.setProperty(CHANNEL_TYPE, d.channel.type());
+        Message m = ex.getIn();
+        m.removeHeaders("*");
+        Map<String, Object> payload;
+        synchronized (this) {
+            payload = payload(d.alert);
+        }
+        if (d.channel.type().equals("webhook")) {
+            m.setHeader(Exchange.HTTP_URI, d.channel.url());
+            m.setHeader(Exchange.HTTP_METHOD, "POST");
+            m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+            Object body = d.channel.format().equals("slack") ? Map.of("text", text(payload)) : payload;
+            m.setBody(JSON.writeValueAsString(body));
+        } else {
+            m.setHeader("To", String.join(",", d.channel.to()));
+            m.setHeader("From", mailFrom);
+            m.setHeader("Subject", "[nervesys] " + payload.get("label") + " on " + agentId + ": " + abbreviate((String) payload.get("message"), 80));
+            m.setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=UTF-8");
+            m.setBody(text(payload) + "\n\n" + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(payload) + "\n");
+        }
+    }
+
+    private Map<String, Object> payload(Alert a) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("alert_id", a.id);
+        p.put("agent_id", agentId);
+        p.put("server", server);
+        p.put("label", a.label);
+        p.put("rule", a.rule);
+        p.put("level", a.level);
+        p.put("message", a.message);
+        p.put("reason", a.reason);
+        p.put("count", a.count);
+        p.put("first_seen", a.firstSeen.toString());
+        p.put("last_seen", a.lastSeen.toString());
+        p.put("fingerprint", a.fingerprint);
+        return p;
+    }
+
+    private static String text(Map<String, Object> p) {
+        return ":rotating_light: [" + p.get("label") + "] " + p.get("agent_id") + " (" + p.get("server") + "): "
+                + abbreviate((String) p.get("message"), 300) + " (" + p.get("reason") + ", " + p.get("count") + "x since "
+                + p.get("first_seen") + ")";
+    }
+
+    private static String abbreviate(String s, int max) {
+        if (s == null) {
+            return "";
+        }
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+
+    /** Route step after a successful send. */
+    public synchronized void delivered(Exchange ex) {
+        Delivery d = ex.getProperty(DELIVERY, Delivery.class);
+        if (d == null) {
+            return;
+        }
+        deliveries.remove(d);
+        sent++;
+        Alert a = d.alert;
+        a.attempts++;
+        a.pendingDeliveries--;
+        if (a.pendingDeliveries <= 0 && !"failed".equals(a.status)) {
+            a.status = "sent";
+        }
+        a.version++;
+        dirty.add(a);
+        lastAction = "alert " + a.rule + " sent to " + d.channel.name();
+    }
+
+    /** Route step in doCatch: schedule a retry with backoff, or give up after the last attempt. */
+    public synchronized void failed(Exchange ex) {
+        Delivery d = ex.getProperty(DELIVERY, Delivery.class);
+        if (d == null) {
+            return;
+        }
+        Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String error = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        failedAttempts++;
+        d.attempts++;
+        d.inFlight = false;
+        Alert a = d.alert;
+        a.attempts++;
+        a.lastError = d.channel.name() + ": " + abbreviate(error, 500);
+        if (d.attempts >= config.maxAttempts()) {
+            deliveries.remove(d);
+            gaveUp++;
+            a.pendingDeliveries--;
+            a.status = "failed";
+            LOG.warn("alert {} to {} failed {} times, giving up: {}", a.id, d.channel.name(), d.attempts, error);
+        } else {
+            long factor = 1L << Math.min(20, d.attempts - 1);
+            Duration delay = config.retryInitial().multipliedBy(factor);
+            if (delay.compareTo(config.retryMax()) > 0) {
+                delay = config.retryMax();
+            }
+            d.nextAt = clock.get().plus(delay);
+            LOG.warn("alert {} to {} failed (attempt {}), retry in {} ms: {}", a.id, d.channel.name(), d.attempts, delay.toMillis(), error);
+        }
+        a.version++;
+        dirty.add(a);
+    }
+
+    /** Route step: rows of alert_history to upsert (alerts changed since they were last written). */
+    public synchronized List<Map<String, Object>> historyRows(Exchange ex) {
+        closeQuiet(clock.get());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        Map<String, Long> versions = new LinkedHashMap<>();
+        for (Alert a : dirty) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("alert_id", a.id);
+            r.put("agent_id", agentId);
+            r.put("server", server);
+            r.put("fingerprint", a.fingerprint);
+            r.put("rule", a.rule);
+            r.put("label", a.label);
+            r.put("level", a.level);
+            r.put("message", a.message);
+            r.put("first_seen", a.firstSeen.toString());
+            r.put("last_seen", a.lastSeen.toString());
+            r.put("count", a.count);
+            r.put("status", a.status);
+            r.put("channels", String.join(",", a.channels));
+            r.put("attempts", a.attempts);
+            r.put("last_error", a.lastError);
+            r.put("closed_at", a.closedAt == null ? null : a.closedAt.toString());
+            rows.add(r);
+            versions.put(a.id, a.version);
+        }
+        if (ex != null) {
+            ex.setProperty(HISTORY_VERSIONS, versions);
+        }
+        return rows;
+    }
+
+    /** Route step after the upsert: alerts not changed meanwhile are clean again. */
+    @SuppressWarnings("unchecked")
+    public synchronized void historyWritten(Exchange ex) {
+        Map<String, Long> versions = ex.getProperty(HISTORY_VERSIONS, Map.class);
+        if (versions == null) {
+            return;
+        }
+        dirty.removeIf(a -> versions.containsKey(a.id) && versions.get(a.id) == a.version);
+    }
+
+    /** Open alerts for the heartbeat's alerts column (newest first, at most 50). */
+    public synchronized List<Map<String, Object>> openAlerts() {
+        closeQuiet(clock.get());
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<Alert> all = new ArrayList<>(byFingerprint.values());
+        for (int i = all.size() - 1; i >= 0 && out.size() < HEARTBEAT_LIST; i--) {
+            Alert a = all.get(i);
+            if (a.closedAt == null) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("alert_id", a.id);
+                m.put("rule", a.rule);
+                m.put("label", a.label);
+                m.put("message", abbreviate(a.message, 200));
+                m.put("count", a.count);
+                m.put("status", a.status);
+                m.put("first_seen", a.firstSeen.toString());
+                m.put("last_seen", a.lastSeen.toString());
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    public synchronized String lastAction() {
+        return lastAction;
+    }
+
+    @Override
+    public String statusName() {
+        return "alerts";
+    }
+
+    @Override
+    public synchronized Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("raised", raised);
+        m.put("deduplicated", deduplicated);
+        m.put("rateLimited", rateLimited);
+        m.put("unrouted", unrouted);
+        m.put("evicted", evicted);
+        m.put("sent", sent);
+        m.put("failedAttempts", failedAttempts);
+        m.put("gaveUp", gaveUp);
+        m.put("pendingDeliveries", deliveries.size());
+        m.put("open", byFingerprint.values().stream().filter(a -> a.closedAt == null).count());
+        m.put("historyUnwritten", dirty.size());
+        List<String> channels = new ArrayList<>();
+        config.channels().values().forEach(c -> channels.add(c.name() + " (" + c.type() + (c.usable() ? "" : ", not configured") + ")"));
+        m.put("channels", channels);
+        return m;
+    }
+}

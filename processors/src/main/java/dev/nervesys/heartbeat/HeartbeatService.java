@@ -1,0 +1,184 @@
+package dev.nervesys.heartbeat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nervesys.alerts.AlertService;
+import dev.nervesys.archive.Archiver;
+import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.spi.AgentInfo;
+import dev.nervesys.spi.StatusReporter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+
+/**
+ * Bean {@code heartbeat}: route {@code heartbeat-beat} calls {@link #beat} every
+ * {@code nervesys.heartbeat.interval}. A beat gathers the agent's figures, derives the status from
+ * config/thresholds.yaml and stores the row in the spool (never in the database directly: see
+ * {@link HeartbeatStore}). Data-path beans and {@code agentInfo} are optional: a missing one
+ * leaves its columns null.
+ */
+public final class HeartbeatService implements StatusReporter {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String agentId;
+    private final String server;
+    private final Path dataDir;
+    private final Duration interval;
+    private final StatusThresholds thresholds;
+    private final HeartbeatStore store;
+    private final RecordBuffer buffer;
+    private final Archiver archiver;
+    private final StatusReporter ingest;
+    private final AlertService alerts;
+    private final Instant created = Instant.now();
+    private volatile AgentInfo agentInfo;
+    private volatile Map<String, Object> last;
+    private volatile long beats;
+
+    public HeartbeatService(String agentId, String server, Path dataDir, Duration interval, StatusThresholds thresholds,
+                            HeartbeatStore store, RecordBuffer buffer, Archiver archiver, StatusReporter ingest,
+                            AlertService alerts) {
+        this.agentId = agentId;
+        this.server = server;
+        this.dataDir = dataDir;
+        this.interval = interval;
+        this.thresholds = thresholds;
+        this.store = store;
+        this.buffer = buffer;
+        this.archiver = archiver;
+        this.ingest = ingest;
+        this.alerts = alerts;
+    }
+
+    /** Route step: one beat, spooled. The body becomes the row (for logs and tests). */
+    public Map<String, Object> beat(Exchange ex) throws Exception {
+        Map<String, Object> row = snapshot(ex == null ? null : ex.getContext(), Instant.now());
+        store.enqueue(row);
+        beats++;
+        last = row;
+        return row;
+    }
+
+    /** The row a beat at time now would write (columns of agent_status; JSON columns as text). */
+    public Map<String, Object> snapshot(CamelContext context, Instant now) throws Exception {
+        AgentInfo info = agentInfo(context);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("cpu_percent", SystemMetrics.cpuPercent());
+        metrics.put("ram_percent", SystemMetrics.ramPercent());
+        metrics.put("disk_percent", SystemMetrics.diskPercent(dataDir));
+        Long bufferRows = null;
+        Long bufferDropped = null;
+        if (buffer != null) {
+            metrics.put("buffer_size_mb", SystemMetrics.round(buffer.bytesOnDisk() / 1048576.0));
+            metrics.put("buffer_percent", buffer.maxBytes() <= 0 ? 0.0
+                    : SystemMetrics.round(100.0 * buffer.bytesOnDisk() / buffer.maxBytes()));
+            bufferRows = buffer.rows();
+            bufferDropped = buffer.dropped();
+        }
+        Long lag = archiver == null ? null : archiver.lag().toSeconds();
+        Double rate = null;
+        if (ingest != null && ingest.status().get("recordsPerSecond") instanceof Number n) {
+            rate = n.doubleValue();
+        }
+        List<Map<String, Object>> open = alerts == null ? List.of() : alerts.openAlerts();
+        String rejected = info == null ? null : info.rejectedRevision();
+
+        Map<String, Number> figures = new LinkedHashMap<>();
+        metrics.forEach((k, v) -> figures.put(k, (Number) v));
+        if (lag != null) {
+            figures.put("archive_lag_seconds", lag);
+        }
+        if (rate != null) {
+            figures.put("ingest_rate", rate);
+        }
+        figures.put("open_alerts", open.size());
+        figures.put("config_rejected", rejected == null ? 0 : 1);
+        StatusThresholds.Verdict verdict = thresholds.evaluate(figures);
+
+        Instant started = info != null && info.startedAt() != null ? info.startedAt()
+                : Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("agent_id", agentId);
+        row.put("server", server);
+        row.put("ts", now.truncatedTo(ChronoUnit.MICROS).toString());
+        row.put("status", verdict.status());
+        row.put("status_reason", verdict.reasons().isEmpty() ? null : String.join("; ", verdict.reasons()));
+        row.put("metrics", JSON.writeValueAsString(metrics));
+        row.put("alerts", JSON.writeValueAsString(open));
+        row.put("last_action", lastAction(info));
+        row.put("uptime_seconds", Math.max(0, Duration.between(started, now).toSeconds()));
+        row.put("config_revision", info == null ? null : info.appliedRevision());
+        row.put("config_rejected_revision", rejected);
+        row.put("config_rejected_error", info == null ? null : info.rejectedError());
+        row.put("buffer_rows", bufferRows);
+        row.put("buffer_dropped", bufferDropped);
+        row.put("archive_lag_seconds", lag);
+        row.put("ingest_rate", rate);
+        row.put("agent_version", info == null ? null : info.version());
+        row.put("interval_seconds", (int) interval.toSeconds());
+        return row;
+    }
+
+    /** The most recent thing the agent did that an operator cares about. */
+    private String lastAction(AgentInfo info) {
+        String alert = alerts == null ? null : alerts.lastAction();
+        if (alert != null) {
+            return alert;
+        }
+        if (archiver != null && archiver.status().get("lastKey") instanceof String key && !key.isEmpty()) {
+            return "archived " + key;
+        }
+        if (info != null && info.appliedRevision() != null) {
+            return "applied config " + info.appliedRevision();
+        }
+        return "started";
+    }
+
+    private AgentInfo agentInfo(CamelContext context) {
+        AgentInfo info = agentInfo;
+        if (info == null && context != null) {
+            info = context.getRegistry().lookupByNameAndType("agentInfo", AgentInfo.class);
+            if (info == null) {
+                info = context.getRegistry().findSingleByType(AgentInfo.class);
+            }
+            agentInfo = info;
+        }
+        return info;
+    }
+
+    /** For tests and embedders without a Camel registry. */
+    public void setAgentInfo(AgentInfo info) {
+        this.agentInfo = info;
+    }
+
+    @Override
+    public String statusName() {
+        return "heartbeat";
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("intervalSeconds", interval.toSeconds());
+        m.put("beats", beats);
+        Map<String, Object> l = last;
+        if (l != null) {
+            m.put("lastBeat", l.get("ts"));
+            m.put("status", l.get("status"));
+            m.put("statusReason", l.get("status_reason"));
+        }
+        return m;
+    }
+
+    Instant created() {
+        return created;
+    }
+}

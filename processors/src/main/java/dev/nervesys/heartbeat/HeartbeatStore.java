@@ -1,0 +1,214 @@
+package dev.nervesys.heartbeat;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nervesys.spi.StatusReporter;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bean {@code heartbeatStore}: the way from the spool to the database (routes/heartbeat.camel.yaml,
+ * route {@code heartbeat-flush}). {@link #pending} hands the oldest spooled beats to the route,
+ * which inserts them with camel-sql; {@link #written} removes them from the spool and
+ * {@link #failed} backs off. The schema is migrated before the first write and again after a
+ * failure (a database that was down at start, or recreated). The flush runs on its own timer
+ * thread: a slow or dead database delays beats, never ingest or other routes.
+ */
+public final class HeartbeatStore implements StatusReporter, AutoCloseable {
+
+    public static final String UP_TO = "NervesysHeartbeatUpTo";
+    public static final String DIALECT = "NervesysHeartbeatDialect";
+
+    private static final Logger LOG = LoggerFactory.getLogger(HeartbeatStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<LinkedHashMap<String, Object>> ROW = new TypeReference<>() {
+    };
+
+    private final LazyDataSource dataSource;
+    private final BeatSpool spool;
+    private final int batch;
+    private final Duration backoffInitial;
+    private final Duration backoffMax;
+    private volatile boolean schemaReady;
+    private volatile int schemaVersion;
+    private volatile int failures;
+    private volatile String lastError;
+    private volatile Instant nextAttempt = Instant.EPOCH;
+    private volatile Instant lastWrite;
+    private volatile long written;
+    private volatile boolean healthRegistered;
+
+    public HeartbeatStore(LazyDataSource dataSource, BeatSpool spool, int batch, Duration backoffInitial, Duration backoffMax) {
+        this.dataSource = dataSource;
+        this.spool = spool;
+        this.batch = batch;
+        this.backoffInitial = backoffInitial;
+        this.backoffMax = backoffMax;
+    }
+
+    public Dialect dialect() {
+        return dataSource.dialect();
+    }
+
+    public BeatSpool spool() {
+        return spool;
+    }
+
+    /** Adds a beat (a JSON object of the agent_status columns) to the spool. */
+    public void enqueue(Map<String, Object> row) throws Exception {
+        spool.add(JSON.writeValueAsString(row));
+    }
+
+    /** Migrates the schema once; throws while the database is unreachable. */
+    public void ensureSchema() throws SQLException {
+        if (!schemaReady) {
+            schemaVersion = Migrations.apply(dataSource, dataSource.dialect());
+            schemaReady = true;
+            LOG.info("heartbeat schema at version {} ({})", schemaVersion, dataSource.dialect().folder());
+        }
+    }
+
+    /** True while backing off after a failure: callers skip database work. */
+    public boolean backingOff() {
+        return Instant.now().isBefore(nextAttempt);
+    }
+
+    /** Route step: body = the oldest spooled beats as column maps (empty while backing off). */
+    public List<Map<String, Object>> pending(Exchange ex) throws Exception {
+        registerHealthCheck(ex.getContext());
+        ex.setProperty(DIALECT, dataSource.dialect().folder());
+        if (backingOff()) {
+            return List.of();
+        }
+        ensureSchema();
+        List<BeatSpool.Entry> entries = spool.peek(batch);
+        List<Map<String, Object>> rows = new ArrayList<>(entries.size());
+        for (BeatSpool.Entry e : entries) {
+            rows.add(JSON.readValue(e.json(), ROW));
+        }
+        if (!entries.isEmpty()) {
+            ex.setProperty(UP_TO, entries.get(entries.size() - 1).seq());
+        }
+        return rows;
+    }
+
+    /** Route step after a successful insert. */
+    public void written(Exchange ex) throws SQLException {
+        Long upTo = ex.getProperty(UP_TO, Long.class);
+        if (upTo != null) {
+            List<?> rows = ex.getIn().getBody(List.class);
+            spool.remove(upTo);
+            written += rows == null ? 0 : rows.size();
+            lastWrite = Instant.now();
+        }
+        succeeded();
+    }
+
+    /** Any successful database round trip ends a back-off. */
+    public void succeeded() {
+        if (failures > 0) {
+            LOG.info("heartbeat database reachable again after {} failed attempt(s)", failures);
+        }
+        failures = 0;
+        lastError = null;
+        nextAttempt = Instant.EPOCH;
+    }
+
+    /** Route step in doCatch: back off exponentially, keep the beats spooled. */
+    public void failed(Exchange ex) {
+        Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        failures++;
+        schemaReady = false;
+        lastError = describe(cause);
+        long factor = 1L << Math.min(20, failures - 1);
+        Duration delay = backoffInitial.multipliedBy(factor);
+        if (delay.compareTo(backoffMax) > 0) {
+            delay = backoffMax;
+        }
+        nextAttempt = Instant.now().plus(delay);
+        LOG.warn("heartbeat database write failed ({} in a row), next attempt in {} ms: {}", failures, delay.toMillis(), lastError);
+    }
+
+    static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown";
+        }
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+
+    public int consecutiveFailures() {
+        return failures;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    public String url() {
+        return dataSource.url();
+    }
+
+    private void registerHealthCheck(CamelContext context) {
+        if (healthRegistered || context == null) {
+            return;
+        }
+        synchronized (this) {
+            if (!healthRegistered) {
+                HealthCheckRegistry registry = HealthCheckRegistry.get(context);
+                if (registry != null) {
+                    HeartbeatHealthCheck check = new HeartbeatHealthCheck(this);
+                    check.setCamelContext(context);
+                    registry.register(check);
+                }
+                healthRegistered = true;
+            }
+        }
+    }
+
+    @Override
+    public String statusName() {
+        return "heartbeat-store";
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("database", dataSource.dialect().folder());
+        m.put("url", dataSource.url());
+        m.put("schemaVersion", schemaVersion);
+        try {
+            m.put("spooled", spool.size());
+        } catch (SQLException e) {
+            m.put("spooled", -1);
+        }
+        m.put("spoolDropped", spool.dropped());
+        m.put("written", written);
+        m.put("lastWrite", lastWrite == null ? null : lastWrite.toString());
+        m.put("consecutiveFailures", failures);
+        m.put("lastError", lastError);
+        return m;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            spool.close();
+        } finally {
+            dataSource.close();
+        }
+    }
+}

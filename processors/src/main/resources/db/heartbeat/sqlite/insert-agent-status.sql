@@ -1,0 +1,3 @@
+INSERT INTO agent_status (agent_id, server, ts, status, status_reason, metrics, alerts, last_action, uptime_seconds, config_revision, config_rejected_revision, config_rejected_error, buffer_rows, buffer_dropped, archive_lag_seconds, ingest_rate, agent_version, interval_seconds)
+VALUES (:#agent_id, :#server, :#ts, :#status, :#status_reason, :#metrics, :#alerts, :#last_action, :#uptime_seconds, :#config_revision, :#config_rejected_revision, :#config_rejected_error, :#buffer_rows, :#buffer_dropped, :#archive_lag_seconds, :#ingest_rate, :#agent_version, :#interval_seconds)
+ON CONFLICT (agent_id, ts) DO NOTHING
