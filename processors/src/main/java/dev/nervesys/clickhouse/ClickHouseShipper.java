@@ -1,0 +1,287 @@
+package dev.nervesys.clickhouse;
+
+import dev.nervesys.buffer.BufferedRecord;
+import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.spi.StatusReporter;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bean {@code clickhouseShipper}: a buffer consumer with its own cursor ({@value #CONSUMER}) that
+ * inserts telemetry into ClickHouse in large batches, driven by routes/clickhouse.camel.yaml
+ * ({@link #tick}).
+ *
+ * <p>Exactly once, without ClickHouse's help (18.16 deduplicates only replicated tables): the
+ * cursor's state is set to {@value #UNCONFIRMED} before a batch is sent and cleared together with
+ * the cursor move after ClickHouse confirmed both inserts. A batch found unconfirmed (after a
+ * failure, a timeout whose insert may have landed, or a crash) is first checked against the
+ * {@code buffer_id}s already in each table, and only the missing records are sent. One insert is one
+ * block and lands whole or not at all, so a record is never half present in a table.
+ *
+ * <p>Rows ClickHouse refuses as data (a parse error, a value its column cannot hold) are found by
+ * halving the insert until single records remain, and go to {@link DeadLetters}; every other
+ * failure (connection, timeout, server error) leaves the cursor where it is and retries with
+ * exponential backoff, while the buffer keeps accepting.
+ */
+public final class ClickHouseShipper implements StatusReporter {
+
+    public static final String CONSUMER = "clickhouse";
+    static final String UNCONFIRMED = "unconfirmed";
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseShipper.class);
+
+    private final RecordBuffer buffer;
+    private final ClickHouseSettings cfg;
+    private final ClickHouseClient ch;
+    private final DeadLetters deadLetters;
+    private final long maxBatchBytes;
+    private volatile Consumer<Map<String, Long>> runsSeen = m -> { };
+    private volatile boolean schemaReady;
+    private volatile int failures;
+    private volatile long nextAttemptAt;
+    private volatile String lastError;
+    private volatile long shippedRecords;
+    private volatile long shippedSeriesRows;
+    private volatile long batches;
+    private volatile long deadLettered;
+    private volatile long skippedRecords;
+    private volatile long lastBatchRecords;
+    private volatile long lastBatchMillis;
+    private volatile long lastSuccessAt;
+
+    /** @param ch null when shipping is off: the cursor is then disabled so that it holds no rows back */
+    public ClickHouseShipper(RecordBuffer buffer, ClickHouseSettings cfg, ClickHouseClient ch, DeadLetters deadLetters,
+            long maxBatchBytes) throws SQLException {
+        this.buffer = buffer;
+        this.cfg = cfg;
+        this.ch = ch;
+        this.deadLetters = deadLetters;
+        this.maxBatchBytes = maxBatchBytes;
+        if (ch != null) {
+            buffer.registerConsumer(CONSUMER);
+            buffer.setConsumerEnabled(CONSUMER, true);
+            this.deadLettered = deadLetters.count();
+        } else if (hasCursor()) {
+            buffer.setConsumerEnabled(CONSUMER, false);
+        }
+    }
+
+    private boolean hasCursor() {
+        return buffer.status().get("consumers") instanceof Map<?, ?> m && m.containsKey(CONSUMER);
+    }
+
+    /** Told the runs seen in each shipped batch (run id to the receive time of its last record). */
+    public void onRunsSeen(Consumer<Map<String, Long>> listener) {
+        this.runsSeen = listener;
+    }
+
+    public boolean enabled() {
+        return ch != null;
+    }
+
+    public ClickHouseClient client() {
+        return ch;
+    }
+
+    /**
+     * Ships what is due: full batches at once, a partial one when its oldest row waited
+     * {@code nervesys.clickhouse.flushInterval}. Never throws: failures are counted and retried.
+     */
+    public synchronized void tick() {
+        if (ch == null || System.currentTimeMillis() < nextAttemptAt) {
+            return;
+        }
+        long deadline = System.currentTimeMillis() + 2000;
+        try {
+            if (!schemaReady) {
+                ClickHouseSchema.create(ch);
+                schemaReady = true;
+            }
+            while (shipOne() && System.currentTimeMillis() < deadline) {
+                // full batches back to back: ClickHouse prefers few large inserts, and a backlog drains fast
+            }
+            if (failures > 0) {
+                LOG.info("ClickHouse shipping resumed after {} failed attempts", failures);
+            }
+            failures = 0;
+            lastError = null;
+            lastSuccessAt = System.currentTimeMillis();
+        } catch (IOException | ClickHouseException | SQLException | RuntimeException e) {
+            failures++;
+            long delay = Math.min(cfg.backoffMax().toMillis(), cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
+            nextAttemptAt = System.currentTimeMillis() + delay;
+            lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            LOG.warn("ClickHouse shipping failed ({} in a row), retrying in {} ms: {}", failures, delay, lastError);
+        }
+    }
+
+    /** Ships one batch if one is due; true when it was full (more may be waiting). */
+    private boolean shipOne() throws IOException, ClickHouseException, SQLException {
+        boolean unconfirmed = UNCONFIRMED.equals(buffer.consumerState(CONSUMER));
+        long after = buffer.position(CONSUMER);
+        long end = buffer.sliceEnd(after, maxBatchBytes);
+        int limit = (int) Math.max(1, Math.min(cfg.batchRows(), end - after));
+        List<BufferedRecord> rows = buffer.read(after, limit);
+        if (rows.isEmpty()) {
+            return false;
+        }
+        boolean full = rows.size() >= limit;
+        if (!unconfirmed && !full && System.currentTimeMillis() - rows.get(0).receivedAt() < cfg.flushInterval().toMillis()) {
+            return false;
+        }
+        long t0 = System.nanoTime();
+        RowEncoder.Batch batch = RowEncoder.encode(rows);
+        buffer.saveConsumerState(CONSUMER, UNCONFIRMED);
+        List<DeadLetters.Letter> letters = new ArrayList<>(batch.rejected);
+        Segment events = new Segment(batch.events.buf, batch.eventOff, batch.ids, batch.records);
+        Segment series = new Segment(batch.series.buf, batch.seriesOff, batch.ids, batch.records);
+        if (unconfirmed && batch.records > 0) {
+            events = events.without(present("events", batch, false));
+            series = series.without(present("series", batch, true));
+        }
+        insert("events", events, 0, events.n, rows, letters);
+        insert("series", series, 0, series.n, rows, letters);
+        deadLetters.add(letters);
+        long last = rows.get(rows.size() - 1).id();
+        buffer.acknowledge(CONSUMER, last, null);
+        shippedRecords += batch.records;
+        shippedSeriesRows += batch.seriesRows;
+        skippedRecords += batch.skipped;
+        deadLettered = deadLetters.count();
+        batches++;
+        lastBatchRecords = rows.size();
+        lastBatchMillis = (System.nanoTime() - t0) / 1_000_000;
+        if (!letters.isEmpty()) {
+            LOG.warn("ClickHouse refused {} records of rows {}..{}; kept as dead letters: {}", letters.size(),
+                    rows.get(0).id(), last, letters.get(0).error());
+        }
+        if (!batch.lastSeenByRun.isEmpty()) {
+            try {
+                runsSeen.accept(batch.lastSeenByRun);
+            } catch (RuntimeException e) {
+                LOG.warn("runs listener failed: {}", e.getMessage());
+            }
+        }
+        return full;
+    }
+
+    /** Buffer ids of the batch that a previous, unconfirmed attempt already stored in the table. */
+    private Set<Long> present(String table, RowEncoder.Batch batch, boolean series) throws IOException, ClickHouseException {
+        String runs = batch.lastSeenByRun.keySet().stream().map(ClickHouseClient::quote).collect(Collectors.joining(","));
+        String sql = "SELECT DISTINCT buffer_id FROM " + ch.table(table) + " WHERE run_id IN (" + runs + ")"
+                + " AND buffer_id BETWEEN " + batch.ids[0] + " AND " + batch.ids[batch.records - 1] + " FORMAT TabSeparated";
+        Set<Long> ids = new HashSet<>();
+        for (String line : ch.execute(sql).split("\n")) {
+            if (!line.isBlank()) {
+                ids.add(Long.parseLong(line.trim()));
+            }
+        }
+        if (!ids.isEmpty()) {
+            LOG.info("ClickHouse already holds {} records of an unconfirmed batch in {}: not sent again", ids.size(), table);
+        }
+        return ids;
+    }
+
+    private void insert(String table, Segment s, int lo, int hi, List<BufferedRecord> rows, List<DeadLetters.Letter> letters)
+            throws IOException, ClickHouseException {
+        int from = s.off[lo];
+        int to = s.off[hi];
+        if (lo >= hi || from == to) {
+            return;
+        }
+        try {
+            ch.insert(table, s.buf, from, to - from);
+        } catch (ClickHouseException e) {
+            if (!e.rejectsData()) {
+                throw e;
+            }
+            if (hi - lo == 1) {
+                BufferedRecord r = rows.get((int) (s.ids[lo] - rows.get(0).id()));
+                letters.add(new DeadLetters.Letter(r.id(), r.receivedAt(), r.body(), table, e.getMessage()));
+                return;
+            }
+            int mid = (lo + hi) >>> 1;
+            insert(table, s, lo, mid, rows, letters);
+            insert(table, s, mid, hi, rows, letters);
+        }
+    }
+
+    /** Records [0, n) of one table's lines: record i is buf[off[i], off[i+1]). */
+    private record Segment(byte[] buf, int[] off, long[] ids, int n) {
+
+        Segment without(Set<Long> present) {
+            if (present.isEmpty()) {
+                return this;
+            }
+            RowEncoder.Bytes b = new RowEncoder.Bytes(buf.length);
+            int[] o = new int[n + 1];
+            long[] keep = new long[n];
+            int k = 0;
+            for (int i = 0; i < n; i++) {
+                if (!present.contains(ids[i])) {
+                    int len = off[i + 1] - off[i];
+                    System.arraycopy(buf, off[i], b.buf, b.size, len);
+                    b.size += len;
+                    keep[k++] = ids[i];
+                    o[k] = b.size;
+                }
+            }
+            return new Segment(b.buf, o, keep, k);
+        }
+    }
+
+    public long pendingRows() {
+        return ch == null ? 0 : buffer.pendingRows(CONSUMER);
+    }
+
+    public long deadLetterCount() {
+        return deadLettered;
+    }
+
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    public int consecutiveFailures() {
+        return failures;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    @Override
+    public String statusName() {
+        return "clickhouse";
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("target", cfg.describe());
+        if (ch == null) {
+            return m;
+        }
+        m.put("pendingRows", pendingRows());
+        m.put("shippedRecords", shippedRecords);
+        m.put("shippedSeriesRows", shippedSeriesRows);
+        m.put("skippedNonTelemetry", skippedRecords);
+        m.put("batches", batches);
+        m.put("lastBatchRecords", lastBatchRecords);
+        m.put("lastBatchMillis", lastBatchMillis);
+        m.put("deadLetters", deadLettered);
+        m.put("consecutiveFailures", failures);
+        m.put("lastError", lastError);
+        m.put("lastSuccessAt", lastSuccessAt == 0 ? null : java.time.Instant.ofEpochMilli(lastSuccessAt).toString());
+        return m;
+    }
+}

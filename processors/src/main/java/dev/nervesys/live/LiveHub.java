@@ -1,0 +1,285 @@
+package dev.nervesys.live;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.nervesys.buffer.RecordKind;
+import dev.nervesys.ingest.IngestHooks;
+import dev.nervesys.runs.RunRegistry;
+import dev.nervesys.runs.Telemetry;
+import dev.nervesys.spi.StatusReporter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bean {@code liveHub}: the live view's state (docs/live.md). Ingest tells it every committed
+ * batch ({@link IngestHooks.Listener}); {@link #committed} only offers the batch to a bounded queue
+ * and counts what does not fit, so ingest never waits. One worker thread owns everything else:
+ * it parses the records into the {@link LiveRing}, feeds the WebSocket sessions (their commands
+ * reach it through a queue too) and flushes their frames every {@code nervesys.live.flushMillis}.
+ */
+public final class LiveHub implements IngestHooks.Listener, StatusReporter, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Batch(List<RecordKind> kinds, List<byte[]> bodies) {
+    }
+
+    private final LiveSettings cfg;
+    private final RunRegistry runs;
+    private final String serverName;
+    private final ArrayBlockingQueue<Batch> queue;
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final LiveRing ring;
+    private final List<LiveSession> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, FoxgloveSession.FoxChannel> channels = new LinkedHashMap<>();
+    private final AtomicLong droppedRecords = new AtomicLong();
+    private final AtomicLong droppedBatches = new AtomicLong();
+    private volatile long parsedRecords;
+    private volatile long invalidRecords;
+    private volatile long droppedFramesClosed;
+    private volatile Thread worker;
+    private volatile boolean running;
+    private int nextChannelId = 1;
+
+    public LiveHub(LiveSettings cfg, RunRegistry runs, String serverName) {
+        this.cfg = cfg;
+        this.runs = runs;
+        this.serverName = serverName;
+        this.queue = new ArrayBlockingQueue<>(cfg.queueBatches());
+        this.ring = new LiveRing(cfg.maxRecords(), cfg.maxBytes());
+        ring.onRunEvicted(this::runEvicted);
+    }
+
+    /** Ingest's hook: hand off and return; a full queue drops the batch (counted). */
+    @Override
+    public void committed(List<RecordKind> kinds, List<byte[]> bodies) {
+        if (!kinds.contains(RecordKind.TELEMETRY)) {
+            return;
+        }
+        if (!running || !queue.offer(new Batch(kinds, bodies))) {
+            droppedBatches.incrementAndGet();
+            droppedRecords.addAndGet(bodies.size());
+        }
+    }
+
+    /** Starts the worker (idempotent); the live server calls it when it starts. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        worker = new Thread(this::loop, "nervesys-live-hub");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    void submit(Runnable command) {
+        commands.add(command);
+    }
+
+    void connected(LiveSession s) {
+        submit(() -> {
+            sessions.add(s);
+            if (s instanceof FoxgloveSession f) {
+                f.open(serverName, channels.values());
+            }
+        });
+    }
+
+    void disconnected(LiveSession s) {
+        submit(() -> {
+            sessions.remove(s);
+            droppedFramesClosed += s.droppedFrames;
+        });
+    }
+
+    void message(LiveSession s, String text) {
+        submit(() -> s.command(this, text));
+    }
+
+    private void loop() {
+        long nextFlush = System.nanoTime();
+        while (running) {
+            try {
+                Batch b = queue.poll(cfg.flushMillis(), TimeUnit.MILLISECONDS);
+                runCommands();
+                int n = 0;
+                while (b != null) {
+                    process(b);
+                    b = ++n < 64 ? queue.poll() : null;
+                }
+                if (System.nanoTime() >= nextFlush) {
+                    for (LiveSession s : sessions) {
+                        s.flush();
+                    }
+                    nextFlush = System.nanoTime() + cfg.flushMillis() * 1_000_000L;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("live view worker: {}", e.toString());
+            }
+        }
+    }
+
+    private void runCommands() {
+        Runnable r;
+        while ((r = commands.poll()) != null) {
+            r.run();
+        }
+    }
+
+    private void process(Batch b) {
+        Map<String, Long> seen = new HashMap<>();
+        long now = System.currentTimeMillis();
+        List<FoxgloveSession.FoxChannel> added = new ArrayList<>();
+        for (int i = 0; i < b.bodies().size(); i++) {
+            if (b.kinds().get(i) != RecordKind.TELEMETRY) {
+                continue;
+            }
+            Telemetry t;
+            try {
+                t = Telemetry.parse(b.bodies().get(i));
+            } catch (IllegalArgumentException e) {
+                invalidRecords++;
+                continue;
+            }
+            LiveRing.RunRing run = ring.run(t.runId);
+            int source = run.source(t.source);
+            int[] series = new int[t.count];
+            double[] values = new double[t.count];
+            for (int k = 0; k < t.count; k++) {
+                series[k] = run.series(t.source + "." + t.names[k]);
+                values[k] = t.values[k];
+            }
+            String key = t.runId + "\u0000" + t.source;
+            if (!channels.containsKey(key)) {
+                FoxgloveSession.FoxChannel c = new FoxgloveSession.FoxChannel(nextChannelId++, t.runId, source,
+                        "/nervesys/" + t.runId + "/" + t.source);
+                channels.put(key, c);
+                added.add(c);
+            }
+            LiveRing.Rec rec = new LiveRing.Rec(source, t.frame, t.timeNanos(), series, values);
+            ring.add(run, rec);
+            parsedRecords++;
+            seen.put(t.runId, now);
+            if (!added.isEmpty()) {
+                for (LiveSession s : sessions) {
+                    if (s instanceof FoxgloveSession f) {
+                        f.advertise(added);
+                    }
+                }
+                added.clear();
+            }
+            LiveRing.RunRing current = ring.find(t.runId);
+            if (current != null) {
+                for (LiveSession s : sessions) {
+                    s.record(current, rec);
+                }
+            }
+        }
+        if (runs != null && !seen.isEmpty()) {
+            runs.seen(seen);
+        }
+    }
+
+    private void runEvicted(String runId) {
+        List<Integer> gone = new ArrayList<>();
+        channels.values().removeIf(c -> {
+            if (c.run().equals(runId)) {
+                gone.add(c.id());
+                return true;
+            }
+            return false;
+        });
+        for (LiveSession s : sessions) {
+            if (s instanceof FoxgloveSession f && !gone.isEmpty()) {
+                f.unadvertise(gone);
+            }
+        }
+    }
+
+    FoxgloveSession.FoxChannel channel(String run, int source) {
+        LiveRing.RunRing r = ring.find(run);
+        return r == null ? null : channels.get(run + "\u0000" + r.sources.get(source));
+    }
+
+    LiveRing ring() {
+        return ring;
+    }
+
+    LiveSettings settings() {
+        return cfg;
+    }
+
+    /** Runs for the UI: the registry's (live and ended) plus any only in the ring; worker thread. */
+    ArrayNode runsJson() {
+        ArrayNode out = JSON.createArrayNode();
+        Map<String, Boolean> listed = new HashMap<>();
+        if (runs != null) {
+            for (var r : runs.snapshot()) {
+                listed.put(r.get("run_id").asText(), true);
+                out.add(r.put("inLiveView", ring.find(r.get("run_id").asText()) != null));
+            }
+        }
+        for (String id : ring.runs().keySet()) {
+            if (!listed.containsKey(id)) {
+                out.addObject().put("run_id", id).put("name", id).put("status", "live").put("inLiveView", true);
+            }
+        }
+        return out;
+    }
+
+    public long droppedRecords() {
+        return droppedRecords.get();
+    }
+
+    /** Frames dropped for slow clients, connected and gone. */
+    public long droppedFrames() {
+        return droppedFramesClosed + sessions.stream().mapToLong(s -> s.droppedFrames).sum();
+    }
+
+    @Override
+    public String statusName() {
+        return "live";
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("runsInMemory", ring.runs().size());
+        m.put("records", ring.records());
+        m.put("bytes", ring.bytes());
+        m.put("maxRecords", cfg.maxRecords());
+        m.put("maxBytes", cfg.maxBytes());
+        m.put("evictedRecords", ring.evictedRecords());
+        m.put("evictedRuns", ring.evictedRuns());
+        m.put("parsedRecords", parsedRecords);
+        m.put("invalidRecords", invalidRecords);
+        m.put("droppedIngestRecords", droppedRecords.get());
+        m.put("droppedIngestBatches", droppedBatches.get());
+        m.put("clients", sessions.size());
+        m.put("droppedFrames", droppedFrames());
+        return m;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Thread w = worker;
+        if (w != null) {
+            w.interrupt();
+        }
+    }
+}

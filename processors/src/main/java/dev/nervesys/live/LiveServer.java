@@ -1,0 +1,220 @@
+package dev.nervesys.live;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bean {@code liveServer}: the live view's own Netty server on {@code nervesys.live.port} (8087):
+ * WebSocket upgrades on any path (subprotocol {@code foxglove.websocket.v1} selects Foxglove, else
+ * the agent's {@code nervesys.live.v1}), and the static UI ({@code /}, {@code /ui/*}, the chart
+ * library from its WebJar under {@code /vendor/chartjs/*}). Its own server because the WebSocket
+ * sessions need write-buffer water marks to drop frames for slow clients, which netty-http's
+ * consumer does not expose; started by route {@code live-server} (routes/live.camel.yaml).
+ */
+public final class LiveServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveServer.class);
+    private static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8", "js",
+            "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8", "json", "application/json", "png", "image/png");
+
+    private final LiveHub hub;
+    private final LiveSettings cfg;
+    private final String chartBase;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Channel server;
+
+    public LiveServer(LiveHub hub, LiveSettings cfg) {
+        this.hub = hub;
+        this.cfg = cfg;
+        this.chartBase = chartBase();
+    }
+
+    private static String chartBase() {
+        try (InputStream in = LiveServer.class.getResourceAsStream("/META-INF/maven/org.webjars.npm/chart.js/pom.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return "/META-INF/resources/webjars/chart.js/" + p.getProperty("version", "4.5.1") + "/dist/";
+        } catch (IOException e) {
+            return "/META-INF/resources/webjars/chart.js/4.5.1/dist/";
+        }
+    }
+
+    /** Binds the port and starts the hub's worker; idempotent. */
+    public synchronized void start() throws InterruptedException {
+        if (server != null) {
+            return;
+        }
+        hub.start();
+        boss = new NioEventLoopGroup(1);
+        workers = new NioEventLoopGroup(2);
+        server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(cfg.writeBufferBytes() / 2, cfg.writeBufferBytes()))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new HttpHandler());
+                    }
+                })
+                .bind(new InetSocketAddress(cfg.host(), cfg.port())).sync().channel();
+        LOG.info("live view on http://{}:{}/ (WebSocket: nervesys.live.v1, foxglove.websocket.v1)", cfg.host(), port());
+    }
+
+    public int port() {
+        return server == null ? cfg.port() : ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    private final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE, ""))) {
+                upgrade(ctx, req);
+                return;
+            }
+            if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
+                respond(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "GET only".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            String path = req.uri().replaceAll("[?#].*", "");
+            String resource;
+            if (path.equals("/") || path.equals("/ui") || path.equals("/ui/")) {
+                resource = "/nervesys-ui/index.html";
+            } else if (path.startsWith("/ui/") && path.matches("/ui/[A-Za-z0-9_.-]+")) {
+                resource = "/nervesys-ui/" + path.substring(4);
+            } else if (path.matches("/vendor/chartjs/[A-Za-z0-9_.-]+")) {
+                resource = chartBase + path.substring("/vendor/chartjs/".length());
+            } else {
+                resource = null;
+            }
+            byte[] body = null;
+            if (resource != null) {
+                try (InputStream in = LiveServer.class.getResourceAsStream(resource)) {
+                    body = in == null ? null : in.readAllBytes();
+                } catch (IOException e) {
+                    body = null;
+                }
+            }
+            if (body == null) {
+                respond(ctx, req, HttpResponseStatus.NOT_FOUND, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            String ext = resource.substring(resource.lastIndexOf('.') + 1);
+            respond(ctx, req, HttpResponseStatus.OK, TYPES.getOrDefault(ext, "application/octet-stream"), body);
+        }
+
+        private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
+            String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri();
+            WebSocketServerHandshaker hs = new WebSocketServerHandshakerFactory(url,
+                    FoxgloveSession.SUBPROTOCOL + ",nervesys.live.v1", false, 1 << 20).newHandshaker(req);
+            if (hs == null) {
+                WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+                return;
+            }
+            String requested = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, "");
+            Channel ch = ctx.channel();
+            LiveSession session = requested.contains(FoxgloveSession.SUBPROTOCOL)
+                    ? new FoxgloveSession(ch, hub, cfg.foxgloveRate())
+                    : new NervesysSession(ch, cfg, hub.ring());
+            hs.handshake(ch, req).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess()) {
+                    ch.pipeline().replace(HttpHandler.this, "ws", new FrameHandler(hs, session));
+                    hub.connected(session);
+                } else {
+                    ch.close();
+                }
+            });
+        }
+    }
+
+    private final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final WebSocketServerHandshaker hs;
+        private final LiveSession session;
+
+        FrameHandler(WebSocketServerHandshaker hs, LiveSession session) {
+            this.hs = hs;
+            this.session = session;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof TextWebSocketFrame t) {
+                hub.message(session, t.text());
+            } else if (frame instanceof PingWebSocketFrame) {
+                ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+            } else if (frame instanceof CloseWebSocketFrame) {
+                hs.close(ctx.channel(), (CloseWebSocketFrame) frame.retain());
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            hub.disconnected(session);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String type, byte[] body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                req.method() == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, req.method() == HttpMethod.HEAD ? 0 : body.length);
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            server.close().syncUninterruptibly();
+            server = null;
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        hub.close();
+    }
+}

@@ -1,0 +1,173 @@
+package dev.nervesys.live;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.channel.Channel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The agent's own protocol ({@code nervesys.live.v1}, JSON text frames; docs/live.md):
+ * {@code subscribe} to a run and series patterns with a rate, get the recent tail, then live data.
+ */
+final class NervesysSession extends LiveSession {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One subscription: a run, series patterns, a rate; the points collected since the last flush. */
+    private static final class Sub {
+        final String id;
+        final String run;
+        final List<Pattern> patterns = new ArrayList<>();
+        final Downsampler sampler;
+        final Map<Integer, Boolean> matches = new HashMap<>();
+        final Map<Integer, Points> pending = new LinkedHashMap<>();
+
+        Sub(String id, String run, int rate) {
+            this.id = id;
+            this.run = run;
+            this.sampler = new Downsampler(rate);
+        }
+
+        boolean wants(LiveRing.RunRing run, int series) {
+            return matches.computeIfAbsent(series, s -> {
+                String name = run.series.get(s);
+                return patterns.stream().anyMatch(p -> p.matcher(name).matches());
+            });
+        }
+    }
+
+    /** Columns of one series: frames, times (epoch ms), values. */
+    private static final class Points {
+        final ArrayNode f = JSON.createArrayNode();
+        final ArrayNode t = JSON.createArrayNode();
+        final ArrayNode v = JSON.createArrayNode();
+    }
+
+    private final LiveSettings cfg;
+    private final LiveRing ring;
+    private final Map<String, Sub> subs = new LinkedHashMap<>();
+
+    NervesysSession(Channel channel, LiveSettings cfg, LiveRing ring) {
+        super(channel);
+        this.cfg = cfg;
+        this.ring = ring;
+    }
+
+    @Override
+    void command(LiveHub hub, String text) {
+        JsonNode msg;
+        try {
+            msg = JSON.readTree(text);
+        } catch (Exception e) {
+            sendText(JSON.createObjectNode().put("type", "error").put("error", "not JSON").toString());
+            return;
+        }
+        String op = msg.path("op").asText();
+        switch (op) {
+            case "runs" -> sendText(JSON.createObjectNode().put("type", "runs").set("runs", hub.runsJson()).toString());
+            case "series" -> {
+                LiveRing.RunRing run = hub.ring().find(msg.path("run").asText());
+                ArrayNode names = JSON.createArrayNode();
+                if (run != null) {
+                    run.series.stream().sorted().forEach(names::add);
+                }
+                ObjectNode out = JSON.createObjectNode().put("type", "series").put("run", msg.path("run").asText());
+                out.set("series", names);
+                sendText(out.toString());
+            }
+            case "subscribe" -> subscribe(hub, msg);
+            case "unsubscribe" -> subs.remove(msg.path("id").asText("0"));
+            default -> sendText(JSON.createObjectNode().put("type", "error").put("error", "unknown op '" + op + "'").toString());
+        }
+        flushChannel();
+    }
+
+    private void subscribe(LiveHub hub, JsonNode msg) {
+        String id = msg.path("id").asText("0");
+        int rate = Math.max(1, Math.min(cfg.maxRate(), msg.path("rate").asInt(cfg.defaultRate())));
+        Sub sub = new Sub(id, msg.path("run").asText(), rate);
+        JsonNode series = msg.path("series");
+        if (series.isArray()) {
+            series.forEach(s -> sub.patterns.add(Pattern.compile(dev.nervesys.runs.RunExport.globToRegex(s.asText()))));
+        } else {
+            sub.patterns.add(Pattern.compile(dev.nervesys.runs.RunExport.globToRegex(series.asText("*"))));
+        }
+        subs.put(id, sub);
+        int tail = Math.max(0, Math.min(cfg.tailRecords(), msg.path("tail").asInt(cfg.tailRecords())));
+        LiveRing.RunRing run = hub.ring().find(sub.run);
+        if (run != null && tail > 0) {
+            int skip = Math.max(0, run.records.size() - tail);
+            Iterator<LiveRing.Rec> it = run.records.iterator();
+            for (int i = 0; i < skip; i++) {
+                it.next();
+            }
+            while (it.hasNext()) {
+                collect(sub, run, it.next());
+            }
+        }
+        send(sub, true); // the tail (possibly empty) always comes first
+    }
+
+    @Override
+    void record(LiveRing.RunRing run, LiveRing.Rec rec) {
+        for (Sub sub : subs.values()) {
+            if (sub.run.equals(run.id)) {
+                collect(sub, run, rec);
+            }
+        }
+    }
+
+    private void collect(Sub sub, LiveRing.RunRing run, LiveRing.Rec rec) {
+        for (int i = 0; i < rec.series().length; i++) {
+            int s = rec.series()[i];
+            if (sub.wants(run, s) && sub.sampler.pass(s, rec.timeNanos())) {
+                Points p = sub.pending.computeIfAbsent(s, k -> new Points());
+                p.f.add(rec.frame());
+                p.t.add(rec.timeNanos() / 1e6);
+                p.v.add(rec.values()[i]);
+            }
+        }
+    }
+
+    @Override
+    void flush() {
+        boolean any = false;
+        for (Sub sub : subs.values()) {
+            if (!sub.pending.isEmpty()) {
+                send(sub, false);
+                any = true;
+            }
+        }
+        if (any) {
+            flushChannel();
+        }
+    }
+
+    private void send(Sub sub, boolean tail) {
+        ObjectNode out = JSON.createObjectNode().put("type", "data").put("id", sub.id).put("run", sub.run)
+                .put("tail", tail);
+        ObjectNode series = out.putObject("series");
+        sub.pending.forEach((s, p) -> {
+            ObjectNode o = series.putObject(seriesName(sub, s));
+            o.set("f", p.f);
+            o.set("t", p.t);
+            o.set("v", p.v);
+        });
+        out.put("dropped", droppedFrames);
+        sub.pending.clear();
+        sendText(out.toString());
+    }
+
+    private String seriesName(Sub sub, int s) {
+        LiveRing.RunRing run = ring.find(sub.run);
+        return run != null && s < run.series.size() ? run.series.get(s) : String.valueOf(s);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.nervesys.clickhouse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP proxy in front of the real ClickHouse, so that tests can make it "unreachable" without
+ * stopping the shared server: {@link #stop} closes the listener and every connection, {@link #start}
+ * listens again on the same port. With {@link #loseAnswers} it forwards requests but closes the
+ * client's connection instead of passing the answer to an INSERT on: the insert lands, its
+ * confirmation does not.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+    private final String targetHost;
+    private final int targetPort;
+    private final int port;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile ServerSocket server;
+    private volatile boolean loseAnswers;
+
+    public TcpProxy(String targetHost, int targetPort) throws IOException {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            this.port = s.getLocalPort();
+        }
+        start();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public void loseAnswers(boolean lose) {
+        this.loseAnswers = lose;
+    }
+
+    public synchronized void start() throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress("127.0.0.1", port));
+        server = s;
+        Thread t = new Thread(() -> accept(s), "tcp-proxy-" + port);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void accept(ServerSocket s) {
+        while (!s.isClosed()) {
+            try {
+                Socket client = s.accept();
+                Socket upstream = new Socket(targetHost, targetPort);
+                sockets.add(client);
+                sockets.add(upstream);
+                java.util.concurrent.atomic.AtomicBoolean insert = new java.util.concurrent.atomic.AtomicBoolean();
+                pump(client, upstream, false, insert);
+                pump(upstream, client, true, insert);
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to, boolean answers, java.util.concurrent.atomic.AtomicBoolean insert) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[65536];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (!answers && new String(buf, 0, Math.min(n, 200), java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .contains("query=INSERT")) {
+                        insert.set(true);
+                    }
+                    if (answers && loseAnswers && insert.get()) {
+                        from.close();
+                        to.close();
+                        return;
+                    }
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the other side closed
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }, "tcp-proxy-pump");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    public synchronized void stop() {
+        closeQuietly(server);
+        sockets.forEach(TcpProxy::closeQuietly);
+        sockets.clear();
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
