@@ -1,0 +1,48 @@
+package dev.nervesys.reports;
+
+import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.BeanProvider;
+import org.apache.camel.component.google.drive.GoogleDriveComponent;
+import org.apache.camel.component.google.drive.GoogleDriveConfiguration;
+import org.apache.camel.spi.ComponentCustomizer;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The reports' beans (docs/reports.md): {@code reports} (gathers and renders), {@code reportDrive}
+ * (folders, replacement and failures around the Drive upload) and {@code reportDriveCustomizer},
+ * which gives the google-drive component our client factory and the credentials from the
+ * environment, so that no secret ever appears in an endpoint URI. Nothing connects here: the
+ * database is read and Drive is called only when a report runs.
+ */
+public final class ReportsBeans implements BeanProvider {
+
+    @Override
+    public Map<String, Object> beans(AgentSettings s) {
+        ReportSettings settings = ReportSettings.from(s);
+        ReportStatus status = new ReportStatus(settings.drive().configured());
+        Map<String, Object> beans = new LinkedHashMap<>();
+        beans.put("reports", new ReportService(settings, status, Clock.systemUTC()));
+        beans.put("reportDrive", new DriveDelivery(settings, status));
+        beans.put("reportStatus", status);
+        ReportSettings.Drive drive = settings.drive();
+        ReportsDriveClientFactory factory = new ReportsDriveClientFactory(drive);
+        beans.put("reportDriveCustomizer", ComponentCustomizer.forType(GoogleDriveComponent.class, component -> {
+            component.setClientFactory(factory);
+            GoogleDriveConfiguration c = component.getConfiguration() == null ? new GoogleDriveConfiguration() : component.getConfiguration();
+            c.setApplicationName(drive.applicationName());
+            c.setScopes(drive.scopes());
+            if (drive.serviceAccountKey() != null) {
+                c.setServiceAccountKey(drive.serviceAccountKey());
+            } else if (drive.configured()) {
+                c.setClientId(drive.clientId());
+                c.setClientSecret(drive.clientSecret());
+                c.setRefreshToken(drive.refreshToken());
+            }
+            component.setConfiguration(c);
+        }));
+        return beans;
+    }
+}
