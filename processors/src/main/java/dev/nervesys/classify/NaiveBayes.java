@@ -9,7 +9,8 @@ import java.util.Map;
  * Multinomial naive Bayes over message tokens, trained at start from the labelled examples of the
  * config repo (no model is downloaded or stored). Tokens are runs of letters and digits, lower-cased;
  * runs of digits only count as one token {@code <num>}; single characters are ignored, and so are
- * tokens never seen in training. Laplace smoothing. Tokens are hashed (64-bit FNV-1a) while they
+ * tokens never seen in training; the endings -ing, -ed and -s of longer words are dropped (a crude
+ * stemmer: failing, failed and fails count as one token). Laplace smoothing. Tokens are hashed (64-bit FNV-1a) while they
  * are scanned, so that classifying allocates nothing.
  */
 public final class NaiveBayes {
@@ -109,7 +110,14 @@ public final class NaiveBayes {
     }
 
     static void tokens(CharSequence s, TokenSink sink) {
-        long h = 0xcbf29ce484222325L;
+        final long seed = 0xcbf29ce484222325L;
+        long h = seed;
+        long h1 = seed; // hash without the last char, the last two, the last three: a crude stemmer
+        long h2 = seed;
+        long h3 = seed;
+        char c1 = 0;
+        char c2 = 0;
+        char c3 = 0;
         int len = 0;
         boolean digitsOnly = true;
         int n = s.length();
@@ -119,6 +127,12 @@ public final class NaiveBayes {
                     : Character.isLetterOrDigit(c);
             if (word) {
                 char lc = c < 128 ? (c >= 'A' && c <= 'Z' ? (char) (c + 32) : c) : Character.toLowerCase(c);
+                h3 = h2;
+                h2 = h1;
+                h1 = h;
+                c3 = c2;
+                c2 = c1;
+                c1 = lc;
                 h = (h ^ lc) * 0x100000001b3L;
                 len++;
                 digitsOnly &= c >= '0' && c <= '9';
@@ -126,9 +140,24 @@ public final class NaiveBayes {
                 if (digitsOnly) {
                     sink.token(NUM);
                 } else if (len > 1) {
-                    sink.token(h);
+                    // failing/failed/fails -> fail: "ing", "ed", "s" endings are dropped from longer words
+                    if (len > 5 && c3 == 'i' && c2 == 'n' && c1 == 'g') {
+                        sink.token(h3);
+                    } else if (len > 4 && c2 == 'e' && c1 == 'd') {
+                        sink.token(h2);
+                    } else if (len > 3 && c1 == 's' && c2 != 's') {
+                        sink.token(h1);
+                    } else {
+                        sink.token(h);
+                    }
                 }
-                h = 0xcbf29ce484222325L;
+                h = seed;
+                h1 = seed;
+                h2 = seed;
+                h3 = seed;
+                c1 = 0;
+                c2 = 0;
+                c3 = 0;
                 len = 0;
                 digitsOnly = true;
             }
