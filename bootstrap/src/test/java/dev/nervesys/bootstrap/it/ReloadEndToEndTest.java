@@ -171,6 +171,28 @@ class ReloadEndToEndTest {
         assertThat(agent.state().syncError()).isNull();
     }
 
+    @Test
+    void aPlainDirectoryIsWatchedTheSameWay() throws Exception {
+        Path dir = tmp.resolve("plain");
+        Files.createDirectories(dir.resolve("routes"));
+        Files.createDirectories(dir.resolve("config"));
+        Files.writeString(dir.resolve("config/application.properties"), "nervesys.test.markerDir=" + tmp.resolve("markers") + "\n");
+        Files.writeString(dir.resolve("routes/marker.camel.yaml"), markerRoute("marker", "d1", "marker.txt"));
+        agent = TestAgents.start(TestAgents.flags("agent-dir", tmp.resolve("data"), dir.toString(), TestAgents.freePort()), Map.of());
+        String first = agent.state().applied().id();
+        assertThat(first).startsWith("local-");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "d1".equals(marker("marker.txt")));
+
+        Files.writeString(dir.resolve("routes/marker.camel.yaml"), markerRoute("marker", "d2", "marker.txt"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> !first.equals(agent.state().applied().id()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "d2".equals(marker("marker.txt")));
+
+        Files.writeString(dir.resolve("routes/marker.camel.yaml"), "- route: [broken\n");
+        await().atMost(Duration.ofSeconds(15)).until(() -> agent.state().rejected() != null);
+        assertThat(agent.state().rejected().error()).startsWith("routes/marker.camel.yaml:");
+        assertStillRunning("marker.txt", "d2");
+    }
+
     private void awaitApplied(String commit) {
         await().atMost(Duration.ofSeconds(15)).until(() -> agent.state().applied() != null && commit.equals(agent.state().applied().id()));
     }
