@@ -5,6 +5,7 @@ import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.console.ConfigHealthCheck;
 import dev.nervesys.bootstrap.console.ConsoleUsers;
 import dev.nervesys.bootstrap.console.NervesysDevConsole;
+import dev.nervesys.bootstrap.console.SyncAgentInfo;
 import dev.nervesys.bootstrap.reload.ConfigSync;
 import dev.nervesys.bootstrap.reload.RevisionValidator;
 import dev.nervesys.bootstrap.reload.RouteApplier;
@@ -27,7 +28,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -78,7 +81,9 @@ public final class Agent implements AutoCloseable {
         ConsoleUsers.configure(settings, dataDir.resolve("state"), props);
         main.setOverrideProperties(props);
         main.configure().setRoutesReloadEnabled(false);
-        beans.beans().forEach(main::bind);
+        Map<String, Object> bound = new LinkedHashMap<>(beans.beans());
+        bound.put("agentInfo", new SyncAgentInfo(state, version()));
+        bound.forEach(main::bind);
         if (!settings.getBoolean("nervesys.cli.enabled", true)) {
             DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
             noCli.setEnabled(false);
@@ -94,7 +99,7 @@ public final class Agent implements AutoCloseable {
         CamelContext context = main.getCamelContext();
 
         RouteApplier applier = new RouteApplier(context);
-        RevisionValidator validator = new RevisionValidator(resolver, beans.beans());
+        RevisionValidator validator = new RevisionValidator(resolver, bound);
         ConfigSync sync = new ConfigSync(source, validator, applier, state, restartKeys);
         register(context, new NervesysDevConsole(settings.agentId(), settings.server(), version(), state, applier,
                 beans.beansOfType(StatusReporter.class)), new ConfigHealthCheck(state));
