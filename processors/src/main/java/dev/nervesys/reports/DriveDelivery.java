@@ -32,6 +32,8 @@ public final class DriveDelivery {
     private static final Logger LOG = LoggerFactory.getLogger(DriveDelivery.class);
     private static final String REPLACE = "NervesysReportReplace";
     private static final String FILE = "NervesysReportFile";
+    /** Header: true when the file needs no upload (its pending marker is gone). */
+    public static final String SKIP = "NervesysReportSkip";
 
     private final ReportSettings settings;
     private final ReportStatus status;
@@ -49,6 +51,12 @@ public final class DriveDelivery {
     public void prepare(Exchange exchange) throws Exception {
         Path file = Path.of(exchange.getMessage().getMandatoryBody(String.class));
         exchange.setProperty(FILE, file.toString());
+        // uploaded meanwhile by another run (the retry timer and a report run can overlap)
+        boolean gone = !Files.exists(marker(file));
+        exchange.getMessage().setHeader(SKIP, gone);
+        if (gone) {
+            return;
+        }
         Drive drive = client(exchange.getContext());
         String folder = folderId(drive, file.getParent().getFileName().toString());
         String name = file.getFileName().toString();
@@ -86,8 +94,7 @@ public final class DriveDelivery {
                 }
             }
         }
-        Path marker = settings.localDir().resolve(".pending").resolve(settings.localDir().relativize(file));
-        ReportService.deleteQuietly(marker);
+        ReportService.deleteQuietly(marker(file));
         if (!settings.keepLocal()) {
             ReportService.deleteQuietly(file);
         }
@@ -101,6 +108,10 @@ public final class DriveDelivery {
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String file = exchange.getProperty(FILE, String.class);
         String reason = describe(e);
+        if (file != null) {
+            // the retry timer waits a full interval from now before trying again
+            marker(Path.of(file)).toFile().setLastModified(System.currentTimeMillis());
+        }
         folderIds.clear();
         status.failed(reason);
         String text = "Report upload to Google Drive failed for " + (file == null ? "a report" : Path.of(file).getFileName())
@@ -177,7 +188,7 @@ public final class DriveDelivery {
         return c.getClient(c.getConfiguration());
     }
 
-    static boolean exists(Path p) {
-        return Files.exists(p);
+    private Path marker(Path file) {
+        return settings.localDir().resolve(".pending").resolve(settings.localDir().relativize(file));
     }
 }

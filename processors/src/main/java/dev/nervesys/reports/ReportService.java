@@ -98,7 +98,9 @@ public final class ReportService {
         Path pendingDir = settings.localDir().resolve(".pending");
         if (settings.drive().configured() && Files.isDirectory(pendingDir)) {
             try (Stream<Path> walk = Files.walk(pendingDir)) {
-                walk.filter(Files::isRegularFile).sorted().forEach(marker -> {
+                // a marker younger than the retry interval belongs to an upload under way (or one that just failed)
+                long cutoff = clock.millis() - settings.retryEveryMillis();
+                walk.filter(Files::isRegularFile).filter(m -> m.toFile().lastModified() <= cutoff).sorted().forEach(marker -> {
                     Path file = settings.localDir().resolve(pendingDir.relativize(marker));
                     if (Files.isRegularFile(file)) {
                         files.add(file.toString());

@@ -15,7 +15,8 @@ import java.util.Optional;
 public record ReportSettings(ZoneId zone, String sourceUrl, String sourceUser, String sourcePassword, String table,
                              Path localDir, boolean keepLocal, int pdfMaxAgents, String dailyFolder, String weeklyFolder,
                              String alertsFolder, Drive drive, String clickhouseUrl, String clickhouseUser,
-                             String clickhousePassword, String clickhouseQuery, long alertsMinIntervalSeconds) {
+                             String clickhousePassword, String clickhouseQuery, long alertsMinIntervalSeconds,
+                             long retryEveryMillis) {
 
     /** Drive access; {@link #configured()} is false when no credentials are in the environment. */
     public record Drive(String rootUrl, String tokenUrl, String rootFolderId, String topFolder, String scopes,
@@ -67,7 +68,8 @@ public record ReportSettings(ZoneId zone, String sourceUrl, String sourceUser, S
                 s.secret("NERVESYS_CLICKHOUSE_USER").orElse(null),
                 s.secret("NERVESYS_CLICKHOUSE_PASSWORD").orElse(null),
                 s.get("nervesys.reports.clickhouse.query", ClickHouseRuns.DEFAULT_QUERY),
-                s.getDuration("nervesys.reports.alerts.minInterval", java.time.Duration.ofMinutes(15)).toSeconds());
+                s.getDuration("nervesys.reports.alerts.minInterval", java.time.Duration.ofMinutes(15)).toSeconds(),
+                s.getLong("nervesys.reports.retry.everyMs", 300_000));
     }
 
     public String folderOf(ReportPeriod.Kind kind) {
