@@ -11,5 +11,6 @@ final class Subcommands {
     static void addTo(CommandLine cl) {
         cl.addSubcommand(new dev.nervesys.telecrunch.cli.GenerateCommand());
         cl.addSubcommand(new dev.nervesys.telecrunch.cli.DecodeCommand());
+        cl.addSubcommand(new ReportCommand());
     }
 }
