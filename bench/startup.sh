@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 rounds=${1:-3}
 jar=$PWD/bootstrap/target/nervesys.jar
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
-tuned="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmx128m -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m"
+tuned="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms16m -Xmx128m"
+export MALLOC_ARENA_MAX=2
 # AppCDS archive of the classes loaded by one start (regenerate per build)
 java $tuned -XX:ArchiveClassesAtExit="$w/app.jsa" -Dnervesys.dataDir="$w/cds" -Dcamel.management.port=0 \
   -Dnervesys.ingest.port=0 -jar "$jar" > "$w/cds.log" 2>&1 & p=$!
