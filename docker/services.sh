@@ -55,6 +55,12 @@ clickhouse() {
   wait_for 60 clickhouse_up || { log "ClickHouse did not start; see /var/log/clickhouse-server"; exit 1; }
 }
 
+# command-line tools that tests drive: pdftoppm/pdftotext check rendered reports (issue 7)
+tools() {
+  command -v pdftoppm >/dev/null 2>&1 || { log "installing poppler-utils"; apt_install poppler-utils; }
+}
+
 postgres
 clickhouse
+tools
 log "PostgreSQL on 127.0.0.1:5432, ClickHouse on 127.0.0.1:8123"
