@@ -12,5 +12,6 @@ final class Subcommands {
         cl.addSubcommand(new dev.nervesys.telecrunch.cli.GenerateCommand());
         cl.addSubcommand(new dev.nervesys.telecrunch.cli.DecodeCommand());
         cl.addSubcommand(new ReportCommand());
+        cl.addSubcommand(new FleetCommand());
     }
 }
