@@ -38,7 +38,8 @@ public final class RunsApi {
         String uri = m.getHeader(Exchange.HTTP_URI, "/runs", String.class);
         int q = uri.indexOf('?');
         String path = q < 0 ? uri : uri.substring(0, q);
-        Map<String, String> query = query(q < 0 ? "" : uri.substring(q + 1));
+        String rawQuery = m.getHeader(Exchange.HTTP_QUERY, String.class); // netty-http puts it here, not in the URI
+        Map<String, String> query = query(rawQuery != null ? rawQuery : q < 0 ? "" : uri.substring(q + 1));
         String[] parts = path.replaceAll("^/+|/+$", "").split("/");
         byte[] body = m.getBody(byte[].class);
         m.removeHeaders("*");

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The shipper against the real ClickHouse 18.16, each test on a database of its own. */
-class ClickHouseShipperIT {
+class ClickHouseShipperTest {
 
     @TempDir
     Path tmp;

@@ -202,8 +202,8 @@ class RunsEndToEndTest {
         assertThat(JSON.readTree(json.body().split("\n")[0]).path("frame").isNumber()).isTrue();
         assertThat(http("GET", ingest + "/runs/e2e/export?format=xml", null).statusCode()).isEqualTo(400);
         // health shows the ClickHouse check
-        HttpResponse<String> health = TestAgents.get(mgmt, "/observe/health", null, null);
-        assertThat(health.body()).contains("nervesys-clickhouse");
+        HttpResponse<String> health = TestAgents.get(mgmt, "/observe/health/ready?data=true&exposureLevel=full", null, null);
+        assertThat(health.body()).contains("nervesys-clickhouse").contains("\"pendingRows\":0");
         ws.abort();
         fws.abort();
     }
@@ -221,11 +221,14 @@ class RunsEndToEndTest {
                 .mapToLong(n -> n.path("series").path(series).path("f").size()).sum();
     }
 
-    /** Pixels of run A's first colour (#e6194b) in the screenshot, with a little tolerance for anti-aliasing. */
+    /**
+     * Pixels of run A's first colour (#e6194b) below the legend (y from 80: the plot area), with a
+     * little tolerance for anti-aliasing.
+     */
     static long redPixels(byte[] png) throws Exception {
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
         long n = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
+        for (int y = 80; y < img.getHeight(); y++) {
             for (int x = 0; x < img.getWidth(); x++) {
                 int rgb = img.getRGB(x, y);
                 int r = (rgb >> 16) & 0xff;

@@ -1,0 +1,132 @@
+package dev.nervesys.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nervesys.buffer.RecordKind;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The live server with real sockets: a client that never reads loses frames, nobody else waits. */
+class LiveServerTest {
+
+    private static byte[] record(String run, long frame) {
+        StringBuilder fields = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            fields.append(i == 0 ? "" : ",").append("\"s").append(i).append("\":").append(frame * 0.25 + i);
+        }
+        return ("{\"run_id\":\"" + run + "\",\"source\":\"engine\",\"type\":\"update\",\"frame\":" + frame + ",\"time\":\""
+                + Instant.parse("2025-12-10T12:00:00Z").plusMillis(frame) + "\",\"fields\":{" + fields + "}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aClientThatNeverReadsLosesFramesWhileIngestAndOtherClientsGoOn() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        LiveSettings cfg = new LiveSettings("127.0.0.1", port, 200_000, 64L << 20, 4096, 1000, 1000, 0, 100, 20, 64 * 1024);
+        LiveHub hub = new LiveHub(cfg, null, "test");
+        LiveServer server = new LiveServer(hub, cfg);
+        server.start();
+        try (Socket stuck = new Socket()) {
+            stuck.setReceiveBufferSize(4096);
+            stuck.connect(new InetSocketAddress("127.0.0.1", port));
+            OutputStream out = stuck.getOutputStream();
+            out.write(("GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            // read the 101 answer, then never read again
+            java.io.InputStream in = stuck.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.read());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101");
+            // a masked client text frame: subscribe to every series at the highest rate; then never read
+            byte[] sub = "{\"op\":\"subscribe\",\"id\":\"x\",\"run\":\"r\",\"series\":[\"*\"],\"rate\":1000}".getBytes(StandardCharsets.UTF_8);
+            byte[] frame = new byte[2 + 4 + sub.length];
+            frame[0] = (byte) 0x81;
+            frame[1] = (byte) (0x80 | sub.length);
+            for (int i = 0; i < sub.length; i++) {
+                frame[6 + i] = sub[i]; // mask 0,0,0,0
+            }
+            out.write(frame);
+            out.flush();
+
+            AtomicLong received = new AtomicLong();
+            WebSocket ok = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/live"),
+                    new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                            if (data.toString().contains("\"engine.s3\"")) {
+                                received.incrementAndGet();
+                            }
+                            ws.request(1);
+                            return null;
+                        }
+                    }).join();
+            ok.sendText("{\"op\":\"subscribe\",\"id\":\"y\",\"run\":\"r\",\"series\":[\"engine.s3\"],\"rate\":10}", true).join();
+            await().atMost(Duration.ofSeconds(10)).until(() -> hub.status().get("clients").equals(2));
+
+            long maxCallNanos = 0;
+            for (int b = 0; b < 200; b++) {
+                List<byte[]> bodies = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    bodies.add(record("r", b * 500L + i));
+                }
+                long t0 = System.nanoTime();
+                hub.committed(Collections.nCopies(bodies.size(), RecordKind.TELEMETRY), bodies);
+                maxCallNanos = Math.max(maxCallNanos, System.nanoTime() - t0);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> (long) hub.status().get("parsedRecords") == 100_000L);
+            await().atMost(Duration.ofSeconds(30)).alias("dropped frames and data for the reading client").until(() -> {
+                return hub.droppedFrames() > 0 && received.get() > 0;
+            });
+            assertThat(hub.droppedRecords()).isZero(); // the queue kept up: nothing lost to the live view itself
+            assertThat(maxCallNanos).isLessThan(Duration.ofSeconds(1).toNanos()); // hand-off only, never waits on a client
+            ok.abort();
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void ringEvictsTheOldestRunFirst() {
+        LiveRing ring = new LiveRing(10, 1 << 20);
+        List<String> evicted = new ArrayList<>();
+        ring.onRunEvicted(evicted::add);
+        LiveRing.RunRing a = ring.run("a");
+        for (int i = 0; i < 6; i++) {
+            ring.add(a, new LiveRing.Rec(0, i, i, new int[] {0}, new double[] {i}));
+        }
+        LiveRing.RunRing b = ring.run("b");
+        for (int i = 0; i < 8; i++) {
+            ring.add(b, new LiveRing.Rec(0, i, i, new int[] {0}, new double[] {i}));
+        }
+        assertThat(ring.records()).isEqualTo(10);
+        assertThat(a.records).extracting(LiveRing.Rec::frame).containsExactly(4L, 5L);
+        assertThat(b.records).hasSize(8);
+        for (int i = 8; i < 11; i++) {
+            ring.add(b, new LiveRing.Rec(0, i, i, new int[] {0}, new double[] {i}));
+        }
+        assertThat(evicted).containsExactly("a");
+        assertThat(ring.find("a")).isNull();
+        assertThat(b.records.peekFirst().frame()).isEqualTo(1L);
+        assertThat(ring.evictedRecords()).isEqualTo(7);
+    }
+}
