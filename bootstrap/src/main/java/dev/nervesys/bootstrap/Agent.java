@@ -4,6 +4,7 @@ import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.console.ConfigHealthCheck;
 import dev.nervesys.bootstrap.console.ConsoleUsers;
+import dev.nervesys.bootstrap.console.IndexedDevConsoleRegistry;
 import dev.nervesys.bootstrap.console.NervesysDevConsole;
 import dev.nervesys.bootstrap.console.SyncAgentInfo;
 import dev.nervesys.bootstrap.reload.ConfigSync;
@@ -20,7 +21,9 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.cli.connector.DefaultCliConnectorFactory;
 import org.apache.camel.console.DevConsoleRegistry;
 import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +84,13 @@ public final class Agent implements AutoCloseable {
         ConsoleUsers.configure(settings, dataDir.resolve("state"), props);
         main.setOverrideProperties(props);
         main.configure().setRoutesReloadEnabled(false);
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport m) {
+                m.getCamelContext().getCamelContextExtension()
+                        .addContextPlugin(DevConsoleRegistry.class, new IndexedDevConsoleRegistry());
+            }
+        });
         Map<String, Object> bound = new LinkedHashMap<>(beans.beans());
         bound.put("agentInfo", new SyncAgentInfo(state, version()));
         bound.forEach(main::bind);
