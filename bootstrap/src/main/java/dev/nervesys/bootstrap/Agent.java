@@ -75,8 +75,6 @@ public final class Agent implements AutoCloseable {
         Settings settings = startSettings(resolver, boot, first);
 
         BeanFactory beans = new BeanFactory(settings);
-        Set<String> restartKeys = new HashSet<>(settings.readKeys());
-        restartKeys.addAll(boot.readKeys());
 
         Main main = new Main();
         main.setDefaultPropertyPlaceholderLocation("false");
@@ -110,7 +108,7 @@ public final class Agent implements AutoCloseable {
 
         RouteApplier applier = new RouteApplier(context);
         RevisionValidator validator = new RevisionValidator(resolver, bound);
-        ConfigSync sync = new ConfigSync(source, validator, applier, state, restartKeys);
+        ConfigSync sync = new ConfigSync(source, validator, applier, state, settings);
         register(context, new NervesysDevConsole(settings.agentId(), settings.server(), version(), state, applier,
                 beans.beansOfType(StatusReporter.class)), new ConfigHealthCheck(state));
 

@@ -39,6 +39,7 @@ public final class Settings implements AgentSettings {
     private final Map<String, String> environment;
     private final Map<String, String> files;
     private final Set<String> readKeys = ConcurrentHashMap.newKeySet();
+    private final Set<String> readFiles = ConcurrentHashMap.newKeySet();
     private final String agentId;
     private final String server;
 
@@ -91,6 +92,7 @@ public final class Settings implements AgentSettings {
     @Override
     public Optional<String> configFile(String path) {
         String normalized = path.startsWith("./") ? path.substring(2) : path;
+        readFiles.add(normalized);
         return Optional.ofNullable(files.get(normalized));
     }
 
@@ -177,6 +179,16 @@ public final class Settings implements AgentSettings {
         p.putAll(values);
         p.put(SERVER, server);
         return p;
+    }
+
+    /** The files of the revision these settings come from (no read tracking). */
+    public Map<String, String> revisionFiles() {
+        return files;
+    }
+
+    /** Config files (asked for, present or not) that beans have read so far. */
+    public Set<String> readFiles() {
+        return Set.copyOf(readFiles);
     }
 
     /** Keys that beans or the bootstrap have read so far. */

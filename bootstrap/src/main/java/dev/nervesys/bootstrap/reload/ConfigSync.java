@@ -1,5 +1,6 @@
 package dev.nervesys.bootstrap.reload;
 
+import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
 import org.slf4j.Logger;
@@ -7,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -27,7 +29,7 @@ public final class ConfigSync implements AutoCloseable {
     private final RevisionValidator validator;
     private final RouteApplier applier;
     private final SyncState state;
-    private final Set<String> restartKeys;
+    private final Settings started;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "nervesys-config-sync");
         t.setDaemon(true);
@@ -36,16 +38,17 @@ public final class ConfigSync implements AutoCloseable {
     private volatile String lastSeenId;
 
     /**
-     * @param restartKeys settings read at start by long-lived beans and the runtime itself: a
-     *                    change to them is applied to routes but reported as needing a restart
+     * @param started the settings the agent started with: the beans and the runtime read some of
+     *                their keys and config files then, so a later revision that changes one of
+     *                those is applied to the routes but reported as needing a restart
      */
     public ConfigSync(RevisionSource source, RevisionValidator validator, RouteApplier applier, SyncState state,
-                      Set<String> restartKeys) {
+                      Settings started) {
         this.source = source;
         this.validator = validator;
         this.applier = applier;
         this.state = state;
-        this.restartKeys = restartKeys;
+        this.started = started;
         state.source(source.describe());
     }
 
@@ -123,9 +126,7 @@ public final class ConfigSync implements AutoCloseable {
             java.util.Map<String, Boolean> modules = new java.util.TreeMap<>();
             revision.routeFiles().keySet().forEach(f -> modules.put(f, validated.enabledRoutes().containsKey(f)));
             state.modules(modules);
-            Set<String> restart = new TreeSet<>(change.changedKeys());
-            restart.retainAll(restartKeys);
-            change.changedKeys().stream().filter(k -> k.startsWith("camel.")).forEach(restart::add);
+            Set<String> restart = restartNeeded(validated.settings());
             state.restartNeeded(restart.isEmpty() ? null : String.join(", ", restart));
             LOG.info("Applied revision {} in {} ms: {}{}", revision.describe(), (System.nanoTime() - t0) / 1_000_000,
                     change, restart.isEmpty() ? "" : "; a restart is needed for " + restart);
@@ -135,6 +136,26 @@ public final class ConfigSync implements AutoCloseable {
                     + LineLocator.describe(e))));
             return false;
         }
+    }
+
+    /** Keys and config files read at start whose value in the new revision differs from then. */
+    private Set<String> restartNeeded(Settings next) {
+        Set<String> restart = new TreeSet<>();
+        for (String key : started.readKeys()) {
+            if (!Objects.equals(started.values().get(key), next.values().get(key))) {
+                restart.add(key);
+            }
+        }
+        Set<String> keys = new TreeSet<>(started.values().keySet());
+        keys.addAll(next.values().keySet());
+        keys.stream().filter(k -> k.startsWith("camel."))
+                .filter(k -> !Objects.equals(started.values().get(k), next.values().get(k))).forEach(restart::add);
+        for (String file : started.readFiles()) {
+            if (!Objects.equals(started.revisionFiles().get(file), next.revisionFiles().get(file))) {
+                restart.add(file);
+            }
+        }
+        return restart;
     }
 
     private void reject(Revision revision, List<Problem> problems) {

@@ -3,6 +3,7 @@ package dev.nervesys.bootstrap.reload;
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.revision.Revision;
+import dev.nervesys.spi.ConfigCheck;
 import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.cli.connector.DefaultCliConnectorFactory;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -37,6 +39,9 @@ import java.util.regex.Pattern;
 public final class RevisionValidator {
 
     private static final int MAX_PASSES = 20;
+    private static final Pattern LOCATED = Pattern.compile("(?s)([\\w./-]+\\.\\w+)(?::(\\d+))?: (.*)");
+    private static final List<ConfigCheck> CHECKS = ServiceLoader.load(ConfigCheck.class).stream()
+            .map(ServiceLoader.Provider::get).toList();
     private static final Pattern RUNTIME_PROPERTY = Pattern.compile("\\$\\{properties:([^}:]+)}");
 
     private final SettingsResolver resolver;
@@ -61,11 +66,12 @@ public final class RevisionValidator {
                     List.of(new Problem(file, 0, "malformed properties: " + e.getMessage())));
         }
         SortedMap<String, String> enabled = enabledRoutes(revision, settings);
-        List<Problem> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>(configFileProblems(revision));
         enabled.forEach((file, text) -> problems.addAll(staticChecks(file, text, settings)));
 
         Map<String, String> candidates = new TreeMap<>(enabled);
-        problems.stream().map(Problem::file).forEach(candidates::remove);
+        problems.stream().map(Problem::file).filter(f -> f != null && f.startsWith(Revision.ROUTES_DIR))
+                .forEach(candidates::remove);
         Map<String, List<String>> ids = Map.of();
         for (int pass = 0; pass < MAX_PASSES && !candidates.isEmpty(); pass++) {
             BuildOutcome outcome = build(candidates, settings);
@@ -80,6 +86,30 @@ public final class RevisionValidator {
         }
         problems.sort((a, b) -> String.valueOf(a.file()).compareTo(String.valueOf(b.file())));
         return new ValidatedRevision(revision, settings, enabled, ids, List.copyOf(problems));
+    }
+
+    /** What the capabilities' {@link ConfigCheck}s find in their config files. */
+    static List<Problem> configFileProblems(Revision revision) {
+        List<Problem> out = new ArrayList<>();
+        for (ConfigCheck check : CHECKS) {
+            try {
+                for (String p : check.check(revision.files())) {
+                    out.add(parseProblem(p));
+                }
+            } catch (RuntimeException e) {
+                out.add(new Problem(null, 0, check.getClass().getSimpleName() + " failed: " + e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    /** {@code file:line: reason} or {@code file: reason} as a {@link Problem}. */
+    static Problem parseProblem(String text) {
+        Matcher m = LOCATED.matcher(text);
+        if (m.matches()) {
+            return new Problem(m.group(1), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)), m.group(3));
+        }
+        return new Problem(null, 0, text);
     }
 
     /** Route files whose module is not switched off with {@code nervesys.modules.<name>=false}. */

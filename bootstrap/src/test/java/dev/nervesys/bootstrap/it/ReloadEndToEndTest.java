@@ -172,6 +172,33 @@ class ReloadEndToEndTest {
     }
 
     @Test
+    void settingsAndFilesReadAtStartAreReportedAsNeedingARestart() throws Exception {
+        ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
+        repo.write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("markers") + "\n")
+                .write("routes/marker.camel.yaml", markerRoute("marker", "r1", "marker.txt"));
+        repo.commit("start");
+        agent = TestAgents.start(TestAgents.flags("agent-restart", tmp.resolve("data"), repo.uri(), TestAgents.freePort()), Map.of());
+        assertThat(agent.state().toMap()).doesNotContainKey("restartNeededFor");
+
+        // thresholds are read by the heartbeat beans at start; the buffer cap by the buffer
+        repo.write("config/thresholds.yaml", Files.readString(Path.of("../config/thresholds.yaml")))
+                .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("markers")
+                        + "\nnervesys.buffer.maxBytes=50MB\n");
+        String c2 = repo.commit("thresholds and a smaller buffer");
+        awaitApplied(c2);
+        assertThat(String.valueOf(agent.state().toMap().get("restartNeededFor")))
+                .contains("config/thresholds.yaml").contains("nervesys.buffer.maxBytes");
+
+        // a later route-only change does not make the agent forget that it still runs the old ones
+        repo.write("routes/marker.camel.yaml", markerRoute("marker", "r2", "marker.txt"));
+        String c3 = repo.commit("route only");
+        awaitApplied(c3);
+        assertThat(String.valueOf(agent.state().toMap().get("restartNeededFor")))
+                .contains("config/thresholds.yaml").contains("nervesys.buffer.maxBytes");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "r2".equals(marker("marker.txt")));
+    }
+
+    @Test
     void aPlainDirectoryIsWatchedTheSameWay() throws Exception {
         Path dir = tmp.resolve("plain");
         Files.createDirectories(dir.resolve("routes"));

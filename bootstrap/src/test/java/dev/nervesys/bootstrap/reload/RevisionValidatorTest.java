@@ -103,6 +103,19 @@ class RevisionValidatorTest {
     }
 
     @Test
+    void capabilityConfigFilesAreChecked() {
+        List<Problem> problems = validate(Map.of("routes/good.camel.yaml", GOOD,
+                "config/thresholds.yaml", "status:\n  degraded: {}\nbogus: 1\n"));
+        assertThat(problems).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo("config/thresholds.yaml");
+            assertThat(p.line()).isEqualTo(3);
+            assertThat(p.message()).contains("bogus");
+        });
+        assertThat(RevisionValidator.parseProblem("config/alerts.yaml: no rules").file()).isEqualTo("config/alerts.yaml");
+        assertThat(RevisionValidator.parseProblem("something odd").file()).isNull();
+    }
+
+    @Test
     void switchedOffModulesAreNotBuilt() {
         List<Problem> problems = validate(Map.of("routes/broken.camel.yaml", "- route: [",
                 "config/application.properties", "nervesys.greeting=hi\nnervesys.modules.broken=false\n"));

@@ -126,11 +126,14 @@ class RunsEndToEndTest {
         flags.setProperty("nervesys.live.host", "127.0.0.1");
         agent = TestAgents.start(flags, Map.of());
         String ingest = "http://127.0.0.1:" + ingestPort;
+        String api = "http://127.0.0.1:" + livePort; // the runs API is served next to the UI
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                .until(() -> http("GET", ingest + "/runs", null).statusCode() == 200);
+                .until(() -> http("GET", api + "/runs", null).statusCode() == 200);
+        // nothing of the runs API on the ingest port (its pipeline belongs to the ingest routes)
+        assertThat(http("GET", ingest + "/runs", null).statusCode()).isEqualTo(404);
 
         // the run starts with metadata, clients subscribe before any record arrives
-        JsonNode started = JSON.readTree(http("POST", ingest + "/runs/e2e/start",
+        JsonNode started = JSON.readTree(http("POST", api + "/runs/e2e/start",
                 "{\"name\":\"bench 1\",\"engine\":\"v8\",\"parameters\":{\"load\":0.5}}").body());
         assertThat(started.path("status").asText()).isEqualTo("live");
         Client live = new Client();
@@ -180,27 +183,27 @@ class RunsEndToEndTest {
         }
 
         // end, ClickHouse holds every record once, run metadata listed, export streams the series
-        assertThat(JSON.readTree(http("POST", ingest + "/runs/e2e/end", null).body()).path("status").asText()).isEqualTo("ended");
+        assertThat(JSON.readTree(http("POST", api + "/runs/e2e/end", null).body()).path("status").asText()).isEqualTo("ended");
         await().atMost(Duration.ofSeconds(60)).until(() -> ch("SELECT count() FROM " + db + ".series WHERE run_id = 'e2e'").equals("4000"));
         assertThat(ch("SELECT uniqExact(buffer_id) FROM " + db + ".events WHERE run_id = 'e2e'")).isEqualTo("2000");
         await().atMost(Duration.ofSeconds(30)).until(() -> ch("SELECT status FROM " + db + ".runs FINAL WHERE run_id = 'e2e'").equals("ended"));
-        JsonNode runs = JSON.readTree(http("GET", ingest + "/runs", null).body());
+        JsonNode runs = JSON.readTree(http("GET", api + "/runs", null).body());
         JsonNode e2e = runs.get(0);
         assertThat(e2e.path("run_id").asText()).isEqualTo("e2e");
         assertThat(e2e.path("name").asText()).isEqualTo("bench 1");
         assertThat(e2e.path("engine").asText()).isEqualTo("v8");
         assertThat(e2e.path("parameters").path("load").asDouble()).isEqualTo(0.5);
         assertThat(e2e.path("status").asText()).isEqualTo("ended");
-        HttpResponse<String> csv = http("GET", ingest + "/runs/e2e/export?format=csv&series=engine.rpm", null);
+        HttpResponse<String> csv = http("GET", api + "/runs/e2e/export?format=csv&series=engine.rpm", null);
         assertThat(csv.statusCode()).isEqualTo(200);
         String[] lines = csv.body().split("\n");
         assertThat(lines).hasSize(2001);
         assertThat(lines[0]).isEqualTo("\"series\",\"frame\",\"time\",\"value\"");
         assertThat(lines[1501]).isEqualTo("\"engine.rpm\",1500,\"2025-12-10T12:00:01.500000000Z\",1000");
-        HttpResponse<String> json = http("GET", ingest + "/runs/e2e/export?format=json&series=engine.*", null);
+        HttpResponse<String> json = http("GET", api + "/runs/e2e/export?format=json&series=engine.*", null);
         assertThat(json.body().split("\n")).hasSize(4000);
         assertThat(JSON.readTree(json.body().split("\n")[0]).path("frame").isNumber()).isTrue();
-        assertThat(http("GET", ingest + "/runs/e2e/export?format=xml", null).statusCode()).isEqualTo(400);
+        assertThat(http("GET", api + "/runs/e2e/export?format=xml", null).statusCode()).isEqualTo(400);
         // health shows the ClickHouse check
         HttpResponse<String> health = TestAgents.get(mgmt, "/observe/health/ready?data=true&exposureLevel=full", null, null);
         assertThat(health.body()).contains("nervesys-clickhouse").contains("\"pendingRows\":0");
