@@ -43,6 +43,10 @@ public final class AlertService implements StatusReporter {
     public static final String DELIVERY = "NervesysAlertDelivery";
     public static final String CHANNEL_TYPE = "NervesysAlertChannel";
     static final String HISTORY_VERSIONS = "NervesysAlertVersions";
+    /** Headers read by {@link #external}: the alert's rule, label (default critical) and reason. */
+    public static final String RULE = "NervesysAlertRule";
+    public static final String LABEL = "NervesysAlertLevel";
+    public static final String REASON = "NervesysAlertReason";
 
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -119,6 +123,27 @@ public final class AlertService implements StatusReporter {
         for (CriticalRecord r : records) {
             raise(r);
         }
+    }
+
+    /**
+     * Route step (or endpoint {@code bean:alerts?method=external}) for alerts raised by other
+     * capabilities rather than by the classifier, e.g. a failed report upload: body = the message,
+     * headers {@value #RULE} (default {@code route-<from route id>}), {@value #LABEL} (the label
+     * matched by the rules of config/alerts.yaml, default {@code critical}) and {@value #REASON}.
+     * Deduplicated, rate-limited, delivered, written to alert_history and shown in the heartbeat
+     * like any other alert.
+     */
+    public void external(Exchange ex) {
+        Message m = ex.getMessage();
+        String message = m.getBody(String.class);
+        String rule = m.getHeader(RULE, String.class);
+        String label = m.getHeader(LABEL, String.class);
+        String reason = m.getHeader(REASON, String.class);
+        String route = ex.getFromRouteId() == null ? "unknown" : ex.getFromRouteId();
+        rule = rule == null || rule.isBlank() ? "route-" + route : rule;
+        label = label == null || label.isBlank() ? "critical" : label;
+        raise(new CriticalRecord(clock.get(), rule, label, label.toUpperCase(java.util.Locale.ROOT),
+                message == null ? rule : message, reason == null || reason.isBlank() ? "raised by route " + route : reason));
     }
 
     public synchronized void raise(CriticalRecord r) {

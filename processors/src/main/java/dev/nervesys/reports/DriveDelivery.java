@@ -103,7 +103,11 @@ public final class DriveDelivery {
         exchange.getMessage().setBody(file.toString());
     }
 
-    /** In the route's onException, after the retries: the body becomes the alert text. */
+    /**
+     * In the route's onException, after the retries: the body becomes the alert text, with the
+     * headers of the alerts capability's {@code external} step (rule {@code report-upload-failed},
+     * label critical, reason = the file); the route sends it to {@code nervesys.reports.alertUri}.
+     */
     public String failed(Exchange exchange) {
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String file = exchange.getProperty(FILE, String.class);
@@ -114,11 +118,16 @@ public final class DriveDelivery {
         }
         folderIds.clear();
         status.failed(reason);
-        String text = "Report upload to Google Drive failed for " + (file == null ? "a report" : Path.of(file).getFileName())
-                + ": " + reason + ". Kept in " + settings.localDir() + " and retried.";
-        LOG.warn(text);
+        String name = file == null ? "a report" : Path.of(file).getFileName().toString();
+        // the file name is the reason, not part of the message: one outage = one alert (the alerts
+        // capability fingerprints the message), its count rising with each file that fails
+        String text = "Report upload to Google Drive failed: " + reason + ". The files are kept in "
+                + settings.localDir() + " and retried every " + settings.retryEveryMillis() / 1000 + " s.";
+        LOG.warn("{} ({})", text, name);
+        exchange.getMessage().removeHeaders("CamelGoogleDrive*");
         exchange.getMessage().setHeader("NervesysAlertLevel", "critical");
         exchange.getMessage().setHeader("NervesysAlertRule", "report-upload-failed");
+        exchange.getMessage().setHeader("NervesysAlertReason", "upload of " + name);
         return text;
     }
 

@@ -1,5 +1,7 @@
 package dev.nervesys.reports;
 
+import dev.nervesys.alerts.AlertService;
+import dev.nervesys.alerts.AlertsConfig;
 import dev.nervesys.buffer.TestSettings;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
@@ -64,7 +66,9 @@ class DriveUploadTest {
                 .env("NERVESYS_DRIVE_CLIENT_ID", "client-1")
                 .env("NERVESYS_DRIVE_CLIENT_SECRET", "client-secret")
                 .env("NERVESYS_DRIVE_REFRESH_TOKEN", "rt-secret");
-        Map<String, Object> beans = new ReportsBeans().beans(s);
+        Map<String, Object> beans = new java.util.LinkedHashMap<>(new ReportsBeans().beans(s));
+        AlertService alertService = new AlertService(AlertsConfig.defaults(), "test-agent", "test-server", "n@localhost", Instant::now);
+        beans.put("alerts", alertService);
         Properties props = new Properties();
         props.setProperty("nervesys.reports.retry.maxRedeliveries", "2");
         props.setProperty("nervesys.reports.retry.delayMs", "50");
@@ -77,7 +81,11 @@ class DriveUploadTest {
             ctx.addRoutes(new RouteBuilder() {
                 @Override
                 public void configure() {
-                    from("direct:test-alerts").routeId("test-alerts").process(e -> alerts.add(e.getMessage().getBody(String.class)));
+                    from("direct:test-alerts").routeId("test-alerts")
+                            .process(e -> alerts.add(e.getMessage().getBody(String.class) + " | "
+                                    + e.getMessage().getHeader(AlertService.RULE) + " | " + e.getMessage().getHeader(AlertService.LABEL)
+                                    + " | " + e.getMessage().getHeader(AlertService.REASON)))
+                            .to("bean:alerts?method=external");
                 }
             });
             PluginHelper.getRoutesLoader(ctx).loadRoutes(ResourceHelper.fromString("reports.camel.yaml",
@@ -126,7 +134,14 @@ class DriveUploadTest {
             drive.failUploads = true;
             t.sendBody("direct:report-day", "2025-12-09");
             assertThat(alerts).isNotEmpty();
-            assertThat(alerts.get(0)).contains("2025-12-09_summary.pdf").contains("HTTP 503").doesNotContain("rt-secret");
+            assertThat(alerts.get(0)).startsWith("Report upload to Google Drive failed: HTTP 503")
+                    .contains("| report-upload-failed | critical | upload of 2025-12-09_summary.pdf").doesNotContain("rt-secret");
+            // the alerts capability: one open alert for the outage (the three files share its fingerprint)
+            assertThat(alertService.openAlerts()).singleElement().satisfies(a -> {
+                assertThat(a.get("rule")).isEqualTo("report-upload-failed");
+                assertThat(a.get("label")).isEqualTo("critical");
+                assertThat((Long) a.get("count")).isGreaterThanOrEqualTo(3L);
+            });
             assertThat(drive.requests.stream().filter(r -> r.startsWith("POST /upload")).count()).isGreaterThanOrEqualTo(3 + 3 + 3 * 3);
             assertThat(pending()).contains("2025-12-09_summary.pdf", "2025-12-09_metrics.xlsx", "2025-12-09_agents.csv");
             assertThat(((ReportStatus) beans.get("reportStatus")).status().get("lastUploadError").toString()).contains("503");
