@@ -19,7 +19,9 @@ import java.util.Set;
  * Folds heartbeats, ordered by agent then time, into per-agent figures and the fleet's chart
  * buckets. An alert counts as raised when it is open in a heartbeat and was not open in the same
  * agent's previous heartbeat of the period (alerts already open at the first heartbeat of the
- * period were raised earlier and are not counted again).
+ * period were raised earlier and are not counted again). When issue 5's {@code alert_history} table
+ * is there, {@link #useAlertHistory} replaces that derivation with its rows: one row per alert,
+ * counted in the period of its {@code first_seen}.
  */
 public final class FleetAggregator {
 
@@ -40,6 +42,7 @@ public final class FleetAggregator {
     private final Map<String, Set<String>> alertAgents = new HashMap<>();
     private AgentFigures current;
     private Set<String> openAlerts = new HashSet<>();
+    private List<HeartbeatSource.HistoryAlert> history;
 
     public FleetAggregator(ReportPeriod period) {
         this.period = period;
@@ -153,9 +156,41 @@ public final class FleetAggregator {
         Arrays.fill(worst, (byte) 0);
     }
 
+    /** Alerts raised from alert_history instead of the heartbeats' open alerts (null = keep the derivation). */
+    public void useAlertHistory(List<HeartbeatSource.HistoryAlert> raised) {
+        this.history = raised;
+    }
+
+    private void applyHistory() {
+        alertRaised.clear();
+        alertSeverity.clear();
+        alertAgents.clear();
+        Map<String, AgentFigures> byId = new HashMap<>();
+        for (AgentFigures a : agents) {
+            a.alertsRaised = 0;
+            a.criticalAlertsRaised = 0;
+            byId.put(a.agentId, a);
+        }
+        for (HeartbeatSource.HistoryAlert h : history) {
+            AgentFigures a = byId.get(h.agentId());
+            if (a != null) {
+                a.alertsRaised++;
+                if ("critical".equalsIgnoreCase(h.severity())) {
+                    a.criticalAlertsRaised++;
+                }
+            }
+            alertRaised.computeIfAbsent(h.rule(), x -> new int[1])[0]++;
+            alertSeverity.merge(h.rule(), h.severity(), FleetAggregator::higher);
+            alertAgents.computeIfAbsent(h.rule(), x -> new HashSet<>()).add(h.agentId());
+        }
+    }
+
     public FleetReport finish(long rows, Instant generatedAt) {
         flushAgent();
         current = null;
+        if (history != null) {
+            applyHistory();
+        }
         double[] avg = new double[buckets];
         for (int i = 0; i < buckets; i++) {
             avg[i] = bufferCount[i] == 0 ? Double.NaN : bufferSum[i] / bufferCount[i];
@@ -165,6 +200,6 @@ public final class FleetAggregator {
                 alertAgents.get(name).size())));
         alerts.sort(Comparator.comparingInt(AlertCount::raised).reversed().thenComparing(AlertCount::name));
         return new FleetReport(period, generatedAt, rows, List.copyOf(agents), healthy, degraded, critical, avg, bufferMax,
-                alerts, List.of(), null, List.of());
+                alerts, List.of(), null, List.of(), history != null ? FleetReport.FROM_HISTORY : FleetReport.FROM_HEARTBEATS);
     }
 }

@@ -16,10 +16,15 @@ import java.util.List;
  * @param runs         telemetry records per run from ClickHouse (empty when not configured)
  * @param runsNote     why runs are empty, or null
  * @param trigger      for an alerts report, the critical heartbeats that fired it
+ * @param alertsSource where "alerts raised" comes from: {@link #FROM_HISTORY} or {@link #FROM_HEARTBEATS}
  */
 public record FleetReport(ReportPeriod period, Instant generatedAt, long rows, List<AgentFigures> agents,
                           int[] healthy, int[] degraded, int[] critical, double[] bufferAvgMb, double[] bufferMaxMb,
-                          List<AlertCount> alerts, List<RunCount> runs, String runsNote, List<String> trigger) {
+                          List<AlertCount> alerts, List<RunCount> runs, String runsNote, List<String> trigger,
+                          String alertsSource) {
+
+    public static final String FROM_HISTORY = "alert_history (alerts first seen in the period)";
+    public static final String FROM_HEARTBEATS = "agent_status.alerts (alerts newly open in a heartbeat)";
 
     /** One alert rule: how often it was raised, on how many agents, at which severity. */
     public record AlertCount(String name, String severity, int raised, int agents) {
@@ -42,11 +47,11 @@ public record FleetReport(ReportPeriod period, Instant generatedAt, long rows, L
 
     public FleetReport withRuns(List<RunCount> runs, String note) {
         return new FleetReport(period, generatedAt, rows, agents, healthy, degraded, critical, bufferAvgMb, bufferMaxMb,
-                alerts, runs, note, trigger);
+                alerts, runs, note, trigger, alertsSource);
     }
 
     public FleetReport withTrigger(List<String> trigger) {
         return new FleetReport(period, generatedAt, rows, agents, healthy, degraded, critical, bufferAvgMb, bufferMaxMb,
-                alerts, runs, runsNote, trigger);
+                alerts, runs, runsNote, trigger, alertsSource);
     }
 }

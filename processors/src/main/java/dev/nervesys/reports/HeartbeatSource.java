@@ -12,6 +12,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -101,6 +102,39 @@ public final class HeartbeatSource {
             }
         }
         return rows;
+    }
+
+    /** One row of issue 5's alert_history: an alert raised (first seen) by an agent. */
+    public record HistoryAlert(String agentId, String rule, String severity) {
+    }
+
+    /**
+     * The alerts first seen in {@code [from, to)} according to issue 5's {@code alert_history}
+     * table (in the schema of the heartbeat table), or null when the table does not exist (an
+     * older database, or a heartbeat table written without the alerts capability).
+     */
+    public List<HistoryAlert> alertHistory(Instant from, Instant to) throws SQLException {
+        String history = table.contains(".") ? table.substring(0, table.indexOf('.') + 1) + "alert_history" : "alert_history";
+        try (Connection c = connect()) {
+            try (Statement st = c.createStatement()) {
+                st.executeQuery("SELECT alert_id FROM " + history + " WHERE 1 = 0").close();
+            } catch (SQLException absent) {
+                return null;
+            }
+            String sql = "SELECT agent_id, rule, label FROM " + history + " WHERE first_seen >= ? AND first_seen < ?"
+                    + " ORDER BY agent_id, first_seen";
+            List<HistoryAlert> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bindTime(ps, 1, from);
+                bindTime(ps, 2, to);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new HistoryAlert(rs.getString(1), rs.getString(2), rs.getString(3) == null ? "" : rs.getString(3)));
+                    }
+                }
+            }
+            return out;
+        }
     }
 
     /** Critical heartbeats after {@code since}, oldest first, as "agent: alert, alert" lines; and their newest time. */

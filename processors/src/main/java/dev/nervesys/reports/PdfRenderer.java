@@ -66,6 +66,7 @@ public final class PdfRenderer {
                         String.valueOf(a.raised()), String.valueOf(a.agents())}));
                 w.table(new String[] {"alert", "severity", "raised", "agents"}, new float[] {240, 90, 70, 70}, rows);
             }
+            w.text(REGULAR, 8, "Alerts raised counted from " + r.alertsSource() + ".");
             w.gap(10);
             w.text(BOLD, 12, "Telemetry per run");
             if (r.runs().isEmpty()) {

@@ -146,6 +146,7 @@ public final class XlsxRenderer {
                 {"config revisions applied", (double) r.agents().stream().mapToLong(a -> a.revisions().size()).sum()},
                 {"config revisions rejected", (double) r.rejectedRevisions()},
                 {"buffer rows dropped", (double) r.agents().stream().mapToLong(AgentFigures::droppedRows).sum()},
+                {"alerts raised from", r.alertsSource()},
         };
         for (int i = 0; i < rows.length; i++) {
             Row row = s.createRow(i + 1);
