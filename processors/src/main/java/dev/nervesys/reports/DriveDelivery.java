@@ -179,7 +179,7 @@ public final class DriveDelivery {
         return s.replace("\\", "\\\\").replace("'", "\\'");
     }
 
-    static String mimeType(String name) {
+    public static String mimeType(String name) {
         if (name.endsWith(".pdf")) {
             return "application/pdf";
         }
