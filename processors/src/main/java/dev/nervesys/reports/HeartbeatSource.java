@@ -81,7 +81,10 @@ public final class HeartbeatSource {
         long rows = 0;
         try (Connection c = connect()) {
             c.setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
-            c.setReadOnly(true);
+            if (!sqlite()) {
+                // the SQLite driver refuses a read-only flag after connecting (the read ends in a rollback anyway)
+                c.setReadOnly(true);
+            }
             try (PreparedStatement ps = c.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
                 bindTime(ps, 1, from);
                 bindTime(ps, 2, to);

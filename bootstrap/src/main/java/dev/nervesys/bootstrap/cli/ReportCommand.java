@@ -9,7 +9,9 @@ import dev.nervesys.reports.ReportService;
 import dev.nervesys.reports.ReportSettings;
 import dev.nervesys.reports.ReportStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,7 +23,7 @@ import java.util.concurrent.Callable;
  * {@code nervesys report --day 2025-12-10 [--out DIR]}: one day's report on demand, with the
  * settings of ./routes and ./config (or the jar's copy) plus environment and -D flags. Without
  * --out the files go to the local report folder, and with Drive configured they are left pending
- * there for the running agent's upload retry route.
+ * there for the running agent's upload retry route. Prints the paths of the three files.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Produce a day's fleet report (PDF, Excel, CSV) now; see docs/reports.md.")
@@ -33,16 +35,34 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", description = "write the files here instead of the local report folder")
     Path out;
 
+    @Spec
+    CommandSpec spec;
+
+    private final SettingsResolver resolver;
+    private final Path workDir;
+
+    /** The command line's: this process's environment and -D flags, the current directory. */
+    public ReportCommand() {
+        this(null, null);
+    }
+
+    /** With the given environment and flags, and {@code workDir} in place of the current directory (tests). */
+    public ReportCommand(SettingsResolver resolver, Path workDir) {
+        this.resolver = resolver;
+        this.workDir = workDir;
+    }
+
     @Override
     public Integer call() throws Exception {
-        SettingsResolver resolver = SettingsResolver.fromProcess();
-        Path cwd = Path.of("").toAbsolutePath();
-        Settings settings = resolver.resolve(DirectorySource.looksLikeConfigRoot(cwd)
+        SettingsResolver r = resolver != null ? resolver : SettingsResolver.fromProcess();
+        Path cwd = workDir != null ? workDir : Path.of("").toAbsolutePath();
+        Settings settings = r.resolve(DirectorySource.looksLikeConfigRoot(cwd)
                 ? new DirectorySource(cwd).latest() : new EmbeddedSource().latest());
         ReportSettings rs = ReportSettings.from(settings);
         ReportService service = new ReportService(rs, new ReportStatus(rs.drive().configured()), Clock.systemUTC());
         List<String> files = service.produce(ReportPeriod.day(day, rs.zone()), List.of(), out);
-        files.forEach(System.out::println);
+        files.forEach(spec.commandLine().getOut()::println);
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }
