@@ -15,11 +15,14 @@ sed -i 's/^nervesys.modules.demo=false/nervesys.modules.demo=true/' "$w/work/con
 (cd "$w/work" && git add -A && git -c user.name=b -c user.email=b@x commit -qm base && git push -q origin HEAD:main)
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("",0));print(s.getsockname()[1])')
 ingest=$(python3 -c 'import socket;s=socket.socket();s.bind(("",0));print(s.getsockname()[1])')
+live=$(python3 -c 'import socket;s=socket.socket();s.bind(("",0));print(s.getsockname()[1])')
 t0=$(date +%s%N)
 java "$@" -Dnervesys.dataDir="$w/data" -Dnervesys.config.repo="file://$w/repo.git" -Dnervesys.config.pollSeconds="$poll" \
-  -Dcamel.management.port="$port" -Dnervesys.ingest.port="$ingest" -jar "$jar" > "$w/agent.log" 2>&1 &
+  -Dcamel.management.port="$port" -Dnervesys.ingest.port="$ingest" -Dnervesys.live.port="$live" -jar "$jar" > "$w/agent.log" 2>&1 &
 pid=$!
-until curl -sf "localhost:$port/observe/health/ready" >/dev/null; do sleep 0.02; done
+n=0; until curl -sf "localhost:$port/observe/health/ready" >/dev/null; do
+    sleep 0.02; n=$((n + 1)); if (( n > 3000 )); then echo "not ready after 60 s:"; tail -30 "$w"/*.log; exit 1; fi
+  done
 t1=$(date +%s%N)
 echo "start-up to ready (HTTP readiness UP): $(( (t1 - t0) / 1000000 )) ms; agent log says: $(grep -o 'ready in [0-9]* ms' "$w/agent.log")"
 sleep 20

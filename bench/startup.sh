@@ -18,11 +18,14 @@ run() { # name flags
   local port ingest t0 t1 pid rss
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("",0));print(s.getsockname()[1])')
   ingest=$(python3 -c 'import socket;s=socket.socket();s.bind(("",0));print(s.getsockname()[1])')
+  live=$(python3 -c 'import socket;s=socket.socket();s.bind(("",0));print(s.getsockname()[1])')
   rm -rf "$w/data"
   t0=$(date +%s%N)
-  java $2 -Dnervesys.dataDir="$w/data" -Dcamel.management.port="$port" -Dnervesys.ingest.port="$ingest" -jar "$jar" > "$w/run.log" 2>&1 &
+  java $2 -Dnervesys.dataDir="$w/data" -Dcamel.management.port="$port" -Dnervesys.ingest.port="$ingest" -Dnervesys.live.port="$live" -jar "$jar" > "$w/run.log" 2>&1 &
   pid=$!
-  until curl -sf "localhost:$port/observe/health/ready" >/dev/null; do sleep 0.02; done
+  n=0; until curl -sf "localhost:$port/observe/health/ready" >/dev/null; do
+    sleep 0.02; n=$((n + 1)); if (( n > 3000 )); then echo "not ready after 60 s:"; tail -30 "$w"/*.log; exit 1; fi
+  done
   t1=$(date +%s%N)
   sleep 15
   rss=$(( $(ps -o rss= -p $pid) / 1024 ))
