@@ -55,9 +55,12 @@ clickhouse() {
   wait_for 60 clickhouse_up || { log "ClickHouse did not start; see /var/log/clickhouse-server"; exit 1; }
 }
 
-# command-line tools that tests drive: pdftoppm/pdftotext check rendered reports (issue 7)
+# command-line tools that tests drive: pdftoppm/pdftotext check rendered reports, headless
+# Chromium and ChromeDriver take screenshots of the live UI
 tools() {
   command -v pdftoppm >/dev/null 2>&1 || { log "installing poppler-utils"; apt_install poppler-utils; }
+  { command -v chromium && command -v chromedriver; } >/dev/null 2>&1 \
+    || { log "installing chromium and chromium-driver"; apt_install chromium chromium-driver; }
 }
 
 postgres
