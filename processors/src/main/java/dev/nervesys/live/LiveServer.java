@@ -2,7 +2,9 @@ package dev.nervesys.live;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -14,6 +16,8 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -22,7 +26,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -36,6 +42,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +57,9 @@ import org.slf4j.LoggerFactory;
  * library from its WebJar under {@code /vendor/chartjs/*}). Its own server because the WebSocket
  * sessions need write-buffer water marks to drop frames for slow clients, which netty-http's
  * consumer does not expose; started by route {@code live-server} (routes/live.camel.yaml).
+ * It also serves an {@link HttpApi} (the runs API, {@code /runs...}) on worker threads of its own;
+ * streamed answers (the export) go out in chunks with at most two chunks in flight, so memory stays
+ * bounded whatever the size of the export and however slowly the client reads.
  */
 public final class LiveServer implements AutoCloseable {
 
@@ -56,13 +70,26 @@ public final class LiveServer implements AutoCloseable {
     private final LiveHub hub;
     private final LiveSettings cfg;
     private final String chartBase;
+    private final HttpApi api;
+    private ThreadPoolExecutor apiWorkers;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
 
+    /** Chunk size of streamed answers; at most two are queued per connection. */
+    static final int CHUNK_BYTES = 64 * 1024;
+    /** Concurrent API requests (exports included); more are answered 503. */
+    static final int MAX_API_REQUESTS = 8;
+
     public LiveServer(LiveHub hub, LiveSettings cfg) {
+        this(hub, cfg, null);
+    }
+
+    /** @param api served under its paths next to the UI, or null */
+    public LiveServer(LiveHub hub, LiveSettings cfg, HttpApi api) {
         this.hub = hub;
         this.cfg = cfg;
+        this.api = api;
         this.chartBase = chartBase();
     }
 
@@ -84,6 +111,12 @@ public final class LiveServer implements AutoCloseable {
             return;
         }
         hub.start();
+        AtomicInteger n = new AtomicInteger();
+        apiWorkers = new ThreadPoolExecutor(0, MAX_API_REQUESTS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "nervesys-live-api-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         boss = new NioEventLoopGroup(1);
         workers = new NioEventLoopGroup(2);
         server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
@@ -92,11 +125,16 @@ public final class LiveServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new HttpHandler());
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new HttpHandler());
                     }
                 })
                 .bind(new InetSocketAddress(cfg.host(), cfg.port())).sync().channel();
         LOG.info("live view on http://{}:{}/ (WebSocket: nervesys.live.v1, foxglove.websocket.v1)", cfg.host(), port());
+    }
+
+    /** API requests being answered now (streamed exports included). */
+    public int activeApiRequests() {
+        return apiWorkers == null ? 0 : apiWorkers.getActiveCount();
     }
 
     public int port() {
@@ -110,11 +148,15 @@ public final class LiveServer implements AutoCloseable {
                 upgrade(ctx, req);
                 return;
             }
+            String path = req.uri().replaceAll("[?#].*", "");
+            if (api != null && api.accepts(path)) {
+                api(ctx, req);
+                return;
+            }
             if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
                 respond(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "GET only".getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            String path = req.uri().replaceAll("[?#].*", "");
             String resource;
             if (path.equals("/") || path.equals("/ui") || path.equals("/ui/")) {
                 resource = "/nervesys-ui/index.html";
@@ -139,6 +181,20 @@ public final class LiveServer implements AutoCloseable {
             }
             String ext = resource.substring(resource.lastIndexOf('.') + 1);
             respond(ctx, req, HttpResponseStatus.OK, TYPES.getOrDefault(ext, "application/octet-stream"), body);
+        }
+
+        /** The API runs on a worker thread: it may block on ClickHouse, the event loop must not. */
+        private void api(ChannelHandlerContext ctx, FullHttpRequest req) {
+            String method = req.method().name();
+            String uri = req.uri();
+            byte[] body = ByteBufUtil.getBytes(req.content());
+            Channel ch = ctx.channel();
+            try {
+                apiWorkers.execute(() -> answer(ch, api.handle(method, uri, body)));
+            } catch (RejectedExecutionException e) {
+                respond(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
+                        "{\"error\":\"too many concurrent requests\"}".getBytes(StandardCharsets.UTF_8));
+            }
         }
 
         private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -196,6 +252,54 @@ public final class LiveServer implements AutoCloseable {
         }
     }
 
+    /** Sends an API answer and closes the connection (one request per connection on this port). */
+    private static void answer(Channel ch, HttpApi.Answer a) {
+        if (a.stream() == null) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()),
+                    Unpooled.wrappedBuffer(a.body()));
+            headers(r, a);
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
+            ch.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()));
+        headers(r, a);
+        r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        ChannelFuture previous = ch.writeAndFlush(r);
+        boolean complete = false;
+        try (InputStream in = a.stream()) {
+            while (true) {
+                byte[] buf = new byte[CHUNK_BYTES];
+                int n = in.readNBytes(buf, 0, buf.length);
+                if (n == 0) {
+                    complete = true;
+                    break;
+                }
+                ChannelFuture f = ch.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(buf, 0, n)));
+                // bounded memory: wait until the chunk before this one left for the socket
+                previous.awaitUninterruptibly();
+                if (!previous.isSuccess()) {
+                    break; // client gone: closing the stream cancels ClickHouse's query
+                }
+                previous = f;
+            }
+        } catch (IOException e) {
+            LOG.warn("streamed answer failed: {}", e.toString());
+        }
+        if (complete) {
+            ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ch.close(); // no last chunk: the client sees a truncated answer, never a short one that looks whole
+        }
+    }
+
+    private static void headers(HttpResponse r, HttpApi.Answer a) {
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        a.headers().forEach((k, v) -> r.headers().set(k, v));
+    }
+
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String type, byte[] body) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 req.method() == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
@@ -210,6 +314,9 @@ public final class LiveServer implements AutoCloseable {
         if (server != null) {
             server.close().syncUninterruptibly();
             server = null;
+        }
+        if (apiWorkers != null) {
+            apiWorkers.shutdownNow();
         }
         if (boss != null) {
             boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);

@@ -55,9 +55,10 @@ public final class RunsBeans implements BeanProvider {
         beans.put("clickhouseShipper", shipper);
         beans.put("clickhouseHealth", new ClickHouseHealthCheck(shipper));
         beans.put("runs", runs);
-        beans.put("runsApi", new RunsApi(runs, client == null ? null : new RunExport(client)));
+        RunsApi api = new RunsApi(runs, client == null ? null : new RunExport(client));
+        beans.put("runsApi", api);
         beans.put("liveHub", hub);
-        beans.put("liveServer", new LiveServer(hub, live));
+        beans.put("liveServer", new LiveServer(hub, live, api)); // the runs API next to the UI, not on the ingest port
         return beans;
     }
 }
