@@ -136,6 +136,10 @@ class ReloadEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> "s1".equals(marker("second.txt")));
         assertThat(marker("marker.txt")).isNull();
         assertThat(agent.context().getStatus().isStarted()).isTrue();
+        // camel-cli-connector: `camel get` reads the process's status file
+        Path status = Path.of(System.getProperty("user.home"), ".camel", ProcessHandle.current().pid() + "-status.json");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(status)
+                && Files.readString(status).contains("\"name\":\"nervesys-agent-e2e\""));
     }
 
     @Test
