@@ -12,6 +12,8 @@ import java.util.Arrays;
  * Validates NDJSON records (docs/records.md) line by line and keeps each valid line's bytes as is:
  * the buffer stores what the client sent, so nothing is re-serialised on the hot path. A line with
  * {@code run_id} is telemetry, one with {@code level} or {@code message} a log record.
+ * Valid ASCII lines are recognised by {@link NdjsonScanner} without a parser object; every other
+ * line (and every error message) goes through Jackson's streaming parser.
  * Thread-safe: Jackson's factory is shared, parser state is per call.
  */
 public final class NdjsonParser {
@@ -43,6 +45,17 @@ public final class NdjsonParser {
     }
 
     private static String validate(byte[] body, int from, int to, ParsedBatch batch) {
+        int kind = NdjsonScanner.classify(body, from, to);
+        if (kind != NdjsonScanner.UNSURE) {
+            batch.add(kind == NdjsonScanner.TELEMETRY ? RecordKind.TELEMETRY : RecordKind.LOG, Arrays.copyOfRange(body, from, to));
+            return null;
+        }
+        // the exact verdict and wording for everything else (errors, non-ASCII, escapes): Jackson
+        return validateWithJackson(body, from, to, batch);
+    }
+
+    /** The reference validation: decides every line the scanner is unsure about, words every error. */
+    static String validateWithJackson(byte[] body, int from, int to, ParsedBatch batch) {
         RecordFields f = new RecordFields();
         try (JsonParser p = JSON.createParser(body, from, to - from)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
