@@ -13,5 +13,6 @@ final class Subcommands {
         cl.addSubcommand(new dev.nervesys.telecrunch.cli.DecodeCommand());
         cl.addSubcommand(new ReportCommand());
         cl.addSubcommand(new FleetCommand());
+        cl.addSubcommand(new RunsCommand());
     }
 }
