@@ -1,5 +1,6 @@
 package dev.nervesys.reports;
 
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -24,44 +25,44 @@ import java.util.regex.Pattern;
  * endpoint, files.list with q (name, parent, folder mime type, trashed), files.create of folders,
  * multipart and resumable uploads (with Content-Range chunks and 308 answers), files.delete.
  * Everything received is recorded for the test's assertions. {@link #failUploads} makes uploads
- * answer 503.
+ * answer 503. Shared with the bootstrap tests through the processors test jar.
  */
-final class FakeDrive implements AutoCloseable {
+public final class FakeDrive implements AutoCloseable {
 
-    record StoredFile(String id, String name, String parent, String mimeType, byte[] bytes, String uploadType) {
+    public record StoredFile(String id, String name, String parent, String mimeType, byte[] bytes, String uploadType) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpServer server;
-    final Map<String, StoredFile> files = Collections.synchronizedMap(new LinkedHashMap<>());
-    final List<String> requests = Collections.synchronizedList(new ArrayList<>());
-    final List<String> deleted = Collections.synchronizedList(new ArrayList<>());
-    final AtomicInteger tokenRequests = new AtomicInteger();
-    volatile boolean failUploads;
+    public final Map<String, StoredFile> files = Collections.synchronizedMap(new LinkedHashMap<>());
+    public final List<String> requests = Collections.synchronizedList(new ArrayList<>());
+    public final List<String> deleted = Collections.synchronizedList(new ArrayList<>());
+    public final AtomicInteger tokenRequests = new AtomicInteger();
+    public volatile boolean failUploads;
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<String, Object[]> sessions = Collections.synchronizedMap(new LinkedHashMap<>());
 
-    FakeDrive() throws IOException {
+    public FakeDrive() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
         server.start();
     }
 
-    String rootUrl() {
+    public String rootUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/";
     }
 
-    String tokenUrl() {
+    public String tokenUrl() {
         return rootUrl() + "token";
     }
 
-    List<StoredFile> in(String parent) {
+    public List<StoredFile> in(String parent) {
         synchronized (files) {
             return files.values().stream().filter(f -> parent.equals(f.parent())).toList();
         }
     }
 
-    StoredFile folder(String name, String parent) {
+    public StoredFile folder(String name, String parent) {
         synchronized (files) {
             return files.values().stream().filter(f -> f.name().equals(name) && f.parent().equals(parent)
                     && DriveDelivery.FOLDER_MIME.equals(f.mimeType())).findFirst().orElse(null);

@@ -1,5 +1,7 @@
 package dev.nervesys.bootstrap.it.reports;
 
+import dev.nervesys.reports.FakeDrive;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
