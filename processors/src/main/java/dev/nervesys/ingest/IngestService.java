@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.buffer.BufferFullException;
 import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.spi.StatusReporter;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.StreamCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,7 +125,7 @@ public final class IngestService implements StatusReporter {
                     throw new IngestRejected(429, "rate limit of this token exceeded (nervesys.ingest.rateLimit)", wait);
                 }
             }
-            byte[] body = bodies.decode(in.getBody(byte[].class), in.getHeader("Content-Encoding", String.class));
+            byte[] body = bodies.decode(wireBytes(in), in.getHeader("Content-Encoding", String.class));
             ParsedBatch batch = new ParsedBatch();
             parse.into(body, batch);
             if (batch.accepted() > 0) {
@@ -153,6 +156,36 @@ public final class IngestService implements StatusReporter {
             stats.refused.incrementAndGet();
             reply(ex, 500, Map.of("error", "internal error while storing the batch; nothing was acknowledged"), 0);
         }
+    }
+
+    /**
+     * The request body as bytes. netty-http hands over an in-memory stream cache of known length:
+     * copy it once into an array of exactly that size (Camel's generic conversion grows a buffer by
+     * doubling and copies it again). Anything else, or a length above the limit (413 as before),
+     * takes Camel's conversion.
+     */
+    private byte[] wireBytes(Message in) {
+        Object b = in.getBody();
+        if (b instanceof byte[] bytes) {
+            return bytes;
+        }
+        if (b instanceof StreamCache cache && b instanceof InputStream stream && cache.inMemory()) {
+            long len = cache.length();
+            if (len >= 0 && len <= bodies.maxBytes() && cache.position() == 0) {
+                try {
+                    byte[] out = new byte[(int) len];
+                    int n = stream.readNBytes(out, 0, out.length);
+                    boolean whole = n == out.length && cache.length() == 0;
+                    cache.reset();
+                    if (whole) {
+                        return out;
+                    }
+                } catch (IOException e) {
+                    cache.reset(); // Camel's conversion below reports it as before
+                }
+            }
+        }
+        return in.getBody(byte[].class);
     }
 
     /** Adds an inspector that sees (and may rewrite) every accepted record before its commit. */
