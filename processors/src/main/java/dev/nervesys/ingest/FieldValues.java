@@ -14,7 +14,7 @@ final class FieldValues {
         if (isBoolean(b, from, to)) {
             out.raw(first == 't' || first == 'T' ? "true" : "false");
         } else if (last == 'i' && to - from > 1) {
-            out.raw(Long.toString(parseLong(b, from, to - 1, "invalid integer")));
+            out.rawLong(parseLong(b, from, to - 1, "invalid integer"));
         } else if (last == 'u' && to - from > 1) {
             out.raw(Long.toUnsignedString(parseUnsigned(b, from, to - 1)));
         } else {
@@ -94,6 +94,10 @@ final class FieldValues {
         if (!digit) {
             throw new LpError("invalid field value '" + text(b, from, to) + "'");
         }
+        double simple = simpleDecimal(b, from, to);
+        if (simple == simple) {
+            return simple;
+        }
         double d;
         try {
             d = Double.parseDouble(text(b, from, to));
@@ -104,6 +108,48 @@ final class FieldValues {
             throw new LpError("float out of range '" + text(b, from, to) + "'");
         }
         return d;
+    }
+
+    private static final double[] POW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+        1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+    /**
+     * {@code -?digits(.digits)?} with at most 15 digits in all: the digits as a long and the power
+     * of ten are both exact doubles, so one division gives the correctly rounded value, the same
+     * double as Double.parseDouble, without a String. NaN for anything else.
+     */
+    private static double simpleDecimal(byte[] b, int from, int to) {
+        int i = from;
+        boolean negative = b[i] == '-';
+        if (negative) {
+            i++;
+        }
+        long mantissa = 0;
+        int digits = 0;
+        int scale = 0;
+        boolean point = false;
+        boolean intDigit = false;
+        for (; i < to; i++) {
+            byte c = b[i];
+            if (c >= '0' && c <= '9') {
+                mantissa = mantissa * 10 + (c - '0');
+                digits++;
+                if (point) {
+                    scale++;
+                } else {
+                    intDigit = true;
+                }
+            } else if (c == '.' && !point) {
+                point = true;
+            } else {
+                return Double.NaN;
+            }
+        }
+        if (!intDigit || digits > 15 || (point && scale == 0)) {
+            return Double.NaN;
+        }
+        double v = (double) mantissa / POW10[scale];
+        return negative ? -v : v;
     }
 
     private static String text(byte[] b, int from, int to) {

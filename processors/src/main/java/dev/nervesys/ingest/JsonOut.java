@@ -32,6 +32,28 @@ final class JsonOut {
         return this;
     }
 
+    /** A long in decimal, as Long.toString writes it, without the String. */
+    JsonOut rawLong(long v) {
+        if (v == Long.MIN_VALUE) {
+            return raw(Long.toString(v));
+        }
+        ensure(20);
+        if (v < 0) {
+            buf[len++] = '-';
+            v = -v;
+        }
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) {
+            digits++;
+        }
+        for (int i = len + digits - 1; i >= len; i--) {
+            buf[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        len += digits;
+        return this;
+    }
+
     JsonOut raw(byte[] src, int from, int to) {
         ensure(to - from);
         System.arraycopy(src, from, buf, len, to - from);

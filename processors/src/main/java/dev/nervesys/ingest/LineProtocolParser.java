@@ -15,6 +15,8 @@ public final class LineProtocolParser {
     private final JsonOut out = new JsonOut();
     private byte[] b;
     private int n;
+    /** Newlines inside the string field values of the current point (they may hold newlines). */
+    private int stringNewlines;
 
     /**
      * Parses {@code body[0..length)} into {@code batch}.
@@ -40,13 +42,18 @@ public final class LineProtocolParser {
             }
             int end;
             try {
+                stringNewlines = 0;
                 end = point(i, precision, nowNanos, extraFields);
                 batch.add(RecordKind.POINT, out.toBytes());
+                // the same count as newlinesIn(pos, end) without a second pass over the line:
+                // the terminator (if any) plus the newlines inside string field values
+                int c = stringNewlines + (b[end - 1] == '\n' ? 1 : 0);
+                line += c == 0 && end >= n ? 1 : c;
             } catch (LpError e) {
                 batch.reject(line, e.getMessage());
                 end = lineEnd(i);
+                line += newlinesIn(pos, end);
             }
-            line += newlinesIn(pos, end);
             pos = end;
         }
         this.b = null;
@@ -138,7 +145,7 @@ public final class LineProtocolParser {
         if (i < n && b[i] != '\n') {
             throw new LpError("unexpected text after the " + (time == nowNanos ? "fields" : "timestamp"));
         }
-        out.raw(",\"time\":").raw(Long.toString(time)).raw(extraFields).raw('}');
+        out.raw(",\"time\":").rawLong(time).raw(extraFields).raw('}');
         return i < n ? i + 1 : i;
     }
 
@@ -153,6 +160,11 @@ public final class LineProtocolParser {
             }
             if (j >= n) {
                 throw new LpError("unterminated string field value");
+            }
+            for (int k = i + 1; k < j; k++) {
+                if (b[k] == '\n') {
+                    stringNewlines++;
+                }
             }
             writeUnescapedString(i + 1, j);
             return j + 1;
