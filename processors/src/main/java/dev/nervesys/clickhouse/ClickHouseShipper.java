@@ -106,7 +106,9 @@ public final class ClickHouseShipper implements StatusReporter {
                 ClickHouseSchema.create(ch);
                 schemaReady = true;
             }
+            draining = false;
             while (shipOne() && System.currentTimeMillis() < deadline) {
+                draining = true;
                 // full batches back to back: ClickHouse prefers few large inserts, and a backlog drains fast
             }
             if (failures > 0) {
@@ -128,19 +130,27 @@ public final class ClickHouseShipper implements StatusReporter {
     private boolean shipOne() throws IOException, ClickHouseException, SQLException {
         boolean unconfirmed = UNCONFIRMED.equals(buffer.consumerState(CONSUMER));
         long after = buffer.position(CONSUMER);
-        long end = buffer.sliceEnd(after, maxBatchBytes);
-        int limit = (int) Math.max(1, Math.min(cfg.batchRows(), end - after));
-        List<BufferedRecord> rows = buffer.read(after, limit);
+        Prepared p = prefetched(after);
+        if (p == null) {
+            p = prepare(after, false);
+        }
+        List<BufferedRecord> rows = p.rows;
         if (rows.isEmpty()) {
             return false;
         }
-        boolean full = rows.size() >= limit;
-        if (!unconfirmed && !full && System.currentTimeMillis() - rows.get(0).receivedAt() < cfg.flushInterval().toMillis()) {
+        boolean full = rows.size() >= p.limit;
+        // the rest of a backlog just drained goes at once (at most one small insert after each full one)
+        if (!unconfirmed && !full && !draining && System.currentTimeMillis() - rows.get(0).receivedAt() < cfg.flushInterval().toMillis()) {
             return false;
         }
         long t0 = System.nanoTime();
-        RowEncoder.Batch batch = RowEncoder.encode(rows);
+        RowEncoder.Batch batch = p.batch != null ? p.batch : RowEncoder.encode(rows);
         buffer.saveConsumerState(CONSUMER, UNCONFIRMED);
+        if (full) {
+            // a backlog: read and encode the next slice while ClickHouse takes this one (only used if this one is acknowledged)
+            long next = rows.get(rows.size() - 1).id();
+            prefetch = workers.submit(() -> prepare(next, true));
+        }
         List<DeadLetters.Letter> letters = new ArrayList<>(batch.rejected);
         Segment events = new Segment(batch.events.buf, batch.eventOff, batch.ids, batch.records);
         Segment series = new Segment(batch.series.buf, batch.seriesOff, batch.ids, batch.records);
@@ -148,8 +158,19 @@ public final class ClickHouseShipper implements StatusReporter {
             events = events.without(present("events", batch, false));
             series = series.without(present("series", batch, true));
         }
-        insert("events", events, 0, events.n, rows, letters);
-        insert("series", series, 0, series.n, rows, letters);
+        // both tables at once: ClickHouse parses each insert on a thread of its own
+        Segment ev = events;
+        List<DeadLetters.Letter> eventLetters = new ArrayList<>();
+        java.util.concurrent.Future<Void> evDone = workers.submit(() -> {
+            insert("events", ev, 0, ev.n, rows, eventLetters);
+            return null;
+        });
+        try {
+            insert("series", series, 0, series.n, rows, letters);
+        } finally {
+            awaitInsert(evDone);
+        }
+        letters.addAll(eventLetters);
         deadLetters.add(letters);
         long last = rows.get(rows.size() - 1).id();
         buffer.acknowledge(CONSUMER, last, null);
@@ -172,6 +193,62 @@ public final class ClickHouseShipper implements StatusReporter {
             }
         }
         return full;
+    }
+
+    /** The events insert beside the series insert, and the read-ahead of the next batch. */
+    private final java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "nervesys-clickhouse-worker");
+        t.setDaemon(true);
+        return t;
+    });
+    private java.util.concurrent.Future<Prepared> prefetch;
+    private boolean draining;
+
+    /** A slice of the buffer after {@code after}, at most {@code limit} rows, encoded when read ahead. */
+    private record Prepared(long after, int limit, List<BufferedRecord> rows, RowEncoder.Batch batch) {
+    }
+
+    private Prepared prepare(long after, boolean encode) {
+        long end = buffer.sliceEnd(after, maxBatchBytes);
+        int limit = (int) Math.max(1, Math.min(cfg.batchRows(), end - after));
+        List<BufferedRecord> rows = buffer.read(after, limit);
+        return new Prepared(after, limit, rows, encode && !rows.isEmpty() ? RowEncoder.encode(rows) : null);
+    }
+
+    /** The read-ahead slice if it starts where the cursor is now, else null (it is dropped either way). */
+    private Prepared prefetched(long after) {
+        java.util.concurrent.Future<Prepared> f = prefetch;
+        prefetch = null;
+        if (f == null) {
+            return null;
+        }
+        try {
+            Prepared p = f.get();
+            return p.after == after ? p : null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return null; // read again on this thread: a failure there is reported as usual
+        }
+    }
+
+    /** Waits for the events insert; its failure is the batch's failure (nothing is acknowledged). */
+    private static void awaitInsert(java.util.concurrent.Future<Void> f) throws IOException, ClickHouseException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof ClickHouseException ce) {
+                throw ce;
+            }
+            throw new IOException(e.getCause());
+        }
     }
 
     /** Buffer ids of the batch that a previous, unconfirmed attempt already stored in the table. */
