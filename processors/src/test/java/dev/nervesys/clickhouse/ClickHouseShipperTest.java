@@ -1,5 +1,6 @@
 package dev.nervesys.clickhouse;
 
+import dev.nervesys.testing.TcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

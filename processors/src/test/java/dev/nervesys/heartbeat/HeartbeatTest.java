@@ -1,5 +1,6 @@
 package dev.nervesys.heartbeat;
 
+import dev.nervesys.testing.TcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

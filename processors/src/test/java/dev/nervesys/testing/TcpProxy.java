@@ -1,4 +1,4 @@
-package dev.nervesys.clickhouse;
+package dev.nervesys.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP proxy in front of the real ClickHouse, so that tests can make it "unreachable" without
- * stopping the shared server: {@link #stop} closes the listener and every connection, {@link #start}
- * listens again on the same port. With {@link #loseAnswers} it forwards requests but closes the
- * client's connection instead of passing the answer to an INSERT on: the insert lands, its
- * confirmation does not.
+ * A TCP proxy in front of a real server (PostgreSQL, ClickHouse), so that tests can make it
+ * "unreachable" without stopping the server other tests share: {@link #stop} closes the listener
+ * and every connection, as a stopped server does; {@link #start} listens again on the same port.
+ * With {@link #loseAnswers} it forwards requests but closes the client's connection instead of
+ * passing the answer to an HTTP INSERT on: the insert lands, its confirmation does not.
  */
 public final class TcpProxy implements AutoCloseable {
 
