@@ -186,6 +186,8 @@ class ReloadEndToEndTest {
 
         // thresholds are read by the heartbeat beans at start; the buffer cap by the buffer
         repo.write("config/thresholds.yaml", Files.readString(Path.of("../config/thresholds.yaml")))
+                .write("config/classifier/critical.txt", Files.readString(Path.of("../config/classifier/critical.txt")))
+                .write("config/classifier/normal.txt", Files.readString(Path.of("../config/classifier/normal.txt")))
                 .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("markers")
                         + "\nnervesys.buffer.maxBytes=50MB\n");
         String c2 = repo.commit("thresholds and a smaller buffer");
