@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 rounds=${1:-3}
 jar=$PWD/bootstrap/target/nervesys.jar
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
-tuned="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms16m -Xmx128m"
+tuned="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms16m -Xmx128m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20"
 export MALLOC_ARENA_MAX=2
 # AppCDS archive of the classes loaded by one start (regenerate per build)
 java $tuned -XX:ArchiveClassesAtExit="$w/app.jsa" -Dnervesys.dataDir="$w/cds" -Dcamel.management.port=0 \
