@@ -1,5 +1,7 @@
 package dev.nervesys.classify;
 
+import dev.nervesys.ingest.Utf8;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -397,36 +399,13 @@ final class LogFields {
             }
         }
 
-        /** Strict UTF-8 (no overlong forms, no surrogates), a subset of what Jackson reads. */
+        /** Strict UTF-8 ({@link Utf8}), a subset of what Jackson reads. */
         private void utf8(byte first) {
-            int c = first & 0xFF;
-            int more;
-            int min;
-            if (c >= 0xC2 && c <= 0xDF) {
-                more = 1;
-                min = 0x80;
-                c &= 0x1F;
-            } else if (c >= 0xE0 && c <= 0xEF) {
-                more = 2;
-                min = 0x800;
-                c &= 0x0F;
-            } else if (c >= 0xF0 && c <= 0xF4) {
-                more = 3;
-                min = 0x10000;
-                c &= 0x07;
-            } else {
+            int next = Utf8.sequenceEnd(b, pos - 1, b.length);
+            if (next < 0) {
                 throw new IllegalStateException();
             }
-            for (int i = 0; i < more; i++) {
-                int d = b[pos++] & 0xFF;
-                if ((d & 0xC0) != 0x80) {
-                    throw new IllegalStateException();
-                }
-                c = (c << 6) | (d & 0x3F);
-            }
-            if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-                throw new IllegalStateException();
-            }
+            pos = next;
         }
 
         private boolean is(int from, int to, String s) {

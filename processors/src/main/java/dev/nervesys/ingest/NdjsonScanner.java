@@ -426,42 +426,13 @@ final class NdjsonScanner {
         }
     }
 
-    /**
-     * A multi-byte UTF-8 sequence inside a string, strictly (RFC 3629: no overlong forms, no
-     * surrogates, at most U+10FFFF), which is a subset of what Jackson accepts.
-     */
+    /** A multi-byte UTF-8 sequence inside a string ({@link Utf8}: strictly, a subset of Jackson). */
     private void utf8(byte first) {
-        int c = first & 0xFF;
-        int more;
-        int min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            more = 1;
-            min = 0x80;
-            c &= 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            more = 2;
-            min = 0x800;
-            c &= 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            more = 3;
-            min = 0x10000;
-            c &= 0x07;
-        } else {
+        int next = Utf8.sequenceEnd(b, pos - 1, end);
+        if (next < 0) {
             throw unsure();
         }
-        if (end - pos < more) {
-            throw unsure();
-        }
-        for (int i = 0; i < more; i++) {
-            int d = b[pos++] & 0xFF;
-            if ((d & 0xC0) != 0x80) {
-                throw unsure();
-            }
-            c = (c << 6) | (d & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-            throw unsure();
-        }
+        pos = next;
     }
 
     private boolean is(int from, int to, String s) {
