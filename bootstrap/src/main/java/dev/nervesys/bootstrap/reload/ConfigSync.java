@@ -8,9 +8,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -123,7 +125,7 @@ public final class ConfigSync implements AutoCloseable {
         try {
             RouteApplier.Change change = applier.apply(validated);
             state.applied(revision, change.toString());
-            java.util.Map<String, Boolean> modules = new java.util.TreeMap<>();
+            Map<String, Boolean> modules = new TreeMap<>();
             revision.routeFiles().keySet().forEach(f -> modules.put(f, validated.enabledRoutes().containsKey(f)));
             state.modules(modules);
             Set<String> restart = restartNeeded(validated.settings());
