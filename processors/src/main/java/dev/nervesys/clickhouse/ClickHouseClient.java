@@ -89,6 +89,20 @@ public final class ClickHouseClient {
         }
     }
 
+    /**
+     * One INSERT of RowBinary rows of the named columns (in their order); returns once ClickHouse
+     * confirmed it (200). The caller guarantees the columns' types (see ClickHouseSchema#rowBinaryFits).
+     */
+    public void insertRowBinary(String table, String columns, byte[] rows, int offset, int length) throws IOException, ClickHouseException {
+        HttpResponse<String> r = send(request("INSERT INTO " + table(table) + " (" + columns + ") FORMAT RowBinary")
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(rows, offset, length)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new ClickHouseException(r.statusCode(), r.body());
+        }
+    }
+
     /** A SELECT whose answer is streamed: the caller closes the stream. */
     public InputStream stream(String sql) throws IOException, ClickHouseException {
         // 64-bit integers unquoted in JSON output (frames are UInt64)

@@ -46,6 +46,9 @@ public final class ClickHouseShipper implements StatusReporter {
     private final long maxBatchBytes;
     private volatile Consumer<Map<String, Long>> runsSeen = m -> { };
     private volatile boolean schemaReady;
+    /** Whether each table takes RowBinary (ClickHouseSchema#rowBinaryFits), read with the schema. */
+    private volatile boolean eventsBinary;
+    private volatile boolean seriesBinary;
     private volatile int failures;
     private volatile long nextAttemptAt;
     private volatile String lastError;
@@ -104,6 +107,12 @@ public final class ClickHouseShipper implements StatusReporter {
         try {
             if (!schemaReady) {
                 ClickHouseSchema.create(ch);
+                eventsBinary = ClickHouseSchema.rowBinaryFits(ch, "events");
+                seriesBinary = ClickHouseSchema.rowBinaryFits(ch, "series");
+                if (!eventsBinary || !seriesBinary) {
+                    LOG.info("ClickHouse tables differ from the ones this agent creates: JSONEachRow for{}{}",
+                            eventsBinary ? "" : " events", seriesBinary ? "" : " series");
+                }
                 schemaReady = true;
             }
             draining = false;
@@ -119,6 +128,7 @@ public final class ClickHouseShipper implements StatusReporter {
             lastSuccessAt = System.currentTimeMillis();
         } catch (IOException | ClickHouseException | SQLException | RuntimeException e) {
             failures++;
+            schemaReady = false; // the tables are looked at again before the retry (an operator may have changed one)
             long delay = Math.min(cfg.backoffMax().toMillis(), cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
             nextAttemptAt = System.currentTimeMillis() + delay;
             lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -144,7 +154,8 @@ public final class ClickHouseShipper implements StatusReporter {
             return false;
         }
         long t0 = System.nanoTime();
-        RowEncoder.Batch batch = p.batch != null ? p.batch : RowEncoder.encode(rows);
+        RowEncoder.Batch batch = p.batch != null && p.batch.eventsBinary == eventsBinary && p.batch.seriesBinary == seriesBinary
+                ? p.batch : RowEncoder.encode(rows, eventsBinary, seriesBinary);
         buffer.saveConsumerState(CONSUMER, UNCONFIRMED);
         if (full) {
             // a backlog: read and encode the next slice while ClickHouse takes this one (only used if this one is acknowledged)
@@ -162,11 +173,11 @@ public final class ClickHouseShipper implements StatusReporter {
         Segment ev = events;
         List<DeadLetters.Letter> eventLetters = new ArrayList<>();
         java.util.concurrent.Future<Void> evDone = workers.submit(() -> {
-            insert("events", ev, 0, ev.n, rows, eventLetters);
+            insert("events", batch.eventsBinary, ev, 0, ev.n, rows, eventLetters);
             return null;
         });
         try {
-            insert("series", series, 0, series.n, rows, letters);
+            insert("series", batch.seriesBinary, series, 0, series.n, rows, letters);
         } finally {
             awaitInsert(evDone);
         }
@@ -212,7 +223,7 @@ public final class ClickHouseShipper implements StatusReporter {
         long end = buffer.sliceEnd(after, maxBatchBytes);
         int limit = (int) Math.max(1, Math.min(cfg.batchRows(), end - after));
         List<BufferedRecord> rows = buffer.read(after, limit);
-        return new Prepared(after, limit, rows, encode && !rows.isEmpty() ? RowEncoder.encode(rows) : null);
+        return new Prepared(after, limit, rows, encode && !rows.isEmpty() ? RowEncoder.encode(rows, eventsBinary, seriesBinary) : null);
     }
 
     /** The read-ahead slice if it starts where the cursor is now, else null (it is dropped either way). */
@@ -268,18 +279,32 @@ public final class ClickHouseShipper implements StatusReporter {
         return ids;
     }
 
-    private void insert(String table, Segment s, int lo, int hi, List<BufferedRecord> rows, List<DeadLetters.Letter> letters)
-            throws IOException, ClickHouseException {
+    /**
+     * Inserts records [lo, hi) of the segment; when ClickHouse refuses their data, halves until single
+     * records remain. Record boundaries are row boundaries in both formats, and the encoder writes only
+     * values their columns can read, so every half is a well-formed insert of its own.
+     */
+    private void insert(String table, boolean binary, Segment s, int lo, int hi, List<BufferedRecord> rows,
+            List<DeadLetters.Letter> letters) throws IOException, ClickHouseException {
         int from = s.off[lo];
         int to = s.off[hi];
         if (lo >= hi || from == to) {
             return;
         }
         try {
-            ch.insert(table, s.buf, from, to - from);
+            if (binary) {
+                ch.insertRowBinary(table, table.equals("events") ? RowEncoder.EVENTS_COLUMNS : RowEncoder.SERIES_COLUMNS,
+                        s.buf, from, to - from);
+            } else {
+                ch.insert(table, s.buf, from, to - from);
+            }
         } catch (ClickHouseException e) {
             if (!e.rejectsData()) {
                 throw e;
+            }
+            if (binary && lo == 0 && hi == s.n && !ClickHouseSchema.rowBinaryFits(ch, table)) {
+                // the table changed under a RowBinary insert: its refusal says nothing about the rows
+                throw new IOException("table " + table + " changed: encoding again", e);
             }
             if (hi - lo == 1) {
                 BufferedRecord r = rows.get((int) (s.ids[lo] - rows.get(0).id()));
@@ -287,8 +312,8 @@ public final class ClickHouseShipper implements StatusReporter {
                 return;
             }
             int mid = (lo + hi) >>> 1;
-            insert(table, s, lo, mid, rows, letters);
-            insert(table, s, mid, hi, rows, letters);
+            insert(table, binary, s, lo, mid, rows, letters);
+            insert(table, binary, s, mid, hi, rows, letters);
         }
     }
 

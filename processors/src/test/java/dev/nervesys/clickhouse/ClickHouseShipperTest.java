@@ -117,6 +117,35 @@ class ClickHouseShipperTest {
     }
 
     @Test
+    void refusedRowBinaryBatchIsBisectedToTheRefusedRecordAndTheRestStaysIntact() throws Exception {
+        // record 14 (buffer id 14) written with a String length larger than the whole insert: every insert holding it fails
+        RowEncoder.corruptForTest = 14;
+        try {
+            ClickHouseShipper shipper = shipper(ClickHouseTestDb.URL, 50_000);
+            append("r5", "engine", 0, 31);
+            drain(shipper);
+            assertThat(ClickHouseSchema.rowBinaryFits(db.admin, "events")).isTrue();
+            assertThat(db.count("SELECT count() FROM {db}.events")).isEqualTo(30);
+            assertThat(db.count("SELECT count() FROM {db}.events WHERE buffer_id = 14")).isZero();
+            // the record's series rows are a separate insert and were not refused
+            assertThat(db.count("SELECT count() FROM {db}.series")).isEqualTo(3 * 31);
+            // the rows beside the refused one are intact: no shifted bytes
+            assertThat(db.query("SELECT run_id, source, type, seq, fields, buffer_id FROM {db}.events WHERE frame = 14").trim())
+                    .isEqualTo("r5\tengine\tupdate\t14\t{\"rpm\":1014,\"temp\":7.0,\"gear\":3,\"mode\":\"eco\",\"ok\":true}\t15");
+            assertThat(db.count("SELECT count() FROM {db}.events WHERE frame = seq AND buffer_id = frame + 1 AND source = 'engine'"
+                    + " AND run_id = 'r5' AND type = 'update' AND fields LIKE '{\"rpm\":%'")).isEqualTo(30);
+            assertThat(deadLetters.latest(10)).singleElement().satisfies(l -> {
+                assertThat(l.table()).isEqualTo("events");
+                assertThat(l.bufferId()).isEqualTo(14);
+                assertThat(l.error()).contains("Code: 33");
+            });
+            assertThat(buffer.rows()).isZero();
+        } finally {
+            RowEncoder.corruptForTest = -1;
+        }
+    }
+
+    @Test
     void clickHouseUnreachableMidRunBufferHoldsThenNothingLostOrDoubled() throws Exception {
         try (TcpProxy proxy = new TcpProxy("127.0.0.1", Integer.parseInt(ClickHouseTestDb.URL.replaceAll(".*:", "")))) {
             ClickHouseShipper shipper = shipper("http://127.0.0.1:" + proxy.port(), 700);
