@@ -409,15 +409,7 @@ final class LogFields {
         }
 
         private boolean is(int from, int to, String s) {
-            if (to - from != s.length()) {
-                return false;
-            }
-            for (int i = 0; i < s.length(); i++) {
-                if (b[from + i] != s.charAt(i)) {
-                    return false;
-                }
-            }
-            return true;
+            return Utf8.equalsAscii(b, from, to, s);
         }
 
         private void ws() {

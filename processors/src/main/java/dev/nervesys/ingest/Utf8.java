@@ -46,4 +46,17 @@ public final class Utf8 {
         }
         return c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) ? -1 : pos;
     }
+
+    /** Whether {@code b[from, to)} holds exactly the ASCII text {@code s} (a JSON key or keyword). */
+    public static boolean equalsAscii(byte[] b, int from, int to, String s) {
+        if (to - from != s.length()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (b[from + i] != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -71,10 +71,9 @@ public final class DataPathHarness implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        context.stop();
-        List<Object> reverse = new ArrayList<>(beans.values());
+    /** Closes the AutoCloseable beans, last created first, as the runtime does; one failure does not stop the rest. */
+    public static void closeInReverse(java.util.Collection<Object> created) {
+        List<Object> reverse = new ArrayList<>(created);
         Collections.reverse(reverse);
         for (Object b : reverse) {
             if (b instanceof AutoCloseable c) {
@@ -85,5 +84,11 @@ public final class DataPathHarness implements AutoCloseable {
                 }
             }
         }
+    }
+
+    @Override
+    public void close() {
+        context.stop();
+        closeInReverse(beans.values());
     }
 }

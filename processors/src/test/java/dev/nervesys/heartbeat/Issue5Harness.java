@@ -128,16 +128,6 @@ public final class Issue5Harness implements AutoCloseable {
     @Override
     public void close() {
         context.stop();
-        List<Object> reverse = new ArrayList<>(beans.values());
-        Collections.reverse(reverse);
-        for (Object b : reverse) {
-            if (b instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    // closing the rest matters more in a teardown
-                }
-            }
-        }
+        DataPathHarness.closeInReverse(beans.values());
     }
 }
