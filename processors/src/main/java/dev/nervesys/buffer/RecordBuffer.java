@@ -18,31 +18,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's one durable log: records as rows of a SQLite database in WAL mode, capped on disk.
+ * The agent's one durable log: records in a SQLite database in WAL mode, capped on disk.
  *
- * <p>Ids are assigned here, contiguous and never reused, so the rows present are always the range
- * {@code [firstId, headId]}: deletion only ever removes a prefix (shipped rows, or the oldest rows
- * under {@code drop-oldest}). Every row also stores {@code end_off}, the running total of body
- * bytes, so "how many bytes wait for consumer X" is a subtraction, not a scan.
+ * <p>Records are stored in <em>chunks</em>: one SQLite row holds up to {@link #CHUNK_RECORDS}
+ * consecutive records (their bodies back to back, one kind byte and one varint length per record),
+ * so a request of 5,000 records costs a handful of rows instead of 5,000 (docs/buffer.md). Every
+ * method still speaks record ids: ids are assigned here, contiguous and never reused, and the records
+ * present are always the range {@code [firstId, headId]}. Deletion only ever removes a prefix:
+ * records every enabled consumer has shipped are gone at once (logically, {@code firstId} moves and is
+ * persisted), their chunk's row is deleted once all its records are gone. Every chunk stores the
+ * running total of body bytes before and after it, so "how many bytes wait for consumer X" is a
+ * subtraction and "the slice of N bytes after X" one indexed lookup plus a walk through one chunk.
  *
- * <p>Consumers (the archiver, later the ClickHouse shipper and the classifier) each own a named
- * cursor. A row is deleted once every enabled cursor is past it. One JDBC connection serves every
- * caller under a lock: SQLite has a single writer anyway, and with no second reader holding a
- * snapshot, {@code wal_checkpoint(TRUNCATE)} always succeeds, which is what keeps the WAL bounded.
+ * <p>Consumers (the archiver, the ClickHouse shipper) each own a named cursor. One JDBC connection
+ * serves every caller under a lock: SQLite has a single writer anyway, and with no second reader
+ * holding a snapshot, {@code wal_checkpoint(TRUNCATE)} always succeeds, which keeps the WAL bounded.
  */
 public final class RecordBuffer implements AutoCloseable, StatusReporter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordBuffer.class);
+    /** Records in one chunk at most. */
+    static final int CHUNK_RECORDS = 4096;
+    /** Body bytes in one chunk at most (a single larger record gets a chunk of its own). */
+    static final long CHUNK_BYTES_MAX = 1 << 20;
+    private static final String CHUNK_META = "SELECT first_id, last_id, received_at, start_off, end_off, kinds, lens";
 
     private final Path file;
     private final Connection conn;
     private final DiskBudget budget;
     private final WhenFull whenFull;
     private final long retryAfterSeconds;
+    private final long chunkBytes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Cursors cursors;
     private final PreparedStatement insert;
-    private final PreparedStatement endOffOf;
+    private final PreparedStatement chunkAt;
+    /** First record not yet shipped by every enabled consumer (nor dropped). */
     private long firstId;
     private long headId;
     private long headOffset;
@@ -54,6 +65,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         this.file = file;
         this.whenFull = whenFull;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.chunkBytes = Math.max(16 << 10, Math.min(CHUNK_BYTES_MAX, maxBytes / 64));
         this.conn = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
         try (Statement s = conn.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
@@ -62,8 +74,10 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
             s.execute("PRAGMA synchronous=" + System.getProperty("nervesys.buffer.synchronous", "NORMAL"));
             s.execute("PRAGMA wal_autocheckpoint=0");
             s.execute("PRAGMA busy_timeout=10000");
-            s.execute("CREATE TABLE IF NOT EXISTS records(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
-                    + " received_at INTEGER NOT NULL, end_off INTEGER NOT NULL, body BLOB NOT NULL)");
+            // small columns first: lookups read them without touching the body's overflow pages
+            s.execute("CREATE TABLE IF NOT EXISTS chunks(last_id INTEGER PRIMARY KEY, first_id INTEGER NOT NULL,"
+                    + " received_at INTEGER NOT NULL, start_off INTEGER NOT NULL, end_off INTEGER NOT NULL,"
+                    + " kinds BLOB NOT NULL, lens BLOB NOT NULL, body BLOB NOT NULL)");
             s.execute("CREATE TABLE IF NOT EXISTS cursors(name TEXT PRIMARY KEY, position INTEGER NOT NULL,"
                     + " end_off INTEGER NOT NULL, enabled INTEGER NOT NULL, state TEXT)");
             s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
@@ -71,10 +85,12 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         conn.setAutoCommit(false);
         int pageSize = queryLong("PRAGMA page_size", -1) > 0 ? (int) queryLong("PRAGMA page_size", 4096) : 4096;
         this.budget = new DiskBudget(file, maxBytes, pageSize);
-        this.insert = conn.prepareStatement(
-                "INSERT INTO records(id, kind, received_at, end_off, body) VALUES (?, ?, ?, ?, ?)");
-        this.endOffOf = conn.prepareStatement("SELECT end_off FROM records WHERE id = ?");
+        this.insert = conn.prepareStatement("INSERT INTO chunks(last_id, first_id, received_at, start_off, end_off,"
+                + " kinds, lens, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        this.chunkAt = conn.prepareStatement(CHUNK_META + " FROM chunks WHERE last_id >= ? ORDER BY last_id LIMIT 1");
         this.cursors = new Cursors(conn);
+        conn.commit();
+        migrateRowPerRecord();
         loadPositions();
         conn.commit();
     }
@@ -86,20 +102,78 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         return new RecordBuffer(file, maxBytes, whenFull, retryAfterSeconds);
     }
 
+    /**
+     * Buffers written before chunks (one row per record, table {@code records}) are converted on open,
+     * one chunk per transaction, so the file never holds both copies of more than a chunk.
+     */
+    private void migrateRowPerRecord() throws SQLException {
+        if (queryLong("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='records'", 0) == 0) {
+            return;
+        }
+        long migrated = 0;
+        try (PreparedStatement page = conn.prepareStatement(
+                "SELECT id, kind, received_at, end_off, body FROM records ORDER BY id LIMIT ?");
+             PreparedStatement delete = conn.prepareStatement("DELETE FROM records WHERE id <= ?")) {
+            while (true) {
+                page.setInt(1, CHUNK_RECORDS);
+                List<RecordKind> kinds = new ArrayList<>();
+                List<byte[]> bodies = new ArrayList<>();
+                long first = -1;
+                long last = -1;
+                long receivedAt = 0;
+                long startOff = 0;
+                long bytes = 0;
+                try (ResultSet rs = page.executeQuery()) {
+                    while (rs.next()) {
+                        long id = rs.getLong(1);
+                        byte[] body = rs.getBytes(5);
+                        if (first >= 0 && (id != last + 1 || bytes + body.length > chunkBytes)) {
+                            break;
+                        }
+                        if (first < 0) {
+                            first = id;
+                            receivedAt = rs.getLong(3);
+                            startOff = rs.getLong(4) - body.length;
+                        }
+                        last = id;
+                        bytes += body.length;
+                        kinds.add(RecordKind.of(rs.getInt(2)));
+                        bodies.add(body);
+                    }
+                }
+                if (first < 0) {
+                    break;
+                }
+                writeChunk(first, receivedAt, startOff, kinds, bodies, 0, bodies.size());
+                insert.executeBatch();
+                delete.setLong(1, last);
+                delete.executeUpdate();
+                conn.commit();
+                migrated += bodies.size();
+            }
+        }
+        try (Statement s = conn.createStatement()) {
+            s.execute("DROP TABLE records");
+        }
+        conn.commit();
+        LOG.info("buffer: converted {} records from one row per record to chunks", migrated);
+    }
+
     private void loadPositions() throws SQLException {
-        long minId = queryLong("SELECT min(id) FROM records", 0);
-        long maxId = queryLong("SELECT max(id) FROM records", 0);
+        long physicalFirst = queryLong("SELECT first_id FROM chunks ORDER BY last_id LIMIT 1", 0);
+        long maxId = queryLong("SELECT max(last_id) FROM chunks", 0);
         long maxCursor = Math.max(cursors.maxPosition(), queryLong("SELECT value FROM meta WHERE key='head'", 0));
         headId = Math.max(maxId, maxCursor);
-        firstId = maxId > 0 ? minId : headId + 1;
-        headOffset = maxId >= maxCursor && maxId > 0 ? endOff(maxId) : cursors.maxOffset();
+        firstId = maxId > 0 ? Math.max(physicalFirst, queryLong("SELECT value FROM meta WHERE key='first'", 0)) : headId + 1;
+        headOffset = maxId >= maxCursor && maxId > 0 ? queryLong("SELECT end_off FROM chunks ORDER BY last_id DESC LIMIT 1", 0)
+                : cursors.maxOffset();
         dropped = queryLong("SELECT value FROM meta WHERE key='dropped'", 0);
     }
 
     /**
-     * Commits a batch in one transaction; when this returns, the rows survive a crash.
+     * Commits a batch in one transaction; when this returns, the records survive a crash.
      *
-     * @return the id of the last row
+     * @return the id of the last record
      * @throws BufferFullException under {@code reject} when the cap would be passed (nothing stored)
      */
     public long append(List<RecordKind> kinds, List<byte[]> bodies) throws BufferFullException {
@@ -109,26 +183,38 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         if (bodies.isEmpty()) {
             return headId;
         }
+        // where each chunk ends: at CHUNK_RECORDS records or chunkBytes body bytes
+        int n = bodies.size();
+        int[] ends = new int[n / CHUNK_RECORDS + 2];
+        int chunks = 0;
         long bytes = 0;
-        for (byte[] b : bodies) {
-            bytes += b.length;
+        long inChunk = 0;
+        for (int i = 0, start = 0; i < n; i++) {
+            int len = bodies.get(i).length;
+            if (i > start && (i - start == CHUNK_RECORDS || inChunk + len > chunkBytes)) {
+                if (chunks == ends.length) {
+                    ends = java.util.Arrays.copyOf(ends, chunks * 2);
+                }
+                ends[chunks++] = i;
+                start = i;
+                inChunk = 0;
+            }
+            inChunk += len;
+            bytes += len;
         }
+        if (chunks == ends.length) {
+            ends = java.util.Arrays.copyOf(ends, chunks + 1);
+        }
+        ends[chunks++] = n;
         lock.lock();
         try {
-            makeRoom(bytes, bodies.size());
+            // one kind byte and up to 3 length bytes per record besides the bodies
+            makeRoom(bytes + 4L * n, chunks);
             long now = System.currentTimeMillis();
-            long id = headId;
             long off = headOffset;
             try {
-                for (int i = 0; i < bodies.size(); i++) {
-                    byte[] body = bodies.get(i);
-                    off += body.length;
-                    insert.setLong(1, ++id);
-                    insert.setInt(2, kinds.get(i).code());
-                    insert.setLong(3, now);
-                    insert.setLong(4, off);
-                    insert.setBytes(5, body);
-                    insert.addBatch();
+                for (int c = 0, from = 0; c < chunks; from = ends[c++]) {
+                    off = writeChunk(headId + 1 + from, now, off, kinds, bodies, from, ends[c]);
                 }
                 insert.executeBatch();
                 conn.commit();
@@ -139,14 +225,46 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
             if (firstId > headId) {
                 firstId = headId + 1;
             }
-            headId = id;
+            headId += n;
             headOffset = off;
-            appended += bodies.size();
+            appended += n;
             checkpointIfLarge();
-            return id;
+            return headId;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Adds the chunk of records [from, to) of the lists to the insert batch; returns its end offset. */
+    private long writeChunk(long firstRecordId, long receivedAt, long startOff, List<RecordKind> kinds,
+            List<byte[]> bodies, int from, int to) throws SQLException {
+        int count = to - from;
+        int total = 0;
+        for (int i = from; i < to; i++) {
+            total += bodies.get(i).length;
+        }
+        byte[] body = new byte[total];
+        byte[] kindBytes = new byte[count];
+        byte[] lens = new byte[count * 5];
+        int pos = 0;
+        int lp = 0;
+        for (int i = from; i < to; i++) {
+            byte[] b = bodies.get(i);
+            System.arraycopy(b, 0, body, pos, b.length);
+            pos += b.length;
+            kindBytes[i - from] = (byte) kinds.get(i).code();
+            lp = Chunk.putVarint(lens, lp, b.length);
+        }
+        insert.setLong(1, firstRecordId + count - 1);
+        insert.setLong(2, firstRecordId);
+        insert.setLong(3, receivedAt);
+        insert.setLong(4, startOff);
+        insert.setLong(5, startOff + total);
+        insert.setBytes(6, kindBytes);
+        insert.setBytes(7, java.util.Arrays.copyOf(lens, lp));
+        insert.setBytes(8, body);
+        insert.addBatch();
+        return startOff + total;
     }
 
     private void makeRoom(long bytes, int rows) throws BufferFullException {
@@ -160,7 +278,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
             if (whenFull == WhenFull.REJECT || firstId > headId) {
                 rejectedBatches++;
                 throw new BufferFullException("buffer full: " + budget.onDisk() + " of " + budget.cap
-                        + " bytes on disk (nervesys.buffer.maxBytes), " + rows + " records refused", retryAfterSeconds);
+                        + " bytes on disk (nervesys.buffer.maxBytes), records refused", retryAfterSeconds);
             }
             dropOldestChunk();
         }
@@ -171,20 +289,20 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
                 queryLongUnchecked("PRAGMA freelist_count"));
     }
 
+    /** drop-oldest: removes the oldest records, whole chunks of about deleteChunkBytes. */
     private void dropOldestChunk() {
         long upTo;
         long rows;
         try {
-            upTo = idAfterBytes(firstId - 1, budget.deleteChunkBytes());
+            Chunk c = chunkAt(idAfterBytes(firstId - 1, budget.deleteChunkBytes()));
+            upTo = c.lastId;
             rows = upTo - firstId + 1;
-            cursors.advanceAll(upTo, endOff(upTo));
-            try (PreparedStatement ps = conn.prepareStatement("DELETE FROM records WHERE id <= ?")) {
-                ps.setLong(1, upTo);
-                ps.executeUpdate();
-            }
+            cursors.advanceAll(upTo, c.endOff);
+            deleteChunksUpTo(upTo);
             dropped += rows;
             putMeta("dropped", dropped);
             putMeta("head", headId);
+            putMeta("first", upTo + 1);
             conn.commit();
         } catch (SQLException e) {
             rollbackQuietly();
@@ -195,17 +313,16 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         checkpoint();
     }
 
-    /** Adds a consumer cursor if it does not exist; a new one starts at the oldest row present. */
+    /** Adds a consumer cursor if it does not exist; a new one starts at the oldest record present. */
     public void registerConsumer(String name) {
         withLock(() -> {
-            long start = firstId - 1;
-            cursors.register(name, start, start >= firstId ? endOff(start) : offsetBefore(firstId));
+            cursors.register(name, firstId - 1, offsetBefore(firstId));
             conn.commit();
             return null;
         });
     }
 
-    /** A disabled consumer no longer holds rows back (the ClickHouse shipper when no URL is set). */
+    /** A disabled consumer no longer holds records back (the ClickHouse shipper when no URL is set). */
     public void setConsumerEnabled(String name, boolean enabled) {
         withLock(() -> {
             cursors.setEnabled(name, enabled);
@@ -215,17 +332,21 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         });
     }
 
-    /** Up to maxRows rows after {@code afterId}, oldest first. */
+    /** Up to maxRows records after {@code afterId}, oldest first. */
     public List<BufferedRecord> read(long afterId, int maxRows) {
         return withLock(() -> {
+            long after = Math.max(afterId, firstId - 1);
             List<BufferedRecord> out = new ArrayList<>(Math.min(maxRows, 4096));
-            try (PreparedStatement ps = conn.prepareStatement(
-                    "SELECT id, kind, received_at, body FROM records WHERE id > ? ORDER BY id LIMIT ?")) {
-                ps.setLong(1, afterId);
-                ps.setInt(2, maxRows);
+            if (maxRows <= 0 || after >= headId) {
+                return out;
+            }
+            try (PreparedStatement ps = conn.prepareStatement(CHUNK_META + ", body FROM chunks WHERE last_id > ? ORDER BY last_id")) {
+                ps.setLong(1, after);
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new BufferedRecord(rs.getLong(1), RecordKind.of(rs.getInt(2)), rs.getLong(3), rs.getBytes(4)));
+                    while (out.size() < maxRows && rs.next()) {
+                        Chunk c = Chunk.of(rs);
+                        byte[] body = rs.getBytes(8);
+                        c.records(after, maxRows - out.size(), body, out);
                     }
                 }
             }
@@ -248,8 +369,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
     }
 
     /**
-     * The last row id of the slice that starts after {@code afterId} and holds about {@code bytes}
-     * body bytes (at least one row); {@code afterId} itself when nothing follows it.
+     * The last record id of the slice that starts after {@code afterId} and holds about {@code bytes}
+     * body bytes (at least one record); {@code afterId} itself when nothing follows it.
      */
     public long sliceEnd(long afterId, long bytes) {
         return withLock(() -> idAfterBytes(Math.max(afterId, firstId - 1), bytes));
@@ -270,7 +391,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
 
     /**
      * Moves the cursor to {@code upToId} (shipped) and sets its state in the same transaction, then
-     * deletes the rows every enabled consumer has shipped.
+     * deletes the records every enabled consumer has shipped.
      */
     public void acknowledge(String consumer, long upToId, String newState) {
         withLock(() -> {
@@ -286,60 +407,170 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
 
     private void deleteShipped() throws SQLException {
         long target = Math.min(cursors.minEnabledPosition(headId), headId);
-        while (firstId <= target) {
-            long upTo = Math.min(target, idAfterBytes(firstId - 1, budget.deleteChunkBytes()));
-            long bytes = endOff(upTo) - offsetBefore(firstId);
-            if (!budget.deleteFits(bytes, upTo - firstId + 1)) {
+        if (target >= firstId) {
+            firstId = target + 1;
+            putMeta("first", firstId);
+            conn.commit();
+        }
+        // whole chunks behind firstId go, in pieces whose WAL frames fit the reserve
+        long physicalStart;
+        while ((physicalStart = queryLong("SELECT start_off FROM chunks WHERE last_id < " + firstId
+                + " ORDER BY last_id LIMIT 1", -1)) >= 0) {
+            long upTo;
+            try (PreparedStatement ps = conn.prepareStatement("SELECT coalesce((SELECT last_id FROM chunks WHERE last_id < ?"
+                    + " AND end_off <= ? ORDER BY last_id DESC LIMIT 1), (SELECT min(last_id) FROM chunks))")) {
+                ps.setLong(1, firstId);
+                ps.setLong(2, physicalStart + budget.deleteChunkBytes());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    upTo = rs.getLong(1);
+                }
+            }
+            if (!budget.deleteFits(endOff(upTo) - physicalStart, 1 + (endOff(upTo) - physicalStart) / chunkBytes)) {
                 checkpoint();
             }
-            try (PreparedStatement ps = conn.prepareStatement("DELETE FROM records WHERE id <= ?")) {
-                ps.setLong(1, upTo);
-                ps.executeUpdate();
-            }
+            deleteChunksUpTo(upTo);
             conn.commit();
-            firstId = upTo + 1;
         }
         checkpointIfLarge();
     }
 
-    /** Smallest id whose end offset reaches offsetBefore(after+1) + bytes; ids are contiguous, so bisect. */
+    private void deleteChunksUpTo(long lastId) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("DELETE FROM chunks WHERE last_id <= ?")) {
+            ps.setLong(1, lastId);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Smallest id after afterId whose end offset reaches offsetBefore(afterId + 1) + bytes. */
     private long idAfterBytes(long afterId, long bytes) throws SQLException {
         if (afterId >= headId) {
             return afterId;
         }
         long target = offsetBefore(afterId + 1) + Math.max(1, bytes);
-        long lo = afterId + 1;
-        long hi = headId;
-        while (lo < hi) {
-            long mid = (lo + hi) >>> 1;
-            if (endOff(mid) >= target) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
+        try (PreparedStatement ps = conn.prepareStatement(CHUNK_META
+                + " FROM chunks WHERE last_id > ? AND end_off >= ? ORDER BY last_id LIMIT 1")) {
+            ps.setLong(1, afterId);
+            ps.setLong(2, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Chunk.of(rs).firstReaching(afterId, target) : headId;
             }
         }
-        return lo;
+    }
+
+    /** The chunk holding record id; an SQLException when no chunk does. */
+    private Chunk chunkAt(long id) throws SQLException {
+        chunkAt.setLong(1, id);
+        try (ResultSet rs = chunkAt.executeQuery()) {
+            Chunk c = rs.next() ? Chunk.of(rs) : null;
+            if (c == null || c.firstId > id) {
+                throw new SQLException("record " + id + " is not in the buffer");
+            }
+            return c;
+        }
     }
 
     private long offsetBefore(long id) throws SQLException {
         if (id > headId) {
             return headOffset;
         }
-        try (PreparedStatement ps = conn.prepareStatement("SELECT end_off - length(body) FROM records WHERE id = ?")) {
-            ps.setLong(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : headOffset;
-            }
+        chunkAt.setLong(1, id);
+        try (ResultSet rs = chunkAt.executeQuery()) {
+            Chunk c = rs.next() ? Chunk.of(rs) : null;
+            return c == null || c.firstId > id ? headOffset : c.offsetBefore(id);
         }
     }
 
     private long endOff(long id) throws SQLException {
-        endOffOf.setLong(1, id);
-        try (ResultSet rs = endOffOf.executeQuery()) {
-            if (!rs.next()) {
-                throw new SQLException("row " + id + " is not in the buffer");
+        return chunkAt(id).offsetBefore(id + 1);
+    }
+
+    /** One chunk row without its body: ids, offsets, and per record its kind and body length. */
+    private static final class Chunk {
+        final long firstId;
+        final long lastId;
+        final long receivedAt;
+        final long startOff;
+        final long endOff;
+        final byte[] kinds;
+        final int[] lens;
+
+        private Chunk(long firstId, long lastId, long receivedAt, long startOff, long endOff, byte[] kinds, int[] lens) {
+            this.firstId = firstId;
+            this.lastId = lastId;
+            this.receivedAt = receivedAt;
+            this.startOff = startOff;
+            this.endOff = endOff;
+            this.kinds = kinds;
+            this.lens = lens;
+        }
+
+        /** Reads the columns of {@link #CHUNK_META}. */
+        static Chunk of(ResultSet rs) throws SQLException {
+            long first = rs.getLong(1);
+            long last = rs.getLong(2);
+            byte[] packed = rs.getBytes(7);
+            int[] lens = new int[(int) (last - first + 1)];
+            for (int i = 0, p = 0; i < lens.length; i++) {
+                int v = 0;
+                int shift = 0;
+                byte b;
+                do {
+                    b = packed[p++];
+                    v |= (b & 0x7f) << shift;
+                    shift += 7;
+                } while (b < 0);
+                lens[i] = v;
             }
-            return rs.getLong(1);
+            return new Chunk(first, last, rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getBytes(6), lens);
+        }
+
+        static int putVarint(byte[] out, int pos, int value) {
+            while ((value & ~0x7f) != 0) {
+                out[pos++] = (byte) ((value & 0x7f) | 0x80);
+                value >>>= 7;
+            }
+            out[pos++] = (byte) value;
+            return pos;
+        }
+
+        /** Body bytes before record id (id may be lastId + 1: the chunk's end). */
+        long offsetBefore(long id) {
+            if (id > lastId) {
+                return endOff;
+            }
+            long off = startOff;
+            for (int i = 0; i < id - firstId; i++) {
+                off += lens[i];
+            }
+            return off;
+        }
+
+        /** The first record after afterId whose end offset reaches target, else the last one. */
+        long firstReaching(long afterId, long target) {
+            long off = startOff;
+            for (int i = 0; i < lens.length; i++) {
+                off += lens[i];
+                if (firstId + i > afterId && off >= target) {
+                    return firstId + i;
+                }
+            }
+            return lastId;
+        }
+
+        /** Appends the records after afterId, up to max of them, cut from the chunk's body. */
+        void records(long afterId, int max, byte[] body, List<BufferedRecord> out) {
+            int pos = 0;
+            int added = 0;
+            for (int i = 0; i < lens.length && added < max; i++) {
+                int end = pos + lens[i];
+                if (firstId + i > afterId) {
+                    out.add(new BufferedRecord(firstId + i, RecordKind.of(kinds[i]), receivedAt,
+                            java.util.Arrays.copyOfRange(body, pos, end)));
+                    added++;
+                }
+                pos = end;
+            }
         }
     }
 
@@ -468,7 +699,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         try {
             checkpoint();
             insert.close();
-            endOffOf.close();
+            chunkAt.close();
             conn.close();
         } catch (SQLException e) {
             LOG.warn("buffer close: {}", e.getMessage());

@@ -156,6 +156,117 @@ class RecordBufferTest {
     }
 
     @Test
+    void recordsSpanningManyChunksReadBackInOrderWithExactOffsets() throws Exception {
+        Path f = dir.resolve("b.db");
+        int n = RecordBuffer.CHUNK_RECORDS * 2 + 123;
+        List<byte[]> bs = new ArrayList<>(bodies(0, n, 20));
+        bs.add(("{\"big\":\"" + "y".repeat(40_000) + "\"}").getBytes(StandardCharsets.UTF_8)); // above a 32 KiB chunk
+        bs.addAll(bodies(n + 1, 500, 100));
+        List<RecordKind> ks = new ArrayList<>();
+        for (int i = 0; i < bs.size(); i++) {
+            ks.add(RecordKind.values()[i % 3]);
+        }
+        long total = bs.stream().mapToLong(x -> x.length).sum();
+        try (RecordBuffer b = RecordBuffer.open(f, 2 << 20, WhenFull.REJECT, 5)) { // 32 KiB chunks
+            b.registerConsumer("archive");
+            b.registerConsumer("clickhouse");
+            assertThat(b.append(ks, bs)).isEqualTo(bs.size());
+            assertThat(b.pendingBytes("archive")).isEqualTo(total);
+            List<BufferedRecord> all = b.read(0, bs.size() + 10);
+            assertThat(all).hasSize(bs.size());
+            for (int i = 0; i < bs.size(); i++) {
+                assertThat(all.get(i).id()).isEqualTo(i + 1);
+                assertThat(all.get(i).body()).isEqualTo(bs.get(i));
+                assertThat(all.get(i).kind()).isEqualTo(ks.get(i));
+            }
+            // a slice that ends inside a chunk is cut at the exact record
+            long sum = 0;
+            int expect = -1;
+            for (int i = 1000; i < bs.size(); i++) {
+                sum += bs.get(i).length;
+                if (sum >= 50_000) {
+                    expect = i + 1;
+                    break;
+                }
+            }
+            assertThat(b.sliceEnd(1000, 50_000)).isEqualTo(expect);
+            assertThat(b.read(1000, 3)).extracting(BufferedRecord::id).containsExactly(1001L, 1002L, 1003L);
+
+            // acknowledged in the middle of a chunk: those records are gone for everyone at once
+            b.acknowledge("archive", 5000, null);
+            b.acknowledge("clickhouse", 4321, null);
+            assertThat(b.rows()).isEqualTo(bs.size() - 4321);
+            assertThat(b.read(0, 1)).extracting(BufferedRecord::id).containsExactly(4322L);
+            long shipped = 0;
+            for (int i = 0; i < 5000; i++) {
+                shipped += bs.get(i).length;
+            }
+            assertThat(b.pendingBytes("archive")).isEqualTo(total - shipped);
+        }
+        try (RecordBuffer b = RecordBuffer.open(f, 2 << 20, WhenFull.REJECT, 5)) {
+            b.registerConsumer("archive");
+            b.registerConsumer("clickhouse");
+            assertThat(b.rows()).as("the logical start survives a restart").isEqualTo(bs.size() - 4321);
+            assertThat(b.read(0, 1)).extracting(BufferedRecord::id).containsExactly(4322L);
+            b.acknowledge("clickhouse", bs.size(), null);
+            b.acknowledge("archive", bs.size(), null);
+            assertThat(b.rows()).isZero();
+            assertThat(b.read(0, 10)).isEmpty();
+            assertThat(b.append(kinds(1, RecordKind.LOG), bodies(0, 1, 0))).isEqualTo(bs.size() + 1);
+        }
+    }
+
+    @Test
+    void aBufferWithOneRowPerRecordIsConvertedOnOpen() throws Exception {
+        Path f = dir.resolve("old.db");
+        List<byte[]> bs = bodies(0, 10_000, 30);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + f);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE records(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
+                    + " received_at INTEGER NOT NULL, end_off INTEGER NOT NULL, body BLOB NOT NULL)");
+            s.execute("CREATE TABLE cursors(name TEXT PRIMARY KEY, position INTEGER NOT NULL,"
+                    + " end_off INTEGER NOT NULL, enabled INTEGER NOT NULL, state TEXT)");
+            s.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+            c.setAutoCommit(false);
+            long off = 0;
+            try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO records VALUES (?, ?, ?, ?, ?)")) {
+                for (int i = 0; i < bs.size(); i++) {
+                    off += bs.get(i).length;
+                    if (i < 3000) {
+                        continue; // the first 3,000 were shipped and deleted
+                    }
+                    ps.setLong(1, i + 1);
+                    ps.setInt(2, RecordKind.POINT.code());
+                    ps.setLong(3, 1_700_000_000_000L + i);
+                    ps.setLong(4, off);
+                    ps.setBytes(5, bs.get(i));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            long shippedOff = 0;
+            for (int i = 0; i < 3000; i++) {
+                shippedOff += bs.get(i).length;
+            }
+            s.execute("INSERT INTO cursors VALUES ('archive', 3000, " + shippedOff + ", 1, 'k=old')");
+            c.commit();
+        }
+        try (RecordBuffer b = RecordBuffer.open(f, 10 << 20, WhenFull.REJECT, 5)) {
+            b.registerConsumer("archive");
+            assertThat(b.rows()).isEqualTo(7000);
+            assertThat(b.consumerState("archive")).isEqualTo("k=old");
+            assertThat(b.pendingBytes("archive")).isEqualTo(bs.subList(3000, 10_000).stream().mapToLong(x -> x.length).sum());
+            List<BufferedRecord> got = b.read(b.position("archive"), 10_000);
+            assertThat(got).hasSize(7000);
+            assertThat(got.get(0).id()).isEqualTo(3001);
+            assertThat(got.get(6999).bodyText()).isEqualTo(new String(bs.get(9999), StandardCharsets.UTF_8));
+            assertThat(got.get(0).receivedAt()).isEqualTo(1_700_000_000_000L + 3000);
+            assertThat(got.get(0).kind()).isEqualTo(RecordKind.POINT);
+            assertThat(b.append(kinds(1, RecordKind.LOG), bodies(10_000, 1, 0))).isEqualTo(10_001);
+        }
+    }
+
+    @Test
     void unknownConsumerIsAClearError() throws Exception {
         try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), 10 << 20, WhenFull.REJECT, 5)) {
             assertThatThrownBy(() -> b.position("nobody")).hasMessageContaining("no buffer consumer named 'nobody'");
