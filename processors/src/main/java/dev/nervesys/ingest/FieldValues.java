@@ -11,16 +11,87 @@ final class FieldValues {
     static void write(byte[] b, int from, int to, JsonOut out) {
         byte last = b[to - 1];
         byte first = b[from];
-        if (isBoolean(b, from, to)) {
+        if (last >= '0' && last <= '9') {
+            // a float, the common case: copied when it is plain JSON; a float keeps a point so its
+            // type survives the trip
+            int plain = plainDecimal(b, from, to);
+            if (plain == NOT_PLAIN) {
+                out.raw(Double.toString(parseFloat(b, from, to)));
+            } else {
+                out.raw(b, from, to);
+                if (plain == PLAIN_WITHOUT_POINT) {
+                    out.raw(".0");
+                }
+            }
+        } else if (isBoolean(b, from, to)) {
             out.raw(first == 't' || first == 'T' ? "true" : "false");
         } else if (last == 'i' && to - from > 1) {
-            out.rawLong(parseLong(b, from, to - 1, "invalid integer"));
+            if (plainLong(b, from, to - 1)) {
+                out.raw(b, from, to - 1); // already the JSON text: no parse and print
+            } else {
+                out.rawLong(parseLong(b, from, to - 1, "invalid integer"));
+            }
         } else if (last == 'u' && to - from > 1) {
             out.raw(Long.toUnsignedString(parseUnsigned(b, from, to - 1)));
         } else {
             out.raw(Double.toString(parseFloat(b, from, to)));
         }
     }
+
+    /**
+     * {@code -?(0|[1-9][0-9]*)} within the range of a long: valid JSON that reads back as the same
+     * long, so it can be copied as it is.
+     */
+    static boolean plainLong(byte[] b, int from, int to) {
+        int i = from < to && b[from] == '-' ? from + 1 : from;
+        int digits = to - i;
+        if (digits <= 0 || digits > 19 || (b[i] == '0' && digits > 1)) {
+            return false;
+        }
+        for (int k = i; k < to; k++) {
+            if (b[k] < '0' || b[k] > '9') {
+                return false;
+            }
+        }
+        if (digits < 19) {
+            return true;
+        }
+        // 19 digits: compare with the largest magnitude (MIN_VALUE's is one more, left to the parser)
+        for (int k = 0; k < 19; k++) {
+            if (b[i + k] != LONG_MAX[k]) {
+                return b[i + k] < LONG_MAX[k];
+            }
+        }
+        return true;
+    }
+
+    private static final byte[] LONG_MAX = Long.toString(Long.MAX_VALUE).getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?}: JSON's own number syntax for the same decimal, which a JSON
+     * reader rounds to the same double as Double.parseDouble, so the text is copied instead of parsed
+     * and printed.
+     */
+    private static int plainDecimal(byte[] b, int from, int to) {
+        int i = from < to && b[from] == '-' ? from + 1 : from;
+        if (i >= to || b[i] < '0' || b[i] > '9' || (b[i] == '0' && i + 1 < to && b[i + 1] != '.')) {
+            return NOT_PLAIN;
+        }
+        boolean point = false;
+        for (int k = i; k < to; k++) {
+            byte c = b[k];
+            if (c == '.' && !point) {
+                point = true;
+            } else if (c < '0' || c > '9') {
+                return NOT_PLAIN;
+            }
+        }
+        return b[to - 1] == '.' ? NOT_PLAIN : point ? PLAIN_WITH_POINT : PLAIN_WITHOUT_POINT;
+    }
+
+    private static final int NOT_PLAIN = 0;
+    private static final int PLAIN_WITH_POINT = 1;
+    private static final int PLAIN_WITHOUT_POINT = 2;
 
     private static boolean isBoolean(byte[] b, int from, int to) {
         return switch (to - from) {

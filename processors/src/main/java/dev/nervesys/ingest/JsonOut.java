@@ -61,6 +61,16 @@ final class JsonOut {
         return this;
     }
 
+    /** A JSON string whose bytes need no escaping, between quotes. */
+    JsonOut quoted(byte[] src, int from, int to) {
+        ensure(to - from + 2);
+        buf[len++] = '"';
+        System.arraycopy(src, from, buf, len, to - from);
+        len += to - from;
+        buf[len++] = '"';
+        return this;
+    }
+
     JsonOut string(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         return string(b, 0, b.length);

@@ -17,6 +17,8 @@ public final class LineProtocolParser {
     private int n;
     /** Newlines inside the string field values of the current point (they may hold newlines). */
     private int stringNewlines;
+    /** Set by scanName: the name just scanned can be written as it is. */
+    private boolean plainName;
 
     /**
      * Parses {@code body[0..length)} into {@code batch}.
@@ -66,12 +68,13 @@ public final class LineProtocolParser {
         if (i == start) {
             throw new LpError("missing measurement");
         }
-        writeUnescaped(start, i, false);
+        writeName(start, i, false, plainName);
         out.raw(",\"tags\":{");
         boolean first = true;
         while (i < n && b[i] == ',') {
             int k = i + 1;
             int ke = scanName(k, true);
+            boolean plainKey = plainName;
             if (ke == k) {
                 throw new LpError("missing tag key");
             }
@@ -80,6 +83,7 @@ public final class LineProtocolParser {
             }
             int v = ke + 1;
             int ve = scanName(v, true);
+            boolean plainValue = plainName;
             if (ve == v) {
                 throw new LpError("missing tag value");
             }
@@ -90,9 +94,9 @@ public final class LineProtocolParser {
                 out.raw(',');
             }
             first = false;
-            writeUnescaped(k, ke, true);
+            writeName(k, ke, true, plainKey);
             out.raw(':');
-            writeUnescaped(v, ve, true);
+            writeName(v, ve, true, plainValue);
             i = ve;
         }
         out.raw("},\"fields\":{");
@@ -107,6 +111,7 @@ public final class LineProtocolParser {
         while (true) {
             int k = i;
             int ke = scanName(k, true);
+            boolean plainKey = plainName;
             if (ke == k) {
                 throw new LpError("missing field key");
             }
@@ -117,7 +122,7 @@ public final class LineProtocolParser {
                 out.raw(',');
             }
             first = false;
-            writeUnescaped(k, ke, true);
+            writeName(k, ke, true, plainKey);
             out.raw(':');
             i = fieldValue(ke + 1);
             if (i < n && b[i] == ',') {
@@ -128,6 +133,8 @@ public final class LineProtocolParser {
         }
         out.raw('}');
         long time = nowNanos;
+        int timeFrom = -1;
+        int timeTo = -1;
         if (i < n && b[i] == ' ') {
             i = skipSpaces(i);
             if (i < n && !isLineEnd(b[i])) {
@@ -135,7 +142,12 @@ public final class LineProtocolParser {
                 while (te < n && b[te] != ' ' && !isLineEnd(b[te])) {
                     te++;
                 }
-                time = timestamp(i, te, precision);
+                if (precision == Precision.NANOSECONDS && FieldValues.plainLong(b, i, te)) {
+                    timeFrom = i; // nanoseconds already: copied, not parsed and printed
+                    timeTo = te;
+                } else {
+                    time = timestamp(i, te, precision);
+                }
                 i = skipSpaces(te);
             }
         }
@@ -143,9 +155,15 @@ public final class LineProtocolParser {
             i++;
         }
         if (i < n && b[i] != '\n') {
-            throw new LpError("unexpected text after the " + (time == nowNanos ? "fields" : "timestamp"));
+            throw new LpError("unexpected text after the " + (time == nowNanos && timeFrom < 0 ? "fields" : "timestamp"));
         }
-        out.raw(",\"time\":").rawLong(time).raw(extraFields).raw('}');
+        out.raw(",\"time\":");
+        if (timeFrom >= 0) {
+            out.raw(b, timeFrom, timeTo);
+        } else {
+            out.rawLong(time);
+        }
+        out.raw(extraFields).raw('}');
         return i < n ? i + 1 : i;
     }
 
@@ -161,12 +179,21 @@ public final class LineProtocolParser {
             if (j >= n) {
                 throw new LpError("unterminated string field value");
             }
+            boolean plain = true;
             for (int k = i + 1; k < j; k++) {
-                if (b[k] == '\n') {
-                    stringNewlines++;
+                byte c = b[k];
+                if (c == '\\' || (c >= 0 && c < 0x20)) {
+                    plain = false;
+                    if (c == '\n') {
+                        stringNewlines++;
+                    }
                 }
             }
-            writeUnescapedString(i + 1, j);
+            if (plain) {
+                out.quoted(b, i + 1, j);
+            } else {
+                writeUnescapedString(i + 1, j);
+            }
             return j + 1;
         }
         int e = i;
@@ -189,20 +216,64 @@ public final class LineProtocolParser {
         }
     }
 
-    /** Scans a measurement (no '=' stop) or key/tag value up to an unescaped separator. */
+    /**
+     * Scans a measurement (no '=' stop) or key/tag value up to an unescaped separator; sets
+     * {@link #plainName} when the name holds no backslash, quote or control byte (its JSON string is
+     * then the bytes themselves between quotes).
+     */
     private int scanName(int i, boolean stopAtEquals) {
+        byte[] table = stopAtEquals ? KEY_BYTES : MEASUREMENT_BYTES;
+        boolean plain = true;
         while (i < n) {
             byte c = b[i];
-            if (c == '\\' && i + 1 < n && isEscapable(b[i + 1], stopAtEquals)) {
-                i += 2;
-                continue;
+            byte kind = table[c & 0xff];
+            if (kind == ORDINARY) {
+                i++;
+            } else if (kind == STOP) {
+                break;
+            } else if (c == '\\') {
+                plain = false;
+                i += i + 1 < n && isEscapable(b[i + 1], stopAtEquals) ? 2 : 1;
+            } else {
+                plain = false; // a quote or control byte: JSON escapes it
+                i++;
             }
-            if (c == ',' || c == ' ' || isLineEnd(c) || (stopAtEquals && c == '=')) {
-                return i;
-            }
-            i++;
         }
+        plainName = plain;
         return i;
+    }
+
+    private static final byte ORDINARY = 0;
+    private static final byte STOP = 1;
+    private static final byte ESCAPE = 2;
+    /** Per byte value: what it means inside a measurement name. */
+    private static final byte[] MEASUREMENT_BYTES = byteKinds(false);
+    /** Per byte value: what it means inside a tag key, tag value or field key ('=' also ends them). */
+    private static final byte[] KEY_BYTES = byteKinds(true);
+
+    private static byte[] byteKinds(boolean keyContext) {
+        byte[] t = new byte[256];
+        for (int c = 0; c < 0x20; c++) {
+            t[c] = ESCAPE;
+        }
+        t['"'] = ESCAPE;
+        t['\\'] = ESCAPE;
+        t[','] = STOP;
+        t[' '] = STOP;
+        t['\n'] = STOP;
+        t['\r'] = STOP;
+        if (keyContext) {
+            t['='] = STOP;
+        }
+        return t;
+    }
+
+    private void writeName(int from, int to, boolean keyContext, boolean plain) {
+        if (plain) {
+            out.quoted(b, from, to);
+        } else {
+            writeUnescaped(from, to, keyContext);
+        }
     }
 
     private static boolean isEscapable(byte c, boolean keyContext) {
