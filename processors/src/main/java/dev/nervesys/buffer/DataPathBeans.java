@@ -32,7 +32,9 @@ public final class DataPathBeans implements BeanProvider {
         RecordBuffer buffer = RecordBuffer.open(file,
                 s.getBytes("nervesys.buffer.maxBytes", 100L << 20),
                 WhenFull.parse(s.get("nervesys.buffer.whenFull", "reject")),
-                s.getDuration("nervesys.buffer.retryAfter", Duration.ofSeconds(10)).toSeconds());
+                s.getDuration("nervesys.buffer.retryAfter", Duration.ofSeconds(10)).toSeconds(),
+                s.get("nervesys.buffer.compression", "zstd"),
+                s.getInt("nervesys.buffer.compressionLevel", 1));
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("recordBuffer", buffer);
         try {

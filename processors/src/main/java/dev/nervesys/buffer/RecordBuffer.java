@@ -1,5 +1,6 @@
 package dev.nervesys.buffer;
 
+import com.github.luben.zstd.Zstd;
 import dev.nervesys.spi.StatusReporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,11 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
     static final int CHUNK_RECORDS = 4096;
     /** Body bytes in one chunk at most (a single larger record gets a chunk of its own). */
     static final long CHUNK_BYTES_MAX = 1 << 20;
-    private static final String CHUNK_META = "SELECT first_id, last_id, received_at, start_off, end_off, kinds, lens";
+    private static final String CHUNK_META = "SELECT first_id, last_id, received_at, start_off, end_off, kinds, lens, codec";
+    /** Chunk body codes (column {@code codec}). */
+    private static final int STORED = 0;
+    private static final int ZSTD = 1;
+    private static final int NO_COMPRESSION = Integer.MIN_VALUE;
 
     private final Path file;
     private final Connection conn;
@@ -49,6 +54,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
     private final WhenFull whenFull;
     private final long retryAfterSeconds;
     private final long chunkBytes;
+    /** zstd level for new chunks, or NO_COMPRESSION (nervesys.buffer.compression). */
+    private final int zstdLevel;
     private final ReentrantLock lock = new ReentrantLock();
     private final Cursors cursors;
     private final PreparedStatement insert;
@@ -61,8 +68,10 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
     private long rejectedBatches;
     private long appended;
 
-    private RecordBuffer(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds) throws SQLException {
+    private RecordBuffer(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds, int zstdLevel)
+            throws SQLException {
         this.file = file;
+        this.zstdLevel = zstdLevel;
         this.whenFull = whenFull;
         this.retryAfterSeconds = retryAfterSeconds;
         this.chunkBytes = Math.max(16 << 10, Math.min(CHUNK_BYTES_MAX, maxBytes / 64));
@@ -77,7 +86,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
             // small columns first: lookups read them without touching the body's overflow pages
             s.execute("CREATE TABLE IF NOT EXISTS chunks(last_id INTEGER PRIMARY KEY, first_id INTEGER NOT NULL,"
                     + " received_at INTEGER NOT NULL, start_off INTEGER NOT NULL, end_off INTEGER NOT NULL,"
-                    + " kinds BLOB NOT NULL, lens BLOB NOT NULL, body BLOB NOT NULL)");
+                    + " kinds BLOB NOT NULL, lens BLOB NOT NULL, codec INTEGER NOT NULL, body BLOB NOT NULL)");
             s.execute("CREATE TABLE IF NOT EXISTS cursors(name TEXT PRIMARY KEY, position INTEGER NOT NULL,"
                     + " end_off INTEGER NOT NULL, enabled INTEGER NOT NULL, state TEXT)");
             s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
@@ -86,7 +95,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         int pageSize = queryLong("PRAGMA page_size", -1) > 0 ? (int) queryLong("PRAGMA page_size", 4096) : 4096;
         this.budget = new DiskBudget(file, maxBytes, pageSize);
         this.insert = conn.prepareStatement("INSERT INTO chunks(last_id, first_id, received_at, start_off, end_off,"
-                + " kinds, lens, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                + " kinds, lens, codec, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         this.chunkAt = conn.prepareStatement(CHUNK_META + " FROM chunks WHERE last_id >= ? ORDER BY last_id LIMIT 1");
         this.cursors = new Cursors(conn);
         conn.commit();
@@ -95,11 +104,35 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         conn.commit();
     }
 
-    /** Opens (or creates) the buffer file; parent folders are created. */
+    /** Opens (or creates) the buffer file with zstd level 1 chunks; parent folders are created. */
     public static RecordBuffer open(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds)
             throws Exception {
+        return open(file, maxBytes, whenFull, retryAfterSeconds, "zstd", 1);
+    }
+
+    /**
+     * Opens (or creates) the buffer file; parent folders are created.
+     *
+     * @param compression how new chunk bodies are stored: {@code zstd} or {@code none}
+     *                    (nervesys.buffer.compression; chunks already stored keep theirs)
+     * @param level       the zstd level (nervesys.buffer.compressionLevel)
+     */
+    public static RecordBuffer open(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds,
+            String compression, int level) throws Exception {
+        int zstdLevel = switch (compression.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "zstd" -> {
+                if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
+                    throw new IllegalArgumentException("nervesys.buffer.compressionLevel must be between "
+                            + Zstd.minCompressionLevel() + " and " + Zstd.maxCompressionLevel() + ", not " + level);
+                }
+                yield level;
+            }
+            case "none" -> NO_COMPRESSION;
+            default -> throw new IllegalArgumentException(
+                    "nervesys.buffer.compression must be zstd or none, not '" + compression + "'");
+        };
         Files.createDirectories(file.toAbsolutePath().getParent());
-        return new RecordBuffer(file, maxBytes, whenFull, retryAfterSeconds);
+        return new RecordBuffer(file, maxBytes, whenFull, retryAfterSeconds, zstdLevel);
     }
 
     /**
@@ -144,7 +177,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
                 if (first < 0) {
                     break;
                 }
-                writeChunk(first, receivedAt, startOff, kinds, bodies, 0, bodies.size());
+                insertChunk(first, receivedAt, startOff, pack(kinds, bodies, 0, bodies.size()));
                 insert.executeBatch();
                 delete.setLong(1, last);
                 delete.executeUpdate();
@@ -183,38 +216,37 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         if (bodies.isEmpty()) {
             return headId;
         }
-        // where each chunk ends: at CHUNK_RECORDS records or chunkBytes body bytes
+        // chunks are cut and compressed before the lock: requests in parallel compress in parallel
         int n = bodies.size();
-        int[] ends = new int[n / CHUNK_RECORDS + 2];
-        int chunks = 0;
-        long bytes = 0;
+        List<Packed> chunks = new ArrayList<>(n / CHUNK_RECORDS + 1);
+        long stored = 0;
         long inChunk = 0;
-        for (int i = 0, start = 0; i < n; i++) {
+        int start = 0;
+        for (int i = 0; i < n; i++) {
             int len = bodies.get(i).length;
             if (i > start && (i - start == CHUNK_RECORDS || inChunk + len > chunkBytes)) {
-                if (chunks == ends.length) {
-                    ends = java.util.Arrays.copyOf(ends, chunks * 2);
-                }
-                ends[chunks++] = i;
+                Packed p = pack(kinds, bodies, start, i);
+                chunks.add(p);
+                stored += p.storedBytes();
                 start = i;
                 inChunk = 0;
             }
             inChunk += len;
-            bytes += len;
         }
-        if (chunks == ends.length) {
-            ends = java.util.Arrays.copyOf(ends, chunks + 1);
-        }
-        ends[chunks++] = n;
+        Packed last = pack(kinds, bodies, start, n);
+        chunks.add(last);
+        stored += last.storedBytes();
         lock.lock();
         try {
-            // one kind byte and up to 3 length bytes per record besides the bodies
-            makeRoom(bytes + 4L * n, chunks);
+            makeRoom(stored, chunks.size());
             long now = System.currentTimeMillis();
+            long id = headId + 1;
             long off = headOffset;
             try {
-                for (int c = 0, from = 0; c < chunks; from = ends[c++]) {
-                    off = writeChunk(headId + 1 + from, now, off, kinds, bodies, from, ends[c]);
+                for (Packed p : chunks) {
+                    insertChunk(id, now, off, p);
+                    id += p.count();
+                    off += p.rawBytes();
                 }
                 insert.executeBatch();
                 conn.commit();
@@ -235,9 +267,15 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         }
     }
 
-    /** Adds the chunk of records [from, to) of the lists to the insert batch; returns its end offset. */
-    private long writeChunk(long firstRecordId, long receivedAt, long startOff, List<RecordKind> kinds,
-            List<byte[]> bodies, int from, int to) throws SQLException {
+    /** A chunk ready to insert: its body as stored (maybe compressed), kinds and varint lengths. */
+    private record Packed(int count, int rawBytes, byte[] kinds, byte[] lens, int codec, byte[] body) {
+        long storedBytes() {
+            return body.length + kinds.length + lens.length;
+        }
+    }
+
+    /** Records [from, to) of the lists as one chunk, compressed when that is configured. */
+    private Packed pack(List<RecordKind> kinds, List<byte[]> bodies, int from, int to) {
         int count = to - from;
         int total = 0;
         for (int i = from; i < to; i++) {
@@ -255,16 +293,27 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
             kindBytes[i - from] = (byte) kinds.get(i).code();
             lp = Chunk.putVarint(lens, lp, b.length);
         }
-        insert.setLong(1, firstRecordId + count - 1);
+        lens = java.util.Arrays.copyOf(lens, lp);
+        if (zstdLevel != NO_COMPRESSION) {
+            byte[] packed = Zstd.compress(body, zstdLevel);
+            if (packed.length < body.length) {
+                return new Packed(count, total, kindBytes, lens, ZSTD, packed);
+            }
+        }
+        return new Packed(count, total, kindBytes, lens, STORED, body);
+    }
+
+    private void insertChunk(long firstRecordId, long receivedAt, long startOff, Packed p) throws SQLException {
+        insert.setLong(1, firstRecordId + p.count() - 1);
         insert.setLong(2, firstRecordId);
         insert.setLong(3, receivedAt);
         insert.setLong(4, startOff);
-        insert.setLong(5, startOff + total);
-        insert.setBytes(6, kindBytes);
-        insert.setBytes(7, java.util.Arrays.copyOf(lens, lp));
-        insert.setBytes(8, body);
+        insert.setLong(5, startOff + p.rawBytes());
+        insert.setBytes(6, p.kinds());
+        insert.setBytes(7, p.lens());
+        insert.setInt(8, p.codec());
+        insert.setBytes(9, p.body());
         insert.addBatch();
-        return startOff + total;
     }
 
     private void makeRoom(long bytes, int rows) throws BufferFullException {
@@ -345,8 +394,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (out.size() < maxRows && rs.next()) {
                         Chunk c = Chunk.of(rs);
-                        byte[] body = rs.getBytes(8);
-                        c.records(after, maxRows - out.size(), body, out);
+                        c.records(after, maxRows - out.size(), c.body(rs.getBytes(9)), out);
                     }
                 }
             }
@@ -494,8 +542,11 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         final long endOff;
         final byte[] kinds;
         final int[] lens;
+        final int codec;
 
-        private Chunk(long firstId, long lastId, long receivedAt, long startOff, long endOff, byte[] kinds, int[] lens) {
+        private Chunk(long firstId, long lastId, long receivedAt, long startOff, long endOff, byte[] kinds, int[] lens,
+                int codec) {
+            this.codec = codec;
             this.firstId = firstId;
             this.lastId = lastId;
             this.receivedAt = receivedAt;
@@ -522,7 +573,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
                 } while (b < 0);
                 lens[i] = v;
             }
-            return new Chunk(first, last, rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getBytes(6), lens);
+            return new Chunk(first, last, rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getBytes(6), lens, rs.getInt(8));
         }
 
         static int putVarint(byte[] out, int pos, int value) {
@@ -532,6 +583,22 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
             }
             out[pos++] = (byte) value;
             return pos;
+        }
+
+        /** The records' bytes back to back, from the body column as stored. */
+        byte[] body(byte[] stored) throws SQLException {
+            if (codec == STORED) {
+                return stored;
+            }
+            if (codec != ZSTD) {
+                throw new SQLException("chunk " + lastId + " has an unknown codec " + codec);
+            }
+            byte[] raw = Zstd.decompress(stored, (int) (endOff - startOff));
+            if (raw.length != endOff - startOff) {
+                throw new SQLException("chunk " + lastId + " decompressed to " + raw.length + " bytes, not "
+                        + (endOff - startOff));
+            }
+            return raw;
         }
 
         /** Body bytes before record id (id may be lastId + 1: the chunk's end). */
@@ -679,6 +746,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
             m.put("bytesOnDisk", budget.onDisk());
             m.put("maxBytes", budget.cap);
             m.put("whenFull", whenFull.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            m.put("compression", zstdLevel == NO_COMPRESSION ? "none" : "zstd level " + zstdLevel);
             m.put("rows", headId - firstId + 1);
             m.put("appended", appended);
             m.put("dropped", dropped);

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class RecordBufferTest {
@@ -20,6 +22,20 @@ class RecordBufferTest {
         List<byte[]> out = new ArrayList<>();
         for (int i = from; i < from + count; i++) {
             out.add(("{\"n\":" + i + ",\"pad\":\"" + "x".repeat(pad) + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    /** Like bodies, padded with pseudo-random letters (seeded by n) that compress about as well as telemetry. */
+    static List<byte[]> noisyBodies(int from, int count, int pad) {
+        List<byte[]> out = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            java.util.Random r = new java.util.Random(i);
+            StringBuilder sb = new StringBuilder(pad);
+            for (int k = 0; k < pad; k++) {
+                sb.append((char) ('a' + r.nextInt(26)));
+            }
+            out.add(("{\"n\":" + i + ",\"pad\":\"" + sb + "\"}").getBytes(StandardCharsets.UTF_8));
         }
         return out;
     }
@@ -77,16 +93,17 @@ class RecordBufferTest {
         }
     }
 
-    @Test
-    void rejectPolicyRefusesBeyondTheCapAndLosesNothingAccepted() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"zstd", "none"})
+    void rejectPolicyRefusesBeyondTheCapAndLosesNothingAccepted(String compression) throws Exception {
         long cap = 1 << 20;
-        try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), cap, WhenFull.REJECT, 7)) {
+        try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), cap, WhenFull.REJECT, 7, compression, 1)) {
             b.registerConsumer("archive");
             int accepted = 0;
             BufferFullException full = null;
             for (int i = 0; i < 1000 && full == null; i++) {
                 try {
-                    b.append(kinds(50, RecordKind.LOG), bodies(accepted, 50, 150));
+                    b.append(kinds(50, RecordKind.LOG), noisyBodies(accepted, 50, 150));
                     accepted += 50;
                 } catch (BufferFullException e) {
                     full = e;
@@ -108,19 +125,20 @@ class RecordBufferTest {
             }
             b.acknowledge("archive", all.get(accepted - 1).id(), null);
             assertThat(b.bytesOnDisk()).isLessThanOrEqualTo(cap);
-            b.append(kinds(50, RecordKind.LOG), bodies(accepted, 50, 150));
+            b.append(kinds(50, RecordKind.LOG), noisyBodies(accepted, 50, 150));
             assertThat(b.rows()).isEqualTo(50);
         }
     }
 
-    @Test
-    void dropOldestKeepsTheNewestRowsAndCountsEveryDrop() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"zstd", "none"})
+    void dropOldestKeepsTheNewestRowsAndCountsEveryDrop(String compression) throws Exception {
         long cap = 1 << 20;
-        try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), cap, WhenFull.DROP_OLDEST, 5)) {
+        try (RecordBuffer b = RecordBuffer.open(dir.resolve("b.db"), cap, WhenFull.DROP_OLDEST, 5, compression, 1)) {
             b.registerConsumer("archive");
             int total = 0;
-            for (int i = 0; i < 200; i++) {
-                b.append(kinds(50, RecordKind.LOG), bodies(total, 50, 150));
+            for (int i = 0; i < 400; i++) {
+                b.append(kinds(50, RecordKind.LOG), noisyBodies(total, 50, 150));
                 total += 50;
                 assertThat(b.bytesOnDisk()).isLessThanOrEqualTo(cap);
             }
@@ -264,6 +282,37 @@ class RecordBufferTest {
             assertThat(got.get(0).kind()).isEqualTo(RecordKind.POINT);
             assertThat(b.append(kinds(1, RecordKind.LOG), bodies(10_000, 1, 0))).isEqualTo(10_001);
         }
+    }
+
+    @Test
+    void compressedAndStoredChunksMixAndTheCapCountsStoredBytes() throws Exception {
+        Path f = dir.resolve("b.db");
+        List<byte[]> first = bodies(0, 3000, 200); // very compressible
+        try (RecordBuffer b = RecordBuffer.open(f, 10 << 20, WhenFull.REJECT, 5, "none", 0)) {
+            b.registerConsumer("archive");
+            b.append(kinds(3000, RecordKind.LOG), first);
+            assertThat(b.status()).containsEntry("compression", "none");
+        }
+        long plainSize = java.nio.file.Files.size(f);
+        List<byte[]> second = bodies(3000, 30_000, 200);
+        try (RecordBuffer b = RecordBuffer.open(f, 10 << 20, WhenFull.REJECT, 5, "zstd", 3)) {
+            b.registerConsumer("archive");
+            b.append(kinds(30_000, RecordKind.LOG), second);
+            assertThat(b.status()).containsEntry("compression", "zstd level 3");
+            // 30,000 records of ~215 bytes (6.5 MB) take a fraction of what 3,000 took stored plainly
+            assertThat(b.bytesOnDisk()).isLessThan(plainSize * 2);
+            List<BufferedRecord> all = b.read(0, 40_000);
+            assertThat(all).hasSize(33_000);
+            for (int i = 0; i < 33_000; i++) {
+                assertThat(all.get(i).body()).isEqualTo(i < 3000 ? first.get(i) : second.get(i - 3000));
+            }
+            assertThat(b.pendingBytes("archive")).as("offsets count the records' own bytes")
+                    .isEqualTo(java.util.stream.Stream.concat(first.stream(), second.stream()).mapToLong(x -> x.length).sum());
+        }
+        assertThatThrownBy(() -> RecordBuffer.open(f, 10 << 20, WhenFull.REJECT, 5, "lzma", 1))
+                .hasMessageContaining("nervesys.buffer.compression must be zstd or none");
+        assertThatThrownBy(() -> RecordBuffer.open(f, 10 << 20, WhenFull.REJECT, 5, "zstd", 99))
+                .hasMessageContaining("nervesys.buffer.compressionLevel must be between");
     }
 
     @Test
