@@ -52,8 +52,13 @@ class IngestLimitsTest {
             for (int batch = 0; batch < 500; batch++) {
                 StringBuilder lp = new StringBuilder();
                 for (int i = 0; i < 100; i++) {
-                    lp.append("fill,batch=").append(batch).append(" n=").append(accepted + i).append("i,pad=\"")
-                            .append("p".repeat(100)).append("\"\n");
+                    // letters at random: the buffer compresses, and this must fill it all the same
+                    java.util.Random noise = new java.util.Random(accepted + i);
+                    lp.append("fill,batch=").append(batch).append(" n=").append(accepted + i).append("i,pad=\"");
+                    for (int k = 0; k < 100; k++) {
+                        lp.append((char) ('a' + noise.nextInt(26)));
+                    }
+                    lp.append("\"\n");
                 }
                 r = c.post("/write?db=d", Map.of(), lp.toString().getBytes(StandardCharsets.UTF_8));
                 assertThat(agent.buffer().bytesOnDisk()).isLessThanOrEqualTo(cap);
