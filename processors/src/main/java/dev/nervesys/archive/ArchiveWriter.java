@@ -18,7 +18,8 @@ import java.util.zip.GZIPOutputStream;
  */
 final class ArchiveWriter {
 
-    private static final int PAGE_ROWS = 2000;
+    /** Two buffer chunks: each chunk is read (and decompressed) about once. */
+    private static final int PAGE_ROWS = 8192;
     private static final int IO_BUFFER = 256 * 1024;
 
     record Written(long records, long rawBytes, long fileBytes) {

@@ -66,8 +66,8 @@ public final class Archiver implements StatusReporter {
         if (buffer.pendingBytes(CONSUMER) >= cfg.maxBytes()) {
             return true;
         }
-        List<BufferedRecord> oldest = buffer.read(buffer.position(CONSUMER), 1);
-        return !oldest.isEmpty() && now - oldest.get(0).receivedAt() >= cfg.interval().toMillis();
+        long oldest = buffer.receivedAfter(buffer.position(CONSUMER));
+        return oldest >= 0 && now - oldest >= cfg.interval().toMillis();
     }
 
     /**
@@ -166,8 +166,8 @@ public final class Archiver implements StatusReporter {
     }
 
     public Duration lag() {
-        List<BufferedRecord> oldest = buffer.read(buffer.position(CONSUMER), 1);
-        return oldest.isEmpty() ? Duration.ZERO : Duration.ofMillis(System.currentTimeMillis() - oldest.get(0).receivedAt());
+        long oldest = buffer.receivedAfter(buffer.position(CONSUMER));
+        return oldest < 0 ? Duration.ZERO : Duration.ofMillis(System.currentTimeMillis() - oldest);
     }
 
     @Override

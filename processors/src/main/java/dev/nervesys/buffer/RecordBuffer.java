@@ -403,6 +403,17 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
         });
     }
 
+    /**
+     * When the first record after {@code afterId} was committed (epoch ms), or -1 when none follows:
+     * read from the chunk's header, without its body.
+     */
+    public long receivedAfter(long afterId) {
+        return withLock(() -> {
+            long after = Math.max(afterId, firstId - 1);
+            return after >= headId ? -1 : chunkAt(after + 1).receivedAt;
+        });
+    }
+
     public long position(String consumer) {
         return withLock(() -> cursors.get(consumer).position());
     }

@@ -209,6 +209,8 @@ class RecordBufferTest {
             }
             assertThat(b.sliceEnd(1000, 50_000)).isEqualTo(expect);
             assertThat(b.read(1000, 3)).extracting(BufferedRecord::id).containsExactly(1001L, 1002L, 1003L);
+            assertThat(b.receivedAfter(1000)).isEqualTo(all.get(1000).receivedAt()).isPositive();
+            assertThat(b.receivedAfter(bs.size())).isEqualTo(-1);
 
             // acknowledged in the middle of a chunk: those records are gone for everyone at once
             b.acknowledge("archive", 5000, null);
