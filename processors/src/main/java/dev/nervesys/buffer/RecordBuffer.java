@@ -40,8 +40,11 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
     private static final Logger LOG = LoggerFactory.getLogger(RecordBuffer.class);
     /** Records in one chunk at most. */
     static final int CHUNK_RECORDS = 4096;
-    /** Body bytes in one chunk at most (a single larger record gets a chunk of its own). */
-    static final long CHUNK_BYTES_MAX = 1 << 20;
+    /**
+     * Body bytes in one chunk at most (a single larger record gets a chunk of its own): below G1's
+     * humongous-object size (half a 1 MB region), so chunk arrays stay cheap young garbage.
+     */
+    static final long CHUNK_BYTES_MAX = 256 << 10;
     private static final String CHUNK_META = "SELECT first_id, last_id, received_at, start_off, end_off, kinds, lens, codec";
     /** Chunk body codes (column {@code codec}). */
     private static final int STORED = 0;
