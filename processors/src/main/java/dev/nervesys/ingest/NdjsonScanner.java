@@ -144,7 +144,7 @@ final class NdjsonScanner {
             }
             case 5, 6 -> { // time, timestamp
                 string();
-                if (strEscaped || !Rfc3339.isValid(new String(b, strFrom, strTo - strFrom, StandardCharsets.ISO_8859_1))) {
+                if (strEscaped || !Rfc3339.isValid(b, strFrom, strTo)) {
                     throw unsure();
                 }
                 return which == 5 ? TIME : TIMESTAMP;
@@ -382,6 +382,12 @@ final class NdjsonScanner {
         strFrom = pos;
         strEscaped = false;
         while (true) {
+            // the common bytes in a tight loop: one table load per byte
+            int p = pos;
+            while (p < end && !STRING_SPECIAL[b[p] & 0xff]) {
+                p++;
+            }
+            pos = p;
             if (pos >= end) {
                 throw unsure();
             }
@@ -423,6 +429,15 @@ final class NdjsonScanner {
                     default -> throw unsure();
                 }
             }
+        }
+    }
+
+    /** Bytes that end the fast loop of {@link #string}: quote, backslash, controls, non-ASCII. */
+    private static final boolean[] STRING_SPECIAL = new boolean[256];
+
+    static {
+        for (int c = 0; c < 256; c++) {
+            STRING_SPECIAL[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
         }
     }
 
