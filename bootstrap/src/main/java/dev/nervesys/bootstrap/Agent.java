@@ -17,6 +17,8 @@ import dev.nervesys.bootstrap.revision.GitSource;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.apache.camel.CamelContext;
 import org.apache.camel.cli.connector.DefaultCliConnectorFactory;
 import org.apache.camel.console.DevConsoleRegistry;
@@ -109,6 +111,7 @@ public final class Agent implements AutoCloseable {
         ConfigSync sync = new ConfigSync(source, validator, applier, state, settings);
         register(context, new NervesysDevConsole(settings.agentId(), settings.server(), version(), state, applier,
                 beans.beansOfType(StatusReporter.class)), new ConfigHealthCheck(state));
+        bindMeters(context, beans.beansOfType(MeterBinder.class));
 
         sync.initial(first);
         sync.startPolling(Duration.ofSeconds(Math.max(1, boot.getInt("nervesys.config.pollSeconds", 30))));
@@ -161,6 +164,23 @@ public final class Agent implements AutoCloseable {
             return resolver.resolve(first);
         } catch (IllegalArgumentException e) {
             return boot;
+        }
+    }
+
+    /**
+     * Capabilities export their figures as Micrometer meters (nervesys_*): bound to the registry
+     * camel-micrometer-prometheus serves at /observe/metrics. Without metrics (camel.metrics.enabled
+     * false) there is no registry and nothing to do.
+     */
+    private static void bindMeters(CamelContext context, java.util.List<MeterBinder> binders) {
+        java.util.Set<MeterRegistry> registries = context.getRegistry().findByType(MeterRegistry.class);
+        for (MeterRegistry registry : registries) {
+            for (MeterBinder binder : binders) {
+                binder.bindTo(registry);
+            }
+        }
+        if (registries.isEmpty() && !binders.isEmpty()) {
+            LOG.info("No metrics registry (camel.metrics.enabled=false): nervesys_* metrics are not exported");
         }
     }
 

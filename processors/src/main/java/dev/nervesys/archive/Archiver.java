@@ -3,6 +3,10 @@ package dev.nervesys.archive;
 import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +31,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  * cursor's state) before the first upload attempt, and the rows are acknowledged, so deleted, only
  * after the object's size was read back. A crash anywhere replays the same rows to the same key.
  */
-public final class Archiver implements StatusReporter {
+public final class Archiver implements StatusReporter, MeterBinder {
 
     public static final String CONSUMER = "archive";
     public static final String TARGET = "NervesysArchiveTarget";
@@ -43,6 +47,16 @@ public final class Archiver implements StatusReporter {
     private volatile String lastKey;
     private volatile long archives;
     private volatile long archivedRecords;
+    private volatile long failuresTotal;
+    private volatile long lastUploadAt;
+    /** Bytes of NDJSON and of compressed archives shipped, in total and for the last archive. */
+    private volatile long rawBytesTotal;
+    private volatile long compressedBytesTotal;
+    private volatile long lastRawBytes;
+    private volatile long lastCompressedBytes;
+    /** What the last prepare wrote (the key and its sizes), for finish to count. */
+    private volatile String writtenKey;
+    private volatile ArchiveWriter.Written written;
 
     /** @param s3 null when no bucket is configured (archives go to the local folder) */
     public Archiver(RecordBuffer buffer, ArchiveSettings cfg, S3Client s3) {
@@ -97,6 +111,8 @@ public final class Archiver implements StatusReporter {
         }
         Path work = workFile(state.key());
         ArchiveWriter.Written w = ArchiveWriter.write(buffer, state.first(), state.last(), work, cfg.compression(), cfg.level());
+        written = w;
+        writtenKey = state.key();
         LOG.debug("archive {}: {} records, {} -> {} bytes", state.key(), w.records(), w.rawBytes(), w.fileBytes());
         m.setBody(work.toFile());
         m.setHeader("CamelAwsS3Key", state.key());
@@ -147,6 +163,14 @@ public final class Archiver implements StatusReporter {
         lastKey = state.key();
         archives++;
         archivedRecords += state.last() - state.first() + 1;
+        lastUploadAt = System.currentTimeMillis();
+        ArchiveWriter.Written w = written;
+        if (w != null && state.key().equals(writtenKey)) {
+            lastRawBytes = w.rawBytes();
+            lastCompressedBytes = w.fileBytes();
+            rawBytesTotal += w.rawBytes();
+            compressedBytesTotal += w.fileBytes();
+        }
         LOG.info("archived rows {}..{} as {}", state.first(), state.last(), state.key());
     }
 
@@ -154,6 +178,7 @@ public final class Archiver implements StatusReporter {
     public void failed(Exchange ex) {
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         failures++;
+        failuresTotal++;
         long delay = Math.min(cfg.backoffMax().toMillis(),
                 cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
         nextAttemptAt = System.currentTimeMillis() + delay;
@@ -185,8 +210,56 @@ public final class Archiver implements StatusReporter {
         m.put("archives", archives);
         m.put("archivedRecords", archivedRecords);
         m.put("lastKey", lastKey);
+        m.put("lastUploadAt", lastUploadAt == 0 ? null : java.time.Instant.ofEpochMilli(lastUploadAt).toString());
+        m.put("lastArchiveBytes", Map.of("ndjson", lastRawBytes, "compressed", lastCompressedBytes));
+        m.put("bytesShipped", Map.of("ndjson", rawBytesTotal, "compressed", compressedBytesTotal));
         m.put("consecutiveFailures", failures);
+        m.put("failures", failuresTotal);
         m.put("lastError", lastError);
         return m;
+    }
+
+    /** Prometheus: nervesys_archive_* (docs/archive.md). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("nervesys.archive.lag.seconds", this, a -> a.lag().toMillis() / 1000.0)
+                .description("Age of the oldest record not yet archived").register(registry);
+        Gauge.builder("nervesys.archive.pending.bytes", this, a -> a.buffer.pendingBytes(CONSUMER))
+                .description("NDJSON bytes waiting for the archiver").register(registry);
+        FunctionCounter.builder("nervesys.archive.uploads", this, a -> a.archives)
+                .description("Archives uploaded and confirmed").register(registry);
+        FunctionCounter.builder("nervesys.archive.records", this, a -> a.archivedRecords)
+                .description("Records archived").register(registry);
+        FunctionCounter.builder("nervesys.archive.failures", this, a -> a.failuresTotal)
+                .description("Failed archive attempts (each one retried with backoff)").register(registry);
+        Gauge.builder("nervesys.archive.consecutive.failures", this, a -> a.failures)
+                .description("Failed attempts since the last success").register(registry);
+        Gauge.builder("nervesys.archive.last.upload.timestamp.seconds", this, a -> a.lastUploadAt / 1000.0)
+                .description("When the last archive was confirmed (0: none since start)").register(registry);
+        FunctionCounter.builder("nervesys.archive.bytes", this, a -> a.rawBytesTotal)
+                .description("Bytes archived, before and after compression").tag("stage", "ndjson").register(registry);
+        FunctionCounter.builder("nervesys.archive.bytes", this, a -> a.compressedBytesTotal)
+                .description("Bytes archived, before and after compression").tag("stage", "compressed").register(registry);
+    }
+
+    /** When the last archive was confirmed, epoch ms; 0 when none was since start. */
+    public long lastUploadAt() {
+        return lastUploadAt;
+    }
+
+    public int consecutiveFailures() {
+        return failures;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    ArchiveSettings settings() {
+        return cfg;
+    }
+
+    S3Client s3() {
+        return s3;
     }
 }

@@ -1,6 +1,7 @@
 package dev.nervesys.buffer;
 
 import dev.nervesys.archive.ArchiveSettings;
+import dev.nervesys.archive.ArchiveHealthCheck;
 import dev.nervesys.archive.Archiver;
 import dev.nervesys.archive.S3Clients;
 import dev.nervesys.ingest.IngestService;
@@ -50,7 +51,9 @@ public final class DataPathBeans implements BeanProvider {
                         s.secret("STORJ_SECRET_KEY").orElse(null));
                 beans.put("archiveS3Client", s3);
             }
-            beans.put("archiver", new Archiver(buffer, archive, s3));
+            Archiver archiver = new Archiver(buffer, archive, s3);
+            beans.put("archiver", archiver);
+            beans.put("archiveHealth", new ArchiveHealthCheck(archiver));
         } catch (Exception | Error e) {
             buffer.close();
             throw e;

@@ -2,6 +2,10 @@ package dev.nervesys.buffer;
 
 import com.github.luben.zstd.Zstd;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * serves every caller under a lock: SQLite has a single writer anyway, and with no second reader
  * holding a snapshot, {@code wal_checkpoint(TRUNCATE)} always succeeds, which keeps the WAL bounded.
  */
-public final class RecordBuffer implements AutoCloseable, StatusReporter {
+public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterBinder {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordBuffer.class);
     /** Records in one chunk at most. */
@@ -70,6 +74,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
     private long dropped;
     private long rejectedBatches;
     private long appended;
+    private MeterRegistry registry;
 
     private RecordBuffer(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds, int zstdLevel)
             throws SQLException {
@@ -367,11 +372,52 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
 
     /** Adds a consumer cursor if it does not exist; a new one starts at the oldest record present. */
     public void registerConsumer(String name) {
-        withLock(() -> {
+        MeterRegistry r = withLock(() -> {
             cursors.register(name, firstId - 1, offsetBefore(firstId));
             conn.commit();
-            return null;
+            return registry;
         });
+        if (r != null) {
+            bindConsumer(r, name);
+        }
+    }
+
+    /** Prometheus: nervesys_buffer_* (docs/buffer.md); consumers registered later are added then. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("nervesys.buffer.disk.bytes", this, RecordBuffer::bytesOnDisk)
+                .description("Bytes of the buffer on disk: database, WAL and shared memory").register(registry);
+        Gauge.builder("nervesys.buffer.max.bytes", this, RecordBuffer::maxBytes)
+                .description("The cap, nervesys.buffer.maxBytes").register(registry);
+        Gauge.builder("nervesys.buffer.records", this, RecordBuffer::rows)
+                .description("Records held: not yet shipped by every enabled consumer").register(registry);
+        Gauge.builder("nervesys.buffer.record.bytes", this, RecordBuffer::recordBytes)
+                .description("NDJSON bytes of the records held, before the buffer's compression").register(registry);
+        FunctionCounter.builder("nervesys.buffer.appended.records", this, b -> b.withLock(() -> b.appended))
+                .description("Records committed since start").register(registry);
+        FunctionCounter.builder("nervesys.buffer.dropped.records", this, RecordBuffer::dropped)
+                .description("Records dropped under whenFull=drop-oldest, ever").register(registry);
+        FunctionCounter.builder("nervesys.buffer.rejected.batches", this, b -> b.withLock(() -> b.rejectedBatches))
+                .description("Batches refused under whenFull=reject since start").register(registry);
+        List<String> names = withLock(() -> {
+            this.registry = registry;
+            return cursors.all().stream().map(Cursors.Cursor::name).toList();
+        });
+        for (String name : names) {
+            bindConsumer(registry, name);
+        }
+    }
+
+    private void bindConsumer(MeterRegistry registry, String name) {
+        Gauge.builder("nervesys.buffer.pending.records", this, b -> b.pendingRows(name))
+                .description("Records a consumer has still to ship").tag("consumer", name).register(registry);
+        Gauge.builder("nervesys.buffer.pending.bytes", this, b -> b.pendingBytes(name))
+                .description("NDJSON bytes a consumer has still to ship").tag("consumer", name).register(registry);
+    }
+
+    /** NDJSON bytes of the records held (before compression). */
+    public long recordBytes() {
+        return withLock(() -> headOffset - offsetBefore(firstId));
     }
 
     /** A disabled consumer no longer holds records back (the ClickHouse shipper when no URL is set). */
@@ -762,6 +808,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter {
             m.put("whenFull", whenFull.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
             m.put("compression", zstdLevel == NO_COMPRESSION ? "none" : "zstd level " + zstdLevel);
             m.put("rows", headId - firstId + 1);
+            m.put("recordBytes", headOffset - offsetBefore(firstId));
             m.put("appended", appended);
             m.put("dropped", dropped);
             m.put("rejectedBatches", rejectedBatches);

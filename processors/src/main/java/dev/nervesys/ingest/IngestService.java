@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.buffer.BufferFullException;
 import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * ones are committed and the answer is 400 listing each rejected line (InfluxDB's partial write).
  * A full buffer under {@code reject} commits nothing and answers 503 with Retry-After.
  */
-public final class IngestService implements StatusReporter {
+public final class IngestService implements StatusReporter, MeterBinder {
 
     private final List<IngestHooks.Inspector> inspectors = new CopyOnWriteArrayList<>();
     private final List<IngestHooks.Listener> listeners = new CopyOnWriteArrayList<>();
@@ -53,18 +55,18 @@ public final class IngestService implements StatusReporter {
 
     /** POST /ingest: NDJSON records. */
     public void ndjson(Exchange ex) {
-        handle(ex, true, (body, batch) -> ndjson.parse(body, body.length, batch));
+        handle(ex, "ingest", true, (body, batch) -> ndjson.parse(body, body.length, batch));
     }
 
     /** direct:ingest-ndjson, for routes inside the agent (the generator): no token, no rate limit. */
     public void internal(Exchange ex) {
-        handle(ex, false, (body, batch) -> ndjson.parse(body, body.length, batch));
+        handle(ex, "internal", false, (body, batch) -> ndjson.parse(body, body.length, batch));
     }
 
     /** POST /write: InfluxDB v1 line protocol ({@code db}, {@code rp}, {@code precision}, {@code u}/{@code p}). */
     public void influxV1(Exchange ex) {
         Message in = ex.getIn();
-        handle(ex, true, (body, batch) -> {
+        handle(ex, "write", true, (body, batch) -> {
             String db = in.getHeader("db", String.class);
             if (db == null || db.isBlank()) {
                 throw new IngestRejected(400, "database is required (?db=...)");
@@ -81,7 +83,7 @@ public final class IngestService implements StatusReporter {
     /** POST /api/v2/write: InfluxDB v2 line protocol ({@code org}, {@code bucket}, {@code precision}). */
     public void influxV2(Exchange ex) {
         Message in = ex.getIn();
-        handle(ex, true, (body, batch) -> {
+        handle(ex, "api_v2_write", true, (body, batch) -> {
             String bucket = in.getHeader("bucket", String.class);
             if (bucket == null || bucket.isBlank()) {
                 throw new IngestRejected(400, "bucket is required (?bucket=...)");
@@ -112,8 +114,7 @@ public final class IngestService implements StatusReporter {
         void into(byte[] body, ParsedBatch batch) throws IngestRejected;
     }
 
-    private void handle(Exchange ex, boolean external, Parse parse) {
-        stats.requests.incrementAndGet();
+    private void handle(Exchange ex, String endpoint, boolean external, Parse parse) {
         Message in = ex.getIn();
         try {
             String key = "internal";
@@ -133,27 +134,30 @@ public final class IngestService implements StatusReporter {
                 try {
                     buffer.append(batch.kinds(), batch.bodies());
                 } catch (BufferFullException e) {
+                    stats.records(endpoint, IngestStats.BUFFER_FULL, batch.accepted());
                     throw new IngestRejected(503, e.getMessage(), e.retryAfterSeconds());
                 }
                 notifyListeners(batch);
-                stats.accepted(batch.accepted());
+                stats.records(endpoint, IngestStats.ACCEPTED, batch.accepted());
                 if (external) {
                     limiter.charge(key, batch.accepted(), System.nanoTime());
                 }
             }
             if (batch.errors().isEmpty()) {
+                stats.request(endpoint, 204);
                 reply(ex, 204, null, 0);
             } else {
-                stats.rejectedLines.addAndGet(batch.errors().size());
+                stats.records(endpoint, IngestStats.REJECTED_LINE, batch.errors().size());
+                stats.request(endpoint, 400);
                 reply(ex, 400, partialWrite(batch), 0);
             }
         } catch (IngestRejected r) {
-            stats.refused.incrementAndGet();
+            stats.request(endpoint, r.status);
             reply(ex, r.status, Map.of("error", r.getMessage()), r.retryAfterSeconds);
         } catch (RuntimeException e) {
             // the client gets a message, never a stack trace; the log gets the details
             LOG.error("ingest failed", e);
-            stats.refused.incrementAndGet();
+            stats.request(endpoint, 500);
             reply(ex, 500, Map.of("error", "internal error while storing the batch; nothing was acknowledged"), 0);
         }
     }
@@ -256,6 +260,11 @@ public final class IngestService implements StatusReporter {
         } catch (Exception e) {
             out.setBody(("{\"error\":\"unprintable error\"}").getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        stats.bindTo(registry);
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.Exchange;
+import org.apache.camel.health.HealthCheck;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -137,10 +138,18 @@ class ArchiveS3Test {
             await().atMost(Duration.ofSeconds(30)).until(() -> ((Number) archiver.status().get("consecutiveFailures")).intValue() >= 2);
             assertThat((String) archiver.status().get("lastError")).isNotBlank();
             assertThat(agent.buffer().rows()).isEqualTo(accepted.size());
+            ArchiveHealthCheck health = (ArchiveHealthCheck) agent.beans.get("archiveHealth");
+            health.setCamelContext(agent.context);
+            HealthCheck.Result down = health.call();
+            assertThat(down.getState()).isEqualTo(HealthCheck.State.DOWN);
+            assertThat(down.getMessage()).hasValueSatisfying(m -> assertThat(m).contains("bucket " + S3Fixture.BUCKET + " does not answer"));
+            assertThat(down.getDetails()).containsEntry("target", "s3://" + S3Fixture.BUCKET);
 
             s3.start();
             awaitDrained(agent.buffer(), Duration.ofSeconds(90));
             assertThat(archiver.status()).containsEntry("consecutiveFailures", 0);
+            assertThat(health.call().getState()).as("the confirmed uploads answer for the bucket").isEqualTo(HealthCheck.State.UP);
+            assertThat((String) archiver.status().get("lastUploadAt")).isNotNull();
             assertThat(agent.buffer().bytesOnDisk()).isLessThanOrEqualTo(cap);
             // and it accepts again
             assertThat(ingest(agent, Records.telemetry("run-down", 1_000_000, 10, 10, 4))).isEqualTo(204);

@@ -13,8 +13,18 @@ public final class TestSettings implements AgentSettings {
     private final Map<String, String> env = new HashMap<>();
     private final Path dataDir;
 
+    /**
+     * Settings with the ingest on a free port of 127.0.0.1 unless a test sets one: a test never
+     * depends on 8086 being free (builds on the same machine run side by side).
+     */
     public TestSettings(Path dataDir) {
         this.dataDir = dataDir;
+        props.put("nervesys.ingest.host", "127.0.0.1");
+        try {
+            props.put("nervesys.ingest.port", String.valueOf(DataPathHarness.freePort()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public TestSettings set(String key, Object value) {
