@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /**
  * The lock a running agent holds on its data dir ({@value #FILE}, an OS file lock, so it goes away
@@ -46,7 +47,12 @@ public final class DataDirLock implements AutoCloseable {
             lock = ch.tryLock();
         } catch (OverlappingFileLockException e) {
             lock = null; // held by this very process (several agents in one JVM, tests)
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // a file system without locks (some network mounts): run, but unprotected
+            LoggerFactory.getLogger(DataDirLock.class).warn("Cannot lock {} ({}): nothing keeps a second agent or a restore off this data dir",
+                    file, e.getMessage());
+            return new DataDirLock(ch, null);
+        } catch (RuntimeException e) {
             ch.close();
             throw e;
         }
@@ -83,7 +89,9 @@ public final class DataDirLock implements AutoCloseable {
     @Override
     public void close() {
         try {
-            lock.release();
+            if (lock != null) {
+                lock.release();
+            }
         } catch (IOException ignored) {
             // closing the channel releases it too
         }

@@ -73,7 +73,8 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--to", paramLabel = "DIR", description = "with --revision: the directory to unpack into (new or empty, or --force)")
     Path to;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "with --backup: the data dir to restore into (default: nervesys.dataDir)")
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "the agent's data dir (default: nervesys.dataDir): where --backup restores to, and where the local archive folder is when no bucket is set")
     Path dataDir;
 
     @Option(names = "--force", description = "replace existing files (--to: its routes/ and config/ are replaced as a whole)")
@@ -132,7 +133,7 @@ public final class RestoreCommand implements Callable<Integer> {
             err.println("restore: " + e.getMessage() + "; stop the agent first");
             return REFUSED;
         } catch (IOException | RuntimeException e) {
-            err.println("restore: " + e.getMessage());
+            err.println("restore: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
             return FAILED;
         } finally {
             out.flush();
@@ -181,7 +182,7 @@ public final class RestoreCommand implements Callable<Integer> {
         if (!store.exists(key)) {
             // a short commit id: the one snapshot whose revision starts with it
             String start = SnapshotKeys.snapshotPrefix(agentId) + what.revision.trim();
-            List<String> matches = store.list(SnapshotKeys.snapshotPrefix(agentId)).stream().map(SnapshotStore.StoredObject::key)
+            List<String> matches = store.list(start).stream().map(SnapshotStore.StoredObject::key)
                     .filter(k -> k.startsWith(start) && k.endsWith(SnapshotKeys.EXTENSION)).toList();
             if (matches.isEmpty()) {
                 err.println("restore: no snapshot of revision " + what.revision + " for agent " + agentId + " in "
@@ -231,12 +232,16 @@ public final class RestoreCommand implements Callable<Integer> {
 
     private int restoreBackup(SnapshotStore store, String agentId, Path data, PrintWriter out, PrintWriter err) throws IOException {
         String key = SnapshotKeys.backupKey(agentId, what.backup);
+        if (!store.exists(key)) {
+            err.println("restore: no backup of " + what.backup + " for agent " + agentId + " in " + store.describe()
+                    + " (" + key + "; nervesys restore --list shows what there is)");
+            return NOT_FOUND;
+        }
         try (DataDirLock lock = DataDirLock.acquire(data, "restore")) {
             Path tmp = data.resolve(".restore-" + what.backup + SnapshotKeys.EXTENSION);
             try {
                 if (!store.get(key, tmp)) {
-                    err.println("restore: no backup of " + what.backup + " for agent " + agentId + " in " + store.describe()
-                            + " (" + key + "; nervesys restore --list shows what there is)");
+                    err.println("restore: " + key + " vanished from " + store.describe());
                     return NOT_FOUND;
                 }
                 StateRestore.Restored r = StateRestore.restore(tmp, data, force);

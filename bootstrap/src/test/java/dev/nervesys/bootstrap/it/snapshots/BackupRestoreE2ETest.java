@@ -6,6 +6,7 @@ import static dev.nervesys.bootstrap.it.snapshots.SnapshotFixtures.entries;
 import static dev.nervesys.bootstrap.it.snapshots.SnapshotFixtures.keys;
 import static dev.nervesys.bootstrap.it.snapshots.SnapshotFixtures.restore;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.nervesys.archive.S3Fixture;
@@ -106,8 +107,11 @@ class BackupRestoreE2ETest {
             Properties flags = TestAgents.flags(agentId, data, repo.uri(), TestAgents.freePort());
             agent = TestAgents.start(flags, env);
             assertThat(agent.state().applied().id()).isEqualTo(c1);
+            // one agent per data dir
+            assertThatThrownBy(() -> TestAgents.start(TestAgents.flags(agentId, data, repo.uri(), TestAgents.freePort()), env))
+                    .hasMessageContaining("data dir " + data + " is in use").hasMessageContaining("pid " + ProcessHandle.current().pid());
             Path heartbeatDb = data.resolve("heartbeat/heartbeat.db");
-            await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(heartbeatDb)
+            await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> Files.exists(heartbeatDb)
                     && count(heartbeatDb, "SELECT count(*) FROM agent_status") >= 2);
             // at start today's backup was missing: it was taken at once
             await().atMost(Duration.ofSeconds(15)).until(() -> keys(s3, prefix).size() == 1);
@@ -168,15 +172,18 @@ class BackupRestoreE2ETest {
             assertThat(count(heartbeatDb, "SELECT count(*) FROM agent_status")).isEqualTo(beatsInBackup);
             assertThat(data.resolve("heartbeat/heartbeat.db-wal")).doesNotExist();
 
-            SnapshotFixtures.Run missing = restore(env, cliFlags(agentId, data), work, "--backup", "2001-01-01").assertNoStackTrace();
+            Path none = tmp.resolve("none");
+            SnapshotFixtures.Run missing = restore(env, cliFlags(agentId, data), work, "--backup", "2001-01-01",
+                    "--data-dir", none.toString()).assertNoStackTrace();
             assertThat(missing.code()).isEqualTo(4);
             assertThat(missing.err()).contains("no backup of 2001-01-01 for agent " + agentId);
+            assertThat(none).as("nothing created for nothing found").doesNotExist();
             assertThat(restore(env, cliFlags(agentId, data), work, "--backup", "yesterday").code()).isEqualTo(2);
 
             // an agent runs on the restored data dir, and goes on with the restored heartbeats
             agent = TestAgents.start(TestAgents.flags(agentId, fresh, repo.uri(), TestAgents.freePort()), env);
             assertThat(agent.state().applied().id()).isEqualTo(c1);
-            await().atMost(Duration.ofSeconds(15)).until(() ->
+            await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() ->
                     count(fresh.resolve("heartbeat/heartbeat.db"), "SELECT count(*) FROM agent_status") > beatsInBackup);
         }
     }
