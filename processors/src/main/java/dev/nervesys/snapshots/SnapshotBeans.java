@@ -27,6 +27,15 @@ public final class SnapshotBeans implements BeanProvider {
 
     @Override
     public Map<String, Object> beans(AgentSettings s, Map<String, Object> earlier) {
+        SnapshotService service = service(s, earlier, Clock.systemUTC());
+        Map<String, Object> beans = new LinkedHashMap<>();
+        beans.put("snapshots", service);
+        beans.put("snapshotsHealth", new SnapshotHealthCheck(service));
+        return beans;
+    }
+
+    /** The bean as the runtime wires it, on the given clock (tests pick the day and time). */
+    static SnapshotService service(AgentSettings s, Map<String, Object> earlier, Clock clock) {
         SnapshotSettings cfg = SnapshotSettings.from(s);
         ArchiveSettings archive = ArchiveSettings.from(s);
         S3Client s3 = null;
@@ -50,11 +59,7 @@ public final class SnapshotBeans implements BeanProvider {
             }
         });
         cfg.backupExclude().forEach(p -> excluded.add(data.resolve(p)));
-        SnapshotService service = new SnapshotService(cfg, SnapshotStore.of(archive, s3), new StateBackup(data, excluded),
-                data, s.agentId(), s.server(), Clock.systemUTC(), owned);
-        Map<String, Object> beans = new LinkedHashMap<>();
-        beans.put("snapshots", service);
-        beans.put("snapshotsHealth", new SnapshotHealthCheck(service));
-        return beans;
+        return new SnapshotService(cfg, SnapshotStore.of(archive, s3), new StateBackup(data, excluded), data, s.agentId(),
+                s.server(), clock, owned);
     }
 }

@@ -13,8 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.LocalTime;
-import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,9 +32,7 @@ import org.slf4j.LoggerFactory;
  * a marker in {@code snapshots/uploaded/} and backs off exponentially after a failure. Pending
  * files survive restarts; a revision with a marker is never queued again.
  *
- * <p>Route {@code snapshots-backup} calls {@link #backupIfDue}: the day's backup (UTC date) is due
- * from {@code nervesys.snapshots.backup.time}, or at once at start when the store has none for
- * today; the last one taken is remembered in {@code snapshots/last-backup}.
+ * <p>Route {@code snapshots-backup} calls {@link #backupIfDue}, which {@link DailyBackups} schedules.
  */
 public final class SnapshotService implements RevisionListener, StatusReporter, AutoCloseable {
 
@@ -44,17 +40,13 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
 
     private final SnapshotSettings cfg;
     private final SnapshotStore store;
-    private final StateBackup backup;
     private final String agentId;
-    private final String server;
     private final Clock clock;
     private final AutoCloseable owned;
     private final Path pendingDir;
     private final Path uploadedDir;
-    private final Path workDir;
-    private final Path lastBackupFile;
+    private final DailyBackups backups;
     private final Object uploadLock = new Object();
-    private final Object backupLock = new Object();
     private volatile boolean loaded;
 
     private volatile String lastSnapshotRevision;
@@ -64,16 +56,6 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
     private volatile long alreadyStored;
     private volatile int snapshotFailures;
     private volatile long nextUploadAt;
-
-    private volatile LocalDate lastBackupDate;
-    private volatile Instant lastBackupAt;
-    private volatile String lastBackupKey;
-    private volatile int lastBackupFiles = -1;
-    private volatile long lastBackupBytes = -1;
-    private volatile int backupFailures;
-    private volatile long nextBackupAt;
-    private volatile boolean startChecked;
-    private volatile LocalDate dueDate;
 
     private volatile String lastError;
     private volatile Instant lastErrorAt;
@@ -86,16 +68,13 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
                            String server, Clock clock, AutoCloseable owned) {
         this.cfg = cfg;
         this.store = store;
-        this.backup = backup;
         this.agentId = agentId;
-        this.server = server;
         this.clock = clock;
         this.owned = owned;
         Path root = dataDir.toAbsolutePath().normalize().resolve("snapshots");
         this.pendingDir = root.resolve("pending");
         this.uploadedDir = root.resolve("uploaded");
-        this.workDir = root.resolve("work");
-        this.lastBackupFile = root.resolve("last-backup");
+        this.backups = new DailyBackups(cfg, store, backup, root, agentId, server, clock);
     }
 
     // ---- config snapshots -----------------------------------------------------------------
@@ -146,7 +125,8 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
                 }
                 snapshotFailures = 0;
                 nextUploadAt = 0;
-                clearErrorIfHealthy();
+                lastError = null;
+                lastErrorAt = null;
             } catch (Exception e) {
                 snapshotFailures++;
                 long delay = cfg.backoff(snapshotFailures).toMillis();
@@ -203,95 +183,14 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
 
     // ---- daily backups --------------------------------------------------------------------
 
-    /** Takes today's backup when it is due (see the class comment). Called by route snapshots-backup. */
+    /** Takes today's backup when it is due ({@link DailyBackups}). Called by route snapshots-backup. */
     public void backupIfDue() {
-        if (!cfg.backupEnabled()) {
-            return;
-        }
-        synchronized (backupLock) {
-            Instant now = clock.instant();
-            LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-            try {
-                load();
-                if (today.equals(lastBackupDate)) {
-                    return;
-                }
-                if (!today.equals(dueDate)) {
-                    if (!startChecked) {
-                        // first check since start: a missing backup of today is taken at once, but
-                        // one that exists (a wiped or restored data dir) is not overwritten
-                        if (clock.millis() < nextBackupAt) {
-                            return;
-                        }
-                        String key = SnapshotKeys.backupKey(agentId, today);
-                        boolean exists = store.exists(key);
-                        startChecked = true;
-                        if (exists) {
-                            LOG.info("Today's backup {} exists already in {}", key, store.describe());
-                            remember(today, null, key, -1, -1);
-                            return;
-                        }
-                    } else if (LocalTime.ofInstant(now, ZoneOffset.UTC).isBefore(cfg.backupTime())) {
-                        return;
-                    }
-                    dueDate = today;
-                }
-                if (clock.millis() < nextBackupAt) {
-                    return;
-                }
-                backupNow(today);
-            } catch (Exception e) {
-                backupFailures++;
-                long delay = cfg.backoff(backupFailures).toMillis();
-                nextBackupAt = clock.millis() + delay;
-                error("daily backup failed (" + backupFailures + " in a row, next try in " + delay + " ms)", e);
-            }
-        }
+        backups.ifDue();
     }
 
     /** Takes the backup of {@code day} now, replacing an existing one; returns its key. */
     public String backupNow(LocalDate day) throws IOException {
-        synchronized (backupLock) {
-            load();
-            Instant now = clock.instant();
-            String key = SnapshotKeys.backupKey(agentId, day);
-            Path file = workDir.resolve("backup-" + day + SnapshotKeys.EXTENSION);
-            Map<String, Object> about = new LinkedHashMap<>();
-            about.put("agent", agentId);
-            about.put("server", server);
-            about.put("date", day.toString());
-            StateBackup.Written w = backup.write(file, workDir.resolve("scratch"), about, now);
-            long size = Files.size(file);
-            try {
-                store.put(key, file);
-            } finally {
-                Files.deleteIfExists(file);
-            }
-            remember(day, now, key, w.files(), size);
-            if (backupFailures > 0) {
-                LOG.info("Daily backups work again after {} failure(s)", backupFailures);
-            }
-            backupFailures = 0;
-            nextBackupAt = 0;
-            dueDate = null;
-            clearErrorIfHealthy();
-            LOG.info("Backup of the local state ({} files, {} of them SQLite, {} bytes compressed) stored in {} as {}",
-                    w.files(), w.sqliteFiles(), size, store.describe(), key);
-            return key;
-        }
-    }
-
-    private void remember(LocalDate day, Instant at, String key, int files, long bytes) throws IOException {
-        lastBackupDate = day;
-        lastBackupAt = at;
-        lastBackupKey = key;
-        lastBackupFiles = files;
-        lastBackupBytes = bytes;
-        Files.createDirectories(lastBackupFile.getParent());
-        Path tmp = lastBackupFile.resolveSibling("last-backup.tmp");
-        Files.writeString(tmp, day + "\n" + (at == null ? "" : at) + "\n" + key + "\n" + files + "\n" + bytes + "\n",
-                StandardCharsets.UTF_8);
-        Files.move(tmp, lastBackupFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return backups.now(day);
     }
 
     // ---- state on disk, status -------------------------------------------------------------
@@ -307,22 +206,9 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
             }
             Files.createDirectories(pendingDir);
             Files.createDirectories(uploadedDir);
-            Files.createDirectories(workDir);
             try (Stream<Path> s = Files.list(pendingDir)) {
                 for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
                     Files.deleteIfExists(p); // a crash while queueing: the revision is queued again when applied
-                }
-            }
-            if (Files.exists(lastBackupFile)) {
-                List<String> l = Files.readAllLines(lastBackupFile, StandardCharsets.UTF_8);
-                try {
-                    lastBackupDate = LocalDate.parse(l.get(0).strip());
-                    lastBackupAt = l.size() > 1 && !l.get(1).isBlank() ? Instant.parse(l.get(1).strip()) : null;
-                    lastBackupKey = l.size() > 2 ? l.get(2).strip() : null;
-                    lastBackupFiles = l.size() > 3 ? Integer.parseInt(l.get(3).strip()) : -1;
-                    lastBackupBytes = l.size() > 4 ? Long.parseLong(l.get(4).strip()) : -1;
-                } catch (RuntimeException e) {
-                    LOG.warn("Ignoring unreadable {}: {}", lastBackupFile, e.getMessage());
                 }
             }
             try (Stream<Path> s = Files.list(uploadedDir)) {
@@ -349,11 +235,18 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
         LOG.warn(message);
     }
 
-    private void clearErrorIfHealthy() {
-        if (snapshotFailures == 0 && backupFailures == 0) {
-            lastError = null;
-            lastErrorAt = null;
+    /** The newer of the uploads' and the backups' last errors. */
+    public String lastError() {
+        Instant backupAt = backups.lastErrorAt();
+        if (backupAt != null && (lastErrorAt == null || backupAt.isAfter(lastErrorAt))) {
+            return backups.lastError();
         }
+        return lastError;
+    }
+
+    private Instant lastErrorAt() {
+        Instant backupAt = backups.lastErrorAt();
+        return backupAt != null && (lastErrorAt == null || backupAt.isAfter(lastErrorAt)) ? backupAt : lastErrorAt;
     }
 
     public int snapshotFailures() {
@@ -361,11 +254,7 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
     }
 
     public int backupFailures() {
-        return backupFailures;
-    }
-
-    public String lastError() {
-        return lastError;
+        return backups.failures();
     }
 
     public String target() {
@@ -381,6 +270,7 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
     public Map<String, Object> status() {
         try {
             load();
+            backups.load();
         } catch (IOException e) {
             error("cannot read the snapshot state", e);
         }
@@ -400,16 +290,10 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
         m.put("uploaded", uploads);
         m.put("alreadyStored", alreadyStored);
         m.put("consecutiveFailures", snapshotFailures);
-        m.put("backupEnabled", cfg.backupEnabled());
-        m.put("backupTime", cfg.backupTime() + " UTC");
-        m.put("lastBackupDate", lastBackupDate == null ? null : lastBackupDate.toString());
-        m.put("lastBackupAt", lastBackupAt == null ? null : lastBackupAt.toString());
-        m.put("lastBackupKey", lastBackupKey);
-        m.put("lastBackupFiles", lastBackupFiles);
-        m.put("lastBackupBytes", lastBackupBytes);
-        m.put("backupFailures", backupFailures);
-        m.put("lastError", lastError);
-        m.put("lastErrorAt", lastErrorAt == null ? null : lastErrorAt.toString());
+        backups.status(m);
+        m.put("lastError", lastError());
+        Instant errorAt = lastErrorAt();
+        m.put("lastErrorAt", errorAt == null ? null : errorAt.toString());
         return m;
     }
 

@@ -72,20 +72,13 @@ class SnapshotServiceTest {
         return s;
     }
 
-    /** As the runtime creates it: by SnapshotBeans, with the data path's S3 client when a bucket is set. */
+    /** As the runtime creates it (SnapshotBeans, with the data path's S3 client when a bucket is set), on the test's clock. */
     SnapshotService service(TestSettings s, S3Client archiveClient) {
         Map<String, Object> earlier = archiveClient == null ? Map.of() : Map.of("archiveS3Client", archiveClient);
-        SnapshotService fromBeans = (SnapshotService) new SnapshotBeans().beans(s, earlier).get("snapshots");
-        assertThat(fromBeans.target()).isEqualTo(archiveClient == null ? dir.resolve("archive").toString()
+        SnapshotService snapshots = SnapshotBeans.service(s, earlier, clock);
+        assertThat(snapshots.target()).isEqualTo(archiveClient == null ? dir.resolve("archive").toString()
                 : "s3://" + S3Fixture.BUCKET + " at " + s3.endpoint());
-        // the same wiring with the test's clock
-        SnapshotSettings cfg = SnapshotSettings.from(s);
-        var archive = dev.nervesys.archive.ArchiveSettings.from(s);
-        java.util.Set<Path> excluded = new java.util.LinkedHashSet<>(StateBackup.alwaysExcluded(dir));
-        excluded.add(archive.localDir());
-        cfg.backupExclude().forEach(p -> excluded.add(dir.resolve(p)));
-        return new SnapshotService(cfg, SnapshotStore.of(archive, archiveClient), new StateBackup(dir, excluded), dir,
-                s.agentId(), s.server(), clock, null);
+        return snapshots;
     }
 
     /** Keys under a prefix, in key order (S3Fixture.keys expects archive keys). */
