@@ -16,6 +16,8 @@ import dev.nervesys.bootstrap.revision.EmbeddedSource;
 import dev.nervesys.bootstrap.revision.GitSource;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
+import dev.nervesys.spi.DataDirLock;
+import dev.nervesys.spi.RevisionListener;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -54,8 +56,11 @@ public final class Agent implements AutoCloseable {
     private final ConfigSync sync;
     private final SyncState state;
     private final Settings settings;
+    private final DataDirLock lock;
 
-    private Agent(Main main, BeanFactory beans, RevisionSource source, ConfigSync sync, SyncState state, Settings settings) {
+    private Agent(Main main, BeanFactory beans, RevisionSource source, ConfigSync sync, SyncState state, Settings settings,
+                  DataDirLock lock) {
+        this.lock = lock;
         this.main = main;
         this.beans = beans;
         this.source = source;
@@ -64,11 +69,24 @@ public final class Agent implements AutoCloseable {
         this.settings = settings;
     }
 
+    /**
+     * Starts an agent. Its data dir is locked ({@link DataDirLock}) for as long as it runs: a second
+     * agent, or {@code nervesys restore --backup}, on the same data dir is refused.
+     */
     public static Agent start(SettingsResolver resolver) throws Exception {
-        long t0 = System.nanoTime();
         Settings boot = resolver.bootstrap();
         Path dataDir = boot.dataDir();
-        Files.createDirectories(dataDir);
+        DataDirLock lock = DataDirLock.acquire(dataDir, "agent " + boot.agentId());
+        try {
+            return start(resolver, boot, dataDir, lock);
+        } catch (Exception | Error e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static Agent start(SettingsResolver resolver, Settings boot, Path dataDir, DataDirLock lock) throws Exception {
+        long t0 = System.nanoTime();
         RevisionSource source = openSource(boot, dataDir);
         SyncState state = new SyncState(dataDir.resolve("state"));
         Revision first = fetchFirst(source, state);
@@ -108,7 +126,8 @@ public final class Agent implements AutoCloseable {
 
         RouteApplier applier = new RouteApplier(context);
         RevisionValidator validator = new RevisionValidator(resolver, bound);
-        ConfigSync sync = new ConfigSync(source, validator, applier, state, settings);
+        ConfigSync sync = new ConfigSync(source, validator, applier, state, settings,
+                beans.beansOfType(RevisionListener.class));
         register(context, new NervesysDevConsole(settings.agentId(), settings.server(), version(), state, applier,
                 beans.beansOfType(StatusReporter.class)), new ConfigHealthCheck(state));
         bindMeters(context, beans.beansOfType(MeterBinder.class));
@@ -118,7 +137,7 @@ public final class Agent implements AutoCloseable {
         LOG.info("Nervesys agent {} ready in {} ms, config from {}, revision {}", settings.agentId(),
                 (System.nanoTime() - t0) / 1_000_000, source.describe(),
                 state.applied() == null ? "none" : state.applied().id());
-        return new Agent(main, beans, source, sync, state, settings);
+        return new Agent(main, beans, source, sync, state, settings, lock);
     }
 
     private static RevisionSource openSource(Settings boot, Path dataDir) throws Exception {
@@ -233,5 +252,6 @@ public final class Agent implements AutoCloseable {
         }
         beans.close();
         source.close();
+        lock.close();
     }
 }

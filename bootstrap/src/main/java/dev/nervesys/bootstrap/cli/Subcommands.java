@@ -14,5 +14,6 @@ final class Subcommands {
         cl.addSubcommand(new ReportCommand());
         cl.addSubcommand(new FleetCommand());
         cl.addSubcommand(new RunsCommand());
+        cl.addSubcommand(new RestoreCommand());
     }
 }

@@ -38,6 +38,13 @@ public final class SettingsResolver {
                 environment, jvmFlags).withFiles(revision.files());
     }
 
+    /** The same resolver with one more JVM flag (command line options that stand for a setting). */
+    public SettingsResolver withFlag(String key, String value) {
+        Properties flags = (Properties) jvmFlags.clone();
+        flags.setProperty(key, value);
+        return new SettingsResolver(builtInDefaults, environment, flags);
+    }
+
     public Map<String, String> environment() {
         return environment;
     }

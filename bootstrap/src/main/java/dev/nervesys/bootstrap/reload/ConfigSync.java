@@ -3,6 +3,8 @@ package dev.nervesys.bootstrap.reload;
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
+import dev.nervesys.spi.AppliedRevision;
+import dev.nervesys.spi.RevisionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,7 @@ public final class ConfigSync implements AutoCloseable {
     private final RouteApplier applier;
     private final SyncState state;
     private final Settings started;
+    private final List<RevisionListener> listeners;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "nervesys-config-sync");
         t.setDaemon(true);
@@ -43,10 +46,12 @@ public final class ConfigSync implements AutoCloseable {
      * @param started the settings the agent started with: the beans and the runtime read some of
      *                their keys and config files then, so a later revision that changes one of
      *                those is applied to the routes but reported as needing a restart
+     * @param listeners told about every revision applied (snapshots), after it was recorded
      */
     public ConfigSync(RevisionSource source, RevisionValidator validator, RouteApplier applier, SyncState state,
-                      Settings started) {
+                      Settings started, List<RevisionListener> listeners) {
         this.source = source;
+        this.listeners = List.copyOf(listeners);
         this.validator = validator;
         this.applier = applier;
         this.state = state;
@@ -132,11 +137,28 @@ public final class ConfigSync implements AutoCloseable {
             state.restartNeeded(restart.isEmpty() ? null : String.join(", ", restart));
             LOG.info("Applied revision {} in {} ms: {}{}", revision.describe(), (System.nanoTime() - t0) / 1_000_000,
                     change, restart.isEmpty() ? "" : "; a restart is needed for " + restart);
-            return true;
         } catch (Exception e) {
             reject(revision, List.of(new Problem(null, 0, "apply failed, previous routes restored: "
                     + LineLocator.describe(e))));
             return false;
+        }
+        notifyApplied(revision);
+        return true;
+    }
+
+    /** Tells the listeners; what they throw is logged, never undoes the applied revision. */
+    private void notifyApplied(Revision revision) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        AppliedRevision applied = new AppliedRevision(revision.id(), revision.message(), revision.time(), source.describe(),
+                revision.files());
+        for (RevisionListener l : listeners) {
+            try {
+                l.applied(applied);
+            } catch (RuntimeException e) {
+                LOG.warn("{} failed on revision {}: {}", l.getClass().getSimpleName(), revision.shortId(), e.toString());
+            }
         }
     }
 
