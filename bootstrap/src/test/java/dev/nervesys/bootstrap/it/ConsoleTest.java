@@ -1,29 +1,14 @@
 package dev.nervesys.bootstrap.it;
 
-import dev.nervesys.bootstrap.Agent;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The management server: health, metrics, Jolokia, the nervesys console, and basic auth. */
-class ConsoleTest {
-
-    @TempDir
-    Path tmp;
-    private Agent agent;
-
-    @AfterEach
-    void stop() {
-        if (agent != null) {
-            agent.close();
-        }
-    }
+class ConsoleTest extends OneAgentTest {
 
     @Test
     void openConsoleServesHealthMetricsJolokiaAndNervesys() throws Exception {

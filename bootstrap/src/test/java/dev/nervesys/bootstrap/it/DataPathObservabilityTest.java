@@ -3,7 +3,6 @@ package dev.nervesys.bootstrap.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nervesys.bootstrap.Agent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,29 +14,16 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The data path as an operator sees it through the management server: nervesys_* metrics at
  * /observe/metrics move with what the real ingest and archive routes do, and the archive target
  * has its readiness check.
  */
-class DataPathObservabilityTest {
+class DataPathObservabilityTest extends OneAgentTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    @TempDir
-    Path tmp;
-    private Agent agent;
-
-    @AfterEach
-    void stop() {
-        if (agent != null) {
-            agent.close();
-        }
-    }
 
     @Test
     void ingestBufferAndArchiveFiguresAreExportedAndTheArchiveTargetIsChecked() throws Exception {

@@ -1,9 +1,6 @@
 package dev.nervesys.bootstrap.it;
 
-import dev.nervesys.bootstrap.Agent;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,20 +17,9 @@ import static org.awaitility.Awaitility.await;
  * Messages flow from a timer through a route that appends each to a file while another route is
  * replaced again and again: every message arrives exactly once.
  */
-class InFlightTest {
+class InFlightTest extends OneAgentTest {
 
     private static final int MESSAGES = 1500;
-
-    @TempDir
-    Path tmp;
-    private Agent agent;
-
-    @AfterEach
-    void stop() {
-        if (agent != null) {
-            agent.close();
-        }
-    }
 
     static String flow(Path out) {
         return """

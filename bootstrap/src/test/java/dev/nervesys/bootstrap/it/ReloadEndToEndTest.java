@@ -2,10 +2,7 @@ package dev.nervesys.bootstrap.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nervesys.bootstrap.Agent;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -23,20 +20,9 @@ import static org.awaitility.Awaitility.await;
  * what runs is checked by its effect (a marker file) and the console shows the applied or
  * rejected revision.
  */
-class ReloadEndToEndTest {
+class ReloadEndToEndTest extends OneAgentTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    @TempDir
-    Path tmp;
-    private Agent agent;
-
-    @AfterEach
-    void stop() {
-        if (agent != null) {
-            agent.close();
-        }
-    }
 
     static String markerRoute(String id, String body, String file) {
         return """

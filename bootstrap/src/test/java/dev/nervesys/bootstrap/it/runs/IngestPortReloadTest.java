@@ -1,11 +1,11 @@
 package dev.nervesys.bootstrap.it.runs;
 
+import dev.nervesys.bootstrap.it.OneAgentTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nervesys.bootstrap.Agent;
 import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
 import dev.nervesys.buffer.BufferedRecord;
@@ -27,9 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ingest port keeps netty-http's aggregating pipeline whatever happens to the runs module: the
@@ -42,22 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  * ingest.camel.yaml) this test still passed in two attempts, so it has not been seen to fail on the
  * old layout; the fix rests on the port carrying only the ingest routes.
  */
-class IngestPortReloadTest {
+class IngestPortReloadTest extends OneAgentTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int REQUESTS = 200;
     private static final int PER_REQUEST = 50;
-
-    @TempDir
-    Path tmp;
-    private Agent agent;
-
-    @AfterEach
-    void stop() {
-        if (agent != null) {
-            agent.close();
-        }
-    }
 
     @Test
     void manyRequestsOnOneKeepAliveConnectionAfterAnIngestReloadAllReachTheBuffer() throws Exception {
