@@ -1,10 +1,10 @@
 package dev.nervesys.archive;
 
+import dev.nervesys.spi.ReadinessCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -14,7 +14,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * scrape; an upload confirmed in between counts as a successful probe); for the local folder, down when it cannot be written. The agent keeps accepting data
  * either way: the buffer holds the records until the target is back.
  */
-public final class ArchiveHealthCheck extends AbstractHealthCheck {
+public final class ArchiveHealthCheck extends ReadinessCheck {
 
     static final long PROBE_EVERY_MS = 30_000;
 
@@ -23,14 +23,10 @@ public final class ArchiveHealthCheck extends AbstractHealthCheck {
     private volatile String probeError;
 
     public ArchiveHealthCheck(Archiver archiver) {
-        super("nervesys", "nervesys-archive");
+        super("nervesys-archive");
         this.archiver = archiver;
     }
 
-    @Override
-    public boolean isLiveness() {
-        return false;
-    }
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {

@@ -1,9 +1,9 @@
 package dev.nervesys.clickhouse;
 
+import dev.nervesys.spi.ReadinessCheck;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
  * Readiness check {@code nervesys-clickhouse} in /observe/health (bound as a bean: Camel picks up
@@ -11,19 +11,15 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * /ping or the last shipping attempt failed. The agent keeps accepting data either way: the buffer
  * holds the rows.
  */
-public final class ClickHouseHealthCheck extends AbstractHealthCheck {
+public final class ClickHouseHealthCheck extends ReadinessCheck {
 
     private final ClickHouseShipper shipper;
 
     public ClickHouseHealthCheck(ClickHouseShipper shipper) {
-        super("nervesys", "nervesys-clickhouse");
+        super("nervesys-clickhouse");
         this.shipper = shipper;
     }
 
-    @Override
-    public boolean isLiveness() {
-        return false;
-    }
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {

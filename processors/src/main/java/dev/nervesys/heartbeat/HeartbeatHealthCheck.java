@@ -1,8 +1,8 @@
 package dev.nervesys.heartbeat;
 
+import dev.nervesys.spi.ReadinessCheck;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
  * Readiness check {@code nervesys/heartbeat-postgres} (or {@code heartbeat-sqlite}) in
@@ -10,19 +10,15 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * store's state instead of connecting, so a dead database never slows the health endpoint down.
  * Not a liveness check: restarting the agent would not bring the database back.
  */
-final class HeartbeatHealthCheck extends AbstractHealthCheck {
+final class HeartbeatHealthCheck extends ReadinessCheck {
 
     private final HeartbeatStore store;
 
     HeartbeatHealthCheck(HeartbeatStore store) {
-        super("nervesys", "heartbeat-" + store.dialect().folder());
+        super("heartbeat-" + store.dialect().folder());
         this.store = store;
     }
 
-    @Override
-    public boolean isLiveness() {
-        return false;
-    }
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {

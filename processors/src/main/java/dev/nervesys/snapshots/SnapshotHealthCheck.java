@@ -1,27 +1,23 @@
 package dev.nervesys.snapshots;
 
+import dev.nervesys.spi.ReadinessCheck;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
  * Readiness check {@code nervesys-snapshots} in /observe/health: DOWN while the last snapshot
  * upload or the last backup attempt failed. It reads the bean's state only (never the network), so
  * it costs nothing. Not a liveness check: a restart would not bring the store back.
  */
-public final class SnapshotHealthCheck extends AbstractHealthCheck {
+public final class SnapshotHealthCheck extends ReadinessCheck {
 
     private final SnapshotService snapshots;
 
     public SnapshotHealthCheck(SnapshotService snapshots) {
-        super("nervesys", "nervesys-snapshots");
+        super("nervesys-snapshots");
         this.snapshots = snapshots;
     }
 
-    @Override
-    public boolean isLiveness() {
-        return false;
-    }
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {

@@ -1,28 +1,23 @@
 package dev.nervesys.bootstrap.console;
 
 import dev.nervesys.bootstrap.reload.SyncState;
-import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
-
+import dev.nervesys.spi.ReadinessCheck;
 import java.util.Map;
+import org.apache.camel.health.HealthCheckResultBuilder;
 
 /**
  * Readiness: the agent is ready once a config revision runs. A rejected newer revision or an
  * unreachable repo leave it ready (the last good routes run) but show in the details.
  */
-public final class ConfigHealthCheck extends AbstractHealthCheck {
+public final class ConfigHealthCheck extends ReadinessCheck {
 
     private final SyncState state;
 
     public ConfigHealthCheck(SyncState state) {
-        super("nervesys", "nervesys-config");
+        super("nervesys-config");
         this.state = state;
     }
 
-    @Override
-    public boolean isLiveness() {
-        return false;
-    }
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
