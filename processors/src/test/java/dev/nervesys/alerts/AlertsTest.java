@@ -41,7 +41,7 @@ class AlertsTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @RegisterExtension
-    static GreenMailExtension mail = new GreenMailExtension(ServerSetupTest.SMTP);
+    static GreenMailExtension mail = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
 
     @TempDir
     java.nio.file.Path tmp;
@@ -72,7 +72,7 @@ class AlertsTest {
     Issue5Harness start(String agent, WebhookReceiver hook, WebhookReceiver slack, int ingestPort, Map<String, String> extra) throws Exception {
         Issue5Harness.Settings s = new Issue5Harness.Settings(tmp.resolve(agent), agent);
         s.set("nervesys.ingest.port", String.valueOf(ingestPort)).set("nervesys.ingest.host", "127.0.0.1");
-        s.set("nervesys.alerts.smtp.host", "127.0.0.1").set("nervesys.alerts.smtp.port", String.valueOf(ServerSetupTest.SMTP.getPort()));
+        s.set("nervesys.alerts.smtp.host", "127.0.0.1").set("nervesys.alerts.smtp.port", String.valueOf(mail.getSmtp().getPort()));
         s.set("nervesys.alerts.webhook.timeoutMs", "20000");
         s.env.put("TEST_WEBHOOK_URL", hook.url());
         s.env.put("TEST_SLACK_URL", slack.url());

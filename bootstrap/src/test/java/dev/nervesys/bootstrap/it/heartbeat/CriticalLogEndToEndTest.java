@@ -43,7 +43,7 @@ class CriticalLogEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static GreenMailExtension mail = new GreenMailExtension(ServerSetupTest.SMTP);
+    static GreenMailExtension mail = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
 
     @TempDir
     Path tmp;
@@ -103,7 +103,7 @@ class CriticalLogEndToEndTest {
         flags.setProperty("nervesys.ingest.port", String.valueOf(ingest));
         flags.setProperty("nervesys.ingest.host", "127.0.0.1");
         flags.setProperty("nervesys.alerts.smtp.host", "127.0.0.1");
-        flags.setProperty("nervesys.alerts.smtp.port", String.valueOf(ServerSetupTest.SMTP.getPort()));
+        flags.setProperty("nervesys.alerts.smtp.port", String.valueOf(mail.getSmtp().getPort()));
         agent = TestAgents.start(flags, Map.of("E2E_WEBHOOK_URL", "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"));
         assertThat(agent.routeIds()).contains("heartbeat-beat", "heartbeat-flush", "classify-critical", "alerts-dispatch", "alerts-history");
 
