@@ -420,8 +420,7 @@ class InfluxClientsTest {
             assertThat(h.getStatus()).isEqualTo(HealthCheck.StatusEnum.PASS);
             assertThat(h.getName()).isEqualTo("nervesys-ingest");
             assertThat(h.getVersion()).isEqualTo("1.8.10-nervesys");
-            // GET /ready is not served (InfluxDB 1.8, whose version the agent reports, has none either):
-            // the client logs the 404 and returns null
+            // GET /ready (InfluxDB 2) is not served: the client logs the 404 and returns null
             assertThat(client.ready()).isNull();
         }
     }
