@@ -234,8 +234,12 @@ public final class IngestService implements StatusReporter, MeterBinder {
         }
         LineError first = batch.errors().get(0);
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("error", "partial write: " + batch.errors().size() + " line(s) rejected, " + batch.accepted()
-                + " accepted; first: line " + first.line() + ": " + first.reason() + " dropped=" + batch.errors().size());
+        // "partial write:", "unable to parse" and "dropped=" are what InfluxDB says and what its clients
+        // look for: influxdb-java's batching mode retries a 400 unless it reads "unable to parse", and a
+        // retry would store the valid lines again
+        m.put("error", "partial write: unable to parse line " + first.line() + ": " + first.reason() + " ("
+                + batch.errors().size() + " line(s) rejected, " + batch.accepted() + " accepted) dropped="
+                + batch.errors().size());
         m.put("accepted", batch.accepted());
         m.put("rejected", batch.errors().size());
         m.put("lines", listed);
@@ -255,11 +259,32 @@ public final class IngestService implements StatusReporter, MeterBinder {
             return;
         }
         out.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        if (body instanceof Map<?, ?> map && map.get("error") instanceof String error) {
+            // v1 clients read "error", v2 clients (influxdb-client-java, Telegraf's influxdb_v2) "code" and "message"
+            Map<Object, Object> both = new LinkedHashMap<>(map);
+            both.put("code", v2Code(status));
+            both.put("message", error);
+            body = both;
+        }
         try {
             out.setBody(JSON.writeValueAsBytes(body));
         } catch (Exception e) {
             out.setBody(("{\"error\":\"unprintable error\"}").getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** InfluxDB v2's error code for an HTTP status. */
+    private static String v2Code(int status) {
+        return switch (status) {
+            case 400 -> "invalid";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 413 -> "request too large";
+            case 415 -> "unsupported media type";
+            case 429 -> "too many requests";
+            case 503 -> "unavailable";
+            default -> "internal error";
+        };
     }
 
     @Override

@@ -68,7 +68,7 @@ public final class LineProtocolParser {
         if (i == start) {
             throw new LpError("missing measurement");
         }
-        writeName(start, i, false, plainName);
+        writeName(start, i, plainName);
         out.raw(",\"tags\":{");
         boolean first = true;
         while (i < n && b[i] == ',') {
@@ -94,9 +94,9 @@ public final class LineProtocolParser {
                 out.raw(',');
             }
             first = false;
-            writeName(k, ke, true, plainKey);
+            writeName(k, ke, plainKey);
             out.raw(':');
-            writeName(v, ve, true, plainValue);
+            writeName(v, ve, plainValue);
             i = ve;
         }
         out.raw("},\"fields\":{");
@@ -122,7 +122,7 @@ public final class LineProtocolParser {
                 out.raw(',');
             }
             first = false;
-            writeName(k, ke, true, plainKey);
+            writeName(k, ke, plainKey);
             out.raw(':');
             i = fieldValue(ke + 1);
             if (i < n && b[i] == ',') {
@@ -233,7 +233,7 @@ public final class LineProtocolParser {
                 break;
             } else if (c == '\\') {
                 plain = false;
-                i += i + 1 < n && isEscapable(b[i + 1], stopAtEquals) ? 2 : 1;
+                i += i + 1 < n && isEscapable(b[i + 1]) ? 2 : 1;
             } else {
                 plain = false; // a quote or control byte: JSON escapes it
                 i++;
@@ -268,19 +268,23 @@ public final class LineProtocolParser {
         return t;
     }
 
-    private void writeName(int from, int to, boolean keyContext, boolean plain) {
+    private void writeName(int from, int to, boolean plain) {
         if (plain) {
             out.quoted(b, from, to);
         } else {
-            writeUnescaped(from, to, keyContext);
+            writeUnescaped(from, to);
         }
     }
 
-    private static boolean isEscapable(byte c, boolean keyContext) {
-        return c == ',' || c == ' ' || (keyContext && c == '=');
+    /**
+     * The escapes removed from names: "\," "\ " and "\=", in a measurement too: '=' needs no escape
+     * there, but influxdb-java escapes it and InfluxDB stores "a\=b" as measurement "a=b".
+     */
+    private static boolean isEscapable(byte c) {
+        return c == ',' || c == ' ' || c == '=';
     }
 
-    private void writeUnescaped(int from, int to, boolean keyContext) {
+    private void writeUnescaped(int from, int to) {
         int plain = from;
         JsonOut o = out;
         // fast path: no backslash at all
@@ -298,7 +302,7 @@ public final class LineProtocolParser {
         byte[] tmp = new byte[to - from];
         int len = 0;
         for (int i = plain; i < to; i++) {
-            if (b[i] == '\\' && i + 1 < to && isEscapable(b[i + 1], keyContext)) {
+            if (b[i] == '\\' && i + 1 < to && isEscapable(b[i + 1])) {
                 i++;
             }
             tmp[len++] = b[i];

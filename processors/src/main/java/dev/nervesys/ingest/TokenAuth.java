@@ -66,7 +66,9 @@ final class TokenAuth {
             return "anonymous";
         }
         if (token == null || token.isEmpty()) {
-            throw new IngestRejected(401, "authentication required: send Authorization: Token <token>");
+            // "authorization failed" is InfluxDB's text; influxdb-java's batching mode then drops the batch
+            // and reports it instead of retrying it for ever
+            throw new IngestRejected(401, "authorization failed: authentication required: send Authorization: Token <token>");
         }
         byte[] given = token.getBytes(StandardCharsets.UTF_8);
         boolean ok = false;
@@ -74,7 +76,7 @@ final class TokenAuth {
             ok |= MessageDigest.isEqual(t, given); // constant time, and no early exit over the list
         }
         if (!ok) {
-            throw new IngestRejected(403, "token not accepted");
+            throw new IngestRejected(403, "authorization failed: token not accepted");
         }
         return token;
     }

@@ -68,6 +68,8 @@ class LineProtocolParserTest {
         assertThat(q.get("measurement").asText()).isEqualTo("a=b\\c");
         assertThat(q.get("tags").get("t").asText()).isEqualTo("x\\y");
         assertThat(q.get("fields").get("v").asText()).isEqualTo("C:\\dir\\n");
+        // but "\=" in a measurement is unescaped as InfluxDB does (influxdb-java sends it)
+        assertThat(one("e\\=mc2\\,x v=1i").get("measurement").asText()).isEqualTo("e=mc2,x");
     }
 
     @Test
