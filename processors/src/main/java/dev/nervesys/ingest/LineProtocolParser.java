@@ -19,6 +19,8 @@ public final class LineProtocolParser {
     private int stringNewlines;
     /** Set by scanName: the name just scanned can be written as it is. */
     private boolean plainName;
+    /** Set when the current point has a byte above 0x7F in a name or string: its UTF-8 is checked. */
+    private boolean highBytes;
 
     /**
      * Parses {@code body[0..length)} into {@code batch}.
@@ -45,6 +47,7 @@ public final class LineProtocolParser {
             int end;
             try {
                 stringNewlines = 0;
+                highBytes = false;
                 end = point(i, precision, nowNanos, extraFields);
                 batch.add(RecordKind.POINT, out.toBytes());
                 // the same count as newlinesIn(pos, end) without a second pass over the line:
@@ -163,8 +166,24 @@ public final class LineProtocolParser {
         } else {
             out.rawLong(time);
         }
+        if (highBytes) {
+            checkUtf8(start, i);
+        }
         out.raw(extraFields).raw('}');
         return i < n ? i + 1 : i;
+    }
+
+    /** The stored record is JSON, which must be UTF-8: a line that is not is rejected, like a parse error. */
+    private void checkUtf8(int from, int to) {
+        for (int k = from; k < to; k++) {
+            if (b[k] < 0) {
+                int next = Utf8.sequenceEnd(b, k, to);
+                if (next < 0) {
+                    throw new LpError("invalid UTF-8 at byte " + (k - from + 1) + " of the line");
+                }
+                k = next - 1;
+            }
+        }
     }
 
     private int fieldValue(int i) {
@@ -182,7 +201,9 @@ public final class LineProtocolParser {
             boolean plain = true;
             for (int k = i + 1; k < j; k++) {
                 byte c = b[k];
-                if (c == '\\' || (c >= 0 && c < 0x20)) {
+                if (c < 0) {
+                    highBytes = true;
+                } else if (c == '\\' || c < 0x20) {
                     plain = false;
                     if (c == '\n') {
                         stringNewlines++;
@@ -235,7 +256,11 @@ public final class LineProtocolParser {
                 plain = false;
                 i += i + 1 < n && isEscapable(b[i + 1]) ? 2 : 1;
             } else {
-                plain = false; // a quote or control byte: JSON escapes it
+                if (c < 0) {
+                    highBytes = true; // non-ASCII needs no escape, but must be valid UTF-8
+                } else {
+                    plain = false; // a quote or control byte: JSON escapes it
+                }
                 i++;
             }
         }
@@ -254,6 +279,9 @@ public final class LineProtocolParser {
     private static byte[] byteKinds(boolean keyContext) {
         byte[] t = new byte[256];
         for (int c = 0; c < 0x20; c++) {
+            t[c] = ESCAPE;
+        }
+        for (int c = 0x80; c < 0x100; c++) {
             t[c] = ESCAPE;
         }
         t['"'] = ESCAPE;

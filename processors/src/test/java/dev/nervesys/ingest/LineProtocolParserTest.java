@@ -37,6 +37,56 @@ class LineProtocolParserTest {
     }
 
     @Test
+    void nonAsciiTextIsKeptAndInvalidUtf8IsARejectedLine() throws Exception {
+        JsonNode r = one("temp\u00e9,site=\u65e5\u672c s=\"ok \ud83d\ude80\",v=1i 5");
+        assertThat(r.get("measurement").asText()).isEqualTo("temp\u00e9");
+        assertThat(r.get("tags").get("site").asText()).isEqualTo("\u65e5\u672c");
+        assertThat(r.get("fields").get("s").asText()).isEqualTo("ok \ud83d\ude80");
+
+        byte[][] bad = {
+            {(byte) 0xC3, 0x28}, // a lead byte without its continuation
+            {(byte) 0x80}, // a lone continuation byte
+            {(byte) 0xC0, (byte) 0xAF}, // an overlong '/'
+            {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // a surrogate
+        };
+        for (byte[] seq : bad) {
+            for (String where : new String[] {"measurement", "tag", "string"}) {
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+                body.writeBytes("ok v=1i 1\n".getBytes(StandardCharsets.UTF_8));
+                switch (where) {
+                    case "measurement" -> {
+                        body.writeBytes("m".getBytes(StandardCharsets.UTF_8));
+                        body.writeBytes(seq);
+                        body.writeBytes(" v=1i 2\n".getBytes(StandardCharsets.UTF_8));
+                    }
+                    case "tag" -> {
+                        body.writeBytes("m,t=".getBytes(StandardCharsets.UTF_8));
+                        body.writeBytes(seq);
+                        body.writeBytes(" v=1i 2\n".getBytes(StandardCharsets.UTF_8));
+                    }
+                    default -> {
+                        body.writeBytes("m s=\"".getBytes(StandardCharsets.UTF_8));
+                        body.writeBytes(seq);
+                        body.writeBytes("\" 2\n".getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                body.writeBytes("ok v=3i 3\n".getBytes(StandardCharsets.UTF_8));
+                byte[] b = body.toByteArray();
+                ParsedBatch batch = new ParsedBatch();
+                new LineProtocolParser().parse(b, b.length, Precision.NANOSECONDS, NOW, "", batch);
+                assertThat(batch.accepted()).as(where).isEqualTo(2);
+                assertThat(batch.errors()).as(where).hasSize(1);
+                assertThat(batch.errors().get(0).line()).isEqualTo(2);
+                assertThat(batch.errors().get(0).reason()).startsWith("invalid UTF-8 at byte ");
+                for (byte[] stored : batch.bodies()) {
+                    JSON.readTree(stored); // every stored record is valid JSON
+                    assertThat(new String(stored, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8)).isEqualTo(stored);
+                }
+            }
+        }
+    }
+
+    @Test
     void everyFieldTypeAndTheTimestamp() throws Exception {
         JsonNode p = one("cpu,host=a,region=eu usage=1.5,count=3i,big=18446744073709551615u,ok=t,no=FALSE,"
                 + "msg=\"hi \\\"there\\\" back\\\\slash\",whole=2 1700000000000000001");
