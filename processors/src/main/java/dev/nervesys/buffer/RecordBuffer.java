@@ -205,7 +205,11 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         long maxId = queryLong("SELECT max(last_id) FROM chunks", 0);
         long maxCursor = Math.max(cursors.maxPosition(), queryLong("SELECT value FROM meta WHERE key='head'", 0));
         headId = Math.max(maxId, maxCursor);
-        firstId = maxId > 0 ? Math.max(physicalFirst, queryLong("SELECT value FROM meta WHERE key='first'", 0)) : headId + 1;
+        // the logical start: persisted after each delete, and never behind what every enabled
+        // consumer has acknowledged (a crash between the two commits of acknowledge loses nothing)
+        long shipped = cursors.minEnabledPosition(headId) + 1;
+        firstId = maxId > 0 ? Math.max(Math.max(physicalFirst, shipped),
+                queryLong("SELECT value FROM meta WHERE key='first'", 0)) : headId + 1;
         headOffset = maxId >= maxCursor && maxId > 0 ? queryLong("SELECT end_off FROM chunks ORDER BY last_id DESC LIMIT 1", 0)
                 : cursors.maxOffset();
         dropped = queryLong("SELECT value FROM meta WHERE key='dropped'", 0);
