@@ -155,10 +155,18 @@ public final class DriveDelivery {
         if (cached != null) {
             return cached;
         }
-        String top = findOrCreate(drive, settings.drive().rootFolderId(), settings.drive().topFolder());
-        String id = findOrCreate(drive, top, sub);
-        folderIds.put(key, id);
-        return id;
+        // one find-or-create at a time: the daily and weekly triggers fire at the same minute on
+        // Sundays, and two uploads creating the top folder at once would make two of them
+        synchronized (folderIds) {
+            cached = folderIds.get(key);
+            if (cached != null) {
+                return cached;
+            }
+            String top = findOrCreate(drive, settings.drive().rootFolderId(), settings.drive().topFolder());
+            String id = findOrCreate(drive, top, sub);
+            folderIds.put(key, id);
+            return id;
+        }
     }
 
     private static String findOrCreate(Drive drive, String parent, String name) throws IOException {

@@ -1,0 +1,97 @@
+package dev.nervesys.reports;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nervesys.buffer.TestSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The quartz triggers of routes/reports.camel.yaml fire on their cron in the report time zone and
+ * deliver the day's and the week's reports (to the fake Drive through the real Google client).
+ * The crons are set to fire once, both at the same second (as the default crons do on Sundays at
+ * 23:55), seconds after the start, as wall-clock times of a zone 14 hours ahead of UTC: a trigger
+ * evaluated in UTC would not fire. Both reports must land in one folder tree: the concurrent
+ * uploads once created the top folder twice.
+ */
+class ReportScheduleTest {
+
+    @TempDir
+    Path data;
+
+    @Test
+    void dailyAndWeeklyCronTriggersDeliverTodaysReports() throws Exception {
+        ZoneId zone = ZoneId.of("Pacific/Kiritimati");
+        try (HeartbeatFixture db = new HeartbeatFixture(); FakeDrive drive = new FakeDrive()) {
+            db.fill(Instant.now().minus(Duration.ofHours(2)), 3, 60);
+            TestSettings s = new TestSettings(data)
+                    .set("nervesys.reports.source.url", db.url)
+                    .set("nervesys.reports.timeZone", zone.getId())
+                    .set("nervesys.reports.drive.rootUrl", drive.rootUrl())
+                    .set("nervesys.reports.drive.tokenUrl", drive.tokenUrl())
+                    .env("NERVESYS_POSTGRES_USER", "postgres")
+                    .env("NERVESYS_DRIVE_CLIENT_ID", "client-1")
+                    .env("NERVESYS_DRIVE_CLIENT_SECRET", "client-secret")
+                    .env("NERVESYS_DRIVE_REFRESH_TOKEN", "rt-secret");
+            Properties props = new Properties();
+            // one firing each, a few seconds from now, as wall-clock times of the report zone
+            java.time.ZonedDateTime at = java.time.ZonedDateTime.now(zone).plusSeconds(4);
+            java.time.ZonedDateTime at2 = at; // both at once, as on Sundays with the default crons
+            props.setProperty("nervesys.reports.daily.cron", at.getSecond() + " " + at.getMinute() + " " + at.getHour() + " * * ?");
+            props.setProperty("nervesys.reports.weekly.cron", at2.getSecond() + " " + at2.getMinute() + " " + at2.getHour() + " ? * "
+                    + at2.getDayOfWeek().getDisplayName(java.time.format.TextStyle.SHORT, java.util.Locale.ROOT).toUpperCase(java.util.Locale.ROOT));
+            props.setProperty("nervesys.reports.timeZone", zone.getId());
+            props.setProperty("nervesys.reports.alertUri", "direct:test-alerts");
+            List<String> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (CamelContext ctx = new DefaultCamelContext()) {
+                new ReportsBeans().beans(s).forEach(ctx.getRegistry()::bind);
+                ctx.getPropertiesComponent().setInitialProperties(props);
+                ctx.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+                    @Override
+                    public void configure() {
+                        from("direct:test-alerts").routeId("test-alerts").process(e -> alerts.add(e.getMessage().getBody(String.class)));
+                    }
+                });
+                PluginHelper.getRoutesLoader(ctx).loadRoutes(ResourceHelper.fromString("reports.camel.yaml",
+                        Files.readString(Path.of("../routes/reports.camel.yaml"))));
+                ctx.start();
+
+                // "today" in the report zone, either side of a midnight that may pass while the test runs
+                LocalDate today = LocalDate.now(zone);
+                Set<String> days = Set.of(today.toString(), today.plusDays(1).toString());
+                Set<String> weeks = Set.of(ReportPeriod.week(today, zone).label(), ReportPeriod.week(today.plusDays(1), zone).label());
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    FakeDrive.StoredFile top = drive.folder("OWAL AI Reports", "root");
+                    assertThat(top).as(String.join("\n", drive.requests)).isNotNull();
+                    FakeDrive.StoredFile daily = drive.folder("Daily", top.id());
+                    FakeDrive.StoredFile weekly = drive.folder("Weekly", top.id());
+                    assertThat(daily).as("Daily under the one top folder").isNotNull();
+                    assertThat(weekly).as("Weekly under the one top folder").isNotNull();
+                    assertThat(drive.in("root")).as("one top folder").hasSize(1);
+                    List<String> dailyNames = drive.in(daily.id()).stream().map(FakeDrive.StoredFile::name).toList();
+                    List<String> weeklyNames = drive.in(weekly.id()).stream().map(FakeDrive.StoredFile::name).toList();
+                    assertThat(dailyNames).anySatisfy(n -> assertThat(days).contains(n.substring(0, 10)))
+                            .anyMatch(n -> n.endsWith("_summary.pdf")).anyMatch(n -> n.endsWith("_metrics.xlsx"))
+                            .anyMatch(n -> n.endsWith("_agents.csv"));
+                    assertThat(weeklyNames).anySatisfy(n -> assertThat(weeks).anyMatch(n::startsWith))
+                            .anyMatch(n -> n.endsWith(".pdf"));
+                });
+                assertThat(alerts).as("no upload failed").isEmpty();
+            }
+        }
+    }
+}
