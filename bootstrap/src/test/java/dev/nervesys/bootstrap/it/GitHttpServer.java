@@ -13,6 +13,7 @@ import org.eclipse.jgit.transport.UploadPack;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -250,7 +251,9 @@ public final class GitHttpServer implements AutoCloseable {
                 send(ex, status, 415, -1);
                 return;
             }
-            InputStream in = ex.getRequestBody();
+            // read whole: UploadPack skips to the end of the request, and the JDK 17 server's
+            // request stream skips past the body into the connection (only read() is bounded)
+            InputStream in = new ByteArrayInputStream(ex.getRequestBody().readAllBytes());
             String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
             if ("gzip".equals(encoding) || "x-gzip".equals(encoding)) {
                 in = new GZIPInputStream(in);
