@@ -2,6 +2,8 @@ package dev.nervesys.bootstrap.revision;
 
 import org.eclipse.jgit.api.FetchCommand;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.TransportException;
+import org.eclipse.jgit.internal.JGitText;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
@@ -20,6 +22,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * A config repo reached with JGit. The agent keeps a bare mirror of the branch under its data
@@ -29,8 +32,14 @@ import java.util.TreeMap;
  */
 public final class GitSource implements RevisionSource {
 
+    /** The {@code //user:password@} of a URL. */
+    private static final Pattern USER_INFO = Pattern.compile("//[^/@]*@");
+    /** The {@code :password} of a URL's {@code //user:password@}. */
+    private static final Pattern PASSWORD = Pattern.compile("//([^/@:]*):[^/@]*@");
+
     private final String uri;
     private final String branch;
+    private final String gitUser;
     private final Git git;
     private final UsernamePasswordCredentialsProvider credentials;
 
@@ -44,6 +53,7 @@ public final class GitSource implements RevisionSource {
     public GitSource(String uri, String branch, Path mirror, String gitUser, String token) throws Exception {
         this.uri = uri;
         this.branch = branch;
+        this.gitUser = gitUser;
         this.credentials = token == null || token.isBlank() ? null : new UsernamePasswordCredentialsProvider(gitUser, token);
         if (Files.isDirectory(mirror.resolve("objects"))) {
             this.git = Git.open(mirror.toFile());
@@ -66,12 +76,45 @@ public final class GitSource implements RevisionSource {
         if (credentials != null) {
             fetch.setCredentialsProvider(credentials);
         }
-        fetch.call();
+        try {
+            fetch.call();
+        } catch (TransportException e) {
+            throw explained(e);
+        }
         ObjectId head = git.getRepository().resolve(trackingRef());
         if (head == null) {
             throw new IllegalStateException("branch '" + branch + "' not found in " + describe());
         }
         return read(head);
+    }
+
+    /**
+     * JGit's message (it names the URL without the password) with what to check when the server
+     * refused the credentials, or else with the underlying reason JGit keeps in the cause only
+     * (for "SSL problems", "connection failed", "cannot open git-upload-pack").
+     */
+    private TransportException explained(TransportException e) {
+        String message = String.valueOf(e.getMessage());
+        JGitText text = JGitText.get();
+        String hint;
+        if (message.endsWith(text.notAuthorized) || message.endsWith(text.noCredentialsProvider)) {
+            if (credentials != null) {
+                hint = "check NERVESYS_GIT_TOKEN and nervesys.config.gitUser (" + gitUser + ")";
+            } else if (USER_INFO.matcher(uri).find()) {
+                hint = "check the user and password in nervesys.config.repo";
+            } else {
+                hint = "set NERVESYS_GIT_TOKEN (sent as user " + gitUser + ", nervesys.config.gitUser)";
+            }
+        } else {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            hint = root == e || root.getMessage() == null || message.contains(root.getMessage()) ? null
+                    : root.getClass().getSimpleName() + ": " + root.getMessage();
+        }
+        return hint == null ? e
+                : new TransportException(PASSWORD.matcher(message + "; " + hint).replaceAll("//$1@"), e);
     }
 
     @Override
@@ -110,7 +153,7 @@ public final class GitSource implements RevisionSource {
     @Override
     public String describe() {
         // strip any user:password@ that someone put into the URL
-        return "git " + uri.replaceAll("//[^/@]*@", "//") + " branch " + branch;
+        return "git " + USER_INFO.matcher(uri).replaceAll("//") + " branch " + branch;
     }
 
     @Override

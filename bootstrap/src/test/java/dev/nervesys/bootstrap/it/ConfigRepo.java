@@ -26,6 +26,11 @@ public final class ConfigRepo implements AutoCloseable {
         return bare.toUri().toString();
     }
 
+    /** The bare repository, to serve over HTTP. */
+    public Path bare() {
+        return bare;
+    }
+
     public ConfigRepo write(String path, String content) throws Exception {
         Path p = work.resolve(path);
         Files.createDirectories(p.getParent());
