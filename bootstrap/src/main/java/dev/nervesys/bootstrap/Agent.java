@@ -91,6 +91,12 @@ public final class Agent implements AutoCloseable {
         SyncState state = new SyncState(dataDir.resolve("state"));
         Revision first = fetchFirst(source, state);
         Settings settings = startSettings(resolver, boot, first);
+        try {
+            checkManagementPort(settings);
+        } catch (StartRefused e) {
+            source.close();
+            throw e;
+        }
 
         BeanFactory beans = new BeanFactory(settings);
 
@@ -138,6 +144,35 @@ public final class Agent implements AutoCloseable {
                 (System.nanoTime() - t0) / 1_000_000, source.describe(),
                 state.applied() == null ? "none" : state.applied().id());
         return new Agent(main, beans, source, sync, state, settings, lock);
+    }
+
+    /** The agent cannot start; the message says why and what to change (no stack trace needed). */
+    public static final class StartRefused extends RuntimeException {
+        public StartRefused(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Camel only logs when the management server cannot bind its port and runs on without health,
+     * metrics or console, so the agent would never report ready: refuse to start instead.
+     */
+    static void checkManagementPort(Settings settings) {
+        if (!settings.getBoolean("camel.management.enabled", false)) {
+            return;
+        }
+        int port = settings.getInt("camel.management.port", 9876);
+        if (port <= 0) {
+            return;
+        }
+        String host = settings.get("camel.management.host", "0.0.0.0");
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new StartRefused("management port " + host + ":" + port + " cannot be bound (" + e.getMessage()
+                    + "): another agent or program uses it; set camel.management.port (e.g. -Dcamel.management.port=9877)");
+        }
     }
 
     private static RevisionSource openSource(Settings boot, Path dataDir) throws Exception {

@@ -2,6 +2,7 @@ package dev.nervesys.bootstrap.cli;
 
 import dev.nervesys.bootstrap.Agent;
 import dev.nervesys.bootstrap.config.SettingsResolver;
+import dev.nervesys.spi.DataDirLock;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
@@ -15,7 +16,13 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Agent agent = Agent.start(SettingsResolver.fromProcess());
+        Agent agent;
+        try {
+            agent = Agent.start(SettingsResolver.fromProcess());
+        } catch (Agent.StartRefused | DataDirLock.HeldException e) {
+            System.err.println("nervesys: cannot start: " + e.getMessage());
+            return 3;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

@@ -1,11 +1,14 @@
 package dev.nervesys.bootstrap.it;
 
+import dev.nervesys.bootstrap.Agent;
+
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The management server: health, metrics, Jolokia, the nervesys console, and basic auth. */
 class ConsoleTest extends OneAgentTest {
@@ -57,5 +60,24 @@ class ConsoleTest extends OneAgentTest {
         assertThat(ok.body()).contains("agent-auth").doesNotContain("s3cret");
         assertThat(TestAgents.get(port, "/observe/metrics", "viewer", "other").statusCode()).isEqualTo(200);
         assertThat(TestAgents.get(port, "/q/dev/properties", "ops", "s3cret").body()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void aTakenManagementPortRefusesTheStartWithAClearMessage() throws Exception {
+        ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
+        repo.write("routes/marker.camel.yaml", ReloadEndToEndTest.markerRoute("marker", "x", "x.txt"))
+                .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("m") + "\n");
+        repo.commit("port check");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            int port = taken.getLocalPort();
+            assertThatThrownBy(() -> TestAgents.start(TestAgents.flags("agent-port", tmp.resolve("data"), repo.uri(), port), Map.of()))
+                    .isInstanceOf(Agent.StartRefused.class)
+                    .hasMessageContaining("management port 127.0.0.1:" + port + " cannot be bound")
+                    .hasMessageContaining("camel.management.port");
+        }
+        // nothing was left behind: the data dir is free again and the port, once free, works
+        int free = TestAgents.freePort();
+        agent = TestAgents.start(TestAgents.flags("agent-port", tmp.resolve("data"), repo.uri(), free), Map.of());
+        assertThat(TestAgents.get(free, "/observe/health", null, null).statusCode()).isEqualTo(200);
     }
 }
