@@ -25,6 +25,9 @@ import java.util.stream.Stream;
  * produces about 140k records/s on this machine, below the goal, so it cannot be the live source of a
  * 300k/s measurement); mode gen runs the generator live against the agent.
  *
+ * <p>With {@code -Dnervesys.bench.influx=http://127.0.0.1:18086/write?db=bench} the reference also
+ * writes the line-protocol file to that InfluxDB (one keep-alive connection, 5,000-line batches).
+ *
  * <p>The agent side (this JVM) boots the real routes/ingest.camel.yaml with the real beans; run it
  * with -Xmx256m. The generator sends {@code --block 5000} batches with its default threads (one per
  * core) and counts a batch only after its 2xx; at the end the buffer's row count is checked.
@@ -70,7 +73,13 @@ public final class IngestBenchmark {
             }
             Runtime rt = Runtime.getRuntime();
             System.out.printf("heap used: %,d MB of max %,d MB%n", (rt.totalMemory() - rt.freeMemory()) >> 20, rt.maxMemory() >> 20);
-            run(List.of("python3", reference, files.resolve("all.ndjson").toString()));
+            List<String> ref = new ArrayList<>(List.of("python3", reference, files.resolve("all.ndjson").toString()));
+            String influx = System.getProperty("nervesys.bench.influx");
+            if (influx != null) {
+                // InfluxDB's own /write on the same points, same run: -Dnervesys.bench.influx=http://host:port/write?db=bench
+                ref.addAll(List.of("--lp", files.resolve("all.lp").toString(), "--influx", influx));
+            }
+            run(ref);
         }
     }
 
