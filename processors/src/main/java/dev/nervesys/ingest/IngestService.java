@@ -45,6 +45,7 @@ public final class IngestService implements StatusReporter, MeterBinder {
     private final BodyReader bodies;
     private final NdjsonParser ndjson = new NdjsonParser();
     private final IngestStats stats = new IngestStats();
+    private final java.time.Instant started = java.time.Instant.now();
 
     public IngestService(RecordBuffer buffer, String tokens, double recordsPerSecond, double burst, long maxBodyBytes) {
         this.buffer = buffer;
@@ -190,6 +191,20 @@ public final class IngestService implements StatusReporter, MeterBinder {
             }
         }
         return in.getBody(byte[].class);
+    }
+
+    /**
+     * GET /ready, InfluxDB 2's readiness answer ({@code influxdb-client-java}'s {@code ready()}):
+     * ready as soon as the route runs, with when the ingest started and the time since, as
+     * InfluxDB writes it.
+     */
+    public void ready(Exchange ex) {
+        java.time.Duration up = java.time.Duration.between(started, java.time.Instant.now());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "ready");
+        body.put("started", started.toString());
+        body.put("up", up.toSeconds() + "." + String.format(java.util.Locale.ROOT, "%03d", up.toMillisPart()) + "s");
+        reply(ex, 200, body, 0);
     }
 
     /** Adds an inspector that sees (and may rewrite) every accepted record before its commit. */

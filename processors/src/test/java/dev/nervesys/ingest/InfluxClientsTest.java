@@ -428,8 +428,13 @@ class InfluxClientsTest {
             assertThat(h.getStatus()).isEqualTo(HealthCheck.StatusEnum.PASS);
             assertThat(h.getName()).isEqualTo("nervesys-ingest");
             assertThat(h.getVersion()).isEqualTo("1.8.10-nervesys");
-            // GET /ready (InfluxDB 2) is not served: the client logs the 404 and returns null
-            assertThat(client.ready()).isNull();
+            // GET /ready (InfluxDB 2): ready, with the start time the client parses
+            com.influxdb.client.domain.Ready ready = client.ready();
+            assertThat(ready).isNotNull();
+            assertThat(ready.getStatus()).isEqualTo(com.influxdb.client.domain.Ready.StatusEnum.READY);
+            assertThat(ready.getStarted()).isBefore(java.time.OffsetDateTime.now().plusSeconds(1))
+                    .isAfter(java.time.OffsetDateTime.now().minusMinutes(10));
+            assertThat(ready.getUp()).matches("[0-9]+\\.[0-9]{3}s");
         }
     }
 
