@@ -49,7 +49,7 @@ class ReportScheduleTest {
                     .env("NERVESYS_DRIVE_REFRESH_TOKEN", "rt-secret");
             Properties props = new Properties();
             // one firing each, a few seconds from now, as wall-clock times of the report zone
-            java.time.ZonedDateTime at = java.time.ZonedDateTime.now(zone).plusSeconds(4);
+            java.time.ZonedDateTime at = java.time.ZonedDateTime.now(zone).plusSeconds(8); // after the context has started, even on a slow machine
             java.time.ZonedDateTime at2 = at; // both at once, as on Sundays with the default crons
             props.setProperty("nervesys.reports.daily.cron", at.getSecond() + " " + at.getMinute() + " " + at.getHour() + " * * ?");
             props.setProperty("nervesys.reports.weekly.cron", at2.getSecond() + " " + at2.getMinute() + " " + at2.getHour() + " ? * "
