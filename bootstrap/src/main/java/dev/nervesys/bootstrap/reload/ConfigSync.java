@@ -69,7 +69,9 @@ public final class ConfigSync implements AutoCloseable {
             Optional<Revision> lastGood = loadLastGood();
             if (lastGood.isPresent() && (first == null || !lastGood.get().id().equals(first.id()))) {
                 LOG.info("Starting from the last good revision {}", lastGood.get().describe());
-                process(lastGood.get());
+                if (process(lastGood.get()) && first != null) {
+                    lastSeenId = first.id(); // the rejected newest one waits for a newer commit, as at run time
+                }
             }
         }
     }
@@ -138,8 +140,16 @@ public final class ConfigSync implements AutoCloseable {
             LOG.info("Applied revision {} in {} ms: {}{}", revision.describe(), (System.nanoTime() - t0) / 1_000_000,
                     change, restart.isEmpty() ? "" : "; a restart is needed for " + restart);
         } catch (Exception e) {
+            boolean nothingRuns = state.applied() == null;
             reject(revision, List.of(new Problem(null, 0, "apply failed, previous routes restored: "
-                    + LineLocator.describe(e))));
+                    + LineLocator.describe(e) + (nothingRuns ? " (tried again at every poll while no revision runs)" : ""))));
+            // a valid revision that did not start (a port held by another program at boot) may
+            // start later: while no revision runs at all, every poll applies it again instead of
+            // waiting for a new commit. When a good revision runs, a retry would stop and restore
+            // its routes at every poll, so a new commit (or a restart) is awaited instead.
+            if (nothingRuns) {
+                lastSeenId = null;
+            }
             return false;
         }
         notifyApplied(revision);
@@ -183,10 +193,16 @@ public final class ConfigSync implements AutoCloseable {
     }
 
     private void reject(Revision revision, List<Problem> problems) {
+        String text = String.join("\n  ", problems.stream().map(Problem::toString).toList());
+        // the same revision failing the same way at every poll is logged once
+        if (!(revision.id() + text).equals(lastRejection)) {
+            LOG.warn("Rejected revision {}, keeping the last good routes:\n  {}", revision.describe(), text);
+        }
+        lastRejection = revision.id() + text;
         state.rejected(revision, problems);
-        LOG.warn("Rejected revision {}, keeping the last good routes:\n  {}", revision.describe(),
-                String.join("\n  ", problems.stream().map(Problem::toString).toList()));
     }
+
+    private String lastRejection;
 
     @Override
     public void close() {

@@ -92,7 +92,11 @@ public final class RouteApplier {
             }
             List<String> toLoad = new ArrayList<>(updated);
             toLoad.addAll(added);
-            load(nextFiles, toLoad);
+            try {
+                load(nextFiles, toLoad);
+            } catch (Exception e) {
+                throw new IllegalStateException(notStarted(next, toLoad) + LineLocator.describe(e), e);
+            }
             checkStarted(next, toLoad);
         } catch (Exception e) {
             LOG.warn("Applying revision {} failed, rolling back: {}", next.revision().describe(), e.getMessage());
@@ -144,6 +148,26 @@ public final class RouteApplier {
                 context.removeRoute(id);
             }
         }
+    }
+
+    /**
+     * Which routes of the loaded files did not start and where they listen ("routes/ingest.camel.yaml:
+     * ingest-ndjson on netty-http:http://0.0.0.0:8086/ingest did not start: "), or "" when none can
+     * be named: a bind error alone does not say which port.
+     */
+    private String notStarted(ValidatedRevision next, List<String> loaded) {
+        List<String> parts = new ArrayList<>();
+        for (String file : loaded) {
+            for (String id : next.routeIdsByFile().getOrDefault(file, List.of())) {
+                Route route = context.getRoute(id);
+                if (route != null && context.getRouteController().getRouteStatus(id) != ServiceStatus.Started) {
+                    String where = route.getEndpoint() == null ? "" : " on "
+                            + route.getEndpoint().getEndpointBaseUri().replaceAll("//[^/@]*@", "//");
+                    parts.add(file + ": " + id + where);
+                }
+            }
+        }
+        return parts.isEmpty() ? "" : String.join(", ", parts) + " did not start: ";
     }
 
     private void checkStarted(ValidatedRevision next, List<String> loaded) {
