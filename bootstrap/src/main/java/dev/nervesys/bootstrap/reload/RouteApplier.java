@@ -95,7 +95,9 @@ public final class RouteApplier {
             try {
                 load(nextFiles, toLoad);
             } catch (Exception e) {
-                throw new IllegalStateException(notStarted(next, toLoad) + LineLocator.describe(e), e);
+                List<String> notStarted = notStarted(next, toLoad, false);
+                throw new IllegalStateException((notStarted.isEmpty() ? "" : String.join(", ", notStarted)
+                        + " did not start: ") + LineLocator.describe(e), e);
             }
             checkStarted(next, toLoad);
         } catch (Exception e) {
@@ -151,36 +153,29 @@ public final class RouteApplier {
     }
 
     /**
-     * Which routes of the loaded files did not start and where they listen ("routes/ingest.camel.yaml:
-     * ingest-ndjson on netty-http:http://0.0.0.0:8086/ingest did not start: "), or "" when none can
-     * be named: a bind error alone does not say which port.
+     * The routes of the loaded files that should run and do not, as "routes/ingest.camel.yaml:
+     * ingest-ndjson (Stopped) on netty-http:http://0.0.0.0:8086/ingest": a bind error alone does not
+     * say which port. After a failed load, routes not added yet are not named ({@code missing}
+     * false): the load stopped before them, they did not fail.
      */
-    private String notStarted(ValidatedRevision next, List<String> loaded) {
+    private List<String> notStarted(ValidatedRevision next, List<String> loaded, boolean missing) {
         List<String> parts = new ArrayList<>();
         for (String file : loaded) {
             for (String id : next.routeIdsByFile().getOrDefault(file, List.of())) {
                 Route route = context.getRoute(id);
-                if (route != null && context.getRouteController().getRouteStatus(id) != ServiceStatus.Started) {
-                    String where = route.getEndpoint() == null ? "" : " on "
+                ServiceStatus status = context.getRouteController().getRouteStatus(id);
+                if (route == null ? missing : route.isAutoStartup() && status != ServiceStatus.Started) {
+                    String where = route == null || route.getEndpoint() == null ? "" : " on "
                             + route.getEndpoint().getEndpointBaseUri().replaceAll("//[^/@]*@", "//");
-                    parts.add(file + ": " + id + where);
+                    parts.add(file + ": " + id + " (" + (status == null ? "missing" : status) + ")" + where);
                 }
             }
         }
-        return parts.isEmpty() ? "" : String.join(", ", parts) + " did not start: ";
+        return parts;
     }
 
     private void checkStarted(ValidatedRevision next, List<String> loaded) {
-        List<String> notStarted = new ArrayList<>();
-        for (String file : loaded) {
-            for (String id : next.routeIdsByFile().getOrDefault(file, List.of())) {
-                Route route = context.getRoute(id);
-                ServiceStatus status = context.getRouteController().getRouteStatus(id);
-                if (route == null || route.isAutoStartup() && status != ServiceStatus.Started) {
-                    notStarted.add(id + " (" + (status == null ? "missing" : status) + ")");
-                }
-            }
-        }
+        List<String> notStarted = notStarted(next, loaded, true);
         if (!notStarted.isEmpty()) {
             throw new IllegalStateException("routes did not start: " + String.join(", ", notStarted));
         }
