@@ -168,7 +168,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                     while (rs.next()) {
                         long id = rs.getLong(1);
                         byte[] body = rs.getBytes(5);
-                        if (first >= 0 && (id != last + 1 || bytes + body.length > chunkBytes)) {
+                        if (first >= 0 && (id != last + 1 || chunkFull(kinds.size(), bytes, body.length))) {
                             break;
                         }
                         if (first < 0) {
@@ -236,7 +236,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         int start = 0;
         for (int i = 0; i < n; i++) {
             int len = bodies.get(i).length;
-            if (i > start && (i - start == CHUNK_RECORDS || inChunk + len > chunkBytes)) {
+            if (chunkFull(i - start, inChunk, len)) {
                 Packed p = pack(kinds, bodies, start, i);
                 chunks.add(p);
                 stored += p.storedBytes();
@@ -277,6 +277,11 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether a chunk of {@code records} records and {@code bytes} body bytes is closed before a record of {@code next} bytes. */
+    private boolean chunkFull(int records, long bytes, int next) {
+        return records > 0 && (records == CHUNK_RECORDS || bytes + next > chunkBytes);
     }
 
     /** A chunk ready to insert: its body as stored (maybe compressed), kinds and varint lengths. */
@@ -538,7 +543,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                     upTo = rs.getLong(1);
                 }
             }
-            if (!budget.deleteFits(endOff(upTo) - physicalStart, 1 + (endOff(upTo) - physicalStart) / chunkBytes)) {
+            long bytes = endOff(upTo) - physicalStart;
+            if (!budget.deleteFits(bytes, 1 + bytes / chunkBytes)) {
                 checkpoint();
             }
             deleteChunksUpTo(upTo);
@@ -572,25 +578,25 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
 
     /** The chunk holding record id; an SQLException when no chunk does. */
     private Chunk chunkAt(long id) throws SQLException {
+        Chunk c = findChunk(id);
+        if (c == null) {
+            throw new SQLException("record " + id + " is not in the buffer");
+        }
+        return c;
+    }
+
+    /** The chunk holding record id, or null when no chunk does. */
+    private Chunk findChunk(long id) throws SQLException {
         chunkAt.setLong(1, id);
         try (ResultSet rs = chunkAt.executeQuery()) {
             Chunk c = rs.next() ? Chunk.of(rs) : null;
-            if (c == null || c.firstId > id) {
-                throw new SQLException("record " + id + " is not in the buffer");
-            }
-            return c;
+            return c == null || c.firstId > id ? null : c;
         }
     }
 
     private long offsetBefore(long id) throws SQLException {
-        if (id > headId) {
-            return headOffset;
-        }
-        chunkAt.setLong(1, id);
-        try (ResultSet rs = chunkAt.executeQuery()) {
-            Chunk c = rs.next() ? Chunk.of(rs) : null;
-            return c == null || c.firstId > id ? headOffset : c.offsetBefore(id);
-        }
+        Chunk c = id > headId ? null : findChunk(id);
+        return c == null ? headOffset : c.offsetBefore(id);
     }
 
     private long endOff(long id) throws SQLException {
