@@ -38,6 +38,27 @@ public final class ConfigRepo implements AutoCloseable {
         return this;
     }
 
+    /** Writes these files as they are in this project's own routes/ and config/ (the real ones). */
+    public ConfigRepo copyFromProject(String... paths) throws Exception {
+        Path root = projectRoot();
+        for (String path : paths) {
+            write(path, Files.readString(root.resolve(path), StandardCharsets.UTF_8));
+        }
+        return this;
+    }
+
+    /** The checkout the tests run in: the first folder up from the working directory with routes/. */
+    public static Path projectRoot() {
+        Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        while (!Files.isDirectory(d.resolve("routes"))) {
+            d = d.getParent();
+            if (d == null) {
+                throw new IllegalStateException("no routes/ folder above " + System.getProperty("user.dir"));
+            }
+        }
+        return d;
+    }
+
     public ConfigRepo delete(String path) throws Exception {
         Files.deleteIfExists(work.resolve(path));
         return this;

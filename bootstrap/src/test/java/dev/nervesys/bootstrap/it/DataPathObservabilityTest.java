@@ -8,8 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -27,15 +25,9 @@ class DataPathObservabilityTest extends OneAgentTest {
 
     @Test
     void ingestBufferAndArchiveFiguresAreExportedAndTheArchiveTargetIsChecked() throws Exception {
-        Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (!Files.exists(root.resolve("routes/ingest.camel.yaml"))) {
-            root = root.getParent();
-        }
         int ingestPort = TestAgents.freePort();
         ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
-        for (String f : new String[] {"routes/ingest.camel.yaml", "routes/archive.camel.yaml"}) {
-            repo.write(f, Files.readString(root.resolve(f)));
-        }
+        repo.copyFromProject("routes/ingest.camel.yaml", "routes/archive.camel.yaml");
         repo.write("config/application.properties", String.join("\n",
                 "nervesys.ingest.port=" + ingestPort, "nervesys.ingest.host=127.0.0.1",
                 "nervesys.ingest.tokens=t1", "nervesys.archive.maxBytes=1KB", "nervesys.archive.interval=1s",

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -20,14 +18,10 @@ class PortTakenAtStartTest extends OneAgentTest {
 
     @Test
     void aRevisionThatCannotBindIsNamedAndAppliedOnceThePortIsFree() throws Exception {
-        Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (!Files.exists(root.resolve("routes/ingest.camel.yaml"))) {
-            root = root.getParent();
-        }
         ServerSocket taken = new ServerSocket(0);
         int ingestPort = taken.getLocalPort();
         ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
-        repo.write("routes/ingest.camel.yaml", Files.readString(root.resolve("routes/ingest.camel.yaml")))
+        repo.copyFromProject("routes/ingest.camel.yaml")
                 .write("routes/marker.camel.yaml", ReloadEndToEndTest.markerRoute("marker", "x", "x.txt"))
                 .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("m") + "\n"
                         + "nervesys.ingest.port=" + ingestPort + "\nnervesys.ingest.host=0.0.0.0\n");

@@ -17,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -60,14 +59,6 @@ class CriticalLogEndToEndTest {
         }
     }
 
-    static Path root() {
-        Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (!Files.exists(d.resolve("routes/heartbeat.camel.yaml"))) {
-            d = d.getParent();
-        }
-        return d;
-    }
-
     @Test
     void criticalLogLineAlertsByWebhookAndMailAndHeartbeatsAreWritten() throws Exception {
         List<String> received = new CopyOnWriteArrayList<>();
@@ -79,13 +70,10 @@ class CriticalLogEndToEndTest {
         });
         hook.start();
 
-        Path root = root();
         ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
-        for (String f : List.of("routes/ingest.camel.yaml", "routes/classify.camel.yaml", "routes/alerts.camel.yaml",
+        repo.copyFromProject("routes/ingest.camel.yaml", "routes/classify.camel.yaml", "routes/alerts.camel.yaml",
                 "routes/heartbeat.camel.yaml", "config/thresholds.yaml", "config/classifier/critical.txt",
-                "config/classifier/normal.txt")) {
-            repo.write(f, Files.readString(root.resolve(f)));
-        }
+                "config/classifier/normal.txt");
         repo.write("config/application.properties", "nervesys.heartbeat.interval=500ms\nnervesys.heartbeat.flushEvery=300ms\n"
                 + "nervesys.heartbeat.firstDelay=0s\nnervesys.alerts.dispatchEvery=100ms\n");
         repo.write("config/alerts.yaml", """

@@ -73,14 +73,6 @@ class ReportsEndToEndTest {
         }
     }
 
-    static Path root() {
-        Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (!Files.exists(d.resolve("routes/reports.camel.yaml"))) {
-            d = d.getParent();
-        }
-        return d;
-    }
-
     @Test
     void heartbeatsToReportOnDriveReplacedAndRecoveredAfterAnOutage() throws Exception {
         db = new PgDatabase();
@@ -94,13 +86,10 @@ class ReportsEndToEndTest {
         });
         hook.start();
 
-        Path root = root();
         ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
-        for (String f : List.of("routes/heartbeat.camel.yaml", "routes/alerts.camel.yaml", "routes/reports.camel.yaml",
+        repo.copyFromProject("routes/heartbeat.camel.yaml", "routes/alerts.camel.yaml", "routes/reports.camel.yaml",
                 "config/thresholds.yaml", "config/classifier/critical.txt", "config/classifier/normal.txt", "config/alerts.yaml",
-                "config/agents/orchestrator.properties")) {
-            repo.write(f, Files.readString(root.resolve(f)));
-        }
+                "config/agents/orchestrator.properties");
         repo.write("config/application.properties", String.join("\n",
                 "nervesys.postgres.url=" + db.url,
                 "nervesys.heartbeat.interval=300ms", "nervesys.heartbeat.flushEvery=200ms", "nervesys.heartbeat.firstDelay=0s",
