@@ -2,6 +2,7 @@ package dev.nervesys.reports;
 
 import dev.nervesys.alerts.AlertService;
 import dev.nervesys.alerts.AlertsConfig;
+import dev.nervesys.buffer.DataPathHarness;
 import dev.nervesys.buffer.TestSettings;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
@@ -89,7 +90,7 @@ class DriveUploadTest {
                 }
             });
             PluginHelper.getRoutesLoader(ctx).loadRoutes(ResourceHelper.fromString("reports.camel.yaml",
-                    Files.readString(Path.of("../routes/reports.camel.yaml"))));
+                    Files.readString(DataPathHarness.routesDir().resolve("reports.camel.yaml"))));
             ctx.start();
             ProducerTemplate t = ctx.createProducerTemplate();
 

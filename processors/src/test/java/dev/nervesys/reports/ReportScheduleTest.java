@@ -3,6 +3,7 @@ package dev.nervesys.reports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.nervesys.buffer.DataPathHarness;
 import dev.nervesys.buffer.TestSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class ReportScheduleTest {
                     }
                 });
                 PluginHelper.getRoutesLoader(ctx).loadRoutes(ResourceHelper.fromString("reports.camel.yaml",
-                        Files.readString(Path.of("../routes/reports.camel.yaml"))));
+                        Files.readString(DataPathHarness.routesDir().resolve("reports.camel.yaml"))));
                 ctx.start();
 
                 // "today" in the report zone, either side of a midnight that may pass while the test runs

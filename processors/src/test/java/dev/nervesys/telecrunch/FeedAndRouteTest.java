@@ -1,5 +1,6 @@
 package dev.nervesys.telecrunch;
 
+import dev.nervesys.buffer.DataPathHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -70,7 +71,7 @@ class FeedAndRouteTest {
 
     @Test
     void generatorRouteHasIdsPlaceholdersAndFeedsIngest() throws Exception {
-        JsonNode routes = new YAMLMapper().readTree(Files.readString(Path.of("../routes/generator.camel.yaml")));
+        JsonNode routes = new YAMLMapper().readTree(Files.readString(DataPathHarness.routesDir().resolve("generator.camel.yaml")));
         JsonNode route = routes.get(0).get("route");
         assertThat(route.get("id").asText()).matches("[a-z]+(-[a-z]+)*");
         assertThat(route.at("/from/parameters/period").asText()).isEqualTo("{{nervesys.generator.intervalMs:1000}}");

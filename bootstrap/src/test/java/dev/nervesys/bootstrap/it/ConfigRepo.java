@@ -47,16 +47,9 @@ public final class ConfigRepo implements AutoCloseable {
         return this;
     }
 
-    /** The checkout the tests run in: the first folder up from the working directory with routes/. */
+    /** The checkout the tests run in (the processors tests find it the same way). */
     public static Path projectRoot() {
-        Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (!Files.isDirectory(d.resolve("routes"))) {
-            d = d.getParent();
-            if (d == null) {
-                throw new IllegalStateException("no routes/ folder above " + System.getProperty("user.dir"));
-            }
-        }
-        return d;
+        return dev.nervesys.buffer.DataPathHarness.routesDir().getParent();
     }
 
     public ConfigRepo delete(String path) throws Exception {
