@@ -52,12 +52,22 @@ public final class ReportService {
 
     /** Route step of the daily trigger: the report of today (in the report time zone) so far. */
     public List<String> daily(Exchange exchange) throws Exception {
-        return deliver(exchange, produce(ReportPeriod.day(LocalDate.now(clock.withZone(settings.zone())), settings.zone()), List.of(), null));
+        return deliver(exchange, produce(today(), List.of(), null));
+    }
+
+    /** Today in the report time zone, by the clock this service was given. */
+    ReportPeriod today() {
+        return ReportPeriod.day(LocalDate.now(clock.withZone(settings.zone())), settings.zone());
+    }
+
+    /** The ISO week of today in the report time zone. */
+    ReportPeriod thisWeek() {
+        return ReportPeriod.week(LocalDate.now(clock.withZone(settings.zone())), settings.zone());
     }
 
     /** Route step of the weekly trigger: the ISO week of today. */
     public List<String> weekly(Exchange exchange) throws Exception {
-        return deliver(exchange, produce(ReportPeriod.week(LocalDate.now(clock.withZone(settings.zone())), settings.zone()), List.of(), null));
+        return deliver(exchange, produce(thisWeek(), List.of(), null));
     }
 
     /** Route step: the report of a given day ({@code yyyy-MM-dd} in the body or header NervesysReportDay). */

@@ -2,6 +2,7 @@ package dev.nervesys.reports;
 
 import dev.nervesys.spi.StatusReporter;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,13 +23,16 @@ public final class ReportStatus implements StatusReporter {
     private String lastError;
     private Instant lastErrorAt;
 
-    public ReportStatus(boolean drive) {
+    private final Clock clock;
+
+    public ReportStatus(boolean drive, Clock clock) {
         this.drive = drive;
+        this.clock = clock;
     }
 
     synchronized void produced(ReportPeriod period, List<String> files, long rows, long millis) {
         lastReport = period.label();
-        lastReportAt = Instant.now();
+        lastReportAt = clock.instant();
         lastReportRows = rows;
         lastReportMillis = millis;
         if (drive) {
@@ -50,7 +54,7 @@ public final class ReportStatus implements StatusReporter {
     synchronized void failed(String error) {
         failures++;
         lastError = error;
-        lastErrorAt = Instant.now();
+        lastErrorAt = clock.instant();
     }
 
     public synchronized String lastError() {

@@ -6,7 +6,6 @@ import org.apache.camel.component.google.drive.GoogleDriveComponent;
 import org.apache.camel.component.google.drive.GoogleDriveConfiguration;
 import org.apache.camel.spi.ComponentCustomizer;
 
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,9 +21,9 @@ public final class ReportsBeans implements BeanProvider {
     @Override
     public Map<String, Object> beans(AgentSettings s) {
         ReportSettings settings = ReportSettings.from(s);
-        ReportStatus status = new ReportStatus(settings.drive().configured());
+        ReportStatus status = new ReportStatus(settings.drive().configured(), s.clock());
         Map<String, Object> beans = new LinkedHashMap<>();
-        beans.put("reports", new ReportService(settings, status, Clock.systemUTC()));
+        beans.put("reports", new ReportService(settings, status, s.clock()));
         beans.put("reportDrive", new DriveDelivery(settings, status));
         beans.put("reportStatus", status);
         ReportSettings.Drive drive = settings.drive();

@@ -1,6 +1,7 @@
 package dev.nervesys.spi;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -51,6 +52,14 @@ public interface AgentSettings {
      */
     default Optional<String> configFile(String path) {
         return Optional.empty();
+    }
+
+    /**
+     * Where every capability reads "now": the system clock in UTC on an agent, a fixed or
+     * hand-advanced clock in tests, so that nothing depends on today's date or the machine's zone.
+     */
+    default Clock clock() {
+        return Clock.systemUTC();
     }
 
     String agentId();

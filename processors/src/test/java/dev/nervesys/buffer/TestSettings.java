@@ -2,6 +2,7 @@ package dev.nervesys.buffer;
 
 import dev.nervesys.spi.AgentSettings;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +13,7 @@ public final class TestSettings implements AgentSettings {
     private final Map<String, String> props = new HashMap<>();
     private final Map<String, String> env = new HashMap<>();
     private final Path dataDir;
+    private Clock clock = Clock.systemUTC();
 
     /**
      * Settings with the ingest on a free port of 127.0.0.1 unless a test sets one: a test never
@@ -35,6 +37,17 @@ public final class TestSettings implements AgentSettings {
     public TestSettings env(String key, String value) {
         env.put(key, value);
         return this;
+    }
+
+    /** The clock every bean made from these settings reads "now" from. */
+    public TestSettings clock(Clock clock) {
+        this.clock = clock;
+        return this;
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
     }
 
     public Map<String, String> properties() {

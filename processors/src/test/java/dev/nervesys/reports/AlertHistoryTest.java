@@ -61,7 +61,7 @@ class AlertHistoryTest {
         TestSettings s = new TestSettings(dir.resolve("data")).set("nervesys.reports.source.url", db.url)
                 .set("nervesys.reports.timeZone", "UTC");
         s.env("NERVESYS_POSTGRES_USER", "postgres");
-        return new ReportService(ReportSettings.from(s), new ReportStatus(false), Clock.fixed(TO.plusSeconds(3600), ZoneOffset.UTC));
+        return new ReportService(ReportSettings.from(s), new ReportStatus(false, Clock.fixed(TO.plusSeconds(3600), ZoneOffset.UTC)), Clock.fixed(TO.plusSeconds(3600), ZoneOffset.UTC));
     }
 
     @Test

@@ -32,7 +32,7 @@ public final class ReportBenchmark {
             Path dir = Files.createTempDirectory("report-bench");
             TestSettings s = new TestSettings(dir).set("nervesys.reports.source.url", db.url);
             s.env("NERVESYS_POSTGRES_USER", "postgres");
-            ReportService service = new ReportService(ReportSettings.from(s), new ReportStatus(false),
+            ReportService service = new ReportService(ReportSettings.from(s), new ReportStatus(false, Clock.systemUTC()),
                     Clock.fixed(Instant.parse("2025-12-11T08:00:00Z"), ZoneOffset.UTC));
             System.gc();
             for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {

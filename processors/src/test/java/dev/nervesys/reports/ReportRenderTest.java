@@ -60,12 +60,14 @@ class ReportRenderTest {
         db.close();
     }
 
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2025-12-11T08:00:00Z"), ZoneOffset.UTC);
+
     static ReportService service(Path local) {
         TestSettings s = new TestSettings(local).set("nervesys.reports.source.url", db.url)
                 .set("nervesys.reports.timeZone", "UTC").set("nervesys.reports.pdf.maxAgents", 8);
         s.env("NERVESYS_POSTGRES_USER", "postgres");
         ReportSettings settings = ReportSettings.from(s);
-        return new ReportService(settings, new ReportStatus(false), Clock.fixed(Instant.parse("2025-12-11T08:00:00Z"), ZoneOffset.UTC));
+        return new ReportService(settings, new ReportStatus(false, CLOCK), CLOCK);
     }
 
     @Test

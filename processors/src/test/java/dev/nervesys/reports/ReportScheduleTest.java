@@ -8,12 +8,12 @@ import dev.nervesys.buffer.TestSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.PluginHelper;
@@ -28,6 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * 23:55), seconds after the start, as wall-clock times of a zone 14 hours ahead of UTC: a trigger
  * evaluated in UTC would not fire. Both reports must land in one folder tree: the concurrent
  * uploads once created the top folder twice.
+ *
+ * <p>Quartz fires on the machine's time (that is what is under test), but which day and week the
+ * reports cover comes from the service's clock, fixed here on the last day of a 53-week year
+ * (ReportCalendarTest covers the other boundaries): the expected names never depend on today.
  */
 class ReportScheduleTest {
 
@@ -37,9 +41,11 @@ class ReportScheduleTest {
     @Test
     void dailyAndWeeklyCronTriggersDeliverTodaysReports() throws Exception {
         ZoneId zone = ZoneId.of("Pacific/Kiritimati");
+        // Thursday 2026-12-31 23:50 in Kiritimati: the day is 2026-12-31, the week Week_53_2026
+        Instant now = Instant.parse("2026-12-31T09:50:00Z");
         try (HeartbeatFixture db = new HeartbeatFixture(); FakeDrive drive = new FakeDrive()) {
-            db.fill(Instant.now().minus(Duration.ofHours(2)), 3, 60);
-            TestSettings s = new TestSettings(data)
+            db.fill(now.minus(Duration.ofHours(2)), 3, 60);
+            TestSettings s = new TestSettings(data).clock(Clock.fixed(now, ZoneOffset.UTC))
                     .set("nervesys.reports.source.url", db.url)
                     .set("nervesys.reports.timeZone", zone.getId())
                     .set("nervesys.reports.drive.rootUrl", drive.rootUrl())
@@ -71,10 +77,6 @@ class ReportScheduleTest {
                         Files.readString(DataPathHarness.routesDir().resolve("reports.camel.yaml"))));
                 ctx.start();
 
-                // "today" in the report zone, either side of a midnight that may pass while the test runs
-                LocalDate today = LocalDate.now(zone);
-                Set<String> days = Set.of(today.toString(), today.plusDays(1).toString());
-                Set<String> weeks = Set.of(ReportPeriod.week(today, zone).label(), ReportPeriod.week(today.plusDays(1), zone).label());
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                     FakeDrive.StoredFile top = drive.folder("OWAL AI Reports", "root");
                     assertThat(top).as(String.join("\n", drive.requests)).isNotNull();
@@ -85,11 +87,10 @@ class ReportScheduleTest {
                     assertThat(drive.in("root")).as("one top folder").hasSize(1);
                     List<String> dailyNames = drive.in(daily.id()).stream().map(FakeDrive.StoredFile::name).toList();
                     List<String> weeklyNames = drive.in(weekly.id()).stream().map(FakeDrive.StoredFile::name).toList();
-                    assertThat(dailyNames).anySatisfy(n -> assertThat(days).contains(n.substring(0, 10)))
-                            .anyMatch(n -> n.endsWith("_summary.pdf")).anyMatch(n -> n.endsWith("_metrics.xlsx"))
-                            .anyMatch(n -> n.endsWith("_agents.csv"));
-                    assertThat(weeklyNames).anySatisfy(n -> assertThat(weeks).anyMatch(n::startsWith))
-                            .anyMatch(n -> n.endsWith(".pdf"));
+                    assertThat(dailyNames).containsExactlyInAnyOrder(
+                            "2026-12-31_summary.pdf", "2026-12-31_metrics.xlsx", "2026-12-31_agents.csv");
+                    assertThat(weeklyNames).containsExactlyInAnyOrder(
+                            "Week_53_2026.pdf", "Week_53_2026_metrics.xlsx", "Week_53_2026_agents.csv");
                 });
                 assertThat(alerts).as("no upload failed").isEmpty();
             }

@@ -14,7 +14,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -59,7 +58,7 @@ public final class ReportCommand implements Callable<Integer> {
         Settings settings = r.resolve(DirectorySource.looksLikeConfigRoot(cwd)
                 ? new DirectorySource(cwd).latest() : new EmbeddedSource().latest());
         ReportSettings rs = ReportSettings.from(settings);
-        ReportService service = new ReportService(rs, new ReportStatus(rs.drive().configured()), Clock.systemUTC());
+        ReportService service = new ReportService(rs, new ReportStatus(rs.drive().configured(), settings.clock()), settings.clock());
         List<String> files = service.produce(ReportPeriod.day(day, rs.zone()), List.of(), out);
         files.forEach(spec.commandLine().getOut()::println);
         spec.commandLine().getOut().flush();
