@@ -88,7 +88,7 @@ public final class Agent implements AutoCloseable {
     private static Agent start(SettingsResolver resolver, Settings boot, Path dataDir, DataDirLock lock) throws Exception {
         long t0 = System.nanoTime();
         RevisionSource source = openSource(boot, dataDir);
-        SyncState state = new SyncState(dataDir.resolve("state"));
+        SyncState state = new SyncState(dataDir.resolve("state"), boot.clock());
         Revision first = fetchFirst(source, state);
         Settings settings = startSettings(resolver, boot, first);
         try {

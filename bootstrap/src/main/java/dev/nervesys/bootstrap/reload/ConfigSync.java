@@ -131,12 +131,11 @@ public final class ConfigSync implements AutoCloseable {
         }
         try {
             RouteApplier.Change change = applier.apply(validated);
-            state.applied(revision, change.toString());
             Map<String, Boolean> modules = new TreeMap<>();
             revision.routeFiles().keySet().forEach(f -> modules.put(f, validated.enabledRoutes().containsKey(f)));
-            state.modules(modules);
             Set<String> restart = restartNeeded(validated.settings());
-            state.restartNeeded(restart.isEmpty() ? null : String.join(", ", restart));
+            // one publication: whoever sees this revision as applied sees its modules and restart notice
+            state.applied(revision, change.toString(), modules, restart.isEmpty() ? null : String.join(", ", restart));
             LOG.info("Applied revision {} in {} ms: {}{}", revision.describe(), (System.nanoTime() - t0) / 1_000_000,
                     change, restart.isEmpty() ? "" : "; a restart is needed for " + restart);
         } catch (Exception e) {

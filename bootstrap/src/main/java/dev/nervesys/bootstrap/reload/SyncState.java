@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,15 @@ import java.util.Optional;
  */
 public final class SyncState {
 
-    public record Applied(String id, String message, Instant commitTime, Instant appliedAt, String change) {
+    /**
+     * The applied revision with everything known about it when it was applied: the modules it
+     * switched on and the settings or files that need a restart. One immutable value, published by
+     * one volatile write, so that a reader who sees a revision as applied sees its restart notice too.
+     *
+     * @param restartNeeded keys and files read at start that differ from then, or null
+     */
+    public record Applied(String id, String message, Instant commitTime, Instant appliedAt, String change,
+                          Map<String, Boolean> modules, String restartNeeded) {
     }
 
     public record Rejected(String id, String message, Instant at, List<Problem> problems) {
@@ -35,12 +44,12 @@ public final class SyncState {
     private volatile Instant lastSync;
     private volatile Instant lastSyncAttempt;
     private volatile String syncError;
-    private volatile String restartNeeded;
     private volatile String source;
-    private volatile Map<String, Boolean> modules = Map.of();
+    private final Clock clock;
 
-    public SyncState(Path stateDir) {
+    public SyncState(Path stateDir, Clock clock) {
         this.lastGoodFile = stateDir.resolve("last-good-revision");
+        this.clock = clock;
     }
 
     public Optional<String> lastGoodId() {
@@ -52,8 +61,13 @@ public final class SyncState {
         }
     }
 
-    void applied(Revision revision, String change) {
-        applied = new Applied(revision.id(), revision.message(), revision.time(), Instant.now(), change);
+    /**
+     * Records an applied revision, its modules (route file -> switched on) and the restart notice
+     * (null when none), all at once.
+     */
+    void applied(Revision revision, String change, Map<String, Boolean> modules, String restartNeeded) {
+        applied = new Applied(revision.id(), revision.message(), revision.time(), clock.instant(), change,
+                Map.copyOf(modules), restartNeeded);
         if (rejected != null && rejected.id().equals(revision.id())) {
             rejected = null;
         }
@@ -68,31 +82,24 @@ public final class SyncState {
         }
     }
 
-    void modules(Map<String, Boolean> enabledByFile) {
-        modules = Map.copyOf(enabledByFile);
-    }
-
     /** Route files of the applied revision and whether this agent's settings switch them on. */
     public Map<String, Boolean> modules() {
-        return modules;
+        Applied a = applied;
+        return a == null ? Map.of() : a.modules();
     }
 
     void rejected(Revision revision, List<Problem> problems) {
-        rejected = new Rejected(revision.id(), revision.message(), Instant.now(), List.copyOf(problems));
+        rejected = new Rejected(revision.id(), revision.message(), clock.instant(), List.copyOf(problems));
     }
 
     public void synced(boolean ok, String error) {
-        lastSyncAttempt = Instant.now();
+        lastSyncAttempt = clock.instant();
         if (ok) {
             lastSync = lastSyncAttempt;
             syncError = null;
         } else {
             syncError = error;
         }
-    }
-
-    void restartNeeded(String keys) {
-        restartNeeded = keys;
     }
 
     void source(String description) {
@@ -119,6 +126,8 @@ public final class SyncState {
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", source);
+        Applied applied = this.applied; // one read: the revision and its restart notice belong together
+        Rejected rejected = this.rejected;
         if (applied != null) {
             m.put("appliedRevision", applied.id());
             m.put("appliedMessage", firstLine(applied.message()));
@@ -137,8 +146,8 @@ public final class SyncState {
         if (syncError != null) {
             m.put("syncError", syncError);
         }
-        if (restartNeeded != null) {
-            m.put("restartNeededFor", restartNeeded);
+        if (applied != null && applied.restartNeeded() != null) {
+            m.put("restartNeededFor", applied.restartNeeded());
         }
         return m;
     }
