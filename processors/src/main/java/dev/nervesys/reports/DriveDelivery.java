@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +39,15 @@ public final class DriveDelivery {
     private final ReportSettings settings;
     private final ReportStatus status;
     private final Map<String, String> folderIds = new ConcurrentHashMap<>();
+    private final UploadClaims claims;
+    private final Clock clock;
 
-    public DriveDelivery(ReportSettings settings, ReportStatus status) {
+    /** {@code claims}: the same as the {@link ReportService}'s, which claims the files it hands over. */
+    DriveDelivery(ReportSettings settings, ReportStatus status, Clock clock, UploadClaims claims) {
         this.settings = settings;
         this.status = status;
+        this.clock = clock;
+        this.claims = claims;
     }
 
     public boolean enabled() {
@@ -55,6 +61,7 @@ public final class DriveDelivery {
         boolean gone = !Files.exists(marker(file));
         exchange.getMessage().setHeader(SKIP, gone);
         if (gone) {
+            claims.release(file.toString());
             return;
         }
         Drive drive = client(exchange.getContext());
@@ -95,6 +102,7 @@ public final class DriveDelivery {
             }
         }
         ReportService.deleteQuietly(marker(file));
+        claims.release(file.toString());
         if (!settings.keepLocal()) {
             ReportService.deleteQuietly(file);
         }
@@ -114,7 +122,8 @@ public final class DriveDelivery {
         String reason = describe(e);
         if (file != null) {
             // the retry timer waits a full interval from now before trying again
-            marker(Path.of(file)).toFile().setLastModified(System.currentTimeMillis());
+            marker(Path.of(file)).toFile().setLastModified(clock.millis());
+            claims.release(file);
         }
         folderIds.clear();
         status.failed(reason);

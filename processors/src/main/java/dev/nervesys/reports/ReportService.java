@@ -38,12 +38,23 @@ public final class ReportService {
     private Instant criticalSince;
     private Instant lastAlertsReport = Instant.EPOCH;
 
+    private final UploadClaims claims;
+
     public ReportService(ReportSettings settings, ReportStatus status, Clock clock) {
+        this(settings, status, clock, new UploadClaims(clock, Math.max(3_600_000L, 10 * settings.retryEveryMillis())));
+    }
+
+    ReportService(ReportSettings settings, ReportStatus status, Clock clock, UploadClaims claims) {
+        this.claims = claims;
         this.settings = settings;
         this.source = new HeartbeatSource(settings.sourceUrl(), settings.sourceUser(), settings.sourcePassword(), settings.table());
         this.status = status;
         this.clock = clock;
         this.criticalSince = clock.instant();
+    }
+
+    UploadClaims claims() {
+        return claims;
     }
 
     public ReportSettings settings() {
@@ -113,7 +124,10 @@ public final class ReportService {
                 walk.filter(Files::isRegularFile).filter(m -> m.toFile().lastModified() <= cutoff).sorted().forEach(marker -> {
                     Path file = settings.localDir().resolve(pendingDir.relativize(marker));
                     if (Files.isRegularFile(file)) {
-                        files.add(file.toString());
+                        // a file whose upload is under way (a report run's, or a previous retry's) is left to it
+                        if (claims.claim(file.toString())) {
+                            files.add(file.toString());
+                        }
                     } else {
                         deleteQuietly(marker);
                     }
@@ -149,6 +163,9 @@ public final class ReportService {
                 Files.createDirectories(marker.getParent());
                 Files.writeString(marker, "");
             }
+            // this run uploads its files itself (the route after it): the retry timer keeps off them.
+            // A file whose earlier upload is still under way is left to that upload (and stays pending).
+            files.removeIf(f -> !claims.claim(f));
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         status.produced(period, files, report.rows(), ms);

@@ -23,8 +23,9 @@ public final class ReportsBeans implements BeanProvider {
         ReportSettings settings = ReportSettings.from(s);
         ReportStatus status = new ReportStatus(settings.drive().configured(), s.clock());
         Map<String, Object> beans = new LinkedHashMap<>();
-        beans.put("reports", new ReportService(settings, status, s.clock()));
-        beans.put("reportDrive", new DriveDelivery(settings, status));
+        ReportService reports = new ReportService(settings, status, s.clock());
+        beans.put("reports", reports);
+        beans.put("reportDrive", new DriveDelivery(settings, status, s.clock(), reports.claims()));
         beans.put("reportStatus", status);
         ReportSettings.Drive drive = settings.drive();
         ReportsDriveClientFactory factory = new ReportsDriveClientFactory(drive);

@@ -39,6 +39,8 @@ public final class FakeDrive implements AutoCloseable {
     public final List<String> deleted = Collections.synchronizedList(new ArrayList<>());
     public final AtomicInteger tokenRequests = new AtomicInteger();
     public volatile boolean failUploads;
+    /** Holds every upload request this long before answering: a slow Drive or a busy machine. */
+    public volatile long uploadDelayMillis;
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<String, Object[]> sessions = Collections.synchronizedMap(new LinkedHashMap<>());
 
@@ -95,6 +97,13 @@ public final class FakeDrive implements AutoCloseable {
                 return;
             }
             if (path.startsWith("/upload/drive/v3/files")) {
+                if (uploadDelayMillis > 0) {
+                    try {
+                        Thread.sleep(uploadDelayMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 if (failUploads) {
                     send(ex, 503, "{\"error\":{\"code\":503,\"message\":\"Backend Error\"}}");
                     return;

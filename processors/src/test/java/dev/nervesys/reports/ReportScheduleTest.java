@@ -22,16 +22,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The quartz triggers of routes/reports.camel.yaml fire on their cron in the report time zone and
- * deliver the day's and the week's reports (to the fake Drive through the real Google client).
- * The crons are set to fire once, both at the same second (as the default crons do on Sundays at
- * 23:55), seconds after the start, as wall-clock times of a zone 14 hours ahead of UTC: a trigger
- * evaluated in UTC would not fire. Both reports must land in one folder tree: the concurrent
- * uploads once created the top folder twice.
+ * The quartz triggers of routes/reports.camel.yaml, with their default crons, are set in the
+ * report time zone, and firing both at once (as they do on Sundays at 23:55) delivers the day's
+ * and the week's reports (to the fake Drive through the real Google client) into one folder tree:
+ * the concurrent uploads once created the top folder twice.
  *
- * <p>Quartz fires on the machine's time (that is what is under test), but which day and week the
- * reports cover comes from the service's clock, fixed here on the last day of a 53-week year
- * (ReportCalendarTest covers the other boundaries): the expected names never depend on today.
+ * <p>Nothing here waits for a wall-clock time: the triggers' next fire times are read from the
+ * Quartz scheduler and checked as wall-clock times of a zone 14 hours ahead of UTC (a trigger
+ * evaluated in UTC would fire at 13:55 there), then both jobs are fired at once through the
+ * scheduler. Which day and week the reports cover comes from the service's clock, fixed on the
+ * last day of a 53-week year (ReportCalendarTest covers the other boundaries).
  */
 class ReportScheduleTest {
 
@@ -55,12 +55,6 @@ class ReportScheduleTest {
                     .env("NERVESYS_DRIVE_CLIENT_SECRET", "client-secret")
                     .env("NERVESYS_DRIVE_REFRESH_TOKEN", "rt-secret");
             Properties props = new Properties();
-            // one firing each, a few seconds from now, as wall-clock times of the report zone
-            java.time.ZonedDateTime at = java.time.ZonedDateTime.now(zone).plusSeconds(8); // after the context has started, even on a slow machine
-            java.time.ZonedDateTime at2 = at; // both at once, as on Sundays with the default crons
-            props.setProperty("nervesys.reports.daily.cron", at.getSecond() + " " + at.getMinute() + " " + at.getHour() + " * * ?");
-            props.setProperty("nervesys.reports.weekly.cron", at2.getSecond() + " " + at2.getMinute() + " " + at2.getHour() + " ? * "
-                    + at2.getDayOfWeek().getDisplayName(java.time.format.TextStyle.SHORT, java.util.Locale.ROOT).toUpperCase(java.util.Locale.ROOT));
             props.setProperty("nervesys.reports.timeZone", zone.getId());
             props.setProperty("nervesys.reports.alertUri", "direct:test-alerts");
             List<String> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -76,6 +70,24 @@ class ReportScheduleTest {
                 PluginHelper.getRoutesLoader(ctx).loadRoutes(ResourceHelper.fromString("reports.camel.yaml",
                         Files.readString(DataPathHarness.routesDir().resolve("reports.camel.yaml"))));
                 ctx.start();
+
+                org.quartz.Scheduler scheduler = ctx.getComponent("quartz", org.apache.camel.component.quartz.QuartzComponent.class).getScheduler();
+                org.quartz.CronTrigger dailyTrigger = (org.quartz.CronTrigger) scheduler.getTrigger(new org.quartz.TriggerKey("daily", "nervesys-reports"));
+                org.quartz.CronTrigger weeklyTrigger = (org.quartz.CronTrigger) scheduler.getTrigger(new org.quartz.TriggerKey("weekly", "nervesys-reports"));
+                assertThat(dailyTrigger.getTimeZone().getID()).isEqualTo(zone.getId());
+                assertThat(weeklyTrigger.getTimeZone().getID()).isEqualTo(zone.getId());
+                java.time.ZonedDateTime nextDaily = dailyTrigger.getNextFireTime().toInstant().atZone(zone);
+                java.time.ZonedDateTime nextWeekly = weeklyTrigger.getNextFireTime().toInstant().atZone(zone);
+                assertThat(nextDaily.toLocalTime()).isEqualTo(java.time.LocalTime.of(23, 55));
+                assertThat(nextWeekly.toLocalTime()).isEqualTo(java.time.LocalTime.of(23, 55));
+                assertThat(nextWeekly.getDayOfWeek()).isEqualTo(java.time.DayOfWeek.SUNDAY);
+                // the daily trigger after that is the next day at the same local time
+                java.time.ZonedDateTime dailyAfter = dailyTrigger.getFireTimeAfter(dailyTrigger.getNextFireTime()).toInstant().atZone(zone);
+                assertThat(dailyAfter).isEqualTo(nextDaily.plusDays(1));
+
+                // both fire at once, as on Sundays
+                scheduler.triggerJob(dailyTrigger.getJobKey());
+                scheduler.triggerJob(weeklyTrigger.getJobKey());
 
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                     FakeDrive.StoredFile top = drive.folder("OWAL AI Reports", "root");
