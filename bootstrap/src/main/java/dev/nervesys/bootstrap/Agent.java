@@ -75,6 +75,8 @@ public final class Agent implements AutoCloseable {
      */
     public static Agent start(SettingsResolver resolver) throws Exception {
         Settings boot = resolver.bootstrap();
+        // read once here so that a bad value fails the start before anything runs (it is used after Camel started)
+        boot.getInt("nervesys.config.pollSeconds", 30);
         Path dataDir = boot.dataDir();
         DataDirLock lock = DataDirLock.acquire(dataDir, "agent " + boot.agentId());
         try {

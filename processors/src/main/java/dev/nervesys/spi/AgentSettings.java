@@ -19,12 +19,13 @@ public interface AgentSettings {
         return find(key).orElse(defaultValue);
     }
 
+    /** @throws IllegalArgumentException naming the key and the value when it is not a whole number (so do the others) */
     default int getInt(String key, int defaultValue) {
-        return find(key).map(String::trim).map(Integer::parseInt).orElse(defaultValue);
+        return find(key).map(v -> parse(key, v, t -> Integer.parseInt(t.trim()), "a whole number")).orElse(defaultValue);
     }
 
     default long getLong(String key, long defaultValue) {
-        return find(key).map(String::trim).map(Long::parseLong).orElse(defaultValue);
+        return find(key).map(v -> parse(key, v, t -> Long.parseLong(t.trim()), "a whole number")).orElse(defaultValue);
     }
 
     default boolean getBoolean(String key, boolean defaultValue) {
@@ -33,12 +34,23 @@ public interface AgentSettings {
 
     /** Sizes such as {@code 100MB}, {@code 512KB}, {@code 10485760}. */
     default long getBytes(String key, long defaultValue) {
-        return find(key).map(Sizes::parseBytes).orElse(defaultValue);
+        return find(key).map(v -> parse(key, v, Sizes::parseBytes, "a size (1048576, 512KB, 100MB, 1GB)")).orElse(defaultValue);
     }
 
     /** Durations such as {@code 10m}, {@code 30s}, {@code 500ms}, {@code 1h}, {@code PT10M}. */
     default Duration getDuration(String key, Duration defaultValue) {
-        return find(key).map(Sizes::parseDuration).orElse(defaultValue);
+        return find(key).map(v -> parse(key, v, Sizes::parseDuration, "a duration (500ms, 30s, 10m, 1h, 1d, PT10M)")).orElse(defaultValue);
+    }
+
+    /** A bad value is named with its key, so that a person knows which setting to fix. */
+    private static <T> T parse(String key, String value, java.util.function.Function<String, T> parser, String expected) {
+        try {
+            return parser.apply(value);
+        } catch (NumberFormatException | java.time.DateTimeException e) {
+            throw new IllegalArgumentException(key + "=" + value + " is not " + expected, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + "=" + value + ": " + e.getMessage(), e);
+        }
     }
 
     /** A secret, from the environment only (never from a file in the repository). */

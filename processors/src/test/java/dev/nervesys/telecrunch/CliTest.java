@@ -3,6 +3,7 @@ package dev.nervesys.telecrunch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.nervesys.buffer.DataPathHarness;
 import dev.nervesys.telecrunch.cli.DecodeCommand;
 import dev.nervesys.telecrunch.cli.GenerateCommand;
 import java.io.IOException;
@@ -105,5 +106,40 @@ class CliTest {
         } finally {
             server.stop(0);
         }
+    }
+    /** A failure is one line on stderr naming the file or host, exit code 1, never a stack trace. */
+    private void failsWithOneLine(Object command, String expectedLine, String... args) {
+        StringWriter e = new StringWriter();
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(e));
+        assertThat(cl.execute(args)).as(e.toString()).isEqualTo(1);
+        assertThat(e.toString().lines().toList()).containsExactly(expectedLine);
+    }
+
+    @Test
+    void missingFilesAndUnreachableTargetsAreOneLine(@TempDir Path dir) throws IOException {
+        Path missing = dir.resolve("nope.tcb");
+        failsWithOneLine(new DecodeCommand(), "decode: no such file or directory: " + missing, missing.toString());
+        Path text = Files.writeString(dir.resolve("text.tcb"), "not packed telemetry at all");
+        failsWithOneLine(new DecodeCommand(), "decode: " + text + ": not a TeleCrunch file (bad magic)", text.toString());
+        failsWithOneLine(new DecodeCommand(), "decode: cannot read the schema: no such file or directory: " + dir.resolve("s.yaml"),
+                text.toString(), "--schema", dir.resolve("s.yaml").toString());
+        Path out = dir.resolve("missing-dir/x.ndjson");
+        failsWithOneLine(new DecodeCommand(), "decode: cannot write --out " + out + ": no such file or directory: " + out,
+                text.toString(), "--out", out.toString());
+
+        failsWithOneLine(new GenerateCommand(), "generate: cannot read the schema: no such file or directory: " + dir.resolve("s.yaml"),
+                "--schema", dir.resolve("s.yaml").toString(), "--count", "1", "--out", dir.toString());
+        Path notYaml = Files.writeString(dir.resolve("broken.yaml"), "name: [t\n");
+        StringWriter e = new StringWriter();
+        assertThat(new CommandLine(new GenerateCommand()).setErr(new PrintWriter(e))
+                .execute("--schema", notYaml.toString(), "--count", "1", "--out", dir.toString())).isEqualTo(1);
+        assertThat(e.toString().lines().toList()).singleElement().asString()
+                .startsWith("generate: invalid schema " + notYaml + ": ").contains("(line ");
+        int closed = DataPathHarness.freePort(); // bound, then closed: nothing listens
+        failsWithOneLine(new GenerateCommand(), "generate: cannot reach 127.0.0.1:" + closed
+                        + " (connection refused); check --to and that the agent's ingest listens there",
+                "--schema", "../config/schemas/engine.yaml", "--count", "10", "--quiet", "--to", "http://127.0.0.1:" + closed + "/ingest");
     }
 }

@@ -2,9 +2,11 @@ package dev.nervesys.bootstrap.cli;
 
 import dev.nervesys.heartbeat.FleetQueries;
 import dev.nervesys.heartbeat.HeartbeatBeans;
+import dev.nervesys.spi.ErrorLine;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +15,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -44,12 +47,21 @@ public final class FleetCommand implements Callable<Integer> {
             p.setProperty("password", password);
         }
         p.setProperty("connectTimeout", "10");
+        String jdbc = HeartbeatBeans.jdbcUrl(url.trim());
+        if (!jdbc.startsWith("jdbc:postgresql:")) {
+            throw new ParameterException(spec.commandLine(), "--postgres: '" + url.trim().replaceFirst("\\?.*", "")
+                    + "' is not a PostgreSQL URL; use jdbc:postgresql://host:5432/db or postgresql://host:5432/db");
+        }
         List<Map<String, Object>> rows;
-        try (Connection c = DriverManager.getConnection(HeartbeatBeans.jdbcUrl(url), p)) {
+        try (Connection c = DriverManager.getConnection(jdbc, p)) {
             rows = FleetQueries.fleet(c);
-        } catch (java.sql.SQLException e) {
-            spec.commandLine().getErr().println("fleet: " + e.getMessage());
-            return 1;
+        } catch (SQLException e) {
+            String where = "PostgreSQL at " + ErrorLine.hostPort(jdbc);
+            if (ErrorLine.unreachable(e)) {
+                throw new CliErrors.Failure(CliErrors.FAILED, "cannot reach " + where + " (" + ErrorLine.connectReason(e)
+                        + "); check --postgres and that the server runs", e);
+            }
+            throw new CliErrors.Failure(CliErrors.FAILED, where + ": " + ErrorLine.of(e), e);
         }
         out.print(table(rows));
         out.flush();

@@ -12,6 +12,7 @@ import dev.nervesys.snapshots.SnapshotStore;
 import dev.nervesys.snapshots.StateRestore;
 import dev.nervesys.snapshots.TarGz;
 import dev.nervesys.spi.DataDirLock;
+import dev.nervesys.spi.ErrorLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -46,10 +47,10 @@ import software.amazon.awssdk.services.s3.S3Client;
                 "4:no such snapshot or backup"})
 public final class RestoreCommand implements Callable<Integer> {
 
-    static final int FAILED = 1;
-    static final int USAGE = 2;
-    static final int REFUSED = 3;
-    static final int NOT_FOUND = 4;
+    static final int FAILED = CliErrors.FAILED;
+    static final int USAGE = CliErrors.USAGE;
+    static final int REFUSED = CliErrors.REFUSED;
+    static final int NOT_FOUND = CliErrors.NOT_FOUND;
 
     static final class What {
         @Option(names = "--list", required = true, description = "list the snapshots and backups of the agent")
@@ -101,6 +102,7 @@ public final class RestoreCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        String target = null;
         try {
             if (what.revision != null && to == null) {
                 err.println("restore: --revision needs --to DIR");
@@ -117,6 +119,7 @@ public final class RestoreCommand implements Callable<Integer> {
                     settings.secret("STORJ_SECRET_KEY").orElse(null)) : null;
             try {
                 SnapshotStore store = SnapshotStore.of(archive, s3);
+                target = store.describe();
                 if (what.list) {
                     return list(store, agentId, out);
                 }
@@ -133,7 +136,12 @@ public final class RestoreCommand implements Callable<Integer> {
             err.println("restore: " + e.getMessage() + "; stop the agent first");
             return REFUSED;
         } catch (IOException | RuntimeException e) {
-            err.println("restore: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            if (target != null && ErrorLine.unreachable(e)) {
+                err.println("restore: cannot reach the archive store " + target + " (" + ErrorLine.connectReason(e)
+                        + "); check nervesys.archive.endpoint (STORJ_ENDPOINT) and that the store runs");
+            } else {
+                err.println("restore: " + ErrorLine.of(e));
+            }
             return FAILED;
         } finally {
             out.flush();

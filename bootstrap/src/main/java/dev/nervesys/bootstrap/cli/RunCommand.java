@@ -1,27 +1,59 @@
 package dev.nervesys.bootstrap.cli;
 
 import dev.nervesys.bootstrap.Agent;
+import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.spi.DataDirLock;
+import dev.nervesys.spi.ErrorLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** Runs the agent until the process is told to stop (SIGTERM, Ctrl-C). */
+/**
+ * Runs the agent until the process is told to stop (SIGTERM, Ctrl-C). A start that cannot succeed
+ * is one line on stderr: exit code 3 when a port or the data dir is taken, 1 for a bad setting.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the agent (the default command).",
-                "Settings: -Dkey=value JVM flags or environment variables (NERVESYS_CONFIG_REPO=...); see docs/configuration.md."})
+                "Settings: -Dkey=value JVM flags or environment variables (NERVESYS_CONFIG_REPO=...); see docs/configuration.md."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:stopped (SIGTERM)", "1:cannot start: a bad setting, the data dir unusable",
+                "3:cannot start: the management port or the data dir is taken"})
 public final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    private final SettingsResolver resolver;
+
+    /** The command line's: this process's environment and -D flags. */
+    public RunCommand() {
+        this(null);
+    }
+
+    /** With the given environment and flags (null: this process's). */
+    public RunCommand(SettingsResolver resolver) {
+        this.resolver = resolver;
+    }
 
     @Override
     public Integer call() throws Exception {
+        SettingsResolver r = resolver != null ? resolver : SettingsResolver.fromProcess();
+        checkDataDir(r.bootstrap());
         Agent agent;
         try {
-            agent = Agent.start(SettingsResolver.fromProcess());
+            agent = Agent.start(r);
         } catch (Agent.StartRefused | DataDirLock.HeldException e) {
-            System.err.println("nervesys: cannot start: " + e.getMessage());
-            return 3;
+            throw new CliErrors.Failure(CliErrors.REFUSED, "cannot start: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // a setting that is not of its type (AgentSettings names the key) or a malformed properties file
+            throw new CliErrors.Failure(CliErrors.FAILED, "cannot start: " + ErrorLine.of(e)
+                    + "; fix it in config/, the -D flag or the environment variable (docs/configuration.md)", e);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -30,5 +62,14 @@ public final class RunCommand implements Callable<Integer> {
         }, "nervesys-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** The data dir must be a directory (or creatable): say so before anything starts. */
+    private static void checkDataDir(Settings boot) {
+        Path dataDir = boot.dataDir();
+        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+            throw new CliErrors.Failure(CliErrors.FAILED, "cannot start: the data dir " + dataDir.toAbsolutePath()
+                    + " is not a directory; set nervesys.dataDir (-Dnervesys.dataDir=... or NERVESYS_DATA_DIR)");
+        }
     }
 }

@@ -3,8 +3,11 @@ package dev.nervesys.bootstrap.cli;
 import dev.nervesys.clickhouse.ClickHouseClient;
 import dev.nervesys.clickhouse.ClickHouseException;
 import dev.nervesys.runs.RunComparison;
+import dev.nervesys.spi.ErrorLine;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +16,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -30,9 +34,8 @@ public final class RunsCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return 2;
+        public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing subcommand: compare A B");
     }
 
     @Command(name = "compare", mixinStandardHelpOptions = true,
@@ -58,23 +61,52 @@ public final class RunsCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            ClickHouseClient ch = new ClickHouseClient(url.replaceAll("/+$", ""), database, System.getenv("NERVESYS_CLICKHOUSE_USER"),
+            String base = url.trim().replaceAll("/+$", "");
+            URI uri;
+            try {
+                uri = new URI(base);
+            } catch (URISyntaxException e) {
+                uri = null;
+            }
+            if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                throw new ParameterException(spec.commandLine(), "--clickhouse: '" + url + "' is not an http(s) URL; e.g. http://127.0.0.1:8123");
+            }
+            String where = "ClickHouse at " + ErrorLine.hostPort(base);
+            ClickHouseClient ch = new ClickHouseClient(base, database, System.getenv("NERVESYS_CLICKHOUSE_USER"),
                     System.getenv("NERVESYS_CLICKHOUSE_PASSWORD"), Duration.ofMinutes(5));
             List<RunComparison.Row> rows;
             try {
                 rows = RunComparison.compare(ch, runA, runB);
-            } catch (IOException | ClickHouseException e) {
-                spec.commandLine().getErr().println("runs compare: " + e.getMessage());
-                return 1;
+            } catch (IOException e) {
+                if (ErrorLine.unreachable(e)) {
+                    throw new CliErrors.Failure(CliErrors.FAILED, "cannot reach " + where + " (" + ErrorLine.connectReason(e)
+                            + "); check --clickhouse and that the server runs", e);
+                }
+                throw new CliErrors.Failure(CliErrors.FAILED, where + ": " + ErrorLine.of(e), e);
+            } catch (ClickHouseException e) {
+                throw new CliErrors.Failure(CliErrors.FAILED, clickHouseError(where, e), e);
             }
             if (rows.isEmpty()) {
-                spec.commandLine().getErr().println("runs compare: no series of run " + runA + " or " + runB + " in " + database + ".series");
-                return 1;
+                throw new CliErrors.Failure(CliErrors.FAILED, "no series of run " + runA + " or " + runB + " in " + database + ".series"
+                        + " of " + where);
             }
             out.print(table(runA, runB, rows));
             out.flush();
             return 0;
         }
+    }
+
+    /** ClickHouse's answer without its "e.displayText() = DB::Exception:" wrapping, with a hint for the usual cases. */
+    static String clickHouseError(String where, ClickHouseException e) {
+        String text = e.getMessage().replaceFirst("^ClickHouse answered \\d+: ", "")
+                .replace("e.displayText() = DB::Exception: ", "").replaceAll(",? ?e\\.what\\(\\) = DB::Exception", "")
+                .replace("DB::Exception: ", "");
+        String hint = switch (e.code()) {
+            case 81, 60 -> "; check --database (the agents' nervesys.clickhouse.database)";
+            case 516, 192, 193, 194 -> "; check NERVESYS_CLICKHOUSE_USER / NERVESYS_CLICKHOUSE_PASSWORD";
+            default -> "";
+        };
+        return where + " answered " + e.status() + ": " + ErrorLine.oneLine(text) + hint;
     }
 
     static String table(String runA, String runB, List<RunComparison.Row> rows) {

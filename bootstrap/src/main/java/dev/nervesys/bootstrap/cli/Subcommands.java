@@ -1,19 +1,25 @@
 package dev.nervesys.bootstrap.cli;
 
+import dev.nervesys.bootstrap.config.SettingsResolver;
 import picocli.CommandLine;
 
-/** Commands contributed by capabilities in the processors module. */
+import java.nio.file.Path;
+
+/** The subcommands of {@code nervesys}, in the order of its help, with commands contributed by capabilities in the processors module. */
 final class Subcommands {
 
     private Subcommands() {
     }
 
-    static void addTo(CommandLine cl) {
+    /** {@code resolver} and {@code workDir} null: this process's environment and -D flags, the current directory. */
+    static void addTo(CommandLine cl, RunCommand run, SettingsResolver resolver, Path workDir) {
+        cl.addSubcommand(run);
+        cl.addSubcommand(new ValidateCommand());
         cl.addSubcommand(new dev.nervesys.telecrunch.cli.GenerateCommand());
         cl.addSubcommand(new dev.nervesys.telecrunch.cli.DecodeCommand());
-        cl.addSubcommand(new ReportCommand());
+        cl.addSubcommand(new ReportCommand(resolver, workDir));
         cl.addSubcommand(new FleetCommand());
         cl.addSubcommand(new RunsCommand());
-        cl.addSubcommand(new RestoreCommand());
+        cl.addSubcommand(new RestoreCommand(resolver, workDir));
     }
 }

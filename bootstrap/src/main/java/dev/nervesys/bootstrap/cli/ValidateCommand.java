@@ -10,9 +10,12 @@ import dev.nervesys.bootstrap.revision.DirectorySource;
 import dev.nervesys.bootstrap.revision.EmbeddedSource;
 import dev.nervesys.bootstrap.revision.Revision;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,25 +40,32 @@ public final class ValidateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "the checkout to check")
     Path dir;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(dir) || !DirectorySource.looksLikeConfigRoot(dir)) {
-            System.err.println(dir + ": not a config repo checkout (no routes/ or config/ directory)");
-            return 1;
+        if (!Files.exists(dir)) {
+            throw new CliErrors.Failure(CliErrors.FAILED, "no such directory: " + dir + "; give the path of a config repo checkout");
         }
+        if (!Files.isDirectory(dir) || !DirectorySource.looksLikeConfigRoot(dir)) {
+            throw new CliErrors.Failure(CliErrors.FAILED, dir + ": not a config repo checkout (no routes/ or config/ directory)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
         Revision revision = new DirectorySource(dir).latest();
         Path tmp = Files.createTempDirectory("nervesys-validate");
         try {
             List<Problem> problems = validate(revision, tmp);
             if (problems.isEmpty()) {
-                System.out.println("OK: " + revision.routeFiles().size() + " route files, "
+                out.println("OK: " + revision.routeFiles().size() + " route files, "
                         + (revision.agentOverlays().size()) + " agent overlays");
                 return 0;
             }
-            problems.forEach(p -> System.out.println(p));
-            System.out.println(problems.size() + " problem(s)");
+            problems.forEach(out::println);
+            out.println(problems.size() + " problem(s)");
             return 1;
         } finally {
+            out.flush();
             deleteTree(tmp);
         }
     }

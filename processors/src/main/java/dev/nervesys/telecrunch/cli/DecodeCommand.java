@@ -1,5 +1,6 @@
 package dev.nervesys.telecrunch.cli;
 
+import dev.nervesys.spi.ErrorLine;
 import dev.nervesys.telecrunch.codec.Compression;
 import dev.nervesys.telecrunch.codec.OutputFormat;
 import dev.nervesys.telecrunch.codec.RecordWriter;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code nervesys decode}: .tcb files to NDJSON, line protocol or CSV. Every intact block is
  * written even when others are damaged; damage is reported on stderr and makes the exit code 1.
+ * A file that cannot be read (missing, not a .tcb file, another schema) is one line on stderr.
  */
 @Command(name = "decode", mixinStandardHelpOptions = true,
         description = "Decode TeleCrunch .tcb files to ndjson, lp or csv (stdout or --out).")
@@ -67,19 +69,29 @@ public class DecodeCommand implements Callable<Integer> {
         if (schemaFile != null) {
             try {
                 expected = SchemaLoader.load(schemaFile);
-            } catch (SchemaException | IOException e) {
-                err.println("cannot use schema " + schemaFile + ": " + e.getMessage());
+            } catch (SchemaException e) {
+                err.println("decode: invalid schema " + schemaFile + ": " + ErrorLine.oneLine(e.getMessage()));
+                return 1;
+            } catch (IOException e) {
+                err.println("decode: cannot read the schema: " + ErrorLine.of(e));
                 return 1;
             }
         }
         boolean damaged = false;
+        boolean opened = false;
         long records = 0;
-        OutputStream sink = out != null ? Files.newOutputStream(out) : new FilterOutputStream(System.out) {
-            @Override
-            public void close() throws IOException {
-                flush(); // never close stdout
-            }
-        };
+        OutputStream sink;
+        try {
+            sink = out != null ? Files.newOutputStream(out) : new FilterOutputStream(System.out) {
+                @Override
+                public void close() throws IOException {
+                    flush(); // never close stdout
+                }
+            };
+        } catch (IOException e) {
+            err.println("decode: cannot write --out " + out + ": " + ErrorLine.of(e));
+            return 1;
+        }
         try (OutputStream stream = new BufferedOutputStream(compression.wrap(sink), 1 << 16)) {
             RecordWriter writer = null;
             Schema first = null;
@@ -87,16 +99,21 @@ public class DecodeCommand implements Callable<Integer> {
                 TcbReader reader;
                 try {
                     reader = new TcbReader(file, expected);
-                } catch (CorruptDataException | SchemaMismatchException | IOException e) {
-                    err.println("error: " + e.getMessage());
+                } catch (CorruptDataException | SchemaMismatchException e) {
+                    err.println("decode: " + ErrorLine.oneLine(e.getMessage()));
+                    damaged = true;
+                    continue;
+                } catch (IOException e) {
+                    err.println("decode: " + ErrorLine.of(e));
                     damaged = true;
                     continue;
                 }
+                opened = true;
                 if (first == null) {
                     first = reader.schema();
                     writer = fmt.open(first, stream);
                 } else if (first.fingerprint() != reader.schema().fingerprint()) {
-                    err.println("error: " + file + ": schema " + reader.schema() + " differs from " + first
+                    err.println("decode: " + file + ": schema " + reader.schema() + " differs from " + first
                             + " of the first file; decode them separately");
                     damaged = true;
                     continue;
@@ -113,8 +130,15 @@ public class DecodeCommand implements Callable<Integer> {
             if (writer != null) {
                 writer.flush();
             }
+        } catch (IOException e) {
+            err.println("decode: cannot write " + (out != null ? out : "to stdout") + ": " + ErrorLine.of(e));
+            err.flush();
+            return 1;
         }
-        err.println("decoded " + records + " records from " + files.size() + " file(s)" + (damaged ? " with errors" : ""));
+        if (opened) {
+            // when no file could be read, their error lines say it all
+            err.println("decoded " + records + " records from " + files.size() + " file(s)" + (damaged ? " with errors" : ""));
+        }
         err.flush();
         return damaged ? 1 : 0;
     }

@@ -1,5 +1,6 @@
 package dev.nervesys.telecrunch.cli;
 
+import dev.nervesys.spi.ErrorLine;
 import dev.nervesys.telecrunch.codec.Compression;
 import dev.nervesys.telecrunch.codec.OutputFormat;
 import dev.nervesys.telecrunch.gen.Anomaly;
@@ -30,7 +31,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code nervesys generate}: fake telemetry from a schema, to files or over HTTP. Exit 0 ok, 1 bad data, 2 usage. */
+/**
+ * {@code nervesys generate}: fake telemetry from a schema, to files or over HTTP. Exit 0 ok; 1 bad
+ * schema, unwritable --out, --to unreachable or refusing batches; 2 usage. Failures are one line on stderr.
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate realistic telemetry from a TeleCrunch schema into files (--out) or over HTTP (--to).")
 public class GenerateCommand implements Callable<Integer> {
@@ -96,11 +100,19 @@ public class GenerateCommand implements Callable<Integer> {
         try {
             schema = SchemaLoader.load(schemaFile);
         } catch (SchemaException e) {
-            err.println("invalid schema " + schemaFile + ": " + e.getMessage());
+            err.println("generate: invalid schema " + schemaFile + ": " + ErrorLine.oneLine(e.getMessage()));
             return 1;
         } catch (IOException e) {
-            err.println("cannot read schema " + schemaFile + ": " + e.getMessage());
+            err.println("generate: cannot read the schema: " + ErrorLine.of(e));
             return 1;
+        }
+        if (target.out != null && Files.exists(target.out) && !Files.isDirectory(target.out)) {
+            err.println("generate: --out " + target.out + " is not a directory; give a new or existing directory");
+            return 1;
+        }
+        if (target.to != null && (target.to.getHost() == null
+                || !("http".equals(target.to.getScheme()) || "https".equals(target.to.getScheme())))) {
+            throw new ParameterException(spec.commandLine(), "--to: '" + target.to + "' is not an http(s) URL; e.g. http://127.0.0.1:8086/ingest");
         }
         String fmt = format != null ? format.toLowerCase(java.util.Locale.ROOT) : target.to != null ? "ndjson" : "bin";
         boolean binary = fmt.equals("bin");
@@ -133,11 +145,28 @@ public class GenerateCommand implements Callable<Integer> {
             Generator gen = new Generator(cfg);
             return run(gen, cfg, schema, textFormat, compression, maxBytes, out, err);
         } catch (SchemaException e) {
-            err.println("invalid model in " + schemaFile + ": " + e.getMessage());
+            err.println("generate: invalid model in " + schemaFile + ": " + ErrorLine.oneLine(e.getMessage()));
             return 1;
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            err.println("generate: " + failure(e));
+            return 1;
+        } finally {
+            err.flush();
         }
+    }
+
+    /** Why the records could not be written or sent, naming the directory or the host. */
+    private String failure(Exception e) {
+        if (target.to != null) {
+            if (ErrorLine.unreachable(e)) {
+                return "cannot reach " + ErrorLine.hostPort(target.to.toString()) + " (" + ErrorLine.connectReason(e)
+                        + "); check --to and that the agent's ingest listens there";
+            }
+            return "sending to " + target.to + " failed: " + ErrorLine.of(e);
+        }
+        return "cannot write to " + target.out + ": " + ErrorLine.of(e);
     }
 
     private int run(Generator gen, GeneratorConfig cfg, Schema schema, OutputFormat textFormat, Compression compression,
@@ -170,7 +199,7 @@ public class GenerateCommand implements Callable<Integer> {
         out.println(Progress.summary(gen.stats()));
         out.flush();
         if (gen.stats().failures() > 0) {
-            err.println(gen.stats().failures() + " batches were refused by " + target.to);
+            err.println("generate: " + gen.stats().failures() + " batches were refused by " + target.to);
             return 1;
         }
         return 0;
