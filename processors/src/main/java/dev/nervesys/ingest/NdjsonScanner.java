@@ -1,5 +1,6 @@
 package dev.nervesys.ingest;
 
+import dev.nervesys.spi.Rfc3339;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -142,7 +143,11 @@ final class NdjsonScanner {
                 nonNegativeInteger();
                 return which == 3 ? FRAME : 0;
             }
-            case 5, 6 -> { // time, timestamp
+            case 5, 6 -> { // time (RFC 3339 or epoch nanoseconds), timestamp (RFC 3339)
+                if (which == 5 && peek() >= '0' && peek() <= '9') {
+                    nonNegativeInteger(); // up to 18 digits: always within a long; 19 go to Jackson
+                    return TIME;
+                }
                 string();
                 if (strEscaped || !Rfc3339.isValid(b, strFrom, strTo)) {
                     throw unsure();
