@@ -85,7 +85,12 @@ public final class Telemetry {
             }
             if (time != null) {
                 byte[] b = Rfc3339.latin1(time);
-                epochSecond = Rfc3339.epochSecond(b, 0, b.length);
+                try {
+                    epochSecond = Rfc3339.epochSecond(b, 0, b.length);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("time " + (time.length() <= 40 ? time : time.substring(0, 40) + "...")
+                            + ": " + e.getMessage());
+                }
                 nanos = Rfc3339.nanos(b, 0, b.length);
             } else {
                 epochSecond = timeNanos / 1_000_000_000L;

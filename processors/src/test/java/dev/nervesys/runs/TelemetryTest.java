@@ -35,7 +35,7 @@ class TelemetryTest {
     void impossibleTimesAreRefusedNotShifted() {
         // before, 2025-02-31 became 2025-03-03 and a time without 'T' was read anyway
         assertThatThrownBy(() -> at("\"2025-02-31T00:00:00Z\"")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("2025-02-31 does not exist (February 2025 has 28 days)");
+                .hasMessage("time 2025-02-31T00:00:00Z: 2025-02-31 does not exist (February 2025 has 28 days)");
         for (String bad : new String[] {"\"2025-02-29T00:00:00Z\"", "\"1900-02-29T00:00:00Z\"", "\"2025-04-31T00:00:00Z\"",
             "\"2025-12-10T24:00:00Z\"", "\"2025-12-10T12:60:00Z\"", "\"2025-12-10T12:00:60Z\"", "\"2025-12-10T12:00:00+24:00\"",
             "\"2025-12-10X12:00:00Z\"", "-1", "1.5e18", "9223372036854775808", "true", "null"}) {
