@@ -1,5 +1,6 @@
 package dev.nervesys.ingest;
 
+import dev.nervesys.spi.Rfc3339;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -142,7 +143,11 @@ final class NdjsonScanner {
                 nonNegativeInteger();
                 return which == 3 ? FRAME : 0;
             }
-            case 5, 6 -> { // time, timestamp
+            case 5, 6 -> { // time (RFC 3339 or epoch nanoseconds), timestamp (RFC 3339)
+                if (which == 5 && peek() >= '0' && peek() <= '9') {
+                    epochNanos();
+                    return TIME;
+                }
                 string();
                 if (strEscaped || !Rfc3339.isValid(b, strFrom, strTo)) {
                     throw unsure();
@@ -249,6 +254,36 @@ final class NdjsonScanner {
         if (pos < end && (b[pos] == '.' || b[pos] == 'e' || b[pos] == 'E')) {
             throw unsure();
         }
+    }
+
+    /**
+     * A telemetry time as epoch nanoseconds: a JSON integer from 0 to Long.MAX_VALUE. Times since
+     * 2001 have 19 digits, so unlike {@link #nonNegativeInteger} the 19-digit ones are compared here.
+     */
+    private void epochNanos() {
+        int start = pos;
+        while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+            pos++;
+        }
+        int n = pos - start;
+        if (n == 0 || n > 19 || (n > 1 && b[start] == '0') || (n == 19 && !withinLong(start))) {
+            throw unsure();
+        }
+        if (pos < end && (b[pos] == '.' || b[pos] == 'e' || b[pos] == 'E')) {
+            throw unsure();
+        }
+    }
+
+    private static final byte[] LONG_MAX = ascii(Long.toString(Long.MAX_VALUE));
+
+    /** The 19 digits at {@code from} are at most 9223372036854775807. */
+    private boolean withinLong(int from) {
+        for (int i = 0; i < 19; i++) {
+            if (b[from + i] != LONG_MAX[i]) {
+                return b[from + i] < LONG_MAX[i];
+            }
+        }
+        return true;
     }
 
     /** Any JSON value, validated and skipped. */

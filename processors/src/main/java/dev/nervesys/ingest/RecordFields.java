@@ -2,10 +2,16 @@ package dev.nervesys.ingest;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.nervesys.spi.Rfc3339;
 import java.io.IOException;
 
 /** The record model's rules (docs/records.md), checked while one NDJSON line is streamed. */
 final class RecordFields {
+
+    private static final String EXAMPLE = "2025-12-10T12:00:00.123Z";
+    /** The two forms of a telemetry time, as error messages name them. */
+    static final String TIME_FORMS = "an RFC 3339 time such as " + EXAMPLE
+            + " or integer epoch nanoseconds from 0 to 9223372036854775807";
 
     boolean telemetry;
     private boolean runId;
@@ -42,12 +48,17 @@ final class RecordFields {
                     return "\"" + name + "\" must be a non-negative integer";
                 }
             }
-            case "time", "timestamp" -> {
-                time |= name.equals("time");
-                timestamp |= name.equals("timestamp");
-                if (v != JsonToken.VALUE_STRING || !Rfc3339.isValid(p.getText())) {
-                    return "\"" + name + "\" must be an RFC 3339 time such as 2025-12-10T12:00:00.123Z";
+            case "time" -> {
+                time = true;
+                return telemetryTime(v, p);
+            }
+            case "timestamp" -> {
+                timestamp = true;
+                if (v != JsonToken.VALUE_STRING) {
+                    return "\"timestamp\" must be an RFC 3339 time such as " + EXAMPLE;
                 }
+                String problem = Rfc3339.problem(p.getText());
+                return problem == null ? null : "\"timestamp\" must be an RFC 3339 time such as " + EXAMPLE + ": " + problem;
             }
             case "fields" -> {
                 fields = true;
@@ -72,6 +83,28 @@ final class RecordFields {
             }
         }
         return null;
+    }
+
+    /** A telemetry {@code time}: an RFC 3339 string or integer epoch nanoseconds (docs/records.md). */
+    private static String telemetryTime(JsonToken v, JsonParser p) throws IOException {
+        if (v == JsonToken.VALUE_STRING) {
+            String problem = Rfc3339.problem(p.getText());
+            return problem == null ? null : "\"time\" must be " + TIME_FORMS + ": " + problem;
+        }
+        if (v == JsonToken.VALUE_NUMBER_INT) {
+            if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                return "\"time\" " + shown(p.getText()) + " is out of range (use " + TIME_FORMS + ")";
+            }
+            return p.getLongValue() < 0 ? "\"time\" " + shown(p.getText()) + " is negative (use " + TIME_FORMS + ")" : null;
+        }
+        if (v == JsonToken.VALUE_NUMBER_FLOAT) {
+            return "\"time\" " + shown(p.getText()) + " is not an integer (use " + TIME_FORMS + ")";
+        }
+        return "\"time\" must be " + TIME_FORMS;
+    }
+
+    private static String shown(String number) {
+        return number.length() <= 40 ? number : number.substring(0, 40) + "...";
     }
 
     private static String nonEmptyString(String name, JsonToken v, JsonParser p) throws IOException {

@@ -110,4 +110,44 @@ class NdjsonScannerTest {
         }
         assertThat(agreedFast).as("mutants accepted by the fast path").isGreaterThan(1000);
     }
+
+    /** Telemetry times: dates that do not exist, ranges, epoch numbers; the fast path never takes a bad one. */
+    @Test
+    void timesAcceptedOnlyWhereJacksonAcceptsThem() {
+        String[] times = {"0", "1", "-1", "01", "1765368000123456789", "176536800012345678", "9223372036854775807",
+            "9223372036854775808", "9223372036854775817", "9300000000000000000", "10000000000000000000", "99999999999999999999", "1.5", "1e18", "1E18", "-0", "\"2024-02-29T00:00:00Z\"",
+            "\"2025-02-29T00:00:00Z\"", "\"1900-02-29T00:00:00Z\"", "\"2000-02-29T00:00:00Z\"", "\"2025-04-31T00:00:00Z\"",
+            "\"2025-02-31T00:00:00Z\"", "\"2025-12-31T23:59:60Z\"", "\"2025-12-31T22:59:60Z\"", "\"2025-12-10T24:00:00Z\"",
+            "\"2025-12-10T23:60:00Z\"", "\"2025-12-10T23:00:00+23:59\"", "\"2025-12-10T23:00:00-24:00\"",
+            "\"2025-12-10T23:00:00+05:60\"", "\"1765368000\"", "null", "true", "{}"};
+        int fastOk = 0;
+        for (String seed : List.of(NdjsonParserTest.TELEMETRY, SEEDS.get(2), SEEDS.get(5))) {
+            int at = seed.indexOf("\"time\":") + 7;
+            int end = seed.indexOf(',', at);
+            for (String t : times) {
+                String line = seed.substring(0, at) + t + seed.substring(end);
+                int fast = scanner(line);
+                if (fast != NdjsonScanner.UNSURE) {
+                    assertThat(jackson(line)).as(line).isEqualTo(fast);
+                    fastOk++;
+                }
+            }
+            // the same values as a log's timestamp: RFC 3339 only
+            String log = NdjsonParserTest.LOG;
+            int lat = log.indexOf("\"timestamp\":") + 12;
+            int lend = log.indexOf(',', lat);
+            for (String t : times) {
+                String line = log.substring(0, lat) + t + log.substring(lend);
+                int fast = scanner(line);
+                if (fast != NdjsonScanner.UNSURE) {
+                    assertThat(jackson(line)).as(line).isEqualTo(fast);
+                }
+                if (!t.startsWith("\"")) {
+                    assertThat(jackson(line)).as(line).isEqualTo(NdjsonScanner.UNSURE);
+                }
+            }
+        }
+        // 0, 1, 19 digits, 18 digits, Long.MAX_VALUE, two Feb 29ths, a leap second, +23:59
+        assertThat(fastOk).as("valid times take the fast path").isEqualTo(3 * 9);
+    }
 }
