@@ -43,7 +43,7 @@ public final class DataPathBeans implements BeanProvider {
             beans.put("ingest", new IngestService(buffer, tokens,
                     Double.parseDouble(s.get("nervesys.ingest.rateLimit", "0")),
                     Double.parseDouble(s.get("nervesys.ingest.rateBurst", "0")),
-                    s.getBytes("nervesys.ingest.maxBodyBytes", 25L << 20)));
+                    s.getBytes("nervesys.ingest.maxBodyBytes", 25L << 20), s.clock()));
             ArchiveSettings archive = ArchiveSettings.from(s);
             S3Client s3 = null;
             if (archive.s3()) {

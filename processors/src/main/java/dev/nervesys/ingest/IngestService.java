@@ -44,10 +44,20 @@ public final class IngestService implements StatusReporter, MeterBinder {
     private final RateLimiter limiter;
     private final BodyReader bodies;
     private final NdjsonParser ndjson = new NdjsonParser();
-    private final IngestStats stats = new IngestStats();
-    private final java.time.Instant started = java.time.Instant.now();
+    private final IngestStats stats;
+    private final java.time.Clock clock;
+    private final java.time.Instant started;
 
     public IngestService(RecordBuffer buffer, String tokens, double recordsPerSecond, double burst, long maxBodyBytes) {
+        this(buffer, tokens, recordsPerSecond, burst, maxBodyBytes, java.time.Clock.systemUTC());
+    }
+
+    /** {@code clock}: "now" of points sent without a time, the start time and the rate window. */
+    public IngestService(RecordBuffer buffer, String tokens, double recordsPerSecond, double burst, long maxBodyBytes,
+                         java.time.Clock clock) {
+        this.clock = clock;
+        this.started = clock.instant();
+        this.stats = new IngestStats(clock);
         this.buffer = buffer;
         this.auth = new TokenAuth(tokens);
         this.limiter = new RateLimiter(recordsPerSecond, burst);
@@ -106,7 +116,7 @@ public final class IngestService implements StatusReporter, MeterBinder {
         } catch (IllegalArgumentException e) {
             throw new IngestRejected(400, e.getMessage());
         }
-        long now = System.currentTimeMillis() * 1_000_000L;
+        long now = clock.millis() * 1_000_000L;
         new LineProtocolParser().parse(body, body.length, p, now,
                 new String(extra.toBytes(), StandardCharsets.UTF_8), batch);
     }
@@ -199,7 +209,7 @@ public final class IngestService implements StatusReporter, MeterBinder {
      * InfluxDB writes it.
      */
     public void ready(Exchange ex) {
-        java.time.Duration up = java.time.Duration.between(started, java.time.Instant.now());
+        java.time.Duration up = java.time.Duration.between(started, clock.instant());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", "ready");
         body.put("started", started.toString());

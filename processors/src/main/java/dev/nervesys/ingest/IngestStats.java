@@ -34,7 +34,10 @@ final class IngestStats implements StatusReporter, MeterBinder {
     private final AtomicLongArray slotSecond = new AtomicLongArray(WINDOW);
     private MeterRegistry registry;
 
-    IngestStats() {
+    private final java.time.Clock clock;
+
+    IngestStats(java.time.Clock clock) {
+        this.clock = clock;
         for (String e : ENDPOINTS) {
             for (String r : RESULTS) {
                 records.put(e + "/" + r, new AtomicLong());
@@ -63,7 +66,7 @@ final class IngestStats implements StatusReporter, MeterBinder {
     }
 
     private void accepted(long n) {
-        long sec = System.currentTimeMillis() / 1000;
+        long sec = clock.millis() / 1000;
         int slot = (int) (sec % WINDOW);
         long seen = slotSecond.get(slot);
         if (seen != sec && slotSecond.compareAndSet(slot, seen, sec)) {
@@ -73,7 +76,7 @@ final class IngestStats implements StatusReporter, MeterBinder {
     }
 
     double recentRate() {
-        long now = System.currentTimeMillis() / 1000;
+        long now = clock.millis() / 1000;
         long sum = 0;
         for (int i = 0; i < WINDOW; i++) {
             long s = slotSecond.get(i);
