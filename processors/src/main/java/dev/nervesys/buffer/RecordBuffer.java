@@ -266,7 +266,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                 conn.commit();
             } catch (SQLException e) {
                 rollbackQuietly();
-                writeError = e.getMessage();
+                writeError = String.valueOf(e.getMessage());
                 throw new IllegalStateException("buffer write failed: " + e.getMessage(), e);
             }
             writeError = null;
@@ -810,7 +810,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             writeError = null;
         } catch (SQLException e) {
             rollbackQuietly();
-            writeError = e.getMessage();
+            writeError = String.valueOf(e.getMessage());
         } finally {
             lock.unlock();
         }

@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,8 +88,9 @@ class MetricsExportTest extends OneAgentTest {
         ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
         repo.copyFromProject("routes/ingest.camel.yaml", "routes/heartbeat.camel.yaml", "routes/clickhouse.camel.yaml",
                 "config/alerts.yaml");
+        int ingestPort = TestAgents.freePort();
         repo.write("config/application.properties", String.join("\n",
-                "nervesys.ingest.port=" + TestAgents.freePort(), "nervesys.ingest.host=127.0.0.1",
+                "nervesys.ingest.port=" + ingestPort, "nervesys.ingest.host=127.0.0.1", "nervesys.ingest.tokens=t1",
                 "nervesys.heartbeat.interval=1s", "nervesys.heartbeat.firstDelay=100ms", "nervesys.heartbeat.flushEvery=500ms",
                 // shipping on, to a closed port: its failures are counted
                 "nervesys.clickhouse.url=http://127.0.0.1:" + TestAgents.freePort(), "nervesys.clickhouse.backoffMax=1s", ""));
@@ -93,6 +98,13 @@ class MetricsExportTest extends OneAgentTest {
         int port = TestAgents.freePort();
         agent = TestAgents.start(TestAgents.flags("agent-metrics-all", tmp.resolve("data"), repo.uri(), port), Map.of());
 
+        // one ingest request: its per-status series exist from then on
+        HttpResponse<Void> ingested = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ingestPort + "/ingest")).header("Authorization", "Token t1")
+                .header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"timestamp\":\"2025-12-10T12:00:00Z\",\"level\":\"INFO\",\"message\":\"m\"}\n")).build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertThat(ingested.statusCode()).isEqualTo(204);
         // the figures move with what the routes do: beats written to the local SQLite database, ClickHouse failing
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             String m = TestAgents.get(port, "/observe/metrics", null, null).body();
