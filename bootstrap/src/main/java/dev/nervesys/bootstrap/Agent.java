@@ -17,6 +17,8 @@ import dev.nervesys.bootstrap.revision.GitSource;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
 import dev.nervesys.spi.DataDirLock;
+import dev.nervesys.spi.Dependencies;
+import dev.nervesys.spi.Dependency;
 import dev.nervesys.spi.RevisionListener;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -136,9 +138,16 @@ public final class Agent implements AutoCloseable {
         RevisionValidator validator = new RevisionValidator(resolver, bound);
         ConfigSync sync = new ConfigSync(source, validator, applier, state, settings,
                 beans.beansOfType(RevisionListener.class));
+        // external dependencies (archive target, ClickHouse, heartbeat database, Drive, alert channels):
+        // one console section and nervesys_dependency_* metrics for all of them
+        Dependencies dependencies = new Dependencies(beans.beansOfType(Dependency.class), settings.clock());
+        List<StatusReporter> reporters = new java.util.ArrayList<>(beans.beansOfType(StatusReporter.class));
+        reporters.add(dependencies);
+        List<MeterBinder> binders = new java.util.ArrayList<>(beans.beansOfType(MeterBinder.class));
+        binders.add(dependencies);
         register(context, new NervesysDevConsole(settings.agentId(), settings.server(), version(), state, applier,
-                beans.beansOfType(StatusReporter.class)), new ConfigHealthCheck(state));
-        bindMeters(context, beans.beansOfType(MeterBinder.class));
+                reporters), new ConfigHealthCheck(state), beans.beans().values());
+        bindMeters(context, binders);
 
         sync.initial(first);
         sync.startPolling(Duration.ofSeconds(Math.max(1, boot.getInt("nervesys.config.pollSeconds", 30))));
@@ -240,7 +249,8 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private static void register(CamelContext context, NervesysDevConsole console, ConfigHealthCheck health) {
+    private static void register(CamelContext context, NervesysDevConsole console, ConfigHealthCheck health,
+                                 java.util.Collection<Object> beans) {
         console.setCamelContext(context);
         DevConsoleRegistry consoles = context.getCamelContextExtension().getContextPlugin(DevConsoleRegistry.class);
         if (consoles != null) {
@@ -250,6 +260,13 @@ public final class Agent implements AutoCloseable {
         if (registry != null) {
             health.setCamelContext(context);
             registry.register(health);
+        }
+        // checks bound as beans look at the routes of the live context, not of a validation context
+        // that is handed the same beans later (DataPathHealthCheck keeps the first running one)
+        for (Object bean : beans) {
+            if (bean instanceof org.apache.camel.health.HealthCheck && bean instanceof org.apache.camel.CamelContextAware aware) {
+                aware.setCamelContext(context);
+            }
         }
     }
 

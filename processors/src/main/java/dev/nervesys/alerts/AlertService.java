@@ -2,7 +2,13 @@ package dev.nervesys.alerts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.classify.CriticalRecord;
+import dev.nervesys.spi.Dependency;
+import dev.nervesys.spi.DependencyState;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -38,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * Changed alerts are written to {@code alert_history} by route {@code alerts-history}
  * ({@link #historyRows} / {@link #historyWritten}); open ones go into every heartbeat.
  */
-public final class AlertService implements StatusReporter {
+public final class AlertService implements StatusReporter, Dependency, MeterBinder {
 
     public static final String DELIVERY = "NervesysAlertDelivery";
     public static final String CHANNEL_TYPE = "NervesysAlertChannel";
@@ -94,6 +100,20 @@ public final class AlertService implements StatusReporter {
     private long failedAttempts;
     private long gaveUp;
     private String lastAction;
+    /** Per channel: deliveries sent, failed attempts, failures in a row, the last error and since when. */
+    private final Map<String, ChannelStats> byChannel = new LinkedHashMap<>();
+    /** New alerts by label (the severity), at most {@value #MAX_SEVERITIES} labels, then "other". */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> raisedBySeverity = new java.util.concurrent.ConcurrentHashMap<>();
+    static final int MAX_SEVERITIES = 20;
+    private MeterRegistry registry;
+
+    private static final class ChannelStats {
+        volatile long sent;
+        volatile long failed;
+        volatile int inARow;
+        volatile String lastError;
+        volatile Instant failingSince;
+    }
 
     public AlertService(AlertsConfig config, String agentId, String server, String mailFrom, Supplier<Instant> clock) {
         this.config = config;
@@ -103,6 +123,9 @@ public final class AlertService implements StatusReporter {
         this.clock = clock;
         this.tokens = config.rateLimit();
         this.refilled = clock.get();
+        for (AlertsConfig.Channel c : config.channels().values()) {
+            byChannel.put(c.name(), new ChannelStats());
+        }
         for (AlertsConfig.Channel c : config.channels().values()) {
             if (!c.usable()) {
                 LOG.warn("alert channel '{}' is not configured on this agent ({}): skipped", c.name(),
@@ -160,6 +183,7 @@ public final class AlertService implements StatusReporter {
             return;
         }
         raised++;
+        countSeverity(r.label());
         AlertsConfig.Rule rule = config.route(r.label(), r.rule());
         List<String> channels = rule == null ? List.of() : rule.channels().stream()
                 .filter(n -> config.channels().get(n).usable()).toList();
@@ -320,6 +344,13 @@ public final class AlertService implements StatusReporter {
         }
         deliveries.remove(d);
         sent++;
+        ChannelStats cs = byChannel.get(d.channel.name());
+        if (cs != null) {
+            cs.sent++;
+            cs.inARow = 0;
+            cs.lastError = null;
+            cs.failingSince = null;
+        }
         Alert a = d.alert;
         a.attempts++;
         a.pendingDeliveries--;
@@ -340,6 +371,14 @@ public final class AlertService implements StatusReporter {
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
         failedAttempts++;
+        ChannelStats cs = byChannel.get(d.channel.name());
+        if (cs != null) {
+            cs.failed++;
+            if (cs.inARow++ == 0) {
+                cs.failingSince = clock.get();
+            }
+            cs.lastError = abbreviate(error, 300);
+        }
         d.attempts++;
         d.inFlight = false;
         Alert a = d.alert;
@@ -433,6 +472,93 @@ public final class AlertService implements StatusReporter {
         return lastAction;
     }
 
+    private void countSeverity(String label) {
+        String severity = label == null || label.isBlank() ? "none" : label;
+        java.util.concurrent.atomic.AtomicLong c = raisedBySeverity.get(severity);
+        if (c == null) {
+            if (raisedBySeverity.size() >= MAX_SEVERITIES) {
+                severity = "other";
+            }
+            c = raisedBySeverity.computeIfAbsent(severity, k -> new java.util.concurrent.atomic.AtomicLong());
+            bindSeverity(severity, c);
+        }
+        c.incrementAndGet();
+    }
+
+    @Override
+    public String dependencyName() {
+        return "alerts";
+    }
+
+    /** The {@code alerts} dependency (webhook and mail channels): degraded while a channel's last delivery failed. */
+    @Override
+    public synchronized DependencyState dependencyState() {
+        List<String> usable = config.channels().values().stream().filter(AlertsConfig.Channel::usable)
+                .map(AlertsConfig.Channel::name).toList();
+        String target = String.join(",", usable);
+        if (usable.isEmpty()) {
+            return DependencyState.off("alerts", null);
+        }
+        Map<String, Number> backlog = Map.of("deliveries", deliveries.size());
+        List<String> errors = new ArrayList<>();
+        Instant since = null;
+        for (Map.Entry<String, ChannelStats> e : byChannel.entrySet()) {
+            ChannelStats cs = e.getValue();
+            if (cs.inARow > 0) {
+                errors.add(e.getKey() + ": " + cs.lastError);
+                if (cs.failingSince != null && (since == null || cs.failingSince.isBefore(since))) {
+                    since = cs.failingSince;
+                }
+            }
+        }
+        if (errors.isEmpty()) {
+            return DependencyState.ok("alerts", target, backlog);
+        }
+        return DependencyState.degraded("alerts", target, String.join("; ", errors), since, backlog);
+    }
+
+    /** Prometheus: nervesys_alerts_* (docs/alerts.md, docs/operations.md); channel names come from config/alerts.yaml. */
+    @Override
+    public synchronized void bindTo(MeterRegistry registry) {
+        this.registry = registry;
+        FunctionCounter.builder("nervesys.alerts.deduplicated", this, a -> a.deduplicated)
+                .description("Critical records folded into an open alert").register(registry);
+        FunctionCounter.builder("nervesys.alerts.rate.limited", this, a -> a.rateLimited)
+                .description("Alerts kept but not delivered because of the rate limit").register(registry);
+        FunctionCounter.builder("nervesys.alerts.unrouted", this, a -> a.unrouted)
+                .description("Alerts no rule routes to a usable channel").register(registry);
+        Gauge.builder("nervesys.alerts.open", this, a -> a.openCount())
+                .description("Open alerts (not closed by a quiet dedup window)").register(registry);
+        Gauge.builder("nervesys.alerts.pending.deliveries", this, a -> a.pendingDeliveries())
+                .description("Deliveries waiting to be sent or retried").register(registry);
+        byChannel.forEach((name, cs) -> {
+            FunctionCounter.builder("nervesys.alerts.sent", cs, c -> c.sent)
+                    .description("Alert deliveries sent, by channel").tag("channel", name).register(registry);
+            FunctionCounter.builder("nervesys.alerts.send.failures", cs, c -> c.failed)
+                    .description("Failed delivery attempts, by channel (retried with backoff)").tag("channel", name)
+                    .register(registry);
+        });
+        // the usual label's series exists from the start, so that increase() sees the first alert
+        raisedBySeverity.computeIfAbsent("critical", k -> new java.util.concurrent.atomic.AtomicLong());
+        raisedBySeverity.forEach(this::bindSeverity);
+    }
+
+    private synchronized void bindSeverity(String severity, java.util.concurrent.atomic.AtomicLong c) {
+        if (registry != null) {
+            FunctionCounter.builder("nervesys.alerts.raised", c, java.util.concurrent.atomic.AtomicLong::get)
+                    .description("New alerts raised, by severity (the alert's label)").tag("severity", severity)
+                    .register(registry);
+        }
+    }
+
+    private synchronized long openCount() {
+        return byFingerprint.values().stream().filter(a -> a.closedAt == null).count();
+    }
+
+    private synchronized int pendingDeliveries() {
+        return deliveries.size();
+    }
+
     @Override
     public String statusName() {
         return "alerts";
@@ -455,6 +581,16 @@ public final class AlertService implements StatusReporter {
         List<String> channels = new ArrayList<>();
         config.channels().values().forEach(c -> channels.add(c.name() + " (" + c.type() + (c.usable() ? "" : ", not configured") + ")"));
         m.put("channels", channels);
+        Map<String, Object> perChannel = new LinkedHashMap<>();
+        byChannel.forEach((name, cs) -> {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("sent", cs.sent);
+            c.put("failedAttempts", cs.failed);
+            c.put("failuresInARow", cs.inARow);
+            c.put("lastError", cs.lastError);
+            perChannel.put(name, c);
+        });
+        m.put("byChannel", perChannel);
         return m;
     }
 }

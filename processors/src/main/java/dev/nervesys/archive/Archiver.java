@@ -49,6 +49,8 @@ public final class Archiver implements StatusReporter, MeterBinder {
     private volatile long archivedRecords;
     private volatile long failuresTotal;
     private volatile long lastUploadAt;
+    /** When the current streak of failures began, epoch ms (meaningful while failures > 0). */
+    private volatile long failingSince;
     /** Bytes of NDJSON and of compressed archives shipped, in total and for the last archive. */
     private volatile long rawBytesTotal;
     private volatile long compressedBytesTotal;
@@ -177,7 +179,9 @@ public final class Archiver implements StatusReporter, MeterBinder {
     /** Any failure of a step: retry later with exponential backoff; the buffer keeps accepting. */
     public void failed(Exchange ex) {
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        failures++;
+        if (failures++ == 0) {
+            failingSince = System.currentTimeMillis();
+        }
         failuresTotal++;
         long delay = Math.min(cfg.backoffMax().toMillis(),
                 cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
@@ -249,6 +253,19 @@ public final class Archiver implements StatusReporter, MeterBinder {
 
     public int consecutiveFailures() {
         return failures;
+    }
+
+    /** When the current streak of failures began, epoch ms; 0 while the last attempt succeeded. */
+    public long failingSince() {
+        return failures == 0 ? 0 : failingSince;
+    }
+
+    long pendingBytes() {
+        return buffer.pendingBytes(CONSUMER);
+    }
+
+    long pendingRows() {
+        return buffer.pendingRows(CONSUMER);
     }
 
     public String lastError() {

@@ -15,7 +15,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The data path's beans (docs/ingest.md, buffer.md, archive.md): {@code recordBuffer},
- * {@code ingest}, {@code archiver} and, when a bucket is set, {@code archiveS3Client}. One provider
+ * {@code dataPathHealth}, {@code ingest}, {@code archiver}, {@code archiveHealth} and, when a
+ * bucket is set, {@code archiveS3Client}. One provider
  * for the three capabilities because they share the one buffer instance and the SPI gives a
  * provider no access to other providers' beans. The buffer comes first so that it is closed last.
  */
@@ -38,6 +39,7 @@ public final class DataPathBeans implements BeanProvider {
                 s.getInt("nervesys.buffer.compressionLevel", 1));
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("recordBuffer", buffer);
+        beans.put("dataPathHealth", new DataPathHealthCheck(buffer, s.dataDir()));
         try {
             String tokens = s.secret("NERVESYS_INGEST_TOKENS").orElse(s.get("nervesys.ingest.tokens", ""));
             beans.put("ingest", new IngestService(buffer, tokens,
@@ -53,7 +55,7 @@ public final class DataPathBeans implements BeanProvider {
             }
             Archiver archiver = new Archiver(buffer, archive, s3);
             beans.put("archiver", archiver);
-            beans.put("archiveHealth", new ArchiveHealthCheck(archiver));
+            beans.put("archiveHealth", new ArchiveHealthCheck(archiver, s.clock()));
         } catch (Exception | Error e) {
             buffer.close();
             throw e;

@@ -75,6 +75,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     private long rejectedBatches;
     private long appended;
     private MeterRegistry registry;
+    /** The last storage error of an append (disk full, read-only file system), cleared by the next commit. */
+    private volatile String writeError;
 
     private RecordBuffer(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds, int zstdLevel)
             throws SQLException {
@@ -264,8 +266,10 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                 conn.commit();
             } catch (SQLException e) {
                 rollbackQuietly();
+                writeError = String.valueOf(e.getMessage());
                 throw new IllegalStateException("buffer write failed: " + e.getMessage(), e);
             }
+            writeError = null;
             if (firstId > headId) {
                 firstId = headId + 1;
             }
@@ -785,6 +789,55 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
 
     public long bytesOnDisk() {
         return budget.onDisk();
+    }
+
+    public WhenFull whenFull() {
+        return whenFull;
+    }
+
+    /**
+     * For the data-path health check: null when the buffer can be written, else the storage error.
+     * After a failed append it writes one small row again (a probe) to see whether the cause is gone.
+     */
+    public String writeError() {
+        if (writeError == null) {
+            return null;
+        }
+        lock.lock();
+        try {
+            putMeta("health_probe", System.currentTimeMillis());
+            conn.commit();
+            writeError = null;
+        } catch (SQLException e) {
+            rollbackQuietly();
+            writeError = String.valueOf(e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+        return writeError;
+    }
+
+    /**
+     * For the readiness check: whether a batch of one chunk would be stored now without dropping
+     * anything. Under {@code drop-oldest} a full buffer still accepts (it drops the oldest rows);
+     * under {@code reject} it refuses, and ingest answers 503.
+     */
+    public boolean hasRoomForOneChunk() {
+        lock.lock();
+        try {
+            if (fits(chunkBytes, 1)) {
+                return true;
+            }
+            if (budget.walBytes() > 0) {
+                checkpoint(); // what an append would do first
+                if (fits(chunkBytes, 1)) {
+                    return true;
+                }
+            }
+            return whenFull == WhenFull.DROP_OLDEST && firstId <= headId;
+        } finally {
+            lock.unlock();
+        }
     }
 
     public long maxBytes() {

@@ -3,6 +3,10 @@ package dev.nervesys.clickhouse;
 import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -33,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * failure (connection, timeout, server error) leaves the cursor where it is and retries with
  * exponential backoff, while the buffer keeps accepting.
  */
-public final class ClickHouseShipper implements StatusReporter {
+public final class ClickHouseShipper implements StatusReporter, MeterBinder {
 
     public static final String CONSUMER = "clickhouse";
     static final String UNCONFIRMED = "unconfirmed";
@@ -60,6 +64,11 @@ public final class ClickHouseShipper implements StatusReporter {
     private volatile long lastBatchRecords;
     private volatile long lastBatchMillis;
     private volatile long lastSuccessAt;
+    private volatile long failuresTotal;
+    /** Dead letters kept by earlier runs: the counter counts this run's only (a restart is a counter reset). */
+    private long deadLetteredAtStart;
+    /** When the current streak of failures began, epoch ms (meaningful while failures > 0). */
+    private volatile long failingSince;
 
     /** @param ch null when shipping is off: the cursor is then disabled so that it holds no rows back */
     public ClickHouseShipper(RecordBuffer buffer, ClickHouseSettings cfg, ClickHouseClient ch, DeadLetters deadLetters,
@@ -73,6 +82,7 @@ public final class ClickHouseShipper implements StatusReporter {
             buffer.registerConsumer(CONSUMER);
             buffer.setConsumerEnabled(CONSUMER, true);
             this.deadLettered = deadLetters.count();
+            this.deadLetteredAtStart = deadLettered;
         } else if (hasCursor()) {
             buffer.setConsumerEnabled(CONSUMER, false);
         }
@@ -93,6 +103,11 @@ public final class ClickHouseShipper implements StatusReporter {
 
     public ClickHouseClient client() {
         return ch;
+    }
+
+    /** Where rows go, without credentials. */
+    public String target() {
+        return cfg.describe();
     }
 
     /**
@@ -127,7 +142,10 @@ public final class ClickHouseShipper implements StatusReporter {
             lastError = null;
             lastSuccessAt = System.currentTimeMillis();
         } catch (IOException | ClickHouseException | SQLException | RuntimeException e) {
-            failures++;
+            if (failures++ == 0) {
+                failingSince = System.currentTimeMillis();
+            }
+            failuresTotal++;
             schemaReady = false; // the tables are looked at again before the retry (an operator may have changed one)
             long delay = Math.min(cfg.backoffMax().toMillis(), cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
             nextAttemptAt = System.currentTimeMillis() + delay;
@@ -359,6 +377,48 @@ public final class ClickHouseShipper implements StatusReporter {
 
     public String lastError() {
         return lastError;
+    }
+
+    /** When the current streak of failures began, epoch ms; 0 while the last attempt succeeded. */
+    public long failingSince() {
+        return failures == 0 ? 0 : failingSince;
+    }
+
+    /** When the last tick shipped (or found nothing to ship) without error, epoch ms; 0 before. */
+    public long lastSuccessAt() {
+        return lastSuccessAt;
+    }
+
+    /** Age of the oldest record not yet in ClickHouse (zero when shipping is off or nothing waits). */
+    public java.time.Duration lag() {
+        if (ch == null) {
+            return java.time.Duration.ZERO;
+        }
+        long oldest = buffer.receivedAfter(buffer.position(CONSUMER));
+        return oldest < 0 ? java.time.Duration.ZERO : java.time.Duration.ofMillis(Math.max(0, System.currentTimeMillis() - oldest));
+    }
+
+    /** Prometheus: nervesys_clickhouse_* (docs/clickhouse.md, docs/operations.md). All zero while shipping is off. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("nervesys.clickhouse.lag.seconds", this, c -> c.lag().toMillis() / 1000.0)
+                .description("Age of the oldest record not yet shipped to ClickHouse").register(registry);
+        Gauge.builder("nervesys.clickhouse.pending.records", this, ClickHouseShipper::pendingRows)
+                .description("Records waiting in the buffer for ClickHouse").register(registry);
+        FunctionCounter.builder("nervesys.clickhouse.shipped.records", this, c -> c.shippedRecords)
+                .description("Records inserted into ClickHouse (confirmed)").register(registry);
+        FunctionCounter.builder("nervesys.clickhouse.series.rows", this, c -> c.shippedSeriesRows)
+                .description("Rows inserted into the series table (one per value of a telemetry record)").register(registry);
+        FunctionCounter.builder("nervesys.clickhouse.batches", this, c -> c.batches)
+                .description("Batches inserted into ClickHouse (confirmed)").register(registry);
+        FunctionCounter.builder("nervesys.clickhouse.dead.letters", this, c -> c.deadLettered - c.deadLetteredAtStart)
+                .description("Records ClickHouse refused as data since start, kept as dead letters").register(registry);
+        Gauge.builder("nervesys.clickhouse.dead.letters.stored", this, c -> c.deadLettered)
+                .description("Dead letters kept in the dead-letter file").register(registry);
+        FunctionCounter.builder("nervesys.clickhouse.failures", this, c -> c.failuresTotal)
+                .description("Failed shipping attempts (each one retried with backoff)").register(registry);
+        Gauge.builder("nervesys.clickhouse.consecutive.failures", this, c -> c.failures)
+                .description("Failed shipping attempts since the last success").register(registry);
     }
 
     @Override

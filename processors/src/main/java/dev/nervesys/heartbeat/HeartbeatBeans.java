@@ -24,7 +24,7 @@ import java.util.Map;
 /**
  * Beans of issue 5 (docs/heartbeat.md, classify.md, alerts.md): {@code heartbeatDataSource},
  * {@code heartbeatStore}, {@code heartbeat}, {@code classifier} (registered as an inspector on the
- * {@code ingest} bean), {@code alerts} and {@code alertsMailAuthenticator}. One provider because the
+ * {@code ingest} bean), {@code alerts}, {@code alertsHealth} and {@code alertsMailAuthenticator}. One provider because the
  * heartbeat reports the alerts and the alert history shares the heartbeat's database.
  *
  * <p>Reads config/thresholds.yaml and config/alerts.yaml of the revision (built-in defaults when the
@@ -75,6 +75,7 @@ public final class HeartbeatBeans implements BeanProvider {
         beans.put("heartbeat", heartbeat);
         beans.put("classifier", classifier);
         beans.put("alerts", alerts);
+        beans.put("alertsHealth", new dev.nervesys.alerts.AlertsHealthCheck(alerts, s.clock()));
         beans.put("alertsMailAuthenticator", new MailCredentials(s.secret("NERVESYS_SMTP_USER").orElse(null),
                 s.secret("NERVESYS_SMTP_PASSWORD").orElse(null)));
         return beans;

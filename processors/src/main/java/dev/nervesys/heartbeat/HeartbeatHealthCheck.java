@@ -1,34 +1,34 @@
 package dev.nervesys.heartbeat;
 
-import dev.nervesys.spi.ReadinessCheck;
-import java.util.Map;
+import dev.nervesys.spi.DependencyCheck;
+import dev.nervesys.spi.DependencyState;
+import java.time.Clock;
 import org.apache.camel.health.HealthCheckResultBuilder;
 
 /**
- * Readiness check {@code nervesys/heartbeat-postgres} (or {@code heartbeat-sqlite}) in
- * /observe/health: DOWN while the last write to the heartbeat database failed. It reads the
- * store's state instead of connecting, so a dead database never slows the health endpoint down.
- * Not a liveness check: restarting the agent would not bring the database back.
+ * Health check {@code nervesys/heartbeat-postgres} (or {@code heartbeat-sqlite}) in
+ * /observe/health: the {@code heartbeat} dependency ({@link HeartbeatStore#dependencyState}).
+ * Degraded, never DOWN, while the last write to the heartbeat database failed: the beats wait in
+ * the local spool. It reads the store's state instead of connecting, so a dead database never
+ * slows the health endpoint down.
  */
-final class HeartbeatHealthCheck extends ReadinessCheck {
+final class HeartbeatHealthCheck extends DependencyCheck {
 
     private final HeartbeatStore store;
 
     HeartbeatHealthCheck(HeartbeatStore store) {
-        super("heartbeat-" + store.dialect().folder());
+        super("heartbeat-" + store.dialect().folder(), Clock.systemUTC());
         this.store = store;
     }
 
+    @Override
+    protected void moreDetails(HealthCheckResultBuilder builder) {
+        builder.detail("url", store.target());
+        builder.detail("consecutiveFailures", store.consecutiveFailures());
+    }
 
     @Override
-    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        builder.detail("url", store.url());
-        builder.detail("consecutiveFailures", store.consecutiveFailures());
-        if (store.consecutiveFailures() == 0) {
-            builder.up();
-        } else {
-            builder.message("heartbeat database unreachable: " + store.lastError());
-            builder.down();
-        }
+    protected DependencyState state() {
+        return store.dependencyState();
     }
 }

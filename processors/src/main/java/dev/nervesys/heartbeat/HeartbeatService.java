@@ -6,6 +6,9 @@ import dev.nervesys.archive.Archiver;
 import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.spi.AgentInfo;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +27,7 @@ import org.apache.camel.Exchange;
  * {@link HeartbeatStore}). Data-path beans and {@code agentInfo} are optional: a missing one
  * leaves its columns null.
  */
-public final class HeartbeatService implements StatusReporter {
+public final class HeartbeatService implements StatusReporter, MeterBinder {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -176,6 +179,13 @@ public final class HeartbeatService implements StatusReporter {
             m.put("statusReason", l.get("status_reason"));
         }
         return m;
+    }
+
+    /** Prometheus: nervesys_heartbeat_beats_total (the store exports the writes). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("nervesys.heartbeat.beats", this, h -> h.beats)
+                .description("Beats taken and spooled (written to the database by the flush route)").register(registry);
     }
 
     Instant created() {

@@ -2,7 +2,13 @@ package dev.nervesys.heartbeat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nervesys.spi.Dependency;
+import dev.nervesys.spi.DependencyState;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * failure (a database that was down at start, or recreated). The flush runs on its own timer
  * thread: a slow or dead database delays beats, never ingest or other routes.
  */
-public final class HeartbeatStore implements StatusReporter, AutoCloseable {
+public final class HeartbeatStore implements StatusReporter, Dependency, MeterBinder, AutoCloseable {
 
     public static final String UP_TO = "NervesysHeartbeatUpTo";
     public static final String DIALECT = "NervesysHeartbeatDialect";
@@ -47,6 +53,10 @@ public final class HeartbeatStore implements StatusReporter, AutoCloseable {
     private volatile Instant lastWrite;
     private volatile long written;
     private volatile boolean healthRegistered;
+    private volatile long failuresTotal;
+    /** When the current streak of failures began (meaningful while failures > 0). */
+    private volatile Instant failingSince;
+    private final Instant created = Instant.now();
 
     public HeartbeatStore(LazyDataSource dataSource, BeatSpool spool, int batch, Duration backoffInitial, Duration backoffMax) {
         this.dataSource = dataSource;
@@ -127,7 +137,10 @@ public final class HeartbeatStore implements StatusReporter, AutoCloseable {
     /** Route step in doCatch: back off exponentially, keep the beats spooled. */
     public void failed(Exchange ex) {
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        failures++;
+        if (failures++ == 0) {
+            failingSince = Instant.now();
+        }
+        failuresTotal++;
         schemaReady = false;
         lastError = describe(cause);
         long factor = 1L << Math.min(20, failures - 1);
@@ -160,6 +173,59 @@ public final class HeartbeatStore implements StatusReporter, AutoCloseable {
 
     public String url() {
         return dataSource.url();
+    }
+
+    /** The database's URL without user info or parameters (which may hold a password). */
+    String target() {
+        String u = dataSource.url();
+        int q = u.indexOf('?');
+        return (q < 0 ? u : u.substring(0, q)).replaceAll("//[^/@]*@", "//");
+    }
+
+    private long spooled() {
+        try {
+            return spool.size();
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    /** Seconds since the last beat was written, or since start when none was yet. */
+    double lastSuccessAgeSeconds() {
+        Instant last = lastWrite == null ? created : lastWrite;
+        return Math.max(0, java.time.Duration.between(last, Instant.now()).toMillis() / 1000.0);
+    }
+
+    @Override
+    public String dependencyName() {
+        return "heartbeat";
+    }
+
+    /** The {@code heartbeat} dependency: degraded while writes to its database fail; the spool is the backlog. */
+    @Override
+    public DependencyState dependencyState() {
+        Map<String, Number> backlog = Map.of("beats", spooled());
+        if (failures == 0) {
+            return DependencyState.ok("heartbeat", dataSource.dialect().folder() + " " + target(), backlog);
+        }
+        return DependencyState.degraded("heartbeat", dataSource.dialect().folder() + " " + target(),
+                "heartbeat database unreachable: " + lastError, failingSince, backlog);
+    }
+
+    /** Prometheus: nervesys_heartbeat_* (docs/heartbeat.md, docs/operations.md). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("nervesys.heartbeat.written", this, h -> h.written)
+                .description("Beats written to the heartbeat database").register(registry);
+        FunctionCounter.builder("nervesys.heartbeat.failures", this, h -> h.failuresTotal)
+                .description("Failed writes to the heartbeat database (the beats stay spooled)").register(registry);
+        Gauge.builder("nervesys.heartbeat.last.success.age.seconds", this, HeartbeatStore::lastSuccessAgeSeconds)
+                .description("Seconds since a beat was last written (since start when none was)").register(registry);
+        Gauge.builder("nervesys.heartbeat.spooled.beats", this, HeartbeatStore::spooled)
+                .description("Beats waiting in the local spool for the database").register(registry);
+        FunctionCounter.builder("nervesys.heartbeat.spool.dropped", spool, BeatSpool::dropped)
+                .description("Oldest spooled beats dropped because the spool was full (nervesys.heartbeat.spoolMax)")
+                .register(registry);
     }
 
     private void registerHealthCheck(CamelContext context) {

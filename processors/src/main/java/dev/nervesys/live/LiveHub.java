@@ -7,6 +7,10 @@ import dev.nervesys.ingest.IngestHooks;
 import dev.nervesys.runs.RunRegistry;
 import dev.nervesys.runs.Telemetry;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * it parses the records into the {@link LiveRing}, feeds the WebSocket sessions (their commands
  * reach it through a queue too) and flushes their frames every {@code nervesys.live.flushMillis}.
  */
-public final class LiveHub implements IngestHooks.Listener, StatusReporter, AutoCloseable {
+public final class LiveHub implements IngestHooks.Listener, StatusReporter, MeterBinder, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +51,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Auto
     private volatile long parsedRecords;
     private volatile long invalidRecords;
     private volatile long droppedFramesClosed;
+    private volatile long sentFramesClosed;
     private volatile Thread worker;
     private volatile boolean running;
     private int nextChannelId = 1;
@@ -100,6 +105,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Auto
         submit(() -> {
             sessions.remove(s);
             droppedFramesClosed += s.droppedFrames;
+            sentFramesClosed += s.sentFrames;
         });
     }
 
@@ -248,6 +254,28 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Auto
     /** Frames dropped for slow clients, connected and gone. */
     public long droppedFrames() {
         return droppedFramesClosed + sessions.stream().mapToLong(s -> s.droppedFrames).sum();
+    }
+
+    /** Frames sent to clients, connected and gone. */
+    public long sentFrames() {
+        return sentFramesClosed + sessions.stream().mapToLong(s -> s.sentFrames).sum();
+    }
+
+    /** Prometheus: nervesys_live_* (docs/live.md, docs/operations.md). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("nervesys.live.connections", sessions, List::size)
+                .description("Live view clients connected (WebSocket: nervesys UI and Foxglove)").register(registry);
+        FunctionCounter.builder("nervesys.live.frames.sent", this, LiveHub::sentFrames)
+                .description("Frames sent to live view clients").register(registry);
+        FunctionCounter.builder("nervesys.live.frames.dropped", this, LiveHub::droppedFrames)
+                .description("Frames dropped for clients that read too slowly").register(registry);
+        FunctionCounter.builder("nervesys.live.dropped.records", droppedRecords, AtomicLong::get)
+                .description("Ingested telemetry records the live view skipped because its queue was full").register(registry);
+        Gauge.builder("nervesys.live.records", ring, LiveRing::records)
+                .description("Telemetry records held in the live view's memory").register(registry);
+        Gauge.builder("nervesys.live.memory.bytes", ring, LiveRing::bytes)
+                .description("Bytes the live view's records take (capped by nervesys.live.maxBytes)").register(registry);
     }
 
     @Override

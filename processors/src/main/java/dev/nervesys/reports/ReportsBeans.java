@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * The reports' beans (docs/reports.md): {@code reports} (gathers and renders), {@code reportDrive}
- * (folders, replacement and failures around the Drive upload) and {@code reportDriveCustomizer},
+ * (folders, replacement and failures around the Drive upload), {@code reportsHealth} (Drive as a
+ * dependency) and {@code reportDriveCustomizer},
  * which gives the google-drive component our client factory and the credentials from the
  * environment, so that no secret ever appears in an endpoint URI. Nothing connects here: the
  * database is read and Drive is called only when a report runs.
@@ -27,6 +28,7 @@ public final class ReportsBeans implements BeanProvider {
         beans.put("reports", reports);
         beans.put("reportDrive", new DriveDelivery(settings, status, s.clock(), reports.claims()));
         beans.put("reportStatus", status);
+        beans.put("reportsHealth", new DriveHealthCheck(status, s.clock()));
         ReportSettings.Drive drive = settings.drive();
         ReportsDriveClientFactory factory = new ReportsDriveClientFactory(drive);
         beans.put("reportDriveCustomizer", ComponentCustomizer.forType(GoogleDriveComponent.class, component -> {

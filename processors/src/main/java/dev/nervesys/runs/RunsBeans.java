@@ -53,7 +53,7 @@ public final class RunsBeans implements BeanProvider {
             ingest.addListener(hub);
         }
         beans.put("clickhouseShipper", shipper);
-        beans.put("clickhouseHealth", new ClickHouseHealthCheck(shipper));
+        beans.put("clickhouseHealth", new ClickHouseHealthCheck(shipper, s.clock()));
         beans.put("runs", runs);
         RunsApi api = new RunsApi(runs, client == null ? null : new RunExport(client));
         beans.put("runsApi", api);

@@ -47,6 +47,9 @@ final class DailyBackups {
     private volatile long nextAttemptAt;
     private volatile String lastError;
     private volatile Instant lastErrorAt;
+    private volatile Instant failingSince;
+    private volatile long taken;
+    private volatile long failuresTotal;
     private boolean startChecked;
     private LocalDate dueDate;
 
@@ -91,7 +94,10 @@ final class DailyBackups {
             }
             now(today);
         } catch (Exception e) {
-            failures++;
+            if (failures++ == 0) {
+                failingSince = clock.instant();
+            }
+            failuresTotal++;
             long delay = cfg.backoff(failures).toMillis();
             nextAttemptAt = clock.millis() + delay;
             lastError = "daily backup failed (" + failures + " in a row, next try in " + delay + " ms): "
@@ -119,6 +125,7 @@ final class DailyBackups {
             Files.deleteIfExists(file);
         }
         remember(day, now, key, w.files(), size);
+        taken++;
         if (failures > 0) {
             LOG.info("Daily backups work again after {} failure(s)", failures);
         }
@@ -172,6 +179,27 @@ final class DailyBackups {
 
     int failures() {
         return failures;
+    }
+
+    long taken() {
+        return taken;
+    }
+
+    long failuresTotal() {
+        return failuresTotal;
+    }
+
+    Instant failingSince() {
+        return failures == 0 ? null : failingSince;
+    }
+
+    /** When the last backup was stored (its day's start when only the day is known), or null. */
+    Instant lastSuccess() {
+        return lastAt != null ? lastAt : lastDate == null ? null : lastDate.atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
+    boolean enabled() {
+        return cfg.backupEnabled();
     }
 
     String lastError() {

@@ -1,34 +1,56 @@
 package dev.nervesys.snapshots;
 
-import dev.nervesys.spi.ReadinessCheck;
+import dev.nervesys.spi.Dependency;
+import dev.nervesys.spi.DependencyCheck;
+import dev.nervesys.spi.DependencyState;
+import java.time.Clock;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
 
 /**
- * Readiness check {@code nervesys-snapshots} in /observe/health: DOWN while the last snapshot
- * upload or the last backup attempt failed. It reads the bean's state only (never the network), so
- * it costs nothing. Not a liveness check: a restart would not bring the store back.
+ * Health check {@code nervesys-snapshots} in /observe/health and the {@code snapshots} dependency:
+ * degraded, never DOWN ({@link DependencyCheck}), while the last snapshot upload or the last backup
+ * attempt failed; the pending snapshot files wait in the data dir. It reads the bean's state only
+ * (never the network), so it costs nothing.
  */
-public final class SnapshotHealthCheck extends ReadinessCheck {
+public final class SnapshotHealthCheck extends DependencyCheck implements Dependency {
 
     private final SnapshotService snapshots;
 
     public SnapshotHealthCheck(SnapshotService snapshots) {
-        super("nervesys-snapshots");
+        this(snapshots, Clock.systemUTC());
+    }
+
+    public SnapshotHealthCheck(SnapshotService snapshots, Clock clock) {
+        super("nervesys-snapshots", clock);
         this.snapshots = snapshots;
     }
 
-
     @Override
-    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        builder.detail("target", snapshots.target());
+    protected void moreDetails(HealthCheckResultBuilder builder) {
         builder.detail("snapshotFailures", snapshots.snapshotFailures());
         builder.detail("backupFailures", snapshots.backupFailures());
-        if (snapshots.snapshotFailures() == 0 && snapshots.backupFailures() == 0) {
-            builder.up();
-        } else {
-            builder.message(String.valueOf(snapshots.lastError()));
-            builder.down();
+    }
+
+    @Override
+    public String dependencyName() {
+        return "snapshots";
+    }
+
+    @Override
+    public DependencyState dependencyState() {
+        return state();
+    }
+
+    @Override
+    protected DependencyState state() {
+        if (!snapshots.enabled()) {
+            return DependencyState.off("snapshots", snapshots.target());
         }
+        Map<String, Number> backlog = Map.of("files", snapshots.pendingCount());
+        if (snapshots.snapshotFailures() == 0 && snapshots.backupFailures() == 0) {
+            return DependencyState.ok("snapshots", snapshots.target(), backlog);
+        }
+        return DependencyState.degraded("snapshots", snapshots.target(), snapshots.lastError(), snapshots.failingSince(), backlog);
     }
 }

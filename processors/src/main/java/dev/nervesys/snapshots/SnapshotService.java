@@ -3,6 +3,10 @@ package dev.nervesys.snapshots;
 import dev.nervesys.spi.AppliedRevision;
 import dev.nervesys.spi.RevisionListener;
 import dev.nervesys.spi.StatusReporter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Route {@code snapshots-backup} calls {@link #backupIfDue}, which {@link DailyBackups} schedules.
  */
-public final class SnapshotService implements RevisionListener, StatusReporter, AutoCloseable {
+public final class SnapshotService implements RevisionListener, StatusReporter, MeterBinder, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotService.class);
 
@@ -59,6 +63,9 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
 
     private volatile String lastError;
     private volatile Instant lastErrorAt;
+    private volatile Instant failingSince;
+    private volatile long failuresTotal;
+    private final Instant created;
 
     /**
      * @param owned closed with this bean: an S3 client created only for it (null when it uses the
@@ -71,6 +78,7 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
         this.agentId = agentId;
         this.clock = clock;
         this.owned = owned;
+        this.created = clock.instant();
         Path root = dataDir.toAbsolutePath().normalize().resolve("snapshots");
         this.pendingDir = root.resolve("pending");
         this.uploadedDir = root.resolve("uploaded");
@@ -128,7 +136,10 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
                 lastError = null;
                 lastErrorAt = null;
             } catch (Exception e) {
-                snapshotFailures++;
+                if (snapshotFailures++ == 0) {
+                    failingSince = clock.instant();
+                }
+                failuresTotal++;
                 long delay = cfg.backoff(snapshotFailures).toMillis();
                 nextUploadAt = clock.millis() + delay;
                 error("snapshot upload failed (" + snapshotFailures + " in a row, next try in " + delay + " ms)", e);
@@ -259,6 +270,57 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
 
     public String target() {
         return store.describe();
+    }
+
+    public boolean enabled() {
+        return cfg.enabled();
+    }
+
+    /** When the current streak of upload or backup failures began (the earlier of the two), or null. */
+    public Instant failingSince() {
+        Instant uploads = snapshotFailures == 0 ? null : failingSince;
+        Instant backup = backups.failingSince();
+        if (uploads == null) {
+            return backup;
+        }
+        return backup == null || uploads.isBefore(backup) ? uploads : backup;
+    }
+
+    /** Snapshot files waiting for their upload (-1 when the folder cannot be read). */
+    public int pendingCount() {
+        try {
+            return pending().size();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private double age(Instant last) {
+        Instant from = last == null ? created : last;
+        return Math.max(0, java.time.Duration.between(from, clock.instant()).toMillis() / 1000.0);
+    }
+
+    /** Prometheus: nervesys_snapshots_* with kind = config (revision snapshots) or backup (daily state backups). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("nervesys.snapshots.taken", this, s -> s.uploads + s.alreadyStored)
+                .description("Snapshots stored in the archive target").tag("kind", "config").register(registry);
+        FunctionCounter.builder("nervesys.snapshots.taken", this, s -> s.backups.taken())
+                .description("Snapshots stored in the archive target").tag("kind", "backup").register(registry);
+        FunctionCounter.builder("nervesys.snapshots.failures", this, s -> s.failuresTotal)
+                .description("Failed snapshot uploads and backups (each retried with backoff)").tag("kind", "config")
+                .register(registry);
+        FunctionCounter.builder("nervesys.snapshots.failures", this, s -> s.backups.failuresTotal())
+                .description("Failed snapshot uploads and backups (each retried with backoff)").tag("kind", "backup")
+                .register(registry);
+        Gauge.builder("nervesys.snapshots.last.success.age.seconds", this, s -> s.age(s.lastSnapshotAt))
+                .description("Seconds since the last snapshot was stored (since start when none is known)")
+                .tag("kind", "config").register(registry);
+        Gauge.builder("nervesys.snapshots.last.success.age.seconds", this, s -> s.age(s.backups.lastSuccess()))
+                .description("Seconds since the last snapshot was stored (since start when none is known)")
+                .tag("kind", "backup").register(registry);
+        Gauge.builder("nervesys.snapshots.pending", this, SnapshotService::pendingCount)
+                .description("Config snapshots waiting for their upload").register(registry);
     }
 
     @Override

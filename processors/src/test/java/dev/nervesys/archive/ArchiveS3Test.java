@@ -140,15 +140,20 @@ class ArchiveS3Test {
             assertThat(agent.buffer().rows()).isEqualTo(accepted.size());
             ArchiveHealthCheck health = (ArchiveHealthCheck) agent.beans.get("archiveHealth");
             health.setCamelContext(agent.context);
+            // an outage of the target is degraded, not DOWN: the agent keeps buffering (docs/operations.md)
             HealthCheck.Result down = health.call();
-            assertThat(down.getState()).isEqualTo(HealthCheck.State.DOWN);
+            assertThat(down.getState()).isEqualTo(HealthCheck.State.UP);
+            assertThat(down.getDetails()).containsEntry("state", "degraded");
             assertThat(down.getMessage()).hasValueSatisfying(m -> assertThat(m).contains("bucket " + S3Fixture.BUCKET + " does not answer"));
             assertThat(down.getDetails()).containsEntry("target", "s3://" + S3Fixture.BUCKET);
+            assertThat(down.getDetails()).containsEntry("backlogRows", agent.buffer().rows()).containsKey("since");
 
             s3.start();
             awaitDrained(agent.buffer(), Duration.ofSeconds(90));
             assertThat(archiver.status()).containsEntry("consecutiveFailures", 0);
             assertThat(health.call().getState()).as("the confirmed uploads answer for the bucket").isEqualTo(HealthCheck.State.UP);
+            assertThat(health.call().getDetails()).as("the confirmed uploads answer for the bucket").containsEntry("state", "ok")
+                    .doesNotContainKey("since");
             assertThat((String) archiver.status().get("lastUploadAt")).isNotNull();
             assertThat(agent.buffer().bytesOnDisk()).isLessThanOrEqualTo(cap);
             // and it accepts again

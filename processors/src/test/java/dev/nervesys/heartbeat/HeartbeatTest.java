@@ -151,7 +151,12 @@ class HeartbeatTest {
                 await().atMost(Duration.ofSeconds(20)).until(() -> store.spool().size() >= 4);
                 HealthCheck check = HealthCheckHelper.invoke(h.context).stream()
                         .filter(r -> r.getCheck().getId().equals("heartbeat-postgres")).findFirst().orElseThrow().getCheck();
-                assertThat(check.call().getState()).isEqualTo(HealthCheck.State.DOWN);
+                // degraded, not DOWN: the beats wait in the spool (docs/operations.md)
+                HealthCheck.Result degraded = check.call();
+                assertThat(degraded.getState()).isEqualTo(HealthCheck.State.UP);
+                assertThat(degraded.getDetails()).containsEntry("state", "degraded").containsKey("since");
+                assertThat((Long) degraded.getDetails().get("backlogBeats")).isGreaterThanOrEqualTo(4);
+                assertThat(degraded.getMessage()).hasValueSatisfying(m -> assertThat(m).contains("heartbeat database unreachable"));
                 List<String> spooled = new ArrayList<>();
                 for (BeatSpool.Entry e : store.spool().peek(100)) {
                     spooled.add(JSON.readTree(e.json()).get("ts").asText());
@@ -177,6 +182,7 @@ class HeartbeatTest {
                 }
                 assertThat(written.stream().filter(t -> !t.isBefore(down) && t.isBefore(up)).count()).isGreaterThanOrEqualTo(3);
                 assertThat(check.call().getState()).isEqualTo(HealthCheck.State.UP);
+                assertThat(check.call().getDetails()).containsEntry("state", "ok");
             }
         }
     }

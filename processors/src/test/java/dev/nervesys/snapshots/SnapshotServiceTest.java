@@ -154,7 +154,12 @@ class SnapshotServiceTest {
             SnapshotHealthCheck check = new SnapshotHealthCheck(restarted);
             check.setCamelContext(ctx);
             restarted.uploadDue();
-            assertThat(check.call().getState()).isEqualTo(HealthCheck.State.DOWN);
+            // degraded, not DOWN: the snapshot waits in the data dir (docs/operations.md)
+            HealthCheck.Result degraded = check.call();
+            assertThat(degraded.getState()).isEqualTo(HealthCheck.State.UP);
+            assertThat(degraded.getDetails()).containsEntry("state", "degraded").containsEntry("backlogFiles", 1)
+                    .containsEntry("since", now.get().toString());
+            assertThat(degraded.getMessage()).hasValueSatisfying(m -> assertThat(m).contains("snapshot upload failed"));
             assertThat(restarted.status()).containsEntry("pending", 1);
 
             s3.start();
@@ -163,6 +168,7 @@ class SnapshotServiceTest {
             assertThat(restarted.status()).containsEntry("pending", 0).containsEntry("consecutiveFailures", 0)
                     .containsEntry("lastError", null).containsEntry("uploaded", 1L);
             assertThat(check.call().getState()).isEqualTo(HealthCheck.State.UP);
+            assertThat(check.call().getDetails()).containsEntry("state", "ok").containsEntry("backlogFiles", 0);
         }
         assertThat(s3.get("configs/snapshots/test-agent/" + r.id() + ".tar.gz")).isEqualTo(ConfigSnapshot.build("test-agent", r));
     }
