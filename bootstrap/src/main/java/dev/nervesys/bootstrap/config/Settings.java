@@ -146,7 +146,13 @@ public final class Settings implements AgentSettings {
     @Override
     public Optional<String> find(String key) {
         readKeys.add(key);
-        return nonEmpty(values.get(key));
+        if (values.containsKey(key)) {
+            return nonEmpty(values.get(key));
+        }
+        // a key no properties file defines (nervesys.modules.<name> of a module added by the config
+        // repo, say) can still be set from the environment: without this, NERVESYS_MODULES_X=false
+        // was silently ignored while -Dnervesys.modules.x=false worked
+        return key.startsWith("nervesys.") ? nonEmpty(environment.get(environmentName(key))) : Optional.empty();
     }
 
     @Override

@@ -74,6 +74,27 @@ class SettingsTest {
     }
 
     @Test
+    void aModuleNoPropertiesFileNamesIsSwitchedOffFromTheEnvironment() {
+        java.util.TreeMap<String, String> files = new java.util.TreeMap<>(Map.of(
+                "routes/extra.camel.yaml", "- route: {id: extra, from: {uri: 'timer:x', steps: [{log: x}]}}\n",
+                "routes/other.camel.yaml", "- route: {id: other, from: {uri: 'timer:y', steps: [{log: y}]}}\n"));
+        dev.nervesys.bootstrap.revision.Revision revision = new dev.nervesys.bootstrap.revision.Revision("r1", "m",
+                java.time.Instant.EPOCH, files);
+        Settings s = Settings.merge(DEFAULTS, "", Map.of(), Map.of("NERVESYS_MODULES_EXTRA", "false"), new Properties());
+        assertThat(s.find("nervesys.modules.extra")).contains("false");
+        assertThat(dev.nervesys.bootstrap.reload.RevisionValidator.enabledRoutes(revision, s))
+                .containsOnlyKeys("routes/other.camel.yaml");
+        // the JVM flag still wins over the environment
+        Settings flagged = Settings.merge(DEFAULTS, "", Map.of(), Map.of("NERVESYS_MODULES_EXTRA", "false"),
+                flags("nervesys.modules.extra", "true"));
+        assertThat(dev.nervesys.bootstrap.reload.RevisionValidator.enabledRoutes(revision, flagged))
+                .containsOnlyKeys("routes/extra.camel.yaml", "routes/other.camel.yaml");
+        // only nervesys.* keys are looked up this way; secrets are never settings
+        Settings other = Settings.merge(DEFAULTS, "", Map.of(), Map.of("STORJ_SECRET_KEY", "k3y"), new Properties());
+        assertThat(other.find("storj.secret.key")).isEmpty();
+    }
+
+    @Test
     void environmentNamesFollowTheContract() {
         assertThat(Settings.environmentName("nervesys.ingest.port")).isEqualTo("NERVESYS_INGEST_PORT");
         assertThat(Settings.environmentName("camel.management.port")).isEqualTo("CAMEL_MANAGEMENT_PORT");
