@@ -96,10 +96,13 @@ class TcpProxy:
         with self.lock:
             self.mode = mode
             if mode == "refuse" and self.listener is not None:
-                try:
-                    self.listener.close()
-                except OSError:
-                    pass
+                # shutdown first: close() alone leaves a socket that another thread blocks in
+                # accept() on listening (Linux), and connections would still be accepted
+                for f in (lambda: self.listener.shutdown(socket.SHUT_RDWR), self.listener.close):
+                    try:
+                        f()
+                    except OSError:
+                        pass
                 self.listener = None
             for c in list(self.conns):
                 try:
@@ -125,6 +128,9 @@ class TcpProxy:
                 return
             with self.lock:
                 mode = self.mode
+                if self.listener is not s:
+                    client.close()
+                    return
                 self.conns.add(client)
             if mode == "blackhole":
                 continue  # held open, never answered
@@ -170,10 +176,10 @@ class TcpProxy:
 # ---------------------------------------------------------------------------------------------
 # ClickHouse and PostgreSQL (the shared servers: only our own database is created and dropped)
 
-def ch(sql, database=None):
+def ch(sql, database=None, timeout=120):
     url = CH_URL + "/?" + urllib.parse.urlencode({"database": database} if database else {})
     req = urllib.request.Request(url, data=sql.encode(), method="POST")
-    with urllib.request.urlopen(req, timeout=120) as r:
+    with urllib.request.urlopen(req, timeout=timeout) as r:
         return r.read().decode()
 
 
@@ -183,7 +189,12 @@ def ch_create(name):
 
 def ch_drop(name):
     if not KEEP:
-        ch("DROP DATABASE IF EXISTS %s" % name)
+        # 18.16 removes the parts of a table one by one: thousands of small parts take minutes on a
+        # busy machine; the drop goes on in the server if we stop waiting
+        try:
+            ch("DROP DATABASE IF EXISTS %s" % name, timeout=30)
+        except OSError as e:
+            log("DROP DATABASE %s still running in ClickHouse (%s)" % (name, e))
 
 
 def ch_seq_stats(database, run_id):

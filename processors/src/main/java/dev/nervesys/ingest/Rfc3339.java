@@ -32,8 +32,8 @@ final class Rfc3339 {
         }
         int month = num(b, s + 5, 2);
         int day = num(b, s + 8, 2);
-        if (month < 1 || month > 12 || day < 1 || day > 31 || num(b, s + 11, 2) > 23 || num(b, s + 14, 2) > 59
-                || num(b, s + 17, 2) > 60) {
+        if (month < 1 || month > 12 || day < 1 || day > daysInMonth(num(b, s, 4), month) || num(b, s + 11, 2) > 23
+                || num(b, s + 14, 2) > 59 || num(b, s + 17, 2) > 60) {
             return false;
         }
         int i = s + 19;
@@ -55,6 +55,15 @@ final class Rfc3339 {
         }
         return (z == '+' || z == '-') && to - i == 6 && digits(b, i + 1, 2) && b[i + 3] == ':'
                 && digits(b, i + 4, 2) && num(b, i + 1, 2) < 24 && num(b, i + 4, 2) < 60;
+    }
+
+    /** Days of a month of the proleptic Gregorian calendar: 2025-02-30 is not a time. */
+    static int daysInMonth(int year, int month) {
+        return switch (month) {
+            case 2 -> (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+            case 4, 6, 9, 11 -> 30;
+            default -> 31;
+        };
     }
 
     private static boolean digits(byte[] b, int from, int count) {
