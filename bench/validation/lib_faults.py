@@ -421,6 +421,8 @@ class Load:
         self.acked = []       # (first, count)
         self.unacked = []     # (first, count, why)
         self.status = collections.Counter()
+        self.samples = {}     # status -> first answer body seen with it
+        self.timeline = []    # (seconds since start, status) of every request
         self.latencies = []
         self.stopping = threading.Event()
         self.workers = []
@@ -456,8 +458,10 @@ class Load:
                     conn = http.client.HTTPConnection("127.0.0.1", self.port_fn(), timeout=self.timeout)
                 conn.request("POST", "/ingest", body=body.encode(), headers={"Content-Type": "application/x-ndjson"})
                 r = conn.getresponse()
-                r.read()
+                answer = r.read()
                 code = r.status
+                if code not in self.samples:
+                    self.samples[code] = answer[:300].decode("utf-8", "replace")
                 if r.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = None
@@ -470,6 +474,7 @@ class Load:
                     time.sleep(0.2)
             with self.lock:
                 self.status[code] += 1
+                self.timeline.append((round(t0 - self.started, 2), code))
                 if code == 204:
                     self.acked.append((first, self.batch))
                     self.latencies.append(time.time() - t0)
@@ -538,8 +543,17 @@ def percentile(xs, p):
     return xs[min(len(xs) - 1, int(p / 100.0 * len(xs)))]
 
 
+def _str_keys(o):
+    if isinstance(o, dict):
+        return {str(k): _str_keys(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_str_keys(v) for v in o]
+    return o
+
+
 def emit(path, result):
     """Writes the scenario's figures as JSON beside the human output."""
+    result = _str_keys(result)
     if path:
         with open(path, "w") as f:
             json.dump(result, f, indent=2, sort_keys=True, default=str)
