@@ -16,6 +16,7 @@ import collections
 import gzip
 import os
 import random
+import re
 import socket
 import struct
 import sys
@@ -61,6 +62,7 @@ def main():
     ap.add_argument("--cuts", type=int, default=300)
     ap.add_argument("--stalled", type=int, default=200)
     ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--stall-wait", type=float, default=60, help="seconds before checking the stalled connections")
     ap.add_argument("--json")
     a = ap.parse_args()
     random.seed(7)
@@ -103,7 +105,7 @@ def main():
                     stalled.append(s)
         result["cut_kinds"] = {"/".join(k): v for k, v in sorted(kinds.items())}
         L.log("sent %d cut requests, %d stalled connections open" % (len(cuts), len(stalled)))
-        time.sleep(10)
+        time.sleep(a.stall_wait)
         # are the stalled connections still held by the agent?
         open_stalled = 0
         for s in stalled:
@@ -114,7 +116,8 @@ def main():
                 open_stalled += 1
             except OSError:
                 pass
-        result["stalled_still_open_after_10s"] = open_stalled
+        result["stalled_still_open"] = open_stalled
+        result["stalled_checked_after_s"] = a.stall_wait
         load.stop()
         result["load"] = {"acked": load.acked_count(), "status": dict(load.status),
                           "p50_ms": round(1000 * L.percentile(load.latencies, 50), 1),
@@ -140,8 +143,9 @@ def main():
         arch, _ = L.archive_seqs(os.path.join(agent.data, "archive"), run_cut)
         result["cut_in_archive"] = sum(arch.values())
         log_text = open(agent.logfile.name, errors="replace").read()
-        result["agent_log"] = {"lines": log_text.count("\n"), "exceptions": log_text.count("Exception"),
-                               "errors": log_text.count(" ERROR ")}
+        kinds = collections.Counter(re.findall(r"\b(?:WARN|ERROR) +\[[^\]]*\] +(\S+) - ([^:\n]{0,80})", log_text))
+        result["agent_log"] = {"lines": log_text.count("\n"), "warn_error_kinds": {"%s - %s" % k: v for k, v in kinds.most_common(8)},
+                               "stack_trace_lines": log_text.count("\n\tat ")}
         ok = (not partial and result["steady_clickhouse"]["lost_acked"] == 0 and result["steady_clickhouse"]["duplicates"] == 0
               and load.status.get(204, 0) == sum(load.status.values()) and stalled_stored == 0)
         result["verdict"] = "PASS" if ok else "FAIL"
