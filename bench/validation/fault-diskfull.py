@@ -126,8 +126,11 @@ def main():
                                "ERROR lines": log_text.count(" ERROR "), "WARN lines": log_text.count(" WARN ")}
         # the buffer must open again and be intact
         buf = os.path.join(agent.data, "buffer", "buffer.db")
-        with sqlite3.connect(buf) as db:
+        db = sqlite3.connect(buf)
+        try:
             result["integrity_check"] = db.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            db.close()  # "with" alone commits but keeps the file open: the tmpfs would stay busy
         result["restart_s"] = round(agent.start(), 1)
         agent.stop()
         acked, unacked = load.acked_set(), load.unacked_set()

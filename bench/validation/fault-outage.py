@@ -161,9 +161,12 @@ def main():
         spool_left = None
         spool_file = os.path.join(agent.data, "heartbeat", "spool.db")
         if os.path.exists(spool_file):
-            with sqlite3.connect(spool_file) as db:
+            db = sqlite3.connect(spool_file)
+            try:
                 tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
                 spool_left = {tb: db.execute("SELECT count(*) FROM %s" % tb).fetchone()[0] for tb in tables}
+            finally:
+                db.close()
         result["heartbeats"] = {"rows": int(rows[0]), "distinct_ts": int(rows[1]), "max_gap_s": float(rows[2]),
                                 "written_late": int(rows[3]), "spool_left": spool_left}
         L.log("heartbeats:", result["heartbeats"])
