@@ -120,6 +120,9 @@ def main():
             L.log("   answer %s: %s" % (k, v[:200]))
         result["load"] = {"acked": load.acked_count(), "status": dict(load.status)}
         result["drain_s"] = agent.wait_drained(["archive", "clickhouse"], 600, every=2)
+        cons = agent.console()
+        result["console_live"] = {k: v for k, v in cons.get("live", {}).items() if not isinstance(v, (dict, list))}
+        result["console_buffer"] = {k: v for k, v in cons.get("buffer", {}).items() if not isinstance(v, (dict, list))}
         agent.stop()
         log_text = "".join(open(os.path.join(base, f), errors="replace").read() for f in os.listdir(base) if f.startswith("agent-"))
         result["agent_log"] = {"SQLITE_FULL": log_text.count("SQLITE_FULL"), "No space left": log_text.count("No space left"),

@@ -56,6 +56,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     private static final int NO_COMPRESSION = Integer.MIN_VALUE;
 
     private final Path file;
+    /** Batches refused since the disk became full (0 = not full); under the lock. */
+    private long diskFullRefusals;
     private final Connection conn;
     private final DiskBudget budget;
     private final WhenFull whenFull;
@@ -264,15 +266,25 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                 conn.commit();
             } catch (SQLException e) {
                 clearBatchQuietly();
-                rollbackQuietly();
-                if (diskFull(e)) {
+                boolean full = diskFull(e);
+                rollbackQuietly(full);
+                if (full) {
                     // the file system is full before the cap: refuse like a full buffer (503 + Retry-After),
-                    // nothing of the batch is stored; writes succeed again once space is back
+                    // nothing of the batch is stored; writes succeed again once space is back. Logged once
+                    // per episode: a log line per refused batch would fill what is left of the disk
                     rejectedBatches++;
+                    if (diskFullRefusals++ == 0) {
+                        LOG.warn("buffer: no space left on the file system of {}: batches are refused (503) until space is back",
+                                file.toAbsolutePath().getParent());
+                    }
                     throw new BufferFullException("disk full: no space left on the file system of the buffer ("
                             + file.toAbsolutePath().getParent() + "), records refused", retryAfterSeconds);
                 }
                 throw new IllegalStateException("buffer write failed: " + e.getMessage(), e);
+            }
+            if (diskFullRefusals > 0) {
+                LOG.warn("buffer: space is back, batches are stored again ({} refused while the disk was full)", diskFullRefusals);
+                diskFullRefusals = 0;
             }
             if (firstId > headId) {
                 firstId = headId + 1;
@@ -776,11 +788,18 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
      * (bench/validation/fault-diskfull.py).
      */
     private void rollbackQuietly() {
+        rollbackQuietly(false);
+    }
+
+    /** @param expected the caller reports the failure itself (disk full): no warning per rollback */
+    private void rollbackQuietly(boolean expected) {
         try {
             conn.rollback();
         } catch (SQLException e) {
-            LOG.warn("buffer rollback failed ({}): SQLite already rolled the transaction back; starting a new one",
-                    e.getMessage());
+            if (!expected) {
+                LOG.warn("buffer rollback failed ({}): SQLite already rolled the transaction back; starting a new one",
+                        e.getMessage());
+            }
             try (Statement s = conn.createStatement()) {
                 s.execute("BEGIN");
             } catch (SQLException again) {

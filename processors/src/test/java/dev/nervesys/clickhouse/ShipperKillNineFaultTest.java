@@ -101,6 +101,17 @@ class ShipperKillNineFaultTest {
         return c;
     }
 
+    /** The ClickHouse cursor's state as committed in the buffer file, read by a connection of the test's own. */
+    private String cursorState() {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("buffer.db"));
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT state FROM cursors WHERE name = 'clickhouse'")) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (java.sql.SQLException e) {
+            return null; // busy: try again
+        }
+    }
+
     /** Events of the run from {@code first} in ClickHouse; 0 while the child has not created the table yet. */
     private static long shipped(ClickHouseTestDb db, long first) throws Exception {
         try {
@@ -110,21 +121,34 @@ class ShipperKillNineFaultTest {
         }
     }
 
+    private final List<Process> children = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void killChildren() {
+        children.forEach(Process::destroyForcibly); // a failed assertion must not leave an appending JVM behind
+    }
+
     @Test
     void killedWhileShippingEveryCommittedRecordLandsOnce() throws Exception {
         try (ClickHouseTestDb db = new ClickHouseTestDb()) {
             List<long[]> runs = new ArrayList<>(); // {first seq, last seq reported committed}
             int unconfirmedAtKill = 0;
             int alreadyHeld = 0;
-            for (int k = 0; k < 6 && (k < 3 || unconfirmedAtKill == 0); k++) {
+            for (int k = 0; k < 3; k++) {
                 long first = k * 1_000_000L;
                 Child c = start(db, first);
-                // wait until it has shipped something of this run, then kill it mid-stream
-                long deadline = System.currentTimeMillis() + 20_000;
+                children.add(c.process);
+                // wait until it has shipped something of this run (a loaded machine starts a JVM slowly) ...
+                long deadline = System.currentTimeMillis() + 45_000;
                 while (System.currentTimeMillis() < deadline && shipped(db, first) < 500) {
                     Thread.sleep(50);
                 }
-                Thread.sleep(new java.util.Random(k).nextInt(300));
+                assertThat(shipped(db, first)).as("run %d shipped; output:%n%s", k, c.output).isGreaterThanOrEqualTo(500);
+                // ... then kill it while a batch is in flight: the cursor state says so (read by a second connection)
+                deadline = System.currentTimeMillis() + 10_000;
+                while (System.currentTimeMillis() < deadline && !"unconfirmed".equals(cursorState())) {
+                    Thread.sleep(1);
+                }
                 c.process.destroyForcibly(); // SIGKILL
                 c.process.waitFor();
                 assertThat(c.committed.get()).as("run %d committed records; output:%n%s", k, c.output).isGreaterThanOrEqualTo(first);
@@ -140,10 +164,11 @@ class ShipperKillNineFaultTest {
                 }
             }
             Child drain = start(db, -1);
+            children.add(drain.process);
             assertThat(drain.process.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)).as("drained").isTrue();
             assertThat(drain.output.toString()).contains("DRAINED");
 
-            assertThat(unconfirmedAtKill).as("kills that landed with a batch in flight").isGreaterThan(0);
+            assertThat(unconfirmedAtKill).as("kills that landed with a batch in flight").isGreaterThanOrEqualTo(2);
             for (long[] run : runs) {
                 String[] f = db.query("SELECT count(), uniqExact(seq), min(seq), max(seq) FROM {db}.events WHERE seq >= " + run[0]
                         + " AND seq < " + (run[0] + 1_000_000) + " FORMAT TabSeparated").trim().split("\t");
