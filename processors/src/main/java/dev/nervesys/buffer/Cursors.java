@@ -23,6 +23,12 @@ final class Cursors {
 
     Cursors(Connection conn) throws SQLException {
         this.conn = conn;
+        reload();
+    }
+
+    /** Reads the table again (after a rolled-back transaction, memory may be ahead of it). */
+    void reload() throws SQLException {
+        byName.clear();
         try (PreparedStatement ps = conn.prepareStatement("SELECT name, position, end_off, enabled, state FROM cursors");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {

@@ -56,6 +56,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     private static final int NO_COMPRESSION = Integer.MIN_VALUE;
 
     private final Path file;
+    /** Batches refused since the disk became full (0 = not full); under the lock. */
+    private long diskFullRefusals;
     private final Connection conn;
     private final DiskBudget budget;
     private final WhenFull whenFull;
@@ -265,11 +267,29 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                 insert.executeBatch();
                 conn.commit();
             } catch (SQLException e) {
-                rollbackQuietly();
+                clearBatchQuietly();
+                boolean full = diskFull(e);
+                rollbackQuietly(full);
                 writeError = String.valueOf(e.getMessage());
+                if (full) {
+                    // the file system is full before the cap: refuse like a full buffer (503 + Retry-After),
+                    // nothing of the batch is stored; writes succeed again once space is back. Logged once
+                    // per episode: a log line per refused batch would fill what is left of the disk
+                    rejectedBatches++;
+                    if (diskFullRefusals++ == 0) {
+                        LOG.warn("buffer: no space left on the file system of {}: batches are refused (503) until space is back",
+                                file.toAbsolutePath().getParent());
+                    }
+                    throw new BufferFullException("disk full: no space left on the file system of the buffer ("
+                            + file.toAbsolutePath().getParent() + "), records refused", retryAfterSeconds);
+                }
                 throw new IllegalStateException("buffer write failed: " + e.getMessage(), e);
             }
             writeError = null;
+            if (diskFullRefusals > 0) {
+                LOG.warn("buffer: space is back, batches are stored again ({} refused while the disk was full)", diskFullRefusals);
+                diskFullRefusals = 0;
+            }
             if (firstId > headId) {
                 firstId = headId + 1;
             }
@@ -763,12 +783,74 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         }
     }
 
+    /**
+     * After a failed write: rolls back, and brings the connection and the positions held in memory
+     * back to what is on disk. SQLite rolls a transaction back by itself on some errors (SQLITE_FULL,
+     * SQLITE_IOERR); the driver's rollback then fails ("no transaction is active") and skips the
+     * BEGIN it issues after each rollback, so every later statement committed on its own and every
+     * commit failed: once the disk had been full, ingest answered 500 until the agent was restarted
+     * (bench/validation/fault-diskfull.py).
+     */
     private void rollbackQuietly() {
+        rollbackQuietly(false);
+    }
+
+    /** @param expected the caller reports the failure itself (disk full): no warning per rollback */
+    private void rollbackQuietly(boolean expected) {
         try {
             conn.rollback();
         } catch (SQLException e) {
-            LOG.warn("buffer rollback failed: {}", e.getMessage());
+            if (!expected) {
+                LOG.warn("buffer rollback failed ({}): SQLite already rolled the transaction back; starting a new one",
+                        e.getMessage());
+            }
+            try (Statement s = conn.createStatement()) {
+                s.execute("BEGIN");
+            } catch (SQLException again) {
+                LOG.warn("buffer: cannot start a transaction: {}", again.getMessage());
+            }
         }
+        try {
+            cursors.reload();
+            loadPositions();
+            conn.commit();
+        } catch (SQLException e) {
+            LOG.warn("buffer: cannot read the positions back after a failed write: {}", e.getMessage());
+        }
+    }
+
+    private void clearBatchQuietly() {
+        try {
+            insert.clearBatch();
+        } catch (SQLException e) {
+            LOG.warn("buffer: cannot clear the insert batch: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Runs a PRAGMA on the buffer's own connection; for tests only (PRAGMA max_page_count makes SQLite
+     * answer SQLITE_FULL as a full disk does, without a file system of its own).
+     */
+    long pragmaForTests(String pragma) {
+        return withLock(() -> {
+            conn.commit();
+            long v = queryLong("PRAGMA " + pragma, -1);
+            conn.commit();
+            return v;
+        });
+    }
+
+    /** SQLITE_FULL (13): the file system holding the buffer has no space left (the cap was not reached). */
+    static boolean diskFull(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException q && (q.getErrorCode() & 0xFF) == 13) {
+                return true;
+            }
+            if (t.getMessage() != null && (t.getMessage().contains("SQLITE_FULL") || t.getMessage().contains("No space left"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private interface SqlWork<T> {

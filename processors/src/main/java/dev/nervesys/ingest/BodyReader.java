@@ -53,7 +53,9 @@ final class BodyReader {
             }
             return len == out.length ? out : Arrays.copyOf(out, len);
         } catch (IOException e) {
-            throw new IngestRejected(400, "body is not valid gzip: " + e.getMessage());
+            // a truncated stream is an EOFException without a message ("not valid gzip: null")
+            throw new IngestRejected(400, "body is not valid gzip: "
+                    + (e instanceof java.io.EOFException || e.getMessage() == null ? "unexpected end of the gzip data (truncated body?)" : e.getMessage()));
         }
     }
 

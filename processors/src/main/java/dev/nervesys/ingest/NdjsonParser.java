@@ -56,6 +56,12 @@ public final class NdjsonParser {
 
     /** The reference validation: decides every line the scanner is unsure about, words every error. */
     static String validateWithJackson(byte[] body, int from, int to, ParsedBatch batch) {
+        // Jackson lets overlong forms (C0 AF) and surrogates (ED A0 80) through: check first, as the
+        // line-protocol parser does, so the archive never holds a line that is not UTF-8
+        String utf8 = invalidUtf8(body, from, to);
+        if (utf8 != null) {
+            return utf8;
+        }
         RecordFields f = new RecordFields();
         try (JsonParser p = JSON.createParser(body, from, to - from)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -91,6 +97,22 @@ public final class NdjsonParser {
             return err;
         }
         batch.add(f.telemetry ? RecordKind.TELEMETRY : RecordKind.LOG, Arrays.copyOfRange(body, from, to));
+        return null;
+    }
+
+    /** Null when {@code b[from, to)} is strict UTF-8 (RFC 3629), else the error naming the first bad byte. */
+    static String invalidUtf8(byte[] b, int from, int to) {
+        for (int i = from; i < to; ) {
+            if (b[i] >= 0) {
+                i++;
+                continue;
+            }
+            int next = Utf8.sequenceEnd(b, i, to);
+            if (next < 0) {
+                return "invalid UTF-8 at byte " + (i - from + 1) + " of the line";
+            }
+            i = next;
+        }
         return null;
     }
 }
