@@ -318,7 +318,13 @@ class GitHttpTokenTest extends OneAgentTest {
 
     /** Everything logged since the test began, JGit's debug output included. */
     private String logged() {
-        return log.list.stream().map(e -> e.getFormattedMessage()
+        // ListAppender appends under its own lock (AppenderBase.doAppend is synchronized) from the
+        // agent's threads: copy under that lock, or a log line written meanwhile breaks the stream
+        List<ILoggingEvent> events;
+        synchronized (log) {
+            events = new ArrayList<>(log.list);
+        }
+        return events.stream().map(e -> e.getFormattedMessage()
                         + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy())))
                 .collect(Collectors.joining("\n"));
     }
