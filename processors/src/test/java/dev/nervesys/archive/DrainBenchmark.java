@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.regex.Matcher;
@@ -35,7 +36,8 @@ import java.util.zip.GZIPInputStream;
  * Not a test: how long a full buffer's backlog takes to reach the archive target once the target
  * answers (docs/benchmarks.md, "Archive drain").
  *
- * <p>usage: DrainBenchmark WORKDIR REFERENCE.py [targets, default local,s3] [buffer cap, default 100MB]
+ * <p>usage: DrainBenchmark WORKDIR REFERENCE.py [targets, default local,s3] [nervesys.archive.threads values,
+ * e.g. 0,1,2; default: the setting's default] [buffer cap, default 100MB]
  *
  * <p>Fills a buffer with {@link DataPathBenchmark}'s 8-field records, appended in 5,000-record
  * batches until the cap refuses one (the same records go to WORKDIR/backlog/records.ndjson; a
@@ -45,7 +47,8 @@ import java.util.zip.GZIPInputStream;
  * drain from the start of the context until the archiver's cursor passes the backlog. Meanwhile
  * one client posts 200 records every 100 ms to /ingest and records each request's latency: ingest
  * must keep being served during a drain. Every object is read back afterwards and compared with
- * the backlog, line by line. {@code reference.py} runs on records.ndjson before the first target
+ * the backlog, line by line. The same client runs for 15 s against an agent with an empty buffer
+ * first, for the latency without a drain. {@code reference.py} runs on records.ndjson before the first target
  * and after each one; each drain is compared with the mean of the gzip rates measured just before
  * and just after it.
  */
@@ -60,22 +63,31 @@ public final class DrainBenchmark {
         Path work = Path.of(args[0]);
         String reference = args[1];
         List<String> targets = List.of((args.length > 2 ? args[2] : "local,s3").split(","));
-        long cap = args.length > 3 ? dev.nervesys.spi.Sizes.parseBytes(args[3]) : 100L << 20;
+        List<String> threads = List.of((args.length > 3 ? args[3] : "default").split(","));
+        long cap = args.length > 4 ? dev.nervesys.spi.Sizes.parseBytes(args[4]) : 100L << 20;
         Backlog backlog = fill(work.resolve("backlog"), cap);
         System.out.printf("backlog: %,d records, %,d bytes of NDJSON, %,d bytes of buffer on disk (cap %,d)%n",
                 backlog.rows(), backlog.rawBytes(), backlog.diskBytes(), cap);
+        double gzipCpu = backlog.rawBytes() / gzipCpuSeconds(backlog.ndjson()) / 1e6;
+        System.out.printf("gzip -6 CPU cost: %.1f MB of NDJSON per CPU second%n", gzipCpu);
+        System.out.println("ingest with nothing to drain, 15 s: " + baseline(work.resolve("run-idle"), cap));
         double before = reference(reference, backlog.ndjson());
-        for (String target : targets) {
-            Result r = drain(work.resolve("run-" + target), backlog, target, cap);
-            double after = reference(reference, backlog.ndjson());
-            double gzip = (before + after) / 2;
-            double raw = backlog.rawBytes() / r.seconds / 1e6;
-            System.out.printf("drain-%-5s %6.2f s  %6.1f MB/s NDJSON  %5.1f MB/s of buffer  %d objects  CPU %.2f cores"
-                    + "  | gzip-6 %.1f MB/s (%.1f before, %.1f after)  ratio %.2f%n",
-                    target, r.seconds, raw, backlog.diskBytes() / r.seconds / 1e6, r.objects, r.cores, gzip, before, after, raw / gzip);
-            System.out.printf("  ingest during the drain: %d requests of 200 records, %d not 204, latency p50 %.1f ms,"
-                    + " p99 %.1f ms, max %.1f ms%n", r.requests, r.refused, r.p50, r.p99, r.max);
-            before = after;
+        for (String t : threads) {
+            for (String target : targets) {
+                Result r = drain(work.resolve("run-" + target), backlog, target, cap, t);
+                double after = reference(reference, backlog.ndjson());
+                double gzip = (before + after) / 2;
+                double raw = backlog.rawBytes() / r.seconds / 1e6;
+                System.out.printf("drain-%-5s threads=%s %6.2f s  %6.1f MB/s NDJSON  %5.1f MB/s of buffer  %d objects"
+                        + "  CPU %.2f cores  | gzip-6 %.1f MB/s (%.1f before, %.1f after)  ratio %.2f%n",
+                        target, t, r.seconds, raw, backlog.diskBytes() / r.seconds / 1e6, r.objects, r.cores, gzip, before,
+                        after, raw / gzip);
+                System.out.printf("  CPU cost: %.1f MB of NDJSON per CPU second of the agent's JVM (S3Proxy and the ingest"
+                        + " client included), %.2f of gzip -6's%n", raw / r.cores, raw / r.cores / gzipCpu);
+                System.out.printf("  ingest during the drain: %d requests of 200 records, %s not 204, latency p50 %.1f ms,"
+                        + " p99 %.1f ms, max %.1f ms (first request left out)%n", r.requests, r.refused, r.p50, r.p99, r.max);
+                before = after;
+            }
         }
     }
 
@@ -134,10 +146,11 @@ public final class DrainBenchmark {
         return new Backlog(db, ndjson, rows, raw, disk);
     }
 
-    record Result(double seconds, int objects, double cores, int requests, int refused, double p50, double p99, double max) {
+    record Result(double seconds, int objects, double cores, int requests, Map<Integer, Integer> refused, double p50, double p99,
+            double max) {
     }
 
-    static Result drain(Path run, Backlog backlog, String target, long cap) throws Exception {
+    static Result drain(Path run, Backlog backlog, String target, long cap, String threads) throws Exception {
         deleteTree(run);
         Files.createDirectories(run.resolve("buffer"));
         for (String suffix : new String[] {"", "-wal", "-shm"}) {
@@ -148,13 +161,16 @@ public final class DrainBenchmark {
         }
         S3Fixture s3 = target.equals("s3") ? new S3Fixture() : null;
         TestSettings s = new TestSettings(run).set("nervesys.buffer.maxBytes", cap).set("nervesys.archive.interval", "5s");
+        if (!threads.equals("default")) {
+            s.set("nervesys.archive.threads", threads);
+        }
         if (s3 != null) {
             s.env("STORJ_BUCKET", S3Fixture.BUCKET).env("STORJ_ENDPOINT", s3.endpoint())
                     .env("STORJ_ACCESS_KEY", S3Fixture.ACCESS).env("STORJ_SECRET_KEY", S3Fixture.SECRET);
         }
         int port = Integer.parseInt(s.properties().get("nervesys.ingest.port"));
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
-        int[] refused = {0};
+        Map<Integer, Integer> refused = new java.util.concurrent.ConcurrentSkipListMap<>();
         Result result;
         try {
             double seconds;
@@ -195,7 +211,7 @@ public final class DrainBenchmark {
             }
             List<Double> l = new ArrayList<>(latencies);
             Collections.sort(l);
-                        result = new Result(seconds, keys.size(), cores, l.size(), refused[0], pct(l, 0.5), pct(l, 0.99),
+                        result = new Result(seconds, keys.size(), cores, l.size(), refused, pct(l, 0.5), pct(l, 0.99),
                     l.isEmpty() ? 0 : l.get(l.size() - 1));
         } finally {
             if (s3 != null) {
@@ -207,11 +223,33 @@ public final class DrainBenchmark {
 
     private static volatile boolean stopSending;
 
+    /** The same ingest client for 15 s against an agent whose buffer is empty: latency without a drain. */
+    static String baseline(Path run, long cap) throws Exception {
+        deleteTree(run);
+        TestSettings s = new TestSettings(run).set("nervesys.buffer.maxBytes", cap).set("nervesys.archive.interval", "5s");
+        int port = Integer.parseInt(s.properties().get("nervesys.ingest.port"));
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        Map<Integer, Integer> refused = new java.util.concurrent.ConcurrentSkipListMap<>();
+        try (DataPathHarness agent = new DataPathHarness(s, "ingest.camel.yaml", "archive.camel.yaml")) {
+            stopSending = false;
+            Thread sender = new Thread(() -> send(port, latencies, refused), "drain-bench-ingest");
+            sender.start();
+            Thread.sleep(15_000);
+            stopSending = true;
+            sender.join();
+        }
+        List<Double> l = new ArrayList<>(latencies);
+        Collections.sort(l);
+        return String.format("%d requests of 200 records, %s not 204, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms"
+                + " (first request left out)", l.size(), refused, pct(l, 0.5), pct(l, 0.99), l.isEmpty() ? 0 : l.get(l.size() - 1));
+    }
+
     /** 200 records every 100 ms until the drain is over; the latency of each request in ms. */
-    static void send(int port, List<Double> latencies, int[] refused) {
+    static void send(int port, List<Double> latencies, Map<Integer, Integer> refused) {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         Random r = new Random(7);
         int frame = 100_000_000;
+        boolean first = true;
         try {
             while (!stopSending) {
                 StringBuilder sb = new StringBuilder();
@@ -222,9 +260,12 @@ public final class DrainBenchmark {
                 HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ingest"))
                         .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(sb.toString())).build(),
                         HttpResponse.BodyHandlers.ofString());
-                latencies.add((System.nanoTime() - t) / 1e6);
+                if (!first) {
+                    latencies.add((System.nanoTime() - t) / 1e6);
+                }
+                first = false;
                 if (resp.statusCode() != 204) {
-                    refused[0]++;
+                    refused.merge(resp.statusCode(), 1, Integer::sum);
                 }
                 Thread.sleep(100);
             }
@@ -242,6 +283,22 @@ public final class DrainBenchmark {
         try (Stream<Path> s = Files.walk(root)) {
             return S3Fixture.sorted(s.filter(Files::isRegularFile).map(f -> root.relativize(f).toString()).toList());
         }
+    }
+
+    /**
+     * CPU seconds (user + system) of {@code gzip -6 -c FILE > /dev/null}: on a shared machine the
+     * wall-clock rates of both sides depend on the share of the cores each gets, CPU cost much less.
+     */
+    static double gzipCpuSeconds(Path ndjson) throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", "import resource, subprocess, sys\n"
+                + "subprocess.run(['gzip', '-6', '-c', sys.argv[1]], stdout=subprocess.DEVNULL, check=True)\n"
+                + "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+                + "print(r.ru_utime + r.ru_stime)", ndjson.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("gzip -6 failed: " + out);
+        }
+        return Double.parseDouble(out);
     }
 
     /** Runs reference.py on the file, prints its output, returns its gzip-6 rate in MB/s. */
