@@ -2,6 +2,7 @@ package dev.nervesys.archive;
 
 import dev.nervesys.spi.AgentSettings;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -10,6 +11,10 @@ import java.util.Optional;
  * The archiver's settings (docs/archive.md). The S3 target is read from {@code nervesys.archive.*}
  * first and from Storj's variables second ({@code STORJ_BUCKET}, {@code STORJ_ENDPOINT},
  * {@code STORJ_REGION}); the keys only ever from the environment. No bucket = the local folder.
+ *
+ * @param threads how many of the next archives are compressed in the background while a backlog of
+ *                more than maxBytes drains (nervesys.archive.threads; 0 = one archive at a time)
+ * @param clock   where "now" comes from (AgentSettings.clock())
  */
 public record ArchiveSettings(
         String server,
@@ -24,7 +29,9 @@ public record ArchiveSettings(
         Duration backoffMax,
         String bucket,
         String endpoint,
-        String region) {
+        String region,
+        int threads,
+        Clock clock) {
 
     public static ArchiveSettings from(AgentSettings s) {
         String compression = s.get("nervesys.archive.compression", "gzip").trim().toLowerCase(Locale.ROOT);
@@ -47,7 +54,16 @@ public record ArchiveSettings(
                 first(s.find("nervesys.archive.bucket"), s.secret("STORJ_BUCKET")),
                 first(s.find("nervesys.archive.endpoint"), s.secret("STORJ_ENDPOINT")),
                 first(s.find("nervesys.archive.region"), s.secret("STORJ_REGION")) == null ? "us-east-1"
-                        : first(s.find("nervesys.archive.region"), s.secret("STORJ_REGION")));
+                        : first(s.find("nervesys.archive.region"), s.secret("STORJ_REGION")),
+                threads(s.getInt("nervesys.archive.threads", 2)),
+                s.clock());
+    }
+
+    private static int threads(int n) {
+        if (n < 0 || n > 16) {
+            throw new IllegalArgumentException("nervesys.archive.threads must be between 0 and 16, not " + n);
+        }
+        return n;
     }
 
     private static String first(Optional<String> a, Optional<String> b) {

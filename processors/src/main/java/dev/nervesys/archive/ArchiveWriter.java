@@ -56,15 +56,16 @@ final class ArchiveWriter {
         return new Written(records, raw, Files.size(file));
     }
 
+    /** The compressor between two buffers: it gets blocks of records, not one call per record and newline. */
     private static OutputStream compressor(OutputStream file, String compression, int level) throws IOException {
         OutputStream buffered = new BufferedOutputStream(file, IO_BUFFER);
         if (compression.equals("zstd")) {
-            return new ZstdOutputStream(buffered, level);
+            return new BufferedOutputStream(new ZstdOutputStream(buffered, level), IO_BUFFER);
         }
-        return new GZIPOutputStream(buffered, IO_BUFFER) {
+        return new BufferedOutputStream(new GZIPOutputStream(buffered, IO_BUFFER) {
             {
                 def.setLevel(level);
             }
-        };
+        }, IO_BUFFER);
     }
 }

@@ -12,9 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -59,12 +64,15 @@ public final class Archiver implements StatusReporter, MeterBinder {
     /** What the last prepare wrote (the key and its sizes), for finish to count. */
     private volatile String writtenKey;
     private volatile ArchiveWriter.Written written;
+    private final Lookahead ahead;
+    private boolean workDirCleared;
 
     /** @param s3 null when no bucket is configured (archives go to the local folder) */
     public Archiver(RecordBuffer buffer, ArchiveSettings cfg, S3Client s3) {
         this.buffer = buffer;
         this.cfg = cfg;
         this.s3 = s3;
+        this.ahead = new Lookahead();
         buffer.registerConsumer(CONSUMER);
     }
 
@@ -89,30 +97,34 @@ public final class Archiver implements StatusReporter, MeterBinder {
     /**
      * Writes the next archive to a work file and puts it on the exchange (body = File, headers:
      * CamelAwsS3Key, {@value #BUCKET}, {@value #TARGET} = s3 | local); {@value #TARGET} = none when
-     * nothing is due.
+     * nothing is due. The route calls this again after each confirmed archive until it answers none
+     * (or an attempt fails), so a backlog leaves back to back, not one archive per timer tick.
      */
     public void prepare(Exchange ex) throws IOException {
         Message m = ex.getMessage();
-        long now = System.currentTimeMillis();
-        if (!due(now)) {
+        if (!workDirCleared) {
+            clearWorkDir(); // files of plans a crash or a stop left behind: every plan rewrites its own
+            workDirCleared = true;
+        }
+        if (!due(cfg.clock().millis())) {
             m.setHeader(TARGET, "none");
             return;
         }
         ArchiveState state = ArchiveState.decode(buffer.consumerState(CONSUMER));
         if (!state.pending()) {
-            long after = buffer.position(CONSUMER);
-            long last = buffer.sliceEnd(after, cfg.maxBytes());
-            List<BufferedRecord> firstRow = buffer.read(after, 1);
-            if (firstRow.isEmpty()) {
+            state = planAfter(state, buffer.position(CONSUMER));
+            if (state == null) {
                 m.setHeader(TARGET, "none");
                 return;
             }
-            state = state.plan(firstRow.get(0).id(), last, firstRow.get(0).receivedAt(), cfg.prefix(), cfg.server(),
-                    cfg.extension());
             buffer.saveConsumerState(CONSUMER, state.encode());
         }
         Path work = workFile(state.key());
-        ArchiveWriter.Written w = ArchiveWriter.write(buffer, state.first(), state.last(), work, cfg.compression(), cfg.level());
+        ArchiveWriter.Written w = ahead.take(state, work);
+        ahead.fill(state, ex);
+        if (w == null) {
+            w = ArchiveWriter.write(buffer, state.first(), state.last(), work, cfg.compression(), cfg.level());
+        }
         written = w;
         writtenKey = state.key();
         LOG.debug("archive {}: {} records, {} -> {} bytes", state.key(), w.records(), w.rawBytes(), w.fileBytes());
@@ -122,6 +134,21 @@ public final class Archiver implements StatusReporter, MeterBinder {
         m.setHeader("CamelAwsS3ContentType", cfg.compression().equals("gzip") ? "application/gzip" : "application/zstd");
         m.setHeader(BUCKET, cfg.bucket());
         m.setHeader(TARGET, cfg.s3() ? "s3" : "local");
+    }
+
+    /**
+     * The archive after record {@code after} given the state after the previous one: the oldest
+     * rows after it, about maxBytes of them, under the key of its first row's minute; null when no
+     * row follows. Only reads the buffer: the same rows and state give the same plan.
+     */
+    ArchiveState planAfter(ArchiveState done, long after) {
+        long last = buffer.sliceEnd(after, cfg.maxBytes());
+        List<BufferedRecord> firstRow = buffer.read(after, 1);
+        if (firstRow.isEmpty()) {
+            return null;
+        }
+        return done.plan(firstRow.get(0).id(), last, firstRow.get(0).receivedAt(), cfg.prefix(), cfg.server(),
+                cfg.extension());
     }
 
     /** After the aws2-s3 producer: reads the object's size back, then acknowledges the rows. */
@@ -165,7 +192,7 @@ public final class Archiver implements StatusReporter, MeterBinder {
         lastKey = state.key();
         archives++;
         archivedRecords += state.last() - state.first() + 1;
-        lastUploadAt = System.currentTimeMillis();
+        lastUploadAt = cfg.clock().millis();
         ArchiveWriter.Written w = written;
         if (w != null && state.key().equals(writtenKey)) {
             lastRawBytes = w.rawBytes();
@@ -185,7 +212,8 @@ public final class Archiver implements StatusReporter, MeterBinder {
         failuresTotal++;
         long delay = Math.min(cfg.backoffMax().toMillis(),
                 cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
-        nextAttemptAt = System.currentTimeMillis() + delay;
+        nextAttemptAt = cfg.clock().millis() + delay;
+        ex.getMessage().setHeader(TARGET, "none"); // ends this drain: the next tick after the backoff retries
         lastError = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
         LOG.warn("archive upload failed ({} in a row), retrying in {} ms: {}", failures, delay, lastError);
     }
@@ -194,9 +222,121 @@ public final class Archiver implements StatusReporter, MeterBinder {
         return cfg.workDir().resolve(key.replace('/', '_'));
     }
 
+    private void clearWorkDir() throws IOException {
+        if (!Files.isDirectory(cfg.workDir())) {
+            return;
+        }
+        try (var files = Files.list(cfg.workDir())) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /**
+     * The archives after the pending one, planned and compressed in the background (at most
+     * nervesys.archive.threads of them) while full slices of maxBytes follow it: compression runs
+     * beside the upload, on as many cores as that setting allows. None of it is committed. A job's
+     * plan is the one {@link #prepare} computes anyway once its predecessor is acknowledged (the same
+     * rows after the same state give the same key and the same bytes), and its file is used only when
+     * the two are equal; any difference (rows dropped under drop-oldest) discards every job. A crash
+     * loses nothing but the work: the work folder is cleared at the first prepare.
+     */
+    private final class Lookahead {
+
+        private record Job(ArchiveState plan, Path file, Future<ArchiveWriter.Written> written, AtomicBoolean dropped) {
+        }
+
+        private final ArrayDeque<Job> jobs = new ArrayDeque<>();
+        /** The plan the first job follows. */
+        private ArchiveState base;
+        private ExecutorService pool;
+        private long seq;
+
+        /** The background result for {@code state}, its file moved to {@code work}; null when the caller has to write it. */
+        synchronized ArchiveWriter.Written take(ArchiveState state, Path work) throws IOException {
+            Job j = jobs.peekFirst();
+            if (j == null || state.equals(base)) {
+                return null; // nothing ahead, or a retry of the archive the jobs follow: rewrite it, keep them
+            }
+            if (!state.equals(j.plan())) {
+                LOG.debug("archive {}: planned ahead as {}, discarding {} background archive(s)", state.key(), j.plan().key(),
+                        jobs.size());
+                discard();
+                return null;
+            }
+            jobs.pollFirst();
+            base = state;
+            try {
+                ArchiveWriter.Written w = j.written().get();
+                Files.move(j.file(), work, StandardCopyOption.REPLACE_EXISTING);
+                return w;
+            } catch (ExecutionException e) {
+                LOG.debug("archive {}: background compression failed, writing it again: {}", state.key(), e.getCause().toString());
+                discard();
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for archive " + state.key());
+            }
+        }
+
+        /** Starts background compressions of the archives after {@code state} while full slices follow. */
+        synchronized void fill(ArchiveState state, Exchange ex) {
+            if (cfg.threads() == 0) {
+                return;
+            }
+            if (jobs.isEmpty()) {
+                base = state;
+            }
+            ArchiveState last = jobs.isEmpty() ? state : jobs.peekLast().plan();
+            while (jobs.size() < cfg.threads()) {
+                if (buffer.receivedAfter(buffer.sliceEnd(last.last(), cfg.maxBytes())) < 0) {
+                    break; // no full slice yet: its end may still move, so it is planned when it is due
+                }
+                ArchiveState next = planAfter(last.done(), last.last());
+                if (next == null) {
+                    break;
+                }
+                if (pool == null || pool.isShutdown()) {
+                    pool = ex.getContext().getExecutorServiceManager().newFixedThreadPool(Archiver.this, "ArchiveCompress",
+                            cfg.threads());
+                }
+                Path file = cfg.workDir().resolve(workFile(next.key()).getFileName() + ".ahead-" + (++seq));
+                AtomicBoolean dropped = new AtomicBoolean();
+                ArchiveState plan = next;
+                Future<ArchiveWriter.Written> f = pool.submit(() -> {
+                    try {
+                        ArchiveWriter.Written w = ArchiveWriter.write(buffer, plan.first(), plan.last(), file,
+                                cfg.compression(), cfg.level());
+                        if (dropped.get()) {
+                            Files.deleteIfExists(file);
+                        }
+                        return w;
+                    } catch (Exception | Error e) {
+                        Files.deleteIfExists(file);
+                        throw e;
+                    }
+                });
+                jobs.addLast(new Job(plan, file, f, dropped));
+                last = next;
+            }
+        }
+
+        private void discard() throws IOException {
+            for (Job j : jobs) {
+                j.dropped().set(true);
+                j.written().cancel(true);
+                Files.deleteIfExists(j.file()); // a job still running deletes its own file when it ends
+            }
+            jobs.clear();
+            base = null;
+        }
+    }
+
     public Duration lag() {
         long oldest = buffer.receivedAfter(buffer.position(CONSUMER));
-        return oldest < 0 ? Duration.ZERO : Duration.ofMillis(System.currentTimeMillis() - oldest);
+        return oldest < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, cfg.clock().millis() - oldest));
     }
 
     @Override

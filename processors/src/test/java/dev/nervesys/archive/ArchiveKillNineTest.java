@@ -30,7 +30,9 @@ class ArchiveKillNineTest {
 
     @Test
     void killedMidUploadThenRestartedShipsEveryRecordExactlyOnce() throws Exception {
-        List<String> sent = Records.telemetry("kill", 0, 8000, 200, 9); // ~2.7 MB, about 20 archives
+        // ~3.3 MB in about 100 archives: a drain ships them back to back, so the kill must find most
+        // of them still to do however fast the machine is
+        List<String> sent = Records.telemetry("kill", 0, 8000, 200, 9);
         try (RecordBuffer b = RecordBuffer.open(dir.resolve("buffer/buffer.db"), 100L << 20, WhenFull.REJECT, 5)) {
             for (int i = 0; i < sent.size(); i += 1000) {
                 List<byte[]> bodies = new ArrayList<>();
@@ -42,7 +44,7 @@ class ArchiveKillNineTest {
             Properties p = new Properties();
             p.setProperty("dataDir", dir.toString());
             p.setProperty("routes", "archive.camel.yaml");
-            p.setProperty("nervesys.archive.maxBytes", "128KB");
+            p.setProperty("nervesys.archive.maxBytes", "32KB");
             p.setProperty("nervesys.archive.interval", "1s");
             p.setProperty("nervesys.archive.checkEveryMs", "20");
             p.setProperty("env.STORJ_BUCKET", S3Fixture.BUCKET);
@@ -54,7 +56,7 @@ class ArchiveKillNineTest {
                 p.store(w, null);
             }
             Process first = DataPathChild.start(props);
-            await().atMost(Duration.ofSeconds(60)).until(() -> s3.keys("logs/").size() >= 4);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> s3.keys("logs/").size() >= 4);
             first.destroyForcibly();
             first.waitFor();
             int before = s3.keys("logs/").size();

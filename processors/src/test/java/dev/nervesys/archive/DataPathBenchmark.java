@@ -47,22 +47,33 @@ public final class DataPathBenchmark {
         try (BufferedWriter j = Files.newBufferedWriter(ndjson); BufferedWriter l = Files.newBufferedWriter(lp)) {
             long t0 = 1_765_368_000_000_000_000L;
             for (int i = 0; i < n; i++) {
-                double[] f = new double[8];
-                for (int k = 0; k < 8; k++) {
-                    f[k] = Math.round(r.nextDouble() * 100000) / 10.0;
-                }
+                double[] f = fields(r);
                 long ns = t0 + i * 10_000_000L;
                 String src = "s" + (i % 4);
-                j.write("{\"run_id\":\"bench\",\"source\":\"" + src + "\",\"type\":\"update\",\"frame\":" + i
-                        + ",\"time\":\"2025-12-10T12:" + String.format("%02d:%02d.%09dZ", (i / 6000) % 60, (i / 100) % 60, (i % 100) * 10_000_000)
-                        + "\",\"seq\":" + i + ",\"fields\":{\"rpm\":" + f[0] + ",\"oil_temp\":" + f[1] + ",\"oil_press\":" + f[2]
-                        + ",\"coolant\":" + f[3] + ",\"throttle\":" + f[4] + ",\"speed\":" + f[5] + ",\"boost\":" + f[6]
-                        + ",\"lambda\":" + f[7] + "}}\n");
+                j.write(ndjson(i, f) + "\n");
                 l.write("engine,run_id=bench,source=" + src + " rpm=" + f[0] + ",oil_temp=" + f[1] + ",oil_press=" + f[2]
                         + ",coolant=" + f[3] + ",throttle=" + f[4] + ",speed=" + f[5] + ",boost=" + f[6] + ",lambda=" + f[7]
                         + " " + ns + "\n");
             }
         }
+    }
+
+    /** The 8 numeric fields of one record. */
+    static double[] fields(Random r) {
+        double[] f = new double[8];
+        for (int k = 0; k < 8; k++) {
+            f[k] = Math.round(r.nextDouble() * 100000) / 10.0;
+        }
+        return f;
+    }
+
+    /** Record i as one NDJSON line (no newline). */
+    static String ndjson(int i, double[] f) {
+        return "{\"run_id\":\"bench\",\"source\":\"s" + (i % 4) + "\",\"type\":\"update\",\"frame\":" + i
+                + ",\"time\":\"2025-12-10T12:" + String.format("%02d:%02d.%09dZ", (i / 6000) % 60, (i / 100) % 60, (i % 100) * 10_000_000)
+                + "\",\"seq\":" + i + ",\"fields\":{\"rpm\":" + f[0] + ",\"oil_temp\":" + f[1] + ",\"oil_press\":" + f[2]
+                + ",\"coolant\":" + f[3] + ",\"throttle\":" + f[4] + ",\"speed\":" + f[5] + ",\"boost\":" + f[6]
+                + ",\"lambda\":" + f[7] + "}}";
     }
 
     static String ingest(Path dataDir, Path file, String path, boolean archiveAfter) throws Exception {

@@ -81,11 +81,17 @@ public final class S3Fixture implements AutoCloseable {
         for (S3Object o : client.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents()) {
             keys.add(o.key());
         }
-        keys.sort(Comparator.comparing((String k) -> part(k, 1) + "/" + part(k, 2)).thenComparingInt(k -> {
+        return sorted(keys);
+    }
+
+    /** Archive keys in archive order: by minute, then by suffix (none, -1, -2, ...). */
+    public static List<String> sorted(List<String> keys) {
+        List<String> out = new ArrayList<>(keys);
+        out.sort(Comparator.comparing((String k) -> part(k, 1) + "/" + part(k, 2)).thenComparingInt(k -> {
             String n = part(k, 3);
             return n == null ? 0 : Integer.parseInt(n);
         }));
-        return keys;
+        return out;
     }
 
     static String part(String key, int group) {
