@@ -4,7 +4,7 @@
   lib_load.py sample   --pid P --mgmt URL [--ch URL --db DB] [--every 10] --out CSV [--until-file F]
   lib_load.py load     --url URL --profile SECONDS:RATE[,SECONDS:RATE...] [--runs N] [--run-prefix P]
                        [--batch B] [--workers W] [--retry] [--token T] [--out PREFIX]
-  lib_load.py proxy    --listen PORT --target HOST:PORT --bytes-per-s N [--delay-ms D]
+  lib_load.py proxy    --listen PORT --target HOST:PORT --bytes-per-s N [--delay-ms D] [--rate-file F]
   lib_load.py ws       --port P --clients N --run R [--seconds S] [--stall] [--rate R] [--out JSON]
   lib_load.py plot     CSV OUT.png --title T --cols col[:label],... [--mark t1,t2]
   lib_load.py archive  DIR                  (count archived records per run, and duplicates)
@@ -213,7 +213,8 @@ def _worker(wid, a, phases, runs, res_q, start_at):
             ns = base_ns + f * 1_000_000
             lines.append(f'{{"run_id":"{run}","source":"{src}","type":"update","frame":{f},'
                          f'"time":"{_iso_prefix(ns // 10**9)}.{ns % 10**9:09d}Z","seq":{f},'
-                         f'"fields":{{"rpm":{2400 + (f % 800)}.5,"temp":{80 + f % 20}.25,"load":{f % 100},"ok":true}}}}')
+                         f'"fields":{{"rpm":{2400 + rng.random() * 800:.1f},"temp":{80 + rng.random() * 20:.2f},'
+                         f'"load":{rng.randrange(100)},"ok":true}}}}')
         return run, ("\n".join(lines) + "\n").encode()
 
     def post(data):
@@ -331,16 +332,20 @@ def load(a):
 # ---------------------------------------------------------------------------------------------
 
 class Bucket:
+    """Bytes per second shared by every connection; the rate can change at run time (0 = unlimited)."""
     def __init__(self, rate):
         self.rate, self.lock, self.next = rate, threading.Lock(), time.time()
 
     def take(self, n):
+        rate = self.rate
+        if rate <= 0:
+            return
         with self.lock:
             now = time.time()
-            self.next = max(self.next, now) + n / self.rate
-            wait = self.next - n / self.rate - now
-        if wait > 0:
-            time.sleep(wait)
+            start = max(self.next, now)
+            self.next = start + n / rate
+        if start > now:
+            time.sleep(start - now)
 
 
 def proxy(a):
@@ -382,6 +387,21 @@ def proxy(a):
         threading.Thread(target=pipe, args=(c, s, True, "up"), daemon=True).start()
         threading.Thread(target=pipe, args=(s, c, False, "down"), daemon=True).start()
 
+    def watch_rate():  # --rate-file: a number of bytes/s written there applies within a second
+        last = None
+        while True:
+            try:
+                v = float(open(a.rate_file).read().strip())
+                if v != last:
+                    up.rate = v
+                    print(f"{time.strftime('%H:%M:%S')} proxy rate {v:,.0f} bytes/s (0 = unlimited)", file=sys.stderr, flush=True)
+                    last = v
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.5)
+
+    if a.rate_file:
+        threading.Thread(target=watch_rate, daemon=True).start()
     print(f"proxy 127.0.0.1:{a.listen} -> {a.target} at {a.bytes_per_s:,.0f} bytes/s", file=sys.stderr, flush=True)
     while True:
         c, _ = srv.accept()
@@ -522,7 +542,12 @@ def ws(a):
 
 def plot(a):
     import csv
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:  # e.g. a pyenv python beside Debian's python3-matplotlib
+        if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+            os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+        raise SystemExit("plot needs matplotlib: apt-get install python3-matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rows = list(csv.DictReader(open(a.csv)))
@@ -589,6 +614,7 @@ def main():
     x = sub.add_parser("proxy")
     x.add_argument("--listen", type=int, required=True); x.add_argument("--target", required=True)
     x.add_argument("--bytes-per-s", type=float, required=True); x.add_argument("--delay-ms", type=float, default=0)
+    x.add_argument("--rate-file")
     w = sub.add_parser("ws")
     w.add_argument("--port", type=int, required=True); w.add_argument("--clients", type=int, default=1)
     w.add_argument("--run", required=True); w.add_argument("--seconds", type=float, default=30)

@@ -107,7 +107,7 @@ vl_agent_start() {
      -Dnervesys.agentId="vl-$VL_NAME" -Dnervesys.server="vl-$VL_NAME" -Dnervesys.dataDir="$VL_DATA" \
      -Dnervesys.ingest.port="$ingest" -Dnervesys.live.port="$live" -Dcamel.management.port="$mgmt" \
      -Dcamel.server.port="$server" \
-     -Dnervesys.clickhouse.url="$VL_CH" -Dnervesys.clickhouse.database="$VL_CHDB" \
+     -Dnervesys.clickhouse.url="${VL_AGENT_CH:-$VL_CH}" -Dnervesys.clickhouse.database="$VL_CHDB" \
      "${archive[@]}" "$@" -jar "$VL_JAR" > "$VL_WORK/agent.log" 2>&1) &
   VL_AGENT_PID=$!; VL_PIDS+=("$VL_AGENT_PID")
   VL_INGEST=http://127.0.0.1:$ingest; VL_LIVE=$live; VL_MGMT=http://127.0.0.1:$mgmt
@@ -149,3 +149,64 @@ vl_reference() {
   local ref=${VL_REFERENCE:-/work/shared/bench/reference.py}
   if [[ -f $ref ]]; then python3 "$ref" "$1" 2>&1 | sed 's/^/reference: /'; else echo "reference: $ref not found"; fi
 }
+
+# vl_proxy_start BYTES_PER_S: a throttling TCP proxy in front of ClickHouse (never touches the real
+# one). Sets VL_PROXY (URL to give the agent as nervesys.clickhouse.url) and VL_PROXY_RATE (a file:
+# echo N > "$VL_PROXY_RATE" changes the rate within a second; 0 = unlimited).
+vl_proxy_start() {
+  local port; port=$(vl_port)
+  VL_PROXY=http://127.0.0.1:$port; VL_PROXY_RATE=$VL_WORK/proxy-rate
+  echo "$1" > "$VL_PROXY_RATE"
+  local target=${VL_CH#http://}
+  python3 "$VL_DIR/lib_load.py" proxy --listen "$port" --target "$target" --bytes-per-s "$1" \
+    --rate-file "$VL_PROXY_RATE" > "$VL_WORK/proxy.log" 2>&1 &
+  VL_PIDS+=("$!")
+  local n=0
+  until curl -sf "$VL_PROXY/ping" >/dev/null; do sleep 0.2; n=$((n + 1)); (( n < 50 )) || { cat "$VL_WORK/proxy.log" >&2; exit 1; }; done
+  vl_log "throttling proxy $VL_PROXY -> $VL_CH at $1 bytes/s"
+}
+
+# vl_sampler_start CSV [EVERY]: the sampler of lib_load.py in the background until vl_sampler_stop
+vl_sampler_start() {
+  rm -f "$1" "$VL_WORK/stop-sampler"
+  python3 "$VL_DIR/lib_load.py" sample --pid "$VL_AGENT_PID" --mgmt "$VL_MGMT" --ch "$VL_CH" --db "$VL_CHDB" \
+    --every "${2:-10}" --out "$1" --until-file "$VL_WORK/stop-sampler" 2>> "$VL_WORK/sampler.log" &
+  VL_SAMPLER=$!; VL_PIDS+=("$VL_SAMPLER")
+}
+vl_sampler_stop() { touch "$VL_WORK/stop-sampler"; wait "$VL_SAMPLER" 2>/dev/null || true; }
+
+# vl_count RUN_PREFIX: per run, records in ClickHouse events (count, distinct buffer ids, distinct
+# (source, frame)) as TSV lines "run count uniq_buffer_id uniq_source_frame"
+vl_count() {
+  vl_ch "SELECT run_id, count(), uniqExact(buffer_id), uniqExact(source, frame) FROM $VL_CHDB.events
+         WHERE startsWith(run_id, '$1') GROUP BY run_id ORDER BY run_id FORMAT TSV"
+}
+
+# vl_compare SUMMARY_JSON RUN_PREFIX: acknowledged records per run (the load client's summary) against
+# ClickHouse and the archives; prints one line per run and a verdict; exit code 0 when all match
+vl_compare() {
+  vl_count "$2" > "$VL_WORK/ch-counts.tsv"
+  python3 "$VL_DIR/lib_load.py" archive "$VL_S3_DIR/$VL_S3_BUCKET/logs" > "$VL_WORK/archive-counts.json" || echo '{}' > "$VL_WORK/archive-counts.json"
+  python3 - "$1" "$VL_WORK/ch-counts.tsv" "$VL_WORK/archive-counts.json" <<'PY'
+import json, sys
+acked = json.load(open(sys.argv[1]))["acked_per_run"]
+ch = {}
+for line in open(sys.argv[2]):
+    r, n, ub, us = line.split("\t"); ch[r] = (int(n), int(ub), int(us))
+ar = json.load(open(sys.argv[3]))
+arun = ar.get("records_per_run", {})
+ok = True
+print(f"{'run':14} {'acked 2xx':>10} {'CH rows':>10} {'CH uniq':>10} {'archived':>10}")
+for r in sorted(set(acked) | set(ch)):
+    a = acked.get(r, 0); n, ub, us = ch.get(r, (0, 0, 0)); z = arun.get(r, 0)
+    flag = "" if a == n == us == z else "   <-- MISMATCH"
+    ok &= not flag
+    print(f"{r:14} {a:10} {n:10} {us:10} {z:10}{flag}")
+print(f"archive objects {ar.get('objects')}, duplicate (run, source, frame) in archives: {ar.get('duplicates')}")
+ok &= ar.get("duplicates", 0) == 0
+print("VERDICT: every acknowledged record is in ClickHouse and in the archives exactly once" if ok
+      else "VERDICT: MISMATCH between acknowledged records and stored records")
+sys.exit(0 if ok else 1)
+PY
+}
+
