@@ -208,5 +208,11 @@ print("VERDICT: every acknowledged record is in ClickHouse and in the archives e
       else "VERDICT: MISMATCH between acknowledged records and stored records")
 sys.exit(0 if ok else 1)
 PY
+  local rc=$?
+  # duplicates in ClickHouse, per table: rows stored more than once (same buffer id, and for series the same series)
+  echo "ClickHouse duplicates (rows, distinct buffer ids duplicated, min id, max id):"
+  echo "  events: $(vl_ch "SELECT sum(c - 1), count(), min(buffer_id), max(buffer_id) FROM (SELECT buffer_id, count() c FROM $VL_CHDB.events WHERE startsWith(run_id, '$2') GROUP BY buffer_id HAVING c > 1) FORMAT TSV" | tr '\t' ' ')"
+  echo "  series: $(vl_ch "SELECT sum(c - 1), uniqExact(buffer_id), min(buffer_id), max(buffer_id) FROM (SELECT buffer_id, series, count() c FROM $VL_CHDB.series WHERE startsWith(run_id, '$2') GROUP BY buffer_id, series HAVING c > 1) FORMAT TSV" | tr '\t' ' ')"
+  return $rc
 }
 
