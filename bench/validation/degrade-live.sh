@@ -18,9 +18,9 @@ vl_s3proxy_start
 vl_agent_start -Dnervesys.live.maxRecords=100000 -Dnervesys.archive.interval=1m
 csv=$out/degrade-live.csv
 vl_sampler_start "$csv" 5
-total=$(( phase * 4 + 40 ))
+total=$(( phase * 10 + 300 ))   # stopped after phase D through --until-file
 python3 "$VL_DIR/lib_load.py" load --url "$VL_INGEST/ingest" --profile "$total:$rate" --run-prefix live-a \
-  --batch 500 --workers 1 --retry --out "$VL_WORK/load-a" > "$VL_WORK/load-a.json" 2> "$VL_WORK/load-a.log" &
+  --batch 500 --workers 1 --retry --until-file "$VL_WORK/stop-load-a" --out "$VL_WORK/load-a" > "$VL_WORK/load-a.json" 2> "$VL_WORK/load-a.log" &
 load_a=$!; VL_PIDS+=("$load_a")
 sleep 20
 mark() { python3 -c "import csv;r=list(csv.DictReader(open('$csv')));print(r[-1]['t'] if r else 0)"; }
@@ -37,14 +37,16 @@ ws --clients 1 --rate 1000 --seconds "$((phase - 5))" --out "$VL_WORK/ws-reader.
 d1=$(dropped_frames)
 wait $stalled || true
 
-vl_log "phase C: 200 WebSocket connections at once"; m_c=$(mark)
-ws --clients 200 --rate 50 --seconds "$((phase - 10))" --out "$VL_WORK/ws-200.json" > /dev/null
+vl_log "phase C: 1, 5, 20 clients for 10 s each, then 200 WebSocket connections at once"; m_c=$(mark)
+for n in 1 5 20; do ws --clients $n --rate 50 --seconds 10 --out "$VL_WORK/ws-$n.json" > /dev/null; done
+ws --clients 200 --rate 50 --seconds "$phase" --out "$VL_WORK/ws-200.json" > /dev/null
 sleep 5
 
 vl_log "phase D: 20 more runs at once (ring bounded to 100,000 records)"; m_d=$(mark)
 e0=$(vl_console | python3 -c 'import json,sys; l=json.load(sys.stdin)["nervesys"]["live"]; print(l["evictedRecords"], l["evictedRuns"])')
 python3 "$VL_DIR/lib_load.py" load --url "$VL_INGEST/ingest" --profile "$phase:$rate" --runs 20 --run-prefix live-x \
   --batch 500 --workers 1 --retry --out "$VL_WORK/load-x" > "$VL_WORK/load-x.json" 2> "$VL_WORK/load-x.log"
+touch "$VL_WORK/stop-load-a"
 e1=$(vl_console | python3 -c 'import json,sys; l=json.load(sys.stdin)["nervesys"]["live"]; print(l["evictedRecords"], l["evictedRuns"], l["runsInMemory"], l["records"], l["bytes"])')
 wait "$load_a" || true
 vl_log "load done; waiting for ClickHouse and archive to drain"
@@ -75,7 +77,7 @@ PY
   echo "B stalled client: $(cat "$VL_WORK/ws-stalled.json" | tr -d '\n ')"
   echo "B reader:         $(cat "$VL_WORK/ws-reader.json" | tr -d '\n ')"
   echo "B droppedFrames (console) before/after: $d0 / $d1"
-  echo "C 200 clients:    $(cat "$VL_WORK/ws-200.json" | tr -d '\n ')"
+  for n in 1 5 20 200; do echo "C $n clients: $(cat "$VL_WORK/ws-$n.json" | tr -d '\n ')"; done
   echo "D evicted records/runs before: $e0; after (evictedRecords evictedRuns runsInMemory records bytes): $e1"
   echo "D load client:    $(cat "$VL_WORK/load-x.json")"
   echo "live console:     $(vl_console | python3 -c 'import json,sys; print(json.load(sys.stdin)["nervesys"]["live"])')"

@@ -241,6 +241,8 @@ def _worker(wid, a, phases, runs, res_q, start_at):
         prebuilt = [body(a.batch) for _ in range(n_batches)] if a.prebuild else None
         interval = a.batch / my_rate if my_rate > 0 else 0
         for i in range(n_batches):
+            if a.until_file and os.path.exists(a.until_file):
+                break
             due = t_phase + i * interval
             now = time.time()
             if due > now:
@@ -523,6 +525,8 @@ def ws(a):
                                     "max": max(pts, default=0)}
         res["points_per_s_per_client_median"] = round(res["points_per_client"]["median"] / a.seconds)
         res["messages_total"] = sum(c["msgs"] for c in clients)
+        ms = sorted(c["msgs"] for c in clients)
+        res["messages_per_client"] = {"min": ms[0] if ms else 0, "median": ms[len(ms) // 2] if ms else 0, "max": ms[-1] if ms else 0}
         res["mb_received_total"] = round(sum(c["bytes"] for c in clients) / 2**20, 1)
         res["dropped_frames_reported_max"] = max((c["dropped"] for c in clients), default=0)
     for c in clients:
@@ -611,6 +615,7 @@ def main():
     l.add_argument("--batch", type=int, default=1000); l.add_argument("--workers", type=int, default=1)
     l.add_argument("--retry", action="store_true"); l.add_argument("--prebuild", action="store_true")
     l.add_argument("--start-delay", type=float); l.add_argument("--token"); l.add_argument("--out")
+    l.add_argument("--until-file", help="stop sending (and report) once this file exists")
     x = sub.add_parser("proxy")
     x.add_argument("--listen", type=int, required=True); x.add_argument("--target", required=True)
     x.add_argument("--bytes-per-s", type=float, required=True); x.add_argument("--delay-ms", type=float, default=0)
