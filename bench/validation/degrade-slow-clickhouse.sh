@@ -19,10 +19,14 @@ csv=$out/degrade-slow-clickhouse.csv
 vl_sampler_start "$csv" 5
 vl_log "load: $rate records/s for $seconds s, client retries 503/429 after Retry-After (as Telegraf/influx clients do)"
 python3 "$VL_DIR/lib_load.py" load --url "$VL_INGEST/ingest" --profile "$seconds:$rate" --run-prefix slowch \
-  --batch 1000 --workers 2 --retry --out "$VL_WORK/load" | tee "$VL_WORK/load.json"
+  --batch 1000 --workers 2 --retry --deadline $(( seconds + 900 )) --out "$VL_WORK/load" > "$VL_WORK/load.json" &
+loader=$!; VL_PIDS+=("$loader")
+sleep $(( seconds + 15 ))
 t_lift=$(python3 -c "import csv;r=list(csv.DictReader(open('$csv')));print(r[-1]['t'] if r else 0)")
-vl_log "lifting the throttle (proxy unlimited) at t=$t_lift s; waiting for the backlog to drain"
+vl_log "lifting the throttle (proxy unlimited) at t=$t_lift s; the client goes on retrying what was refused; waiting for the backlog to drain"
 echo 0 > "$VL_PROXY_RATE"
+wait "$loader" || true
+vl_log "client done: $(cat "$VL_WORK/load.json")"
 t0=$(date +%s)
 vl_wait_drained 900 || true
 drain=$(( $(date +%s) - t0 ))

@@ -152,6 +152,7 @@ def sample(a):
                                         timeout=10) as r:
                 v = json.loads(r.read()).get("value", {})
             row["gc_s"] = round(sum(x.get("CollectionTime", 0) for x in v.values()) / 1000, 2)
+            row["_gc_at"] = time.time()
         except Exception as e:
             print(f"jolokia: {e}", file=sys.stderr)
         if a.ch and a.db:
@@ -167,8 +168,8 @@ def sample(a):
             if "accepted_total" in row and "accepted_total" in prev[1]:
                 row["accepted_per_s"] = round((row["accepted_total"] - prev[1]["accepted_total"]) / dt)
             row["cpu_pct"] = round(100 * (cpu - prev[1]["cpu_s"]) / dt, 1)
-            if "gc_s" in row and "gc_s" in prev[1]:
-                row["gc_pct"] = round(100 * (row["gc_s"] - prev[1]["gc_s"]) / dt, 1)
+            if "gc_s" in row and "gc_s" in prev[1]:  # over the time between the two Jolokia reads
+                row["gc_pct"] = round(100 * (row["gc_s"] - prev[1]["gc_s"]) / max(0.1, row["_gc_at"] - prev[1]["_gc_at"]), 1)
         prev = (start, row)
         out.write(",".join(str(row.get(c, "")) for c in COLUMNS) + "\n")
         time.sleep(max(0.0, a.every - (time.time() - start)))
@@ -241,7 +242,7 @@ def _worker(wid, a, phases, runs, res_q, start_at):
         prebuilt = [body(a.batch) for _ in range(n_batches)] if a.prebuild else None
         interval = a.batch / my_rate if my_rate > 0 else 0
         for i in range(n_batches):
-            if a.until_file and os.path.exists(a.until_file):
+            if a.until_file and os.path.exists(a.until_file) or a.deadline and time.time() - start_at > a.deadline:
                 break
             due = t_phase + i * interval
             now = time.time()
@@ -262,7 +263,7 @@ def _worker(wid, a, phases, runs, res_q, start_at):
                     acked[run] += a.batch
                     s["acked"] += a.batch
                     break
-                if status in (429, 503) and a.retry:
+                if status in (429, 503) and a.retry and not (a.deadline and time.time() - start_at > a.deadline):
                     time.sleep(min(float(ra or 1), 30))
                     continue
                 refused[run] += a.batch
@@ -616,6 +617,7 @@ def main():
     l.add_argument("--retry", action="store_true"); l.add_argument("--prebuild", action="store_true")
     l.add_argument("--start-delay", type=float); l.add_argument("--token"); l.add_argument("--out")
     l.add_argument("--until-file", help="stop sending (and report) once this file exists")
+    l.add_argument("--deadline", type=float, help="seconds after the start: no more sends or retries after it")
     x = sub.add_parser("proxy")
     x.add_argument("--listen", type=int, required=True); x.add_argument("--target", required=True)
     x.add_argument("--bytes-per-s", type=float, required=True); x.add_argument("--delay-ms", type=float, default=0)
