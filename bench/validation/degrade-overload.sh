@@ -47,7 +47,7 @@ VL_WORK=$VL_WORK/agent2; mkdir -p "$VL_WORK"
 vl_agent_start -Dnervesys.archive.interval=30s
 vl_sampler_start "$out/degrade-overload-cpu.csv" 5
 python3 "$VL_DIR/lib_load.py" load --url "$VL_INGEST/ingest" --profile "$seconds:1000000" --run-prefix ovl-cpu \
-  --batch 2000 --workers 4 --out "$VL_WORK/cpu" | tee "$VL_WORK/cpu.json"
+  --batch 2000 --workers 4 --deadline "$seconds" --out "$VL_WORK/cpu" | tee "$VL_WORK/cpu.json"
 vl_wait_drained 900 || true; sleep 5; vl_sampler_stop
 {
   echo "== degrade-overload 2: no rate limit, 4 connections as fast as they can for $seconds s (2,000-record requests)"

@@ -22,7 +22,7 @@ csv=$out/$name.csv
 vl_sampler_start "$csv" 2
 burst=$(( base * 10 ))
 python3 "$VL_DIR/lib_load.py" load --url "$VL_INGEST/ingest" --profile "60:$base,10:$burst,120:$base" --run-prefix burst \
-  --batch 1000 --workers 4 --prebuild --retry "${tok[@]}" --out "$VL_WORK/load" | tee "$VL_WORK/load.json"
+  --batch 1000 --workers 4 --prebuild --retry --deadline 1200 "${tok[@]}" --out "$VL_WORK/load" | tee "$VL_WORK/load.json"
 vl_log "load done; waiting for ClickHouse and archive to drain"
 t0=$(date +%s); vl_wait_drained 900 || true; drain=$(( $(date +%s) - t0 ))
 sleep 4; vl_sampler_stop

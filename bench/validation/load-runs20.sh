@@ -13,7 +13,7 @@ vl_agent_start -Dnervesys.archive.interval=1m
 csv=$out/load-runs20.csv
 vl_sampler_start "$csv" 10
 python3 "$VL_DIR/lib_load.py" load --url "$VL_INGEST/ingest" --profile "$seconds:$rate" --runs "$runs" --run-prefix r20- \
-  --batch 1000 --workers 2 --retry --out "$VL_WORK/load" | tee "$VL_WORK/load.json"
+  --batch 1000 --workers 2 --retry --deadline $(( seconds * 3 )) --out "$VL_WORK/load" | tee "$VL_WORK/load.json"
 vl_log "load done; waiting for ClickHouse and archive to drain"
 t0=$(date +%s); vl_wait_drained 900 || true; drain=$(( $(date +%s) - t0 ))
 sleep 5; vl_sampler_stop
