@@ -35,7 +35,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Batch(List<RecordKind> kinds, List<byte[]> bodies) {
+    private record Batch(List<RecordKind> kinds, List<byte[]> bodies, long bytes) {
     }
 
     private final LiveSettings cfg;
@@ -48,6 +48,8 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private final Map<String, FoxgloveSession.FoxChannel> channels = new LinkedHashMap<>();
     private final AtomicLong droppedRecords = new AtomicLong();
     private final AtomicLong droppedBatches = new AtomicLong();
+    private final AtomicLong queuedRecords = new AtomicLong();
+    private final AtomicLong queuedBytes = new AtomicLong();
     private volatile long parsedRecords;
     private volatile long invalidRecords;
     private volatile long droppedFramesClosed;
@@ -65,13 +67,28 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         ring.onRunEvicted(this::runEvicted);
     }
 
-    /** Ingest's hook: hand off and return; a full queue drops the batch (counted). */
+    /**
+     * Ingest's hook: hand off and return; a full queue drops the batch (counted). The queue is
+     * bounded in batches and, like the ring behind it, in records ({@code nervesys.live.maxRecords})
+     * and bytes of record bodies ({@code nervesys.live.maxBytes}): 1,024 batches of large requests
+     * held the bodies of a million records while the worker was behind, and the heap they took
+     * starved the rest of the agent (docs/validation-load.md). More than the ring can hold is of no
+     * use to the live view anyway.
+     */
     @Override
     public void committed(List<RecordKind> kinds, List<byte[]> bodies) {
         if (!kinds.contains(RecordKind.TELEMETRY)) {
             return;
         }
-        if (!running || !queue.offer(new Batch(kinds, bodies))) {
+        long bytes = 0;
+        for (byte[] b : bodies) {
+            bytes += b.length;
+        }
+        long records = queuedRecords.addAndGet(bodies.size());
+        long held = queuedBytes.addAndGet(bytes);
+        if (!running || records > cfg.maxRecords() || held > cfg.maxBytes() || !queue.offer(new Batch(kinds, bodies, bytes))) {
+            queuedRecords.addAndGet(-bodies.size());
+            queuedBytes.addAndGet(-bytes);
             droppedBatches.incrementAndGet();
             droppedRecords.addAndGet(bodies.size());
         }
@@ -121,7 +138,12 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
                 runCommands();
                 int n = 0;
                 while (b != null) {
-                    process(b);
+                    try {
+                        process(b);
+                    } finally {
+                        queuedRecords.addAndGet(-b.bodies().size());
+                        queuedBytes.addAndGet(-b.bytes());
+                    }
                     b = ++n < 64 ? queue.poll() : null;
                 }
                 if (System.nanoTime() >= nextFlush) {
@@ -297,6 +319,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         m.put("invalidRecords", invalidRecords);
         m.put("droppedIngestRecords", droppedRecords.get());
         m.put("droppedIngestBatches", droppedBatches.get());
+        m.put("queuedRecords", queuedRecords.get());
         m.put("clients", sessions.size());
         m.put("droppedFrames", droppedFrames());
         return m;

@@ -106,6 +106,77 @@ class LiveServerTest {
     }
 
     @Test
+    void whileTheWorkerIsBehindTheQueueHoldsNoMoreRecordsOrBytesThanTheRing() throws Exception {
+        // ring: at most 1,000 records and 600,000 bytes; the queue itself would take 1,024 batches
+        LiveSettings cfg = new LiveSettings("127.0.0.1", 0, 1000, 600_000, 1024, 50, 1000, 100, 100, 50, 1 << 20);
+        LiveHub hub = new LiveHub(cfg, null, "test");
+        hub.start();
+        java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try {
+            hub.submit(() -> { // the worker is busy: nothing leaves the queue
+                blocked.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(blocked.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            for (int b = 0; b < 10; b++) { // 10 batches of 400 records of about 480 bytes
+                List<byte[]> bodies = new ArrayList<>();
+                for (int i = 0; i < 400; i++) {
+                    bodies.add(record("q", b * 400L + i));
+                }
+                hub.committed(Collections.nCopies(bodies.size(), RecordKind.TELEMETRY), bodies);
+            }
+            // 2 batches (800 records, about 390 KB) fit; the 3rd would pass 1,000 records
+            assertThat(hub.status().get("queuedRecords")).isEqualTo(800L);
+            assertThat(hub.droppedRecords()).isEqualTo(3200);
+            assertThat(hub.status().get("droppedIngestBatches")).isEqualTo(8L);
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> (long) hub.status().get("parsedRecords") == 800L);
+            assertThat(hub.status().get("queuedRecords")).isEqualTo(0L);
+
+            // bytes: batches of 200 records (about 96 KB each) against 600,000 bytes: 6 fit, the 7th does not
+            LiveSettings small = new LiveSettings("127.0.0.1", 0, 1_000_000, 600_000, 1024, 50, 1000, 100, 100, 50, 1 << 20);
+            LiveHub bytesHub = new LiveHub(small, null, "test");
+            bytesHub.start();
+            java.util.concurrent.CountDownLatch blocked2 = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release2 = new java.util.concurrent.CountDownLatch(1);
+            try {
+                bytesHub.submit(() -> {
+                    blocked2.countDown();
+                    try {
+                        release2.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                assertThat(blocked2.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                long size = 0;
+                List<byte[]> bodies = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    bodies.add(record("q", i));
+                    size += bodies.get(i).length;
+                }
+                int fit = (int) (600_000 / size);
+                for (int b = 0; b < fit + 3; b++) {
+                    bytesHub.committed(Collections.nCopies(bodies.size(), RecordKind.TELEMETRY), bodies);
+                }
+                assertThat(bytesHub.status().get("queuedRecords")).isEqualTo(200L * fit);
+                assertThat(bytesHub.droppedRecords()).isEqualTo(600);
+            } finally {
+                release2.countDown();
+                bytesHub.close();
+            }
+        } finally {
+            release.countDown();
+            hub.close();
+        }
+    }
+
+    @Test
     void ringEvictsTheOldestRunFirst() {
         LiveRing ring = new LiveRing(10, 1 << 20);
         List<String> evicted = new ArrayList<>();
