@@ -3,7 +3,7 @@
 # shipping and the live view on. Samples RSS, heap, GC, buffer, lags every 10 s into a CSV, plots it,
 # and at the end counts the records: sent, acknowledged, in ClickHouse, in the archives.
 #   bench/validation/load-sustained.sh [SECONDS] [RATE]        (defaults 1800, 10000)
-# Environment: VL_XMX (agent -Xmx, default 512m here, see docs/validation-load.md), VL_OUT (where
+# Environment: VL_XMX (agent -Xmx, default 512m here, see docs/validation.md), VL_OUT (where
 # the CSV and charts go, default docs/validation), the variables of lib_load.sh.
 set -euo pipefail
 VL_XMX=${VL_XMX:-512m}
