@@ -146,7 +146,7 @@ vl_wait_drained() {
 
 # vl_reference: the machine's reference figures for this run (../shared/bench/reference.py)
 vl_reference() {
-  local ref=${VL_REFERENCE:-/work/shared/bench/reference.py}
+  local ref=${VL_REFERENCE:-$VL_ROOT/../shared/bench/reference.py}
   if [[ -f $ref ]]; then python3 "$ref" "$1" 2>&1 | sed 's/^/reference: /'; else echo "reference: $ref not found"; fi
 }
 
