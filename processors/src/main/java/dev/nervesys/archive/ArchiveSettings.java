@@ -55,7 +55,7 @@ public record ArchiveSettings(
                 first(s.find("nervesys.archive.endpoint"), s.secret("STORJ_ENDPOINT")),
                 first(s.find("nervesys.archive.region"), s.secret("STORJ_REGION")) == null ? "us-east-1"
                         : first(s.find("nervesys.archive.region"), s.secret("STORJ_REGION")),
-                threads(s.getInt("nervesys.archive.threads", 2)),
+                threads(s.getInt("nervesys.archive.threads", 1)),
                 s.clock());
     }
 
