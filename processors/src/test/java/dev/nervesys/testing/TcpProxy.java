@@ -14,7 +14,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * "unreachable" without stopping the server other tests share: {@link #stop} closes the listener
  * and every connection, as a stopped server does; {@link #start} listens again on the same port.
  * With {@link #loseAnswers} it forwards requests but closes the client's connection instead of
- * passing the answer to an HTTP INSERT on: the insert lands, its confirmation does not.
+ * passing the answer to an HTTP INSERT on: the insert lands, its confirmation does not. With
+ * {@link #holdInserts} an insert reaches the server late, after its client gave up on it.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -24,6 +25,8 @@ public final class TcpProxy implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
     private volatile boolean loseAnswers;
+    private final java.util.concurrent.atomic.AtomicInteger insertsToHold = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(0);
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -40,6 +43,22 @@ public final class TcpProxy implements AutoCloseable {
 
     public void loseAnswers(boolean lose) {
         this.loseAnswers = lose;
+    }
+
+    /**
+     * Holds the next {@code n} INSERT requests as a buffering proxy or a stalled link does: their bytes
+     * are read from the client (which sees them sent) and kept, and reach the server only at
+     * {@link #releaseHeld()}, even when the client gave up and closed its connection meanwhile.
+     * Everything else, later inserts included, passes straight through.
+     */
+    public void holdInserts(int n) {
+        release = new java.util.concurrent.CountDownLatch(1);
+        insertsToHold.set(n);
+    }
+
+    /** Delivers the held requests to the server; their answers go nowhere if their client left. */
+    public void releaseHeld() {
+        release.countDown();
     }
 
     public synchronized void start() throws IOException {
@@ -71,12 +90,28 @@ public final class TcpProxy implements AutoCloseable {
     private void pump(Socket from, Socket to, boolean answers, java.util.concurrent.atomic.AtomicBoolean insert) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[65536];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            List<byte[]> kept = null;
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     if (!answers && new String(buf, 0, Math.min(n, 200), java.nio.charset.StandardCharsets.ISO_8859_1)
                             .contains("query=INSERT")) {
                         insert.set(true);
+                        if (kept == null && insertsToHold.getAndUpdate(k -> Math.max(0, k - 1)) > 0) {
+                            kept = new java.util.ArrayList<>();
+                            deliverOnRelease(kept, out);
+                        }
+                    }
+                    if (kept != null) {
+                        synchronized (kept) {
+                            if (release.getCount() > 0) {
+                                kept.add(java.util.Arrays.copyOf(buf, n));
+                                continue;
+                            }
+                            writeKept(kept, out);
+                        }
                     }
                     if (answers && loseAnswers && insert.get()) {
                         from.close();
@@ -90,11 +125,38 @@ public final class TcpProxy implements AutoCloseable {
                 // the other side closed
             } finally {
                 closeQuietly(from);
-                closeQuietly(to);
+                if (kept == null) {
+                    closeQuietly(to); // a held request's server side stays open: its bytes are still to come
+                }
             }
         }, "tcp-proxy-pump");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Writes what a held connection kept once the release comes (later bytes are then written as they come). */
+    private void deliverOnRelease(List<byte[]> kept, OutputStream out) {
+        java.util.concurrent.CountDownLatch latch = release;
+        Thread t = new Thread(() -> {
+            try {
+                latch.await();
+                synchronized (kept) {
+                    writeKept(kept, out);
+                }
+            } catch (IOException | InterruptedException e) {
+                // the proxy stopped
+            }
+        }, "tcp-proxy-release");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void writeKept(List<byte[]> kept, OutputStream out) throws IOException {
+        for (byte[] b : kept) {
+            out.write(b);
+        }
+        out.flush();
+        kept.clear();
     }
 
     public synchronized void stop() {
