@@ -145,7 +145,8 @@ class SettingDeclarationsTest {
         String expected = SettingsReference.markdown();
         String actual = text.substring(begin, end + SettingsReference.END.length());
         if (!actual.equals(expected) && Boolean.getBoolean("nervesys.docs.write")) {
-            Files.writeString(doc, text.substring(0, begin) + expected + text.substring(end + SettingsReference.END.length()));
+            text = text.substring(0, begin) + expected + text.substring(end + SettingsReference.END.length());
+            Files.writeString(doc, text);
             actual = expected;
         }
         assertThat(actual).as("docs/configuration.md is not what the declarations say: run this test with "
