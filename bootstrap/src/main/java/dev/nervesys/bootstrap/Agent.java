@@ -1,5 +1,6 @@
 package dev.nervesys.bootstrap;
 
+import dev.nervesys.bootstrap.config.BootstrapSettings;
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.console.ConfigHealthCheck;
@@ -78,7 +79,7 @@ public final class Agent implements AutoCloseable {
     public static Agent start(SettingsResolver resolver) throws Exception {
         Settings boot = resolver.bootstrap();
         // read once here so that a bad value fails the start before anything runs (it is used after Camel started)
-        boot.getInt("nervesys.config.pollSeconds", 30);
+        boot.getInt(BootstrapSettings.CONFIG_POLL_SECONDS);
         Path dataDir = boot.dataDir();
         DataDirLock lock = DataDirLock.acquire(dataDir, "agent " + boot.agentId());
         try {
@@ -120,7 +121,7 @@ public final class Agent implements AutoCloseable {
         Map<String, Object> bound = new LinkedHashMap<>(beans.beans());
         bound.put("agentInfo", new SyncAgentInfo(state, version()));
         bound.forEach(main::bind);
-        if (!settings.getBoolean("nervesys.cli.enabled", true)) {
+        if (!settings.getBoolean(BootstrapSettings.CLI_ENABLED)) {
             DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
             noCli.setEnabled(false);
             main.bind("nervesysNoCliConnector", noCli);
@@ -150,7 +151,7 @@ public final class Agent implements AutoCloseable {
         bindMeters(context, binders);
 
         sync.initial(first);
-        sync.startPolling(Duration.ofSeconds(Math.max(1, boot.getInt("nervesys.config.pollSeconds", 30))));
+        sync.startPolling(Duration.ofSeconds(Math.max(1, boot.getInt(BootstrapSettings.CONFIG_POLL_SECONDS))));
         LOG.info("Nervesys agent {} ready in {} ms, config from {}, revision {}", settings.agentId(),
                 (System.nanoTime() - t0) / 1_000_000, source.describe(),
                 state.applied() == null ? "none" : state.applied().id());
@@ -187,7 +188,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private static RevisionSource openSource(Settings boot, Path dataDir) throws Exception {
-        Optional<String> repo = boot.find("nervesys.config.repo");
+        Optional<String> repo = boot.find(BootstrapSettings.CONFIG_REPO);
         if (repo.isEmpty()) {
             Path cwd = Path.of("").toAbsolutePath();
             return DirectorySource.looksLikeConfigRoot(cwd) ? new DirectorySource(cwd) : new EmbeddedSource();
@@ -199,8 +200,8 @@ public final class Agent implements AutoCloseable {
             return new DirectorySource(local);
         }
         return new GitSource(local != null ? local.toAbsolutePath().toString() : uri,
-                boot.get("nervesys.config.branch", "main"), dataDir.resolve("config-repo.git"),
-                boot.get("nervesys.config.gitUser", "x-access-token"),
+                boot.get(BootstrapSettings.CONFIG_BRANCH), dataDir.resolve("config-repo.git"),
+                boot.get(BootstrapSettings.CONFIG_GIT_USER),
                 boot.secret("NERVESYS_GIT_TOKEN").orElse(null));
     }
 

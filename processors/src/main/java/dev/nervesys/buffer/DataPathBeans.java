@@ -5,10 +5,9 @@ import dev.nervesys.archive.ArchiveHealthCheck;
 import dev.nervesys.archive.Archiver;
 import dev.nervesys.archive.S3Clients;
 import dev.nervesys.ingest.IngestService;
+import dev.nervesys.ingest.IngestSettings;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.BeanProvider;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -30,22 +29,14 @@ public final class DataPathBeans implements BeanProvider {
 
     @Override
     public Map<String, Object> beans(AgentSettings s) throws Exception {
-        Path file = s.find("nervesys.buffer.file").map(Path::of).orElse(s.dataDir().resolve("buffer").resolve("buffer.db"));
-        RecordBuffer buffer = RecordBuffer.open(file,
-                s.getBytes("nervesys.buffer.maxBytes", 100L << 20),
-                WhenFull.parse(s.get("nervesys.buffer.whenFull", "reject")),
-                s.getDuration("nervesys.buffer.retryAfter", Duration.ofSeconds(10)).toSeconds(),
-                s.get("nervesys.buffer.compression", "zstd"),
-                s.getInt("nervesys.buffer.compressionLevel", 1));
+        RecordBuffer buffer = BufferSettings.from(s).open();
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("recordBuffer", buffer);
         beans.put("dataPathHealth", new DataPathHealthCheck(buffer, s.dataDir()));
         try {
-            String tokens = s.secret("NERVESYS_INGEST_TOKENS").orElse(s.get("nervesys.ingest.tokens", ""));
-            beans.put("ingest", new IngestService(buffer, tokens,
-                    Double.parseDouble(s.get("nervesys.ingest.rateLimit", "0")),
-                    Double.parseDouble(s.get("nervesys.ingest.rateBurst", "0")),
-                    s.getBytes("nervesys.ingest.maxBodyBytes", 25L << 20), s.clock()));
+            IngestSettings in = IngestSettings.from(s);
+            beans.put("ingest", new IngestService(buffer, in.tokens(), in.rateLimit(), in.rateBurst(), in.maxBodyBytes(),
+                    s.clock()));
             ArchiveSettings archive = ArchiveSettings.from(s);
             S3Client s3 = null;
             if (archive.s3()) {

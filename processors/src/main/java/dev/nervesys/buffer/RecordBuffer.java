@@ -80,8 +80,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     /** The last storage error of an append (disk full, read-only file system), cleared by the next commit. */
     private volatile String writeError;
 
-    private RecordBuffer(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds, int zstdLevel)
-            throws SQLException {
+    private RecordBuffer(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds, int zstdLevel,
+                         String synchronous) throws SQLException {
         this.file = file;
         this.zstdLevel = zstdLevel;
         this.whenFull = whenFull;
@@ -92,7 +92,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             s.execute("PRAGMA journal_mode=WAL");
             // NORMAL in WAL mode survives a killed process (the WAL is in the OS cache); FULL would
             // also survive power loss, at one fsync per batch.
-            s.execute("PRAGMA synchronous=" + System.getProperty("nervesys.buffer.synchronous", "NORMAL"));
+            s.execute("PRAGMA synchronous=" + synchronous);
             s.execute("PRAGMA wal_autocheckpoint=0");
             s.execute("PRAGMA busy_timeout=10000");
             // small columns first: lookups read them without touching the body's overflow pages
@@ -131,6 +131,20 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
      */
     public static RecordBuffer open(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds,
             String compression, int level) throws Exception {
+        return open(file, maxBytes, whenFull, retryAfterSeconds, compression, level, "NORMAL");
+    }
+
+    /**
+     * As above, with SQLite's {@code synchronous} mode (nervesys.buffer.synchronous): {@code NORMAL}
+     * survives a killed process, {@code FULL} also a power loss, at one fsync per batch.
+     */
+    public static RecordBuffer open(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds,
+            String compression, int level, String synchronous) throws Exception {
+        String sync = synchronous.trim().toUpperCase(java.util.Locale.ROOT);
+        if (!java.util.Set.of("OFF", "NORMAL", "FULL", "EXTRA").contains(sync)) {
+            throw new IllegalArgumentException("nervesys.buffer.synchronous must be NORMAL, FULL, EXTRA or OFF, not '"
+                    + synchronous + "'");
+        }
         int zstdLevel = switch (compression.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "zstd" -> {
                 if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
@@ -144,7 +158,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                     "nervesys.buffer.compression must be zstd or none, not '" + compression + "'");
         };
         Files.createDirectories(file.toAbsolutePath().getParent());
-        return new RecordBuffer(file, maxBytes, whenFull, retryAfterSeconds, zstdLevel);
+        return new RecordBuffer(file, maxBytes, whenFull, retryAfterSeconds, zstdLevel, sync);
     }
 
     /**

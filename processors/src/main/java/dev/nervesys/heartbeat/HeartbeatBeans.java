@@ -2,15 +2,18 @@ package dev.nervesys.heartbeat;
 
 import com.zaxxer.hikari.HikariConfig;
 import dev.nervesys.alerts.AlertService;
+import dev.nervesys.alerts.AlertSettings;
 import dev.nervesys.alerts.AlertsConfig;
 import dev.nervesys.alerts.MailCredentials;
 import dev.nervesys.archive.Archiver;
 import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.classify.Classifier;
 import dev.nervesys.classify.ClassifierConfig;
+import dev.nervesys.classify.ClassifySettings;
 import dev.nervesys.ingest.IngestService;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.BeanProvider;
+import dev.nervesys.spi.Sizes;
 import dev.nervesys.spi.StatusReporter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,20 +56,21 @@ public final class HeartbeatBeans implements BeanProvider {
                 .orElseGet(AlertsConfig::defaults);
 
         Map<String, Object> beans = new LinkedHashMap<>();
+        HeartbeatSettings hs = HeartbeatSettings.from(s);
         LazyDataSource ds = dataSource(s);
         HeartbeatStore store = new HeartbeatStore(ds,
-                new BeatSpool(s.dataDir().resolve("heartbeat").resolve("spool.db"), s.getInt("nervesys.heartbeat.spoolMax", 10080)),
-                s.getInt("nervesys.heartbeat.batch", 500),
-                s.getDuration("nervesys.heartbeat.backoffInitial", Duration.ofSeconds(5)),
-                s.getDuration("nervesys.heartbeat.backoffMax", Duration.ofMinutes(5)));
+                new BeatSpool(s.dataDir().resolve("heartbeat").resolve("spool.db"), hs.spoolMax()),
+                hs.batch(), hs.backoffInitial(), hs.backoffMax());
         AlertService alerts = new AlertService(alertsConfig, s.agentId(), s.server(),
-                s.get("nervesys.alerts.mail.from", "nervesys@localhost"), Instant::now);
-        Classifier classifier = new Classifier(classify, s.getInt("nervesys.classify.queueSize", 10000));
-        if (s.getBoolean("nervesys.classify.enabled", true) && earlier.get("ingest") instanceof IngestService ingest) {
+                AlertSettings.from(s).mailFrom(), Instant::now);
+        ClassifySettings cs = ClassifySettings.from(s);
+        Classifier classifier = new Classifier(classify, cs.queueSize());
+        if (cs.enabled() && earlier.get("ingest") instanceof IngestService ingest) {
             ingest.addInspector(classifier);
         }
         HeartbeatService heartbeat = new HeartbeatService(s.agentId(), s.server(), s.dataDir(),
-                s.getDuration("nervesys.heartbeat.interval", Duration.ofSeconds(60)), status, store,
+                // the route hands the interval to every beat; until the first, the declared default
+                Sizes.parseDuration(HeartbeatSettings.INTERVAL.defaultValue()), status, store,
                 earlier.get("recordBuffer") instanceof RecordBuffer b ? b : null,
                 earlier.get("archiver") instanceof Archiver a ? a : null,
                 earlier.get("ingest") instanceof StatusReporter r ? r : null, alerts);
@@ -85,23 +89,23 @@ public final class HeartbeatBeans implements BeanProvider {
         HikariConfig c = new HikariConfig();
         c.setPoolName("nervesys-heartbeat");
         c.setInitializationFailTimeout(-1);
-        String url = s.get("nervesys.postgres.url", "").trim();
+        HeartbeatSettings hs = HeartbeatSettings.from(s);
+        String url = hs.postgresUrl();
         if (!url.isEmpty()) {
             c.setJdbcUrl(jdbcUrl(url));
             s.secret("NERVESYS_POSTGRES_USER").ifPresent(c::setUsername);
             s.secret("NERVESYS_POSTGRES_PASSWORD").ifPresent(c::setPassword);
-            Duration connect = s.getDuration("nervesys.postgres.connectTimeout", Duration.ofSeconds(5));
+            Duration connect = hs.connectTimeout();
             c.setConnectionTimeout(Math.max(250, connect.toMillis()));
-            c.setMaximumPoolSize(s.getInt("nervesys.postgres.poolSize", 2));
+            c.setMaximumPoolSize(hs.poolSize());
             c.setMinimumIdle(0);
             c.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, connect.toSeconds())));
             c.addDataSourceProperty("socketTimeout",
-                    String.valueOf(Math.max(1, s.getDuration("nervesys.postgres.socketTimeout", Duration.ofSeconds(30)).toSeconds())));
+                    String.valueOf(Math.max(1, hs.socketTimeout().toSeconds())));
             c.addDataSourceProperty("ApplicationName", "nervesys-" + s.agentId());
             return new LazyDataSource(c, Dialect.POSTGRES);
         }
-        Path file = s.find("nervesys.heartbeat.sqliteFile").map(Path::of)
-                .orElse(s.dataDir().resolve("heartbeat").resolve("heartbeat.db"));
+        Path file = hs.sqliteFile();
         try {
             java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (IOException e) {

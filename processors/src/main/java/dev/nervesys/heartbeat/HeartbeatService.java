@@ -34,7 +34,7 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
     private final String agentId;
     private final String server;
     private final Path dataDir;
-    private final Duration interval;
+    private volatile Duration interval;
     private final StatusThresholds thresholds;
     private final HeartbeatStore store;
     private final RecordBuffer buffer;
@@ -61,8 +61,19 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
         this.alerts = alerts;
     }
 
-    /** Route step: one beat, spooled. The body becomes the row (for logs and tests). */
+    /** Header with the route's {@code nervesys.heartbeat.interval} in milliseconds, set before each beat. */
+    public static final String INTERVAL_HEADER = "NervesysHeartbeatIntervalMillis";
+
+    /**
+     * Route step: one beat, spooled. The body becomes the row (for logs and tests). The interval
+     * written with it comes from the route (header {@link #INTERVAL_HEADER}), which alone reads the
+     * setting: after a reload the row says what the timer does.
+     */
     public Map<String, Object> beat(Exchange ex) throws Exception {
+        Long ms = ex == null ? null : ex.getIn().getHeader(INTERVAL_HEADER, Long.class);
+        if (ms != null) {
+            interval = Duration.ofMillis(ms);
+        }
         Map<String, Object> row = snapshot(ex == null ? null : ex.getContext(), Instant.now());
         store.enqueue(row);
         beats++;

@@ -64,6 +64,14 @@ public final class IngestService implements StatusReporter, MeterBinder {
         this.bodies = new BodyReader(maxBodyBytes);
     }
 
+    /**
+     * The largest body, for the routes' server option ({@code {{bean:ingest.maxBodyBytes}}}): one
+     * limit on the wire and after gunzip, read once at start.
+     */
+    public long maxBodyBytes() {
+        return bodies.maxBytes();
+    }
+
     /** POST /ingest: NDJSON records. */
     public void ndjson(Exchange ex) {
         handle(ex, "ingest", true, (body, batch) -> ndjson.parse(body, body.length, batch));

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * batch ({@link IngestHooks.Listener}); {@link #committed} only offers the batch to a bounded queue
  * and counts what does not fit, so ingest never waits. One worker thread owns everything else:
  * it parses the records into the {@link LiveRing}, feeds the WebSocket sessions (their commands
- * reach it through a queue too) and flushes their frames every {@code nervesys.live.flushMillis}.
+ * reach it through a queue too) and flushes their frames every {@code nervesys.live.flushEvery}.
  */
 public final class LiveHub implements IngestHooks.Listener, StatusReporter, MeterBinder, AutoCloseable {
 

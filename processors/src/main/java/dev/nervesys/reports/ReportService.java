@@ -61,6 +61,19 @@ public final class ReportService {
         return settings;
     }
 
+    /**
+     * The report time zone, for the quartz triggers ({@code {{bean:reports.zoneId}}}): the routes
+     * take it from here so that the schedule and the report's day use one zone until a restart.
+     */
+    public String zoneId() {
+        return settings.zone().equals(java.time.ZoneOffset.UTC) ? "UTC" : settings.zone().getId();
+    }
+
+    /** How often pending uploads are retried, in milliseconds, for route report-upload-retry. */
+    public long retryEveryMillis() {
+        return settings.retryEveryMillis();
+    }
+
     /** Route step of the daily trigger: the report of today (in the report time zone) so far. */
     public List<String> daily(Exchange exchange) throws Exception {
         return deliver(exchange, produce(today(), List.of(), null));

@@ -12,7 +12,6 @@ import dev.nervesys.live.LiveServer;
 import dev.nervesys.live.LiveSettings;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.BeanProvider;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,8 +43,8 @@ public final class RunsBeans implements BeanProvider {
             beans.put("clickhouseDeadLetters", deadLetters);
         }
         ClickHouseShipper shipper = new ClickHouseShipper(buffer, chs, client, deadLetters,
-                s.getBytes("nervesys.clickhouse.maxBatchBytes", 16L << 20), s.clock());
-        RunRegistry runs = new RunRegistry(client, s.getDuration("nervesys.runs.idleTimeout", Duration.ofMinutes(5)));
+                s.getBytes(ClickHouseSettings.MAX_BATCH_BYTES), s.clock());
+        RunRegistry runs = new RunRegistry(client, RunsSettings.from(s).idleTimeout());
         shipper.onRunsSeen(runs::seen);
         LiveSettings live = LiveSettings.from(s);
         LiveHub hub = new LiveHub(live, runs, "nervesys " + s.agentId());

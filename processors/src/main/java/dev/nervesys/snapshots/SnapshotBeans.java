@@ -52,7 +52,7 @@ public final class SnapshotBeans implements BeanProvider {
         Set<Path> excluded = new LinkedHashSet<>(StateBackup.alwaysExcluded(data));
         excluded.add(archive.localDir());
         excluded.add(archive.workDir());
-        s.find("nervesys.buffer.file").map(Path::of).ifPresent(buffer -> {
+        s.find(dev.nervesys.buffer.BufferSettings.FILE).map(Path::of).ifPresent(buffer -> {
             excluded.add(buffer);
             for (String suffix : StateBackup.SQLITE_SIDECARS) {
                 excluded.add(buffer.resolveSibling(buffer.getFileName() + suffix));

@@ -37,9 +37,56 @@ public interface AgentSettings {
         return find(key).map(v -> parse(key, v, Sizes::parseBytes, "a size (1048576, 512KB, 100MB, 1GB)")).orElse(defaultValue);
     }
 
-    /** Durations such as {@code 10m}, {@code 30s}, {@code 500ms}, {@code 1h}, {@code PT10M}. */
+    /** Durations such as {@code 10m}, {@code 30s}, {@code 500ms}, {@code 1m30s}, {@code PT10M}; a plain number is rejected ({@link Sizes#parseDuration}). */
     default Duration getDuration(String key, Duration defaultValue) {
         return find(key).map(v -> parse(key, v, Sizes::parseDuration, "a duration (500ms, 30s, 10m, 1h, 1d, PT10M)")).orElse(defaultValue);
+    }
+
+    /**
+     * The value of a declared setting: its key, else an earlier name of it (carried over), else
+     * empty. The typed getters below add the declared default.
+     */
+    default Optional<String> find(Setting setting) {
+        Optional<String> v = find(setting.key());
+        if (v.isPresent()) {
+            return v;
+        }
+        for (Setting.Rename r : setting.renamedFrom()) {
+            Optional<String> old = find(r.oldKey());
+            if (old.isPresent()) {
+                return old.map(r::carryOver);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The value of a declared setting, or its default (empty when it has none). */
+    default String get(Setting setting) {
+        return find(setting).orElse(setting.defaultValue());
+    }
+
+    default int getInt(Setting setting) {
+        return parse(setting.key(), get(setting), t -> Integer.parseInt(t.trim()), "a whole number");
+    }
+
+    default long getLong(Setting setting) {
+        return parse(setting.key(), get(setting), t -> Long.parseLong(t.trim()), "a whole number");
+    }
+
+    default double getDouble(Setting setting) {
+        return parse(setting.key(), get(setting), t -> Double.parseDouble(t.trim()), "a number");
+    }
+
+    default boolean getBoolean(Setting setting) {
+        return Boolean.parseBoolean(get(setting).trim());
+    }
+
+    default long getBytes(Setting setting) {
+        return parse(setting.key(), get(setting), Sizes::parseBytes, "a size (1048576, 512KB, 100MB, 1GB)");
+    }
+
+    default Duration getDuration(Setting setting) {
+        return parse(setting.key(), get(setting), Sizes::parseDuration, "a duration (500ms, 30s, 10m, 1m30s, 1h, 1d, PT10M)");
     }
 
     /** A bad value is named with its key, so that a person knows which setting to fix. */

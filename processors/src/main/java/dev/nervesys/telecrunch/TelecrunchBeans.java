@@ -19,7 +19,8 @@ public final class TelecrunchBeans implements BeanProvider {
 
     @Override
     public Map<String, Object> beans(AgentSettings s) throws Exception {
-        String path = s.get("nervesys.generator.schema", "config/schemas/engine.yaml");
+        GeneratorSettings g = GeneratorSettings.from(s);
+        String path = g.schema();
         Schema schema;
         if (s.configFile(path).isPresent()) {
             schema = SchemaLoader.parse(s.configFile(path).get());
@@ -29,10 +30,6 @@ public final class TelecrunchBeans implements BeanProvider {
             return Map.of();
         }
         return Map.of("telemetryFeed", new TelemetryFeed(schema,
-                s.getInt("nervesys.generator.sources", 4),
-                s.getInt("nervesys.generator.batch", 400),
-                s.getLong("nervesys.generator.seed", 1),
-                Double.parseDouble(s.get("nervesys.generator.anomalies", "0.001")),
-                s.get("nervesys.generator.runId", "demo")));
+                g.sources(), g.batch(), g.seed(), g.anomalies(), g.runId()));
     }
 }

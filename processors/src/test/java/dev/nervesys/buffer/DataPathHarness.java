@@ -37,7 +37,7 @@ public final class DataPathHarness implements AutoCloseable {
             beans.forEach(context.getRegistry()::bind);
             Properties p = new Properties();
             p.putAll(settings.properties());
-            context.getPropertiesComponent().setInitialProperties(p);
+            context.getPropertiesComponent().setInitialProperties(TestSettings.routeProperties(p));
             List<Resource> resources = new ArrayList<>();
             for (String f : routeFiles) {
                 Path file = routesDir().resolve(f);

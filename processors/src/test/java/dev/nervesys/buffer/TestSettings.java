@@ -50,6 +50,19 @@ public final class TestSettings implements AgentSettings {
         return clock;
     }
 
+    /**
+     * Properties for a context that runs the real route files: every declared default, then
+     * {@code given}, as the agent hands them to routes (durations in milliseconds, renamed keys
+     * carried over), since the routes repeat no defaults.
+     */
+    public static java.util.Properties routeProperties(java.util.Properties given) {
+        Map<String, String> values = new HashMap<>();
+        given.forEach((k, v) -> values.put(String.valueOf(k), String.valueOf(v)));
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(dev.nervesys.spi.Declarations.routeProperties(values));
+        return p;
+    }
+
     public Map<String, String> properties() {
         return props;
     }

@@ -102,7 +102,7 @@ public final class Issue5Harness implements AutoCloseable {
             beans.forEach(context.getRegistry()::bind);
             Properties p = new Properties();
             p.putAll(settings.props);
-            context.getPropertiesComponent().setInitialProperties(p);
+            context.getPropertiesComponent().setInitialProperties(dev.nervesys.buffer.TestSettings.routeProperties(p));
             List<Resource> resources = new ArrayList<>();
             for (String f : routeFiles) {
                 Path file = repoRoot().resolve("routes").resolve(f);

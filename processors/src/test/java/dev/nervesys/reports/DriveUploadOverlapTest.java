@@ -49,7 +49,7 @@ class DriveUploadOverlapTest {
             List<String> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
             try (CamelContext ctx = new DefaultCamelContext()) {
                 new ReportsBeans().beans(s).forEach(ctx.getRegistry()::bind);
-                ctx.getPropertiesComponent().setInitialProperties(props);
+                ctx.getPropertiesComponent().setInitialProperties(dev.nervesys.buffer.TestSettings.routeProperties(props));
                 ctx.addRoutes(new RouteBuilder() {
                     @Override
                     public void configure() {

@@ -78,7 +78,7 @@ class DriveUploadTest {
         List<String> alerts = new CopyOnWriteArrayList<>();
         try (CamelContext ctx = new DefaultCamelContext()) {
             beans.forEach(ctx.getRegistry()::bind);
-            ctx.getPropertiesComponent().setInitialProperties(props);
+            ctx.getPropertiesComponent().setInitialProperties(dev.nervesys.buffer.TestSettings.routeProperties(props));
             ctx.addRoutes(new RouteBuilder() {
                 @Override
                 public void configure() {

@@ -60,7 +60,7 @@ class ReportScheduleTest {
             List<String> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
             try (CamelContext ctx = new DefaultCamelContext()) {
                 new ReportsBeans().beans(s).forEach(ctx.getRegistry()::bind);
-                ctx.getPropertiesComponent().setInitialProperties(props);
+                ctx.getPropertiesComponent().setInitialProperties(dev.nervesys.buffer.TestSettings.routeProperties(props));
                 ctx.addRoutes(new org.apache.camel.builder.RouteBuilder() {
                     @Override
                     public void configure() {

@@ -1,6 +1,7 @@
 package dev.nervesys.bootstrap.config;
 
 import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.Declarations;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -26,8 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Only keys that some file defines can be overridden that way, which is why every setting has a
  * default in config/application.properties.
  *
- * <p>Keys read through {@link #find} are remembered, so that the reloader can tell which changed
- * settings were read by long-lived beans and therefore need a restart.
+ * <p>Keys renamed since (declared with {@link dev.nervesys.spi.Setting#renamedFrom}) still work in
+ * every layer: their values are carried over to the new names, with a warning logged once.
+ *
+ * <p>Keys read through {@link #find} are remembered, so that tests can check that beans read only
+ * keys declared as read by beans.
  */
 public final class Settings implements AgentSettings {
 
@@ -64,22 +68,37 @@ public final class Settings implements AgentSettings {
                                  Map<String, String> environment, Properties jvmFlags) {
         Map<String, String> merged = new TreeMap<>();
         merged.putAll(parse("built-in defaults", defaults));
-        merged.putAll(parse("config/application.properties", application));
+        merged.putAll(carryOver("config/application.properties", application));
         // the agent id decides which overlay applies, so it is resolved from every layer but the overlay
         String agentId = resolveAgentId(merged, environment, jvmFlags);
         String overlay = agentOverlays.get(agentId);
-        merged.putAll(parse("config/agents/" + agentId + ".properties", overlay));
+        merged.putAll(carryOver("config/agents/" + agentId + ".properties", overlay));
         for (String key : Set.copyOf(merged.keySet())) {
             String env = environment.get(environmentName(key));
             if (env != null) {
                 merged.put(key, env);
             }
         }
+        // a renamed key set in the environment under its old name (NERVESYS_ARCHIVE_CHECKEVERYMS)
+        Map<String, String> oldInEnvironment = new TreeMap<>();
+        Declarations.renamed().keySet().forEach(old -> {
+            String env = environment.get(environmentName(old));
+            if (env != null) {
+                oldInEnvironment.put(old, env);
+            }
+        });
+        Declarations.carryOverRenamed(oldInEnvironment, "environment").forEach((key, value) -> {
+            if (!oldInEnvironment.containsKey(key) && environment.get(environmentName(key)) == null) {
+                merged.put(key, value);
+            }
+        });
+        Map<String, String> flags = new TreeMap<>();
         for (String key : jvmFlags.stringPropertyNames()) {
             if (key.startsWith("nervesys.") || key.startsWith("camel.") || merged.containsKey(key)) {
-                merged.put(key, jvmFlags.getProperty(key));
+                flags.put(key, jvmFlags.getProperty(key));
             }
         }
+        merged.putAll(Declarations.carryOverRenamed(flags, "JVM flags"));
         merged.put(AGENT_ID, agentId);
         return new Settings(merged, environment, Map.of());
     }
@@ -107,6 +126,11 @@ public final class Settings implements AgentSettings {
     /** {@code nervesys.ingest.port} - {@code NERVESYS_INGEST_PORT}. */
     public static String environmentName(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** A file's keys, with the values of renamed keys carried over to their new names. */
+    private static Map<String, String> carryOver(String name, String text) {
+        return Declarations.carryOverRenamed(parse(name, text), name);
     }
 
     /** Parses properties text; a malformed file is reported with its name. */
@@ -180,9 +204,21 @@ public final class Settings implements AgentSettings {
         return values;
     }
 
+    /**
+     * The values as routes see them ({@code {{key}}}, {@code ${properties:key}}): declared
+     * durations in milliseconds and sizes in bytes, the plain numbers every Camel option of time
+     * or size reads alike ({@link Declarations#routeValue}).
+     */
+    public Map<String, String> routeValues() {
+        Map<String, String> out = new TreeMap<>();
+        values.forEach((k, v) -> out.put(k, Declarations.routeValue(k, v)));
+        return out;
+    }
+
+    /** The route values, and the server name, for the Camel properties component. */
     public Properties toProperties() {
         Properties p = new Properties();
-        p.putAll(values);
+        p.putAll(routeValues());
         p.put(SERVER, server);
         return p;
     }

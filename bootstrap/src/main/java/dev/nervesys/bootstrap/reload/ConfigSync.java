@@ -4,6 +4,8 @@ import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
 import dev.nervesys.spi.AppliedRevision;
+import dev.nervesys.spi.Declarations;
+import dev.nervesys.spi.Setting;
 import dev.nervesys.spi.RevisionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,18 +173,24 @@ public final class ConfigSync implements AutoCloseable {
         }
     }
 
-    /** Keys and config files read at start whose value in the new revision differs from then. */
+    /**
+     * Settings declared as read by beans ({@link Setting.ReadBy#BEANS}), and every {@code camel.*}
+     * key, whose value in the new revision differs from the one the agent started with, and the
+     * config files read at start that differ. Route settings apply with the routes; bootstrap
+     * settings are not the repo's to change.
+     */
     private Set<String> restartNeeded(Settings next) {
         Set<String> restart = new TreeSet<>();
-        for (String key : started.readKeys()) {
-            if (!Objects.equals(started.values().get(key), next.values().get(key))) {
+        Set<String> keys = new TreeSet<>(started.values().keySet());
+        keys.addAll(next.values().keySet());
+        for (String key : keys) {
+            if (Objects.equals(started.values().get(key), next.values().get(key))) {
+                continue;
+            }
+            if (key.startsWith("camel.") || Declarations.find(key).map(s -> s.readBy() == Setting.ReadBy.BEANS).orElse(false)) {
                 restart.add(key);
             }
         }
-        Set<String> keys = new TreeSet<>(started.values().keySet());
-        keys.addAll(next.values().keySet());
-        keys.stream().filter(k -> k.startsWith("camel."))
-                .filter(k -> !Objects.equals(started.values().get(k), next.values().get(k))).forEach(restart::add);
         for (String file : started.readFiles()) {
             if (!Objects.equals(started.revisionFiles().get(file), next.revisionFiles().get(file))) {
                 restart.add(file);

@@ -4,6 +4,7 @@ import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.spi.ConfigCheck;
+import dev.nervesys.spi.Declarations;
 import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.cli.connector.DefaultCliConnectorFactory;
@@ -67,6 +68,9 @@ public final class RevisionValidator {
         }
         SortedMap<String, String> enabled = enabledRoutes(revision, settings);
         List<Problem> problems = new ArrayList<>(configFileProblems(revision));
+        // a value that is not of its declared type (a duration without a unit, say): beans would
+        // fail at the next start, routes would read it their own way
+        Declarations.problems(settings.values()).forEach(p -> problems.add(new Problem(null, 0, p)));
         enabled.forEach((file, text) -> problems.addAll(staticChecks(file, text, settings)));
 
         Map<String, String> candidates = new TreeMap<>(enabled);

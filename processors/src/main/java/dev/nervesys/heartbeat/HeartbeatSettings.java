@@ -1,0 +1,74 @@
+package dev.nervesys.heartbeat;
+
+import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.Setting;
+import dev.nervesys.spi.SettingGroup;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static dev.nervesys.spi.Setting.ReadBy.BEANS;
+import static dev.nervesys.spi.Setting.ReadBy.ROUTES;
+
+/**
+ * Settings of the heartbeat and its database (docs/heartbeat.md), each declared once below with its
+ * default. The beans read theirs at start; the intervals are the routes', and route heartbeat-beat
+ * hands its interval to the bean with every beat, so the stored {@code interval_seconds} is the
+ * one the timer runs with, after a reload too.
+ */
+public record HeartbeatSettings(String postgresUrl, Duration connectTimeout, Duration socketTimeout, int poolSize,
+                                Path sqliteFile, int spoolMax, int batch, Duration backoffInitial, Duration backoffMax) {
+
+    public static final Setting POSTGRES_URL = Setting.text("nervesys.postgres.url", "", BEANS,
+            "PostgreSQL of the fleet view (jdbc:postgresql://host:5432/db or postgresql://host:5432/db; credentials "
+                    + "NERVESYS_POSTGRES_USER / NERVESYS_POSTGRES_PASSWORD from the environment); empty = local SQLite");
+    public static final Setting CONNECT_TIMEOUT = Setting.duration("nervesys.postgres.connectTimeout", "5s", BEANS,
+            "connect timeout of the heartbeat database (a slow database delays beats, nothing else)");
+    public static final Setting SOCKET_TIMEOUT = Setting.duration("nervesys.postgres.socketTimeout", "30s", BEANS,
+            "socket timeout of the heartbeat database (whole seconds)");
+    public static final Setting POOL_SIZE = Setting.integer("nervesys.postgres.poolSize", "2", "connections", BEANS,
+            "connections to the heartbeat database");
+    public static final Setting INTERVAL = Setting.duration("nervesys.heartbeat.interval", "60s", ROUTES,
+            "one beat per interval (route heartbeat-beat; the beat's interval_seconds)");
+    public static final Setting FIRST_DELAY = Setting.duration("nervesys.heartbeat.firstDelay", "2s", ROUTES,
+            "delay of the first beat and first flush after start");
+    public static final Setting FLUSH_EVERY = Setting.duration("nervesys.heartbeat.flushEvery", "2s", ROUTES,
+            "how often spooled beats are written to the database (route heartbeat-flush, also alerts-history)");
+    public static final Setting SQLITE_FILE = Setting.text("nervesys.heartbeat.sqliteFile", "", BEANS,
+            "local SQLite database when nervesys.postgres.url is empty (empty = <dataDir>/heartbeat/heartbeat.db)");
+    public static final Setting SPOOL_MAX = Setting.integer("nervesys.heartbeat.spoolMax", "10080", "beats", BEANS,
+            "beats kept while the database is unreachable (10080 = a week at 60 s); beyond, the oldest are dropped and counted");
+    public static final Setting BATCH = Setting.integer("nervesys.heartbeat.batch", "500", "beats", BEANS,
+            "beats written per insert batch");
+    public static final Setting BACKOFF_INITIAL = Setting.duration("nervesys.heartbeat.backoffInitial", "5s", BEANS,
+            "after a failed write, wait backoffInitial ...");
+    public static final Setting BACKOFF_MAX = Setting.duration("nervesys.heartbeat.backoffMax", "5m", BEANS,
+            "... doubling up to backoffMax");
+
+    /** The declarations of {@code nervesys.heartbeat.*} and {@code nervesys.postgres.*}. */
+    public static final class Declared implements SettingGroup {
+        @Override
+        public String title() {
+            return "Heartbeat";
+        }
+
+        @Override
+        public String page() {
+            return "heartbeat.md";
+        }
+
+        @Override
+        public List<Setting> settings() {
+            return List.of(POSTGRES_URL, CONNECT_TIMEOUT, SOCKET_TIMEOUT, POOL_SIZE, INTERVAL, FIRST_DELAY, FLUSH_EVERY,
+                    SQLITE_FILE, SPOOL_MAX, BATCH, BACKOFF_INITIAL, BACKOFF_MAX);
+        }
+    }
+
+    public static HeartbeatSettings from(AgentSettings s) {
+        return new HeartbeatSettings(s.get(POSTGRES_URL).trim(), s.getDuration(CONNECT_TIMEOUT), s.getDuration(SOCKET_TIMEOUT),
+                s.getInt(POOL_SIZE),
+                s.find(SQLITE_FILE).map(Path::of).orElse(s.dataDir().resolve("heartbeat").resolve("heartbeat.db")),
+                s.getInt(SPOOL_MAX), s.getInt(BATCH), s.getDuration(BACKOFF_INITIAL), s.getDuration(BACKOFF_MAX));
+    }
+}

@@ -1,0 +1,59 @@
+package dev.nervesys.ingest;
+
+import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.Setting;
+import dev.nervesys.spi.SettingGroup;
+
+import java.util.List;
+
+import static dev.nervesys.spi.Setting.ReadBy.BEANS;
+import static dev.nervesys.spi.Setting.ReadBy.ROUTES;
+
+/**
+ * Settings of the HTTP ingest (docs/ingest.md), each declared once below with its default. The
+ * port and interface are the routes'; the rest is read by the bean "ingest" at start, and the
+ * routes take the body limit from it ({@code {{bean:ingest.maxBodyBytes}}}), so that the server's
+ * limit and the limit after gunzip never differ.
+ */
+public record IngestSettings(String tokens, double rateLimit, double rateBurst, long maxBodyBytes) {
+
+    public static final Setting PORT = Setting.integer("nervesys.ingest.port", "8086", "port", ROUTES,
+            "HTTP ingest port (InfluxDB's, so Telegraf and InfluxDB clients point at an agent unchanged)");
+    public static final Setting HOST = Setting.text("nervesys.ingest.host", "0.0.0.0", ROUTES,
+            "interface the ingest server binds");
+    public static final Setting TOKENS = Setting.text("nervesys.ingest.tokens", "", BEANS,
+            "ingest tokens, comma-separated; empty = no auth. A secret: set NERVESYS_INGEST_TOKENS in the environment "
+                    + "(it takes precedence), never in a file");
+    public static final Setting MAX_BODY_BYTES = Setting.bytes("nervesys.ingest.maxBodyBytes", "25MB", BEANS,
+            "largest request body, on the wire and again after gunzip (413 beyond)");
+    public static final Setting RATE_LIMIT = Setting.number("nervesys.ingest.rateLimit", "0", "records per second", BEANS,
+            "records per second per token (0 = unlimited); beyond it 429 with Retry-After");
+    public static final Setting RATE_BURST = Setting.number("nervesys.ingest.rateBurst", "0", "records", BEANS,
+            "records a token may send at once before the rate applies (0 = one second's worth)");
+
+    /** The declarations of {@code nervesys.ingest.*}. */
+    public static final class Declared implements SettingGroup {
+        @Override
+        public String title() {
+            return "Ingest";
+        }
+
+        @Override
+        public String page() {
+            return "ingest.md";
+        }
+
+        @Override
+        public List<Setting> settings() {
+            return List.of(PORT, HOST, TOKENS, MAX_BODY_BYTES, RATE_LIMIT, RATE_BURST);
+        }
+    }
+
+    public static IngestSettings from(AgentSettings s) {
+        return new IngestSettings(
+                s.secret("NERVESYS_INGEST_TOKENS").orElse(s.get(TOKENS)),
+                s.getDouble(RATE_LIMIT),
+                s.getDouble(RATE_BURST),
+                s.getBytes(MAX_BODY_BYTES));
+    }
+}
