@@ -1,12 +1,13 @@
 package dev.nervesys.clickhouse;
 
+import dev.nervesys.common.ClickHouseClient;
 import dev.nervesys.testing.TcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nervesys.buffer.RecordBuffer;
-import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.buffer.WhenFull;
+import dev.nervesys.spi.RecordKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
