@@ -1,9 +1,10 @@
 package dev.nervesys.alerts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nervesys.classify.CriticalRecord;
+import dev.nervesys.spi.CriticalRecord;
 import dev.nervesys.spi.Dependency;
 import dev.nervesys.spi.DependencyState;
+import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * Changed alerts are written to {@code alert_history} by route {@code alerts-history}
  * ({@link #historyRows} / {@link #historyWritten}); open ones go into every heartbeat.
  */
-public final class AlertService implements StatusReporter, Dependency, MeterBinder {
+public final class AlertService implements StatusReporter, Dependency, MeterBinder, HeartbeatFigures.Alerts {
 
     public static final String DELIVERY = "NervesysAlertDelivery";
     public static final String CHANNEL_TYPE = "NervesysAlertChannel";
@@ -446,6 +447,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     }
 
     /** Open alerts for the heartbeat's alerts column (newest first, at most 50). */
+    @Override
     public synchronized List<Map<String, Object>> openAlerts() {
         closeQuiet(clock.get());
         List<Map<String, Object>> out = new ArrayList<>();
@@ -468,6 +470,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         return out;
     }
 
+    @Override
     public synchronized String lastAction() {
         return lastAction;
     }

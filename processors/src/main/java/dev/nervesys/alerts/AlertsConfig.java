@@ -1,6 +1,6 @@
 package dev.nervesys.alerts;
 
-import dev.nervesys.heartbeat.YamlNode;
+import dev.nervesys.common.YamlNode;
 import dev.nervesys.spi.Sizes;
 import java.time.Duration;
 import java.util.ArrayList;

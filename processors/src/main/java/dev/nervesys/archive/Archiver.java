@@ -2,6 +2,7 @@ package dev.nervesys.archive;
 
 import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -36,7 +37,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  * cursor's state) before the first upload attempt, and the rows are acknowledged, so deleted, only
  * after the object's size was read back. A crash anywhere replays the same rows to the same key.
  */
-public final class Archiver implements StatusReporter, MeterBinder {
+public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFigures.Archive {
 
     public static final String CONSUMER = "archive";
     public static final String TARGET = "NervesysArchiveTarget";
@@ -334,9 +335,15 @@ public final class Archiver implements StatusReporter, MeterBinder {
         }
     }
 
+    @Override
     public Duration lag() {
         long oldest = buffer.receivedAfter(buffer.position(CONSUMER));
         return oldest < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, cfg.clock().millis() - oldest));
+    }
+
+    @Override
+    public String lastKey() {
+        return lastKey;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.nervesys.buffer;
 
+import dev.nervesys.spi.RecordKind;
 import java.nio.charset.StandardCharsets;
 
 /**

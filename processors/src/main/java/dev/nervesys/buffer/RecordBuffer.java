@@ -1,6 +1,8 @@
 package dev.nervesys.buffer;
 
 import com.github.luben.zstd.Zstd;
+import dev.nervesys.spi.HeartbeatFigures;
+import dev.nervesys.spi.RecordKind;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * serves every caller under a lock: SQLite has a single writer anyway, and with no second reader
  * holding a snapshot, {@code wal_checkpoint(TRUNCATE)} always succeeds, which keeps the WAL bounded.
  */
-public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterBinder {
+public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterBinder, HeartbeatFigures.Buffer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordBuffer.class);
     /** Records in one chunk at most. */
@@ -883,6 +885,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         }
     }
 
+    @Override
     public long bytesOnDisk() {
         return budget.onDisk();
     }
@@ -936,14 +939,17 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         }
     }
 
+    @Override
     public long maxBytes() {
         return budget.cap;
     }
 
+    @Override
     public long rows() {
         return withLock(() -> headId - firstId + 1);
     }
 
+    @Override
     public long dropped() {
         return withLock(() -> dropped);
     }

@@ -1,7 +1,8 @@
 package dev.nervesys.classify;
 
-import dev.nervesys.buffer.RecordKind;
-import dev.nervesys.ingest.IngestHooks;
+import dev.nervesys.spi.CriticalRecord;
+import dev.nervesys.spi.IngestHooks;
+import dev.nervesys.spi.RecordKind;
 import dev.nervesys.spi.StatusReporter;
 import java.time.Instant;
 import java.util.ArrayList;

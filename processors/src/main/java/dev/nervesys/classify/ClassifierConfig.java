@@ -1,6 +1,6 @@
 package dev.nervesys.classify;
 
-import dev.nervesys.heartbeat.YamlNode;
+import dev.nervesys.common.YamlNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

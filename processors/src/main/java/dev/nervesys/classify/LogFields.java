@@ -1,10 +1,9 @@
 package dev.nervesys.classify;
 
-import dev.nervesys.ingest.Utf8;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.nervesys.common.Utf8;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.nervesys.clickhouse;
 
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.common.ClickHouseException;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;

@@ -2,6 +2,9 @@ package dev.nervesys.clickhouse;
 
 import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.common.ClickHouseException;
+import dev.nervesys.spi.RunTracker;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -47,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * failure (connection, timeout, server error) leaves the cursor where it is and retries with
  * exponential backoff, while the buffer keeps accepting.
  */
-public final class ClickHouseShipper implements StatusReporter, MeterBinder {
+public final class ClickHouseShipper implements StatusReporter, MeterBinder, RunTracker.Feed {
 
     public static final String CONSUMER = "clickhouse";
     /** Cursor state while a batch is sent: {@code unconfirmed:<last buffer id the attempt carried>}. */
@@ -153,6 +156,7 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
     }
 
     /** Told the runs seen in each shipped batch (run id to the receive time of its last record). */
+    @Override
     public void onRunsSeen(Consumer<Map<String, Long>> listener) {
         this.runsSeen = listener;
     }

@@ -1,8 +1,8 @@
 package dev.nervesys.clickhouse;
 
 import dev.nervesys.buffer.BufferedRecord;
-import dev.nervesys.buffer.RecordKind;
-import dev.nervesys.runs.Telemetry;
+import dev.nervesys.common.Telemetry;
+import dev.nervesys.spi.RecordKind;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,87 +1,62 @@
 package dev.nervesys.heartbeat;
 
 import com.zaxxer.hikari.HikariConfig;
-import dev.nervesys.alerts.AlertService;
-import dev.nervesys.alerts.AlertSettings;
-import dev.nervesys.alerts.AlertsConfig;
-import dev.nervesys.alerts.MailCredentials;
-import dev.nervesys.archive.Archiver;
-import dev.nervesys.buffer.RecordBuffer;
-import dev.nervesys.classify.Classifier;
-import dev.nervesys.classify.ClassifierConfig;
-import dev.nervesys.classify.ClassifySettings;
-import dev.nervesys.ingest.IngestService;
+import dev.nervesys.common.BuiltinConfig;
+import dev.nervesys.common.YamlNode;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.BeanProvider;
+import dev.nervesys.spi.Dialect;
+import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.Sizes;
-import dev.nervesys.spi.StatusReporter;
+import dev.nervesys.spi.StatusDatabase;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Beans of issue 5 (docs/heartbeat.md, classify.md, alerts.md): {@code heartbeatDataSource},
- * {@code heartbeatStore}, {@code heartbeat}, {@code classifier} (registered as an inspector on the
- * {@code ingest} bean), {@code alerts}, {@code alertsHealth} and {@code alertsMailAuthenticator}. One provider because the
- * heartbeat reports the alerts and the alert history shares the heartbeat's database.
+ * The heartbeat's beans (docs/heartbeat.md): {@code heartbeat}, {@code heartbeatStore} and the
+ * database heartbeats and alert history share, as {@code heartbeatDataSource} (for camel-sql) and
+ * {@code statusDatabase} (its schema and back-off, {@link StatusDatabase}: the heartbeat store
+ * itself). Last of the data path's providers: a beat reads the figures of the buffer, ingest, the
+ * archiver and the alerts, found among the earlier beans by their {@link HeartbeatFigures} types.
  *
- * <p>Reads config/thresholds.yaml and config/alerts.yaml of the revision (built-in defaults when the
- * repo has none) and throws {@code file:line: reason} on a bad one. Settings and these files are
- * read once: a change needs a restart.
+ * <p>Reads section {@code status:} of config/thresholds.yaml (the built-in copy when the repo has
+ * none) and throws {@code file:line: reason} on a bad one. Settings and the file are read once: a
+ * change needs a restart.
  */
 public final class HeartbeatBeans implements BeanProvider {
 
-    static final String BUILTIN_THRESHOLDS = "heartbeat/thresholds-builtin.yaml";
-
-    /** After the data path (10): it registers on {@code ingest} and reads the buffer's figures. */
     @Override
     public int order() {
-        return 20;
+        return HEARTBEAT;
     }
 
     @Override
     public Map<String, Object> beans(AgentSettings s, Map<String, Object> earlier) throws Exception {
-        String thresholdsText = s.configFile(StatusThresholds.FILE).orElseGet(HeartbeatBeans::builtinThresholds);
+        String thresholdsText = s.configFile(StatusThresholds.FILE).orElseGet(() -> BuiltinConfig.text("thresholds.yaml"));
         YamlNode thresholds = YamlNode.parse(StatusThresholds.FILE, thresholdsText);
         thresholds.allowOnly("status", "classify");
         StatusThresholds status = StatusThresholds.parse(thresholds);
-        ClassifierConfig classify = ClassifierConfig.parse(thresholds, s::configFile);
-        AlertsConfig alertsConfig = s.configFile(AlertsConfig.FILE)
-                .map(text -> AlertsConfig.parse(YamlNode.parse(AlertsConfig.FILE, text), s::secret))
-                .orElseGet(AlertsConfig::defaults);
 
         Map<String, Object> beans = new LinkedHashMap<>();
-        HeartbeatSettings hs = HeartbeatSettings.from(s);
         LazyDataSource ds = dataSource(s);
+        HeartbeatSettings hs = HeartbeatSettings.from(s);
         HeartbeatStore store = new HeartbeatStore(ds,
                 new BeatSpool(s.dataDir().resolve("heartbeat").resolve("spool.db"), hs.spoolMax()),
                 hs.batch(), hs.backoffInitial(), hs.backoffMax());
-        AlertService alerts = new AlertService(alertsConfig, s.agentId(), s.server(),
-                AlertSettings.from(s).mailFrom(), Instant::now);
-        ClassifySettings cs = ClassifySettings.from(s);
-        Classifier classifier = new Classifier(classify, cs.queueSize());
-        if (cs.enabled() && earlier.get("ingest") instanceof IngestService ingest) {
-            ingest.addInspector(classifier);
-        }
         HeartbeatService heartbeat = new HeartbeatService(s.agentId(), s.server(), s.dataDir(),
                 // the route hands the interval to every beat; until the first, the declared default
                 Sizes.parseDuration(HeartbeatSettings.INTERVAL.defaultValue()), status, store,
-                earlier.get("recordBuffer") instanceof RecordBuffer b ? b : null,
-                earlier.get("archiver") instanceof Archiver a ? a : null,
-                earlier.get("ingest") instanceof StatusReporter r ? r : null, alerts);
+                BeanProvider.ofType(earlier, HeartbeatFigures.Buffer.class),
+                BeanProvider.ofType(earlier, HeartbeatFigures.Archive.class),
+                BeanProvider.ofType(earlier, HeartbeatFigures.Ingest.class),
+                BeanProvider.ofType(earlier, HeartbeatFigures.Alerts.class));
         beans.put("heartbeatDataSource", ds);
         beans.put("heartbeatStore", store);
+        beans.put("statusDatabase", store);
         beans.put("heartbeat", heartbeat);
-        beans.put("classifier", classifier);
-        beans.put("alerts", alerts);
-        beans.put("alertsHealth", new dev.nervesys.alerts.AlertsHealthCheck(alerts, s.clock()));
-        beans.put("alertsMailAuthenticator", new MailCredentials(s.secret("NERVESYS_SMTP_USER").orElse(null),
-                s.secret("NERVESYS_SMTP_PASSWORD").orElse(null)));
         return beans;
     }
 
@@ -126,13 +101,5 @@ public final class HeartbeatBeans implements BeanProvider {
             return "jdbc:postgresql://" + url.substring("postgres://".length());
         }
         return "jdbc:" + url;
-    }
-
-    static String builtinThresholds() {
-        try (InputStream in = HeartbeatBeans.class.getClassLoader().getResourceAsStream(BUILTIN_THRESHOLDS)) {
-            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

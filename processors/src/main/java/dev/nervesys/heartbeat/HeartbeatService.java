@@ -1,10 +1,8 @@
 package dev.nervesys.heartbeat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nervesys.alerts.AlertService;
-import dev.nervesys.archive.Archiver;
-import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.spi.AgentInfo;
+import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +22,8 @@ import org.apache.camel.Exchange;
  * Bean {@code heartbeat}: route {@code heartbeat-beat} calls {@link #beat} every
  * {@code nervesys.heartbeat.interval}. A beat gathers the agent's figures, derives the status from
  * config/thresholds.yaml and stores the row in the spool (never in the database directly: see
- * {@link HeartbeatStore}). Data-path beans and {@code agentInfo} are optional: a missing one
+ * {@link HeartbeatStore}). The other capabilities' figures come through the typed interfaces of
+ * {@link HeartbeatFigures}, {@code agentInfo} from the registry; each is optional: a missing one
  * leaves its columns null.
  */
 public final class HeartbeatService implements StatusReporter, MeterBinder {
@@ -37,18 +36,18 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
     private volatile Duration interval;
     private final StatusThresholds thresholds;
     private final HeartbeatStore store;
-    private final RecordBuffer buffer;
-    private final Archiver archiver;
-    private final StatusReporter ingest;
-    private final AlertService alerts;
+    private final HeartbeatFigures.Buffer buffer;
+    private final HeartbeatFigures.Archive archiver;
+    private final HeartbeatFigures.Ingest ingest;
+    private final HeartbeatFigures.Alerts alerts;
     private final Instant created = Instant.now();
     private volatile AgentInfo agentInfo;
     private volatile Map<String, Object> last;
     private volatile long beats;
 
     public HeartbeatService(String agentId, String server, Path dataDir, Duration interval, StatusThresholds thresholds,
-                            HeartbeatStore store, RecordBuffer buffer, Archiver archiver, StatusReporter ingest,
-                            AlertService alerts) {
+                            HeartbeatStore store, HeartbeatFigures.Buffer buffer, HeartbeatFigures.Archive archiver,
+                            HeartbeatFigures.Ingest ingest, HeartbeatFigures.Alerts alerts) {
         this.agentId = agentId;
         this.server = server;
         this.dataDir = dataDir;
@@ -98,10 +97,7 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
             bufferDropped = buffer.dropped();
         }
         Long lag = archiver == null ? null : archiver.lag().toSeconds();
-        Double rate = null;
-        if (ingest != null && ingest.status().get("recordsPerSecond") instanceof Number n) {
-            rate = n.doubleValue();
-        }
+        Double rate = ingest == null ? null : ingest.recordsPerSecond();
         List<Map<String, Object>> open = alerts == null ? List.of() : alerts.openAlerts();
         String rejected = info == null ? null : info.rejectedRevision();
 
@@ -147,7 +143,8 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
         if (alert != null) {
             return alert;
         }
-        if (archiver != null && archiver.status().get("lastKey") instanceof String key && !key.isEmpty()) {
+        String key = archiver == null ? null : archiver.lastKey();
+        if (key != null && !key.isEmpty()) {
             return "archived " + key;
         }
         if (info != null && info.appliedRevision() != null) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.spi.Dependency;
 import dev.nervesys.spi.DependencyState;
+import dev.nervesys.spi.Dialect;
+import dev.nervesys.spi.StatusDatabase;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * failure (a database that was down at start, or recreated). The flush runs on its own timer
  * thread: a slow or dead database delays beats, never ingest or other routes.
  */
-public final class HeartbeatStore implements StatusReporter, Dependency, MeterBinder, AutoCloseable {
+public final class HeartbeatStore implements StatusReporter, Dependency, MeterBinder, AutoCloseable, StatusDatabase {
 
     public static final String UP_TO = "NervesysHeartbeatUpTo";
     public static final String DIALECT = "NervesysHeartbeatDialect";
@@ -66,6 +68,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
         this.backoffMax = backoffMax;
     }
 
+    @Override
     public Dialect dialect() {
         return dataSource.dialect();
     }
@@ -80,6 +83,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     }
 
     /** Migrates the schema once; throws while the database is unreachable. */
+    @Override
     public void ensureSchema() throws SQLException {
         if (!schemaReady) {
             schemaVersion = Migrations.apply(dataSource, dataSource.dialect());
@@ -89,6 +93,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     }
 
     /** True while backing off after a failure: callers skip database work. */
+    @Override
     public boolean backingOff() {
         return Instant.now().isBefore(nextAttempt);
     }
@@ -135,6 +140,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     }
 
     /** Route step in doCatch: back off exponentially, keep the beats spooled. */
+    @Override
     public void failed(Exchange ex) {
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (failures++ == 0) {

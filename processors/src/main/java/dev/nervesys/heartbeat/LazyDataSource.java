@@ -2,6 +2,7 @@ package dev.nervesys.heartbeat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.nervesys.spi.Dialect;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,5 +1,6 @@
 package dev.nervesys.heartbeat;
 
+import dev.nervesys.spi.Dialect;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

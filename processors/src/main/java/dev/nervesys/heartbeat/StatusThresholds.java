@@ -1,5 +1,6 @@
 package dev.nervesys.heartbeat;
 
+import dev.nervesys.common.YamlNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,6 +3,8 @@ package dev.nervesys.ingest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.buffer.BufferFullException;
 import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.spi.HeartbeatFigures;
+import dev.nervesys.spi.IngestHooks;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * ones are committed and the answer is 400 listing each rejected line (InfluxDB's partial write).
  * A full buffer under {@code reject} commits nothing and answers 503 with Retry-After.
  */
-public final class IngestService implements StatusReporter, MeterBinder {
+public final class IngestService implements StatusReporter, MeterBinder, IngestHooks.Pipeline, HeartbeatFigures.Ingest {
 
     private final List<IngestHooks.Inspector> inspectors = new CopyOnWriteArrayList<>();
     private final List<IngestHooks.Listener> listeners = new CopyOnWriteArrayList<>();
@@ -226,11 +228,13 @@ public final class IngestService implements StatusReporter, MeterBinder {
     }
 
     /** Adds an inspector that sees (and may rewrite) every accepted record before its commit. */
+    @Override
     public void addInspector(IngestHooks.Inspector inspector) {
         inspectors.add(inspector);
     }
 
     /** Adds a listener told about every committed batch (best effort, must not block). */
+    @Override
     public void addListener(IngestHooks.Listener listener) {
         listeners.add(listener);
     }
@@ -323,6 +327,12 @@ public final class IngestService implements StatusReporter, MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         stats.bindTo(registry);
+    }
+
+    /** The heartbeat's ingest_rate: the console's {@code recordsPerSecond}. */
+    @Override
+    public double recordsPerSecond() {
+        return Math.round(stats.recentRate());
     }
 
     @Override

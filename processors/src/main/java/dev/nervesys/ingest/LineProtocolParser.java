@@ -1,6 +1,7 @@
 package dev.nervesys.ingest;
 
-import dev.nervesys.buffer.RecordKind;
+import dev.nervesys.common.Utf8;
+import dev.nervesys.spi.RecordKind;
 
 /**
  * InfluxDB line protocol, per its specification, turned into one JSON record per point:

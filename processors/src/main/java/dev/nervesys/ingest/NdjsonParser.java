@@ -4,7 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.nervesys.buffer.RecordKind;
+import dev.nervesys.common.Utf8;
+import dev.nervesys.spi.RecordKind;
 import java.io.IOException;
 import java.util.Arrays;
 

@@ -1,5 +1,6 @@
 package dev.nervesys.ingest;
 
+import dev.nervesys.common.Utf8;
 import dev.nervesys.spi.Rfc3339;
 import java.nio.charset.StandardCharsets;
 

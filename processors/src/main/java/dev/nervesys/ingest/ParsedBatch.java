@@ -1,6 +1,6 @@
 package dev.nervesys.ingest;
 
-import dev.nervesys.buffer.RecordKind;
+import dev.nervesys.spi.RecordKind;
 import java.util.ArrayList;
 import java.util.List;
 

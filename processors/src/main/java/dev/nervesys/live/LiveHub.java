@@ -2,10 +2,10 @@ package dev.nervesys.live;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.nervesys.buffer.RecordKind;
-import dev.nervesys.ingest.IngestHooks;
-import dev.nervesys.runs.RunRegistry;
-import dev.nervesys.runs.Telemetry;
+import dev.nervesys.common.Telemetry;
+import dev.nervesys.spi.IngestHooks;
+import dev.nervesys.spi.RecordKind;
+import dev.nervesys.spi.RunTracker;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -39,7 +39,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     }
 
     private final LiveSettings cfg;
-    private final RunRegistry runs;
+    private final RunTracker runs;
     private final String serverName;
     private final ArrayBlockingQueue<Batch> queue;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
@@ -58,7 +58,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private volatile boolean running;
     private int nextChannelId = 1;
 
-    public LiveHub(LiveSettings cfg, RunRegistry runs, String serverName) {
+    public LiveHub(LiveSettings cfg, RunTracker runs, String serverName) {
         this.cfg = cfg;
         this.runs = runs;
         this.serverName = serverName;

@@ -1,5 +1,6 @@
 package dev.nervesys.live;
 
+import dev.nervesys.spi.HttpApi;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.ByteBufUtil;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nervesys.common.SeriesGlob;
 import io.netty.channel.Channel;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -141,9 +142,9 @@ final class NervesysSession extends LiveSession {
         Sub sub = new Sub(id, msg.path("run").asText(), rate);
         JsonNode series = msg.path("series");
         if (series.isArray()) {
-            series.forEach(s -> sub.patterns.add(Pattern.compile(dev.nervesys.runs.RunExport.globToRegex(s.asText()))));
+            series.forEach(s -> sub.patterns.add(Pattern.compile(SeriesGlob.toRegex(s.asText()))));
         } else {
-            sub.patterns.add(Pattern.compile(dev.nervesys.runs.RunExport.globToRegex(series.asText("*"))));
+            sub.patterns.add(Pattern.compile(SeriesGlob.toRegex(series.asText("*"))));
         }
         subs.put(id, sub);
         int tail = Math.max(0, Math.min(cfg.tailRecords(), msg.path("tail").asInt(cfg.tailRecords())));

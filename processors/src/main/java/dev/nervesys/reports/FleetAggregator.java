@@ -19,7 +19,7 @@ import java.util.Set;
  * Folds heartbeats, ordered by agent then time, into per-agent figures and the fleet's chart
  * buckets. An alert counts as raised when it is open in a heartbeat and was not open in the same
  * agent's previous heartbeat of the period (alerts already open at the first heartbeat of the
- * period were raised earlier and are not counted again). When issue 5's {@code alert_history} table
+ * period were raised earlier and are not counted again). When the alerts' {@code alert_history} table
  * is there, {@link #useAlertHistory} replaces that derivation with its rows: one row per alert,
  * counted in the period of its {@code first_seen}.
  */

@@ -107,12 +107,12 @@ public final class HeartbeatSource {
         return rows;
     }
 
-    /** One row of issue 5's alert_history: an alert raised (first seen) by an agent. */
+    /** One row of the alerts' alert_history: an alert raised (first seen) by an agent. */
     public record HistoryAlert(String agentId, String rule, String severity) {
     }
 
     /**
-     * The alerts first seen in {@code [from, to)} according to issue 5's {@code alert_history}
+     * The alerts first seen in {@code [from, to)} according to the alerts' {@code alert_history}
      * table (in the schema of the heartbeat table), or null when the table does not exist (an
      * older database, or a heartbeat table written without the alerts capability).
      */

@@ -191,7 +191,7 @@ public final class ReportService {
     public FleetReport gather(ReportPeriod period) throws Exception {
         FleetAggregator agg = new FleetAggregator(period);
         long rows = source.read(period.from(), period.to(), agg);
-        // "alerts raised": issue 5's alert_history when the database has it, else derived from the heartbeats
+        // "alerts raised": the alerts' alert_history when the database has it, else derived from the heartbeats
         agg.useAlertHistory(source.alertHistory(period.from(), period.to()));
         FleetReport report = agg.finish(rows, clock.instant());
         if (settings.clickhouseUrl() == null) {

@@ -2,8 +2,8 @@ package dev.nervesys.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nervesys.clickhouse.ClickHouseClient;
-import dev.nervesys.clickhouse.ClickHouseException;
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.common.ClickHouseException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,8 @@
 package dev.nervesys.runs;
 
-import dev.nervesys.clickhouse.ClickHouseClient;
-import dev.nervesys.clickhouse.ClickHouseException;
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.common.ClickHouseException;
+import dev.nervesys.common.SeriesGlob;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -51,24 +52,9 @@ public final class RunExport {
             if (pattern.indexOf('*') < 0) {
                 terms.add("series = " + ClickHouseClient.quote(pattern));
             } else {
-                terms.add("match(series, " + ClickHouseClient.quote(globToRegex(pattern)) + ")");
+                terms.add("match(series, " + ClickHouseClient.quote(SeriesGlob.toRegex(pattern)) + ")");
             }
         }
         return terms.isEmpty() ? "" : " AND (" + String.join(" OR ", terms) + ")";
-    }
-
-    /** {@code engine-*.rpm} to {@code ^engine\-.*\.rpm$}: every character but {@code *} literal. */
-    public static String globToRegex(String glob) {
-        StringBuilder b = new StringBuilder("^");
-        for (char c : glob.toCharArray()) {
-            if (c == '*') {
-                b.append(".*");
-            } else if (Character.isLetterOrDigit(c) || c == '_') {
-                b.append(c);
-            } else {
-                b.append('\\').append(c);
-            }
-        }
-        return b.append('$').toString();
     }
 }

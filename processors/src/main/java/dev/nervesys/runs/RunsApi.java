@@ -2,8 +2,8 @@ package dev.nervesys.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nervesys.clickhouse.ClickHouseException;
-import dev.nervesys.live.HttpApi;
+import dev.nervesys.common.ClickHouseException;
+import dev.nervesys.spi.HttpApi;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -24,11 +24,11 @@ public final class RunsApi implements HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(RunsApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final RunRegistry runs;
+    private final Runs runs;
     private final RunExport export;
 
     /** @param export null when ClickHouse is off (export answers 503) */
-    public RunsApi(RunRegistry runs, RunExport export) {
+    public RunsApi(Runs runs, RunExport export) {
         this.runs = runs;
         this.export = export;
     }

@@ -11,9 +11,9 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.DataPathHarness;
 import dev.nervesys.buffer.RecordBuffer;
-import dev.nervesys.heartbeat.ConfigChecks;
-import dev.nervesys.heartbeat.Issue5Harness;
 import dev.nervesys.heartbeat.PgDatabase;
+import dev.nervesys.spi.ConfigChecks;
+import dev.nervesys.testing.RoutesHarness;
 import jakarta.mail.internet.MimeMessage;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,8 +69,8 @@ class AlertsTest {
                 """ + extra;
     }
 
-    Issue5Harness start(String agent, WebhookReceiver hook, WebhookReceiver slack, int ingestPort, Map<String, String> extra) throws Exception {
-        Issue5Harness.Settings s = new Issue5Harness.Settings(tmp.resolve(agent), agent);
+    RoutesHarness start(String agent, WebhookReceiver hook, WebhookReceiver slack, int ingestPort, Map<String, String> extra) throws Exception {
+        RoutesHarness.Settings s = new RoutesHarness.Settings(tmp.resolve(agent), agent);
         s.set("nervesys.ingest.port", String.valueOf(ingestPort)).set("nervesys.ingest.host", "127.0.0.1");
         s.set("nervesys.alerts.smtp.host", "127.0.0.1").set("nervesys.alerts.smtp.port", String.valueOf(mail.getSmtp().getPort()));
         s.set("nervesys.alerts.webhook.timeoutMs", "20000");
@@ -81,7 +81,7 @@ class AlertsTest {
         if (extra.containsKey("nervesys.postgres.url")) {
             s.env.put("NERVESYS_POSTGRES_USER", PgDatabase.USER);
         }
-        return new Issue5Harness(s, Map.of(), "ingest.camel.yaml", "classify.camel.yaml", "alerts.camel.yaml", "heartbeat.camel.yaml");
+        return new RoutesHarness(s, Map.of(), "ingest.camel.yaml", "classify.camel.yaml", "alerts.camel.yaml", "heartbeat.camel.yaml");
     }
 
     static int post(int port, String ndjson) throws Exception {
@@ -99,7 +99,7 @@ class AlertsTest {
         int port = DataPathHarness.freePort();
         try (WebhookReceiver hook = new WebhookReceiver().answer(500, 500);
              WebhookReceiver slack = new WebhookReceiver();
-             Issue5Harness h = start("al-1", hook, slack, port, Map.of())) {
+             RoutesHarness h = start("al-1", hook, slack, port, Map.of())) {
             assertThat(post(port, log("ERROR", "write failed on /dev/sda1: No space left on device")
                     + log("INFO", "request completed in 12 ms"))).isEqualTo(204);
             // the record is annotated in the buffer, so archived annotated
@@ -147,7 +147,7 @@ class AlertsTest {
         int port = DataPathHarness.freePort();
         try (WebhookReceiver hook = new WebhookReceiver();
              WebhookReceiver slack = new WebhookReceiver();
-             Issue5Harness h = start("al-2", hook, slack, port, Map.of())) {
+             RoutesHarness h = start("al-2", hook, slack, port, Map.of())) {
             hook.hold();
             // three different fingerprints; rate limit is 2 per hour
             assertThat(post(port, log("fatal", "controller A lost") + log("fatal", "pump B lost") + log("fatal", "valve C lost"))).isEqualTo(204);
@@ -169,7 +169,7 @@ class AlertsTest {
     void historyGoesToPostgresWhenConfigured() throws Exception {
         int port = DataPathHarness.freePort();
         try (PgDatabase pg = new PgDatabase(); WebhookReceiver hook = new WebhookReceiver(); WebhookReceiver slack = new WebhookReceiver();
-             Issue5Harness h = start("al-pg", hook, slack, port, Map.of("nervesys.postgres.url", pg.url()))) {
+             RoutesHarness h = start("al-pg", hook, slack, port, Map.of("nervesys.postgres.url", pg.url()))) {
             assertThat(post(port, log("ERROR", "Out of memory: killed process 4242"))).isEqualTo(204);
             await().atMost(Duration.ofSeconds(20)).until(() -> pgHistory(pg).equals("out-of-memory 1 sent"));
             try (Connection c = pg.connect(); Statement st = c.createStatement();

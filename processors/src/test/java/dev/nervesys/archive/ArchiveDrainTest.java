@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nervesys.buffer.DataPathHarness;
 import dev.nervesys.buffer.RecordBuffer;
-import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.buffer.TestSettings;
 import dev.nervesys.buffer.WhenFull;
+import dev.nervesys.spi.RecordKind;
 import dev.nervesys.testing.HandClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.nervesys.buffer.DataPathChild;
 import dev.nervesys.buffer.RecordBuffer;
-import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.buffer.WhenFull;
+import dev.nervesys.spi.RecordKind;
 import java.io.FileWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;

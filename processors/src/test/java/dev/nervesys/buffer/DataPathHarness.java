@@ -1,5 +1,7 @@
 package dev.nervesys.buffer;
 
+import dev.nervesys.archive.ArchiveBeans;
+import dev.nervesys.ingest.IngestBeans;
 import dev.nervesys.spi.BeanProvider;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -7,10 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.ServiceLoader;
+import java.util.Set;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.Resource;
@@ -19,19 +24,33 @@ import org.apache.camel.support.ResourceHelper;
 
 /**
  * Boots the real routes/*.camel.yaml of the repository in a DefaultCamelContext with the beans of
- * {@link DataPathBeans} (found through ServiceLoader, as the runtime finds them), the way the
- * runtime wires them, until tests can boot the runtime itself.
+ * the buffer, ingest and the archiver (their providers found through ServiceLoader and called in
+ * their order, as the runtime does), until tests can boot the runtime itself.
  */
 public final class DataPathHarness implements AutoCloseable {
+
+    /** The data path's providers: the buffer, ingest and the archiver. */
+    private static final Set<Class<?>> DATA_PATH = Set.of(BufferBeans.class, IngestBeans.class, ArchiveBeans.class);
 
     public final CamelContext context;
     public final Map<String, Object> beans;
 
     public DataPathHarness(TestSettings settings, String... routeFiles) throws Exception {
-        BeanProvider provider = ServiceLoader.load(BeanProvider.class).stream().map(ServiceLoader.Provider::get)
-                .filter(p -> p instanceof DataPathBeans).findFirst()
-                .orElseThrow(() -> new IllegalStateException("DataPathBeans is not listed in META-INF/services"));
-        this.beans = provider.beans(settings);
+        List<BeanProvider> providers = ServiceLoader.load(BeanProvider.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> DATA_PATH.contains(p.getClass())).sorted(Comparator.comparingInt(BeanProvider::order)).toList();
+        if (providers.size() != DATA_PATH.size()) {
+            throw new IllegalStateException("not all of " + DATA_PATH + " are listed in META-INF/services");
+        }
+        Map<String, Object> made = new LinkedHashMap<>();
+        try {
+            for (BeanProvider provider : providers) {
+                made.putAll(provider.beans(settings, Collections.unmodifiableMap(new LinkedHashMap<>(made))));
+            }
+        } catch (Exception | Error e) {
+            closeInReverse(made.values()); // as the runtime's BeanFactory does
+            throw e;
+        }
+        this.beans = made;
         this.context = new DefaultCamelContext();
         try {
             beans.forEach(context.getRegistry()::bind);

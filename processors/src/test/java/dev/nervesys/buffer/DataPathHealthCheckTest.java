@@ -2,6 +2,7 @@ package dev.nervesys.buffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nervesys.spi.RecordKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nervesys.buffer.RecordKind;
-import dev.nervesys.heartbeat.ConfigChecks;
-import dev.nervesys.heartbeat.Issue5Harness;
-import dev.nervesys.heartbeat.YamlNode;
+import dev.nervesys.common.YamlNode;
+import dev.nervesys.spi.ConfigChecks;
+import dev.nervesys.spi.CriticalRecord;
+import dev.nervesys.spi.RecordKind;
+import dev.nervesys.testing.RoutesHarness;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
@@ -21,7 +22,7 @@ class ClassifierTest {
 
     static String file(String path) {
         try {
-            return Files.readString(Issue5Harness.repoRoot().resolve(path));
+            return Files.readString(RoutesHarness.repoRoot().resolve(path));
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
@@ -138,7 +139,7 @@ class ClassifierTest {
         int fp = 0;
         int fn = 0;
         int tn = 0;
-        List<String> lines = Files.readAllLines(Issue5Harness.repoRoot().resolve("processors/src/test/resources/classify/test-set.tsv"));
+        List<String> lines = Files.readAllLines(RoutesHarness.repoRoot().resolve("processors/src/test/resources/classify/test-set.tsv"));
         List<String> trained = rulesAndText.status().isEmpty() ? List.of() : List.of(file("config/classifier/critical.txt"), file("config/classifier/normal.txt"));
         for (String line : lines) {
             if (line.startsWith("#") || line.isBlank()) {

@@ -1,13 +1,14 @@
 package dev.nervesys.clickhouse;
 
-import dev.nervesys.testing.HandClock;
-import dev.nervesys.testing.TcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.nervesys.buffer.RecordBuffer;
-import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.buffer.WhenFull;
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.spi.RecordKind;
+import dev.nervesys.testing.HandClock;
+import dev.nervesys.testing.TcpProxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package dev.nervesys.clickhouse;
 
+import dev.nervesys.common.ClickHouseClient;
 import java.time.Duration;
 import java.util.UUID;
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.buffer.DataPathHarness;
 import dev.nervesys.buffer.TestSettings;
+import dev.nervesys.common.ClickHouseClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -3,8 +3,10 @@ package dev.nervesys.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nervesys.buffer.RecordBuffer;
-import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.buffer.WhenFull;
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.common.ClickHouseException;
+import dev.nervesys.spi.RecordKind;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -2,6 +2,7 @@ package dev.nervesys.heartbeat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nervesys.spi.Dialect;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;

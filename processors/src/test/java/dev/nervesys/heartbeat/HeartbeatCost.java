@@ -1,5 +1,6 @@
 package dev.nervesys.heartbeat;
 
+import dev.nervesys.testing.RoutesHarness;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +9,7 @@ import java.util.Map;
 /**
  * Not a test: CPU time and allocation per heartbeat (docs/benchmarks.md), measured on the calling
  * thread with ThreadMXBean, which a loaded machine disturbs far less than wall time.
- * usage: HeartbeatCost WORKDIR [beats]. The beans are the real ones of {@link Issue5Harness} (data
+ * usage: HeartbeatCost WORKDIR [beats]. The beans are the real ones of {@link RoutesHarness} (data
  * path + heartbeat, SQLite spool in WORKDIR); a beat = figures + status + one spool row. The
  * flush (batch INSERT of waiting rows into the SQLite database) is measured per row flushed.
  */
@@ -17,11 +18,11 @@ public final class HeartbeatCost {
     public static void main(String[] args) throws Exception {
         Path work = Files.createDirectories(Path.of(args[0]));
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
-        Issue5Harness.Settings s = new Issue5Harness.Settings(work.resolve("data"), "bench-agent");
+        RoutesHarness.Settings s = new RoutesHarness.Settings(work.resolve("data"), "bench-agent");
         s.set("nervesys.heartbeat.spoolMax", Integer.toString(n * 4));
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
-        try (Issue5Harness h = new Issue5Harness(s, Map.of())) {
+        try (RoutesHarness h = new RoutesHarness(s, Map.of())) {
             HeartbeatService hb = h.bean("heartbeat");
             for (int i = 0; i < n; i++) {
                 hb.beat(null); // warm-up

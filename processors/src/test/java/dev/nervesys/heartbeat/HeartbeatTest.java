@@ -1,5 +1,8 @@
 package dev.nervesys.heartbeat;
 
+import dev.nervesys.spi.ConfigChecks;
+import dev.nervesys.spi.Dialect;
+import dev.nervesys.testing.RoutesHarness;
 import dev.nervesys.testing.TcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -57,10 +60,10 @@ class HeartbeatTest {
 
     @Test
     void sqliteByDefaultWithStatusFromThresholds() throws Exception {
-        Issue5Harness.Settings s = new Issue5Harness.Settings(tmp.resolve("data"), "hb-sqlite");
+        RoutesHarness.Settings s = new RoutesHarness.Settings(tmp.resolve("data"), "hb-sqlite");
         // a threshold every host reaches: the status must come from the file, not from code
         s.files.put("config/thresholds.yaml", "status:\n  disk_percent: {degraded: 0}\n");
-        try (Issue5Harness h = new Issue5Harness(s, Map.of("agentInfo", info("abc123", null, null)), "heartbeat.camel.yaml")) {
+        try (RoutesHarness h = new RoutesHarness(s, Map.of("agentInfo", info("abc123", null, null)), "heartbeat.camel.yaml")) {
             java.nio.file.Path db = tmp.resolve("data/heartbeat/heartbeat.db");
             await().atMost(Duration.ofSeconds(20)).until(() -> count("jdbc:sqlite:" + db) >= 2);
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
@@ -98,10 +101,10 @@ class HeartbeatTest {
     @Test
     void postgresWithRejectedRevisionAndHealthCheck() throws Exception {
         try (PgDatabase pg = new PgDatabase()) {
-            Issue5Harness.Settings s = new Issue5Harness.Settings(tmp.resolve("data"), "hb-pg");
+            RoutesHarness.Settings s = new RoutesHarness.Settings(tmp.resolve("data"), "hb-pg");
             s.set("nervesys.postgres.url", pg.url());
             s.env.put("NERVESYS_POSTGRES_USER", PgDatabase.USER);
-            try (Issue5Harness h = new Issue5Harness(s, Map.of("agentInfo", info("rev2", "rev3", "config/thresholds.yaml:4: bad")),
+            try (RoutesHarness h = new RoutesHarness(s, Map.of("agentInfo", info("rev2", "rev3", "config/thresholds.yaml:4: bad")),
                     "heartbeat.camel.yaml")) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> pgCount(pg) >= 2);
                 try (Connection c = pg.connect(); Statement st = c.createStatement();
@@ -136,12 +139,12 @@ class HeartbeatTest {
     @Test
     void outageKeepsBeatsAndWritesThemLaterWithOriginalTimestamps() throws Exception {
         try (PgDatabase pg = new PgDatabase(); TcpProxy proxy = new TcpProxy(PgDatabase.HOST, PgDatabase.PORT)) {
-            Issue5Harness.Settings s = new Issue5Harness.Settings(tmp.resolve("data"), "hb-outage");
+            RoutesHarness.Settings s = new RoutesHarness.Settings(tmp.resolve("data"), "hb-outage");
             s.set("nervesys.postgres.url", pg.url(proxy.port()));
             s.set("nervesys.postgres.connectTimeout", "1s");
             s.set("nervesys.postgres.socketTimeout", "2s");
             s.env.put("NERVESYS_POSTGRES_USER", PgDatabase.USER);
-            try (Issue5Harness h = new Issue5Harness(s, Map.of(), "heartbeat.camel.yaml")) {
+            try (RoutesHarness h = new RoutesHarness(s, Map.of(), "heartbeat.camel.yaml")) {
                 HeartbeatStore store = h.bean("heartbeatStore");
                 await().atMost(Duration.ofSeconds(20)).until(() -> pgCount(pg) >= 1);
 
@@ -196,7 +199,7 @@ class HeartbeatTest {
                 .singleElement().asString().startsWith("config/thresholds.yaml:2: unknown status figure 'cpu'");
         assertThat(ConfigChecks.validate(Map.of("config/thresholds.yaml", "status: [\n"))).singleElement().asString()
                 .startsWith("config/thresholds.yaml:");
-        Issue5Harness.Settings s = new Issue5Harness.Settings(tmp, "bad");
+        RoutesHarness.Settings s = new RoutesHarness.Settings(tmp, "bad");
         s.files.put("config/thresholds.yaml", "status:\n  cpu_percent: {degraded: 90, critical: 80}\n");
         assertThatThrownBy(() -> new HeartbeatBeans().beans(s, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("config/thresholds.yaml:2: ");
@@ -206,7 +209,7 @@ class HeartbeatTest {
     void repositoryConfigFilesAreValid() throws Exception {
         Map<String, String> files = new java.util.HashMap<>();
         for (String f : List.of("config/thresholds.yaml", "config/alerts.yaml", "config/classifier/critical.txt", "config/classifier/normal.txt")) {
-            files.put(f, java.nio.file.Files.readString(Issue5Harness.repoRoot().resolve(f)));
+            files.put(f, java.nio.file.Files.readString(RoutesHarness.repoRoot().resolve(f)));
         }
         assertThat(ConfigChecks.validate(files)).isEmpty();
         files.remove("config/classifier/normal.txt");

@@ -2,7 +2,7 @@ package dev.nervesys.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nervesys.buffer.RecordKind;
+import dev.nervesys.spi.RecordKind;
 import dev.nervesys.spi.Rfc3339;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.nervesys.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nervesys.buffer.RecordKind;
+import dev.nervesys.spi.RecordKind;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;

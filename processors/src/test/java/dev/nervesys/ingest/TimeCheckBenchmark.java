@@ -1,8 +1,8 @@
 package dev.nervesys.ingest;
 
 import dev.nervesys.buffer.BufferedRecord;
-import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.clickhouse.RowEncoder;
+import dev.nervesys.spi.RecordKind;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.nervesys.live;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nervesys.buffer.RecordKind;
+import dev.nervesys.spi.RecordKind;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

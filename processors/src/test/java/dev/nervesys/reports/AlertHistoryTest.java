@@ -31,7 +31,7 @@ import java.util.Objects;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * "Alerts raised" from issue 5's alert_history (real PostgreSQL, its own database): without the
+ * "Alerts raised" from the alerts' alert_history (real PostgreSQL, its own database): without the
  * table the report derives them from agent_status.alerts; once the table exists (created by the
  * heartbeat capability's own migration) its rows first seen in the period are what is counted,
  * per agent and per rule, checked against SQL over the table and read back from the workbook.
@@ -78,7 +78,7 @@ class AlertHistoryTest {
         assertThat(derived.alerts()).filteredOn(a -> a.name().equals("cpu_high")).singleElement()
                 .satisfies(a -> assertThat((long) a.raised()).isEqualTo(cpuHigh));
 
-        // 2. the heartbeat capability's migration creates alert_history; alerts are written as issue 5 does
+        // 2. the heartbeat capability's migration creates alert_history; alerts are written as the alerts-history route does
         try (Connection c = db.connect(); Statement st = c.createStatement()) {
             try (InputStream in = Objects.requireNonNull(getClass().getClassLoader().getResourceAsStream("db/heartbeat/postgres/V002.sql"))) {
                 st.execute(new String(in.readAllBytes(), StandardCharsets.UTF_8));

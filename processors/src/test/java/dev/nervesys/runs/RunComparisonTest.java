@@ -3,9 +3,9 @@ package dev.nervesys.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.nervesys.clickhouse.ClickHouseClient;
 import dev.nervesys.clickhouse.ClickHouseSchema;
 import dev.nervesys.clickhouse.ClickHouseTestDb;
+import dev.nervesys.common.ClickHouseClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,19 +3,19 @@ package dev.nervesys.runs;
 import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.DataPathHarness;
 import dev.nervesys.buffer.RecordBuffer;
-import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.buffer.TestSettings;
 import dev.nervesys.buffer.WhenFull;
-import dev.nervesys.clickhouse.ClickHouseClient;
 import dev.nervesys.clickhouse.ClickHouseSchema;
 import dev.nervesys.clickhouse.ClickHouseSettings;
 import dev.nervesys.clickhouse.ClickHouseShipper;
 import dev.nervesys.clickhouse.DeadLetters;
 import dev.nervesys.clickhouse.RowEncoder;
+import dev.nervesys.common.ClickHouseClient;
 import dev.nervesys.ingest.IngestService;
 import dev.nervesys.live.LiveHub;
 import dev.nervesys.live.LiveServer;
 import dev.nervesys.live.LiveSettings;
+import dev.nervesys.spi.RecordKind;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -205,7 +205,7 @@ public final class RunsBenchmark {
                 .set("nervesys.buffer.maxBytes", "8GB");
         try (DataPathHarness agent = new DataPathHarness(s, "ingest.camel.yaml")) {
             LiveSettings cfg = new LiveSettings("127.0.0.1", livePort, 500_000, 64L << 20, 1024, 50, 1000, 5000, 100, 50, 1 << 20);
-            RunRegistry runs = new RunRegistry(null, Duration.ofMinutes(5));
+            Runs runs = new Runs(null, Duration.ofMinutes(5));
             LiveHub hub = new LiveHub(cfg, runs, "bench");
             ((IngestService) agent.beans.get("ingest")).addListener(hub);
             LiveServer server = new LiveServer(hub, cfg, new RunsApi(runs, null));
@@ -453,7 +453,7 @@ public final class RunsBenchmark {
             sql("INSERT INTO " + db + ".series SELECT 'x1', concat('unit', toString(number % 10), '.f', toString(intDiv(number, 10) % 10)),"
                     + " intDiv(number, 100), toDateTime('2025-12-10 12:00:00', 'UTC') + intDiv(number, 100000), (number * 7919) % 1000000000,"
                     + " (number % 100000) / 10, number FROM system.numbers LIMIT 1000000");
-            RunRegistry runs = new RunRegistry(ch, Duration.ofMinutes(5));
+            Runs runs = new Runs(ch, Duration.ofMinutes(5));
             int port = DataPathHarness.freePort();
             LiveSettings cfg = new LiveSettings("127.0.0.1", port, 1000, 1L << 20, 16, 50, 1000, 100, 100, 50, 1 << 20);
             LiveServer server = new LiveServer(new LiveHub(cfg, runs, "bench"), cfg, new RunsApi(runs, new RunExport(ch)));

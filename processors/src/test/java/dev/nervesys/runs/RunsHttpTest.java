@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nervesys.clickhouse.ClickHouseClient;
 import dev.nervesys.clickhouse.ClickHouseSchema;
 import dev.nervesys.clickhouse.ClickHouseTestDb;
+import dev.nervesys.common.ClickHouseClient;
 import dev.nervesys.live.LiveHub;
 import dev.nervesys.live.LiveServer;
 import dev.nervesys.live.LiveSettings;
@@ -46,7 +46,7 @@ class RunsHttpTest {
             // 300,000 points of two series: an export of several MB, far more than a chunk
             db.query("INSERT INTO {db}.series SELECT 'x1', if(number % 2 = 0, 'engine.rpm', 'engine.temp'), intDiv(number, 2),"
                     + " toDateTime('2025-12-10 12:00:00', 'UTC'), 0, number * 0.5, number FROM system.numbers LIMIT 300000");
-            RunRegistry runs = new RunRegistry(ch, Duration.ofMinutes(5));
+            Runs runs = new Runs(ch, Duration.ofMinutes(5));
             int port = freePort();
             LiveSettings cfg = new LiveSettings("127.0.0.1", port, 1000, 1L << 20, 16, 50, 1000, 100, 100, 50, 1 << 20);
             LiveServer server = new LiveServer(new LiveHub(cfg, runs, "test"), cfg, new RunsApi(runs, new RunExport(ch)));
@@ -95,7 +95,7 @@ class RunsHttpTest {
 
     @Test
     void withoutClickHouseTheRegistryAnswersAndExportIs503() throws Exception {
-        RunRegistry runs = new RunRegistry(null, Duration.ofMinutes(5));
+        Runs runs = new Runs(null, Duration.ofMinutes(5));
         int port = freePort();
         LiveSettings cfg = new LiveSettings("127.0.0.1", port, 1000, 1L << 20, 16, 50, 1000, 100, 100, 50, 1 << 20);
         LiveServer server = new LiveServer(new LiveHub(cfg, runs, "test"), cfg, new RunsApi(runs, null));

@@ -1,7 +1,7 @@
 package dev.nervesys.bootstrap.cli;
 
-import dev.nervesys.clickhouse.ClickHouseClient;
-import dev.nervesys.clickhouse.ClickHouseException;
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.common.ClickHouseException;
 import dev.nervesys.runs.RunComparison;
 import dev.nervesys.spi.ErrorLine;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package dev.nervesys.telecrunch.codec;
 
+import dev.nervesys.telecrunch.schema.ValueText;
+
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;

@@ -1,5 +1,7 @@
 package dev.nervesys.telecrunch.codec;
 
+import dev.nervesys.telecrunch.schema.ValueText;
+
 import dev.nervesys.telecrunch.pack.RecordBlock;
 import dev.nervesys.telecrunch.schema.FieldSpec;
 import dev.nervesys.telecrunch.schema.Schema;

@@ -1,5 +1,7 @@
 package dev.nervesys.telecrunch.codec;
 
+import dev.nervesys.telecrunch.schema.ValueText;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.telecrunch.pack.RecordBlock;

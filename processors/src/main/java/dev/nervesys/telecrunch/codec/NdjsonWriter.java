@@ -1,5 +1,7 @@
 package dev.nervesys.telecrunch.codec;
 
+import dev.nervesys.telecrunch.schema.ValueText;
+
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

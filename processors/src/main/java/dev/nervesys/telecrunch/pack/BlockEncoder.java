@@ -1,9 +1,9 @@
 package dev.nervesys.telecrunch.pack;
 
-import dev.nervesys.telecrunch.codec.ValueText;
 import dev.nervesys.telecrunch.schema.FieldSpec;
 import dev.nervesys.telecrunch.schema.FieldType;
 import dev.nervesys.telecrunch.schema.Schema;
+import dev.nervesys.telecrunch.schema.ValueText;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 

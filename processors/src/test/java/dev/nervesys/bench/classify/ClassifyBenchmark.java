@@ -1,9 +1,9 @@
 package dev.nervesys.bench.classify;
 
-import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.classify.Classifier;
 import dev.nervesys.classify.ClassifierConfig;
-import dev.nervesys.heartbeat.YamlNode;
+import dev.nervesys.common.YamlNode;
+import dev.nervesys.spi.RecordKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

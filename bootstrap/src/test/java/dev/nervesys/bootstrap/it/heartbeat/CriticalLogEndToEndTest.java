@@ -83,7 +83,7 @@ class CriticalLogEndToEndTest {
                 rules:
                   - {name: critical, channels: [hook, mail]}
                 """);
-        repo.commit("issue 5 end to end");
+        repo.commit("critical log end to end");
 
         int mgmt = TestAgents.freePort();
         int ingest = TestAgents.freePort();

@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Issue 7 through the real runtime: an agent started from a bare Git repository holding the real
+ * Reports through the real runtime: an agent started from a bare Git repository holding the real
  * routes (heartbeat, alerts, reports), config/alerts.yaml and the orchestrator overlay that
  * switches reports on, writing heartbeats to a PostgreSQL database of the test's own. The day's
  * report is asked for on direct:report-day and uploaded through the real Google client to

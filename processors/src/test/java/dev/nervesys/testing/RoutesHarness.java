@@ -1,8 +1,14 @@
-package dev.nervesys.heartbeat;
+package dev.nervesys.testing;
 
-import dev.nervesys.buffer.DataPathBeans;
+import dev.nervesys.alerts.AlertsBeans;
+import dev.nervesys.archive.ArchiveBeans;
+import dev.nervesys.buffer.BufferBeans;
 import dev.nervesys.buffer.DataPathHarness;
+import dev.nervesys.classify.ClassifyBeans;
+import dev.nervesys.heartbeat.HeartbeatBeans;
+import dev.nervesys.ingest.IngestBeans;
 import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.BeanProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,11 +26,13 @@ import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 
 /**
- * The real routes of issue 5 (and ingest) in a DefaultCamelContext with the beans of the data path
- * and of {@link HeartbeatBeans}, wired the way the runtime wires them. Config files come from the
- * repository's config/ unless a test overrides them.
+ * The real routes of the repository (ingest, classify, alerts, heartbeat, ...) in a
+ * DefaultCamelContext with the beans of the buffer, ingest, the archiver, the classifier, the
+ * alerts and the heartbeat, wired the way the runtime wires them (in their providers' order, each
+ * seeing the earlier beans). Config files come from the repository's config/ unless a test
+ * overrides them.
  */
-public final class Issue5Harness implements AutoCloseable {
+public final class RoutesHarness implements AutoCloseable {
 
     /** AgentSettings with config files: overrides first, then the repository's files. */
     public static final class Settings implements AgentSettings {
@@ -93,9 +101,16 @@ public final class Issue5Harness implements AutoCloseable {
     public final CamelContext context;
     public final Map<String, Object> beans = new LinkedHashMap<>();
 
-    public Issue5Harness(Settings settings, Map<String, Object> extraBeans, String... routeFiles) throws Exception {
-        beans.putAll(new DataPathBeans().beans(settings, Map.of()));
-        beans.putAll(new HeartbeatBeans().beans(settings, Collections.unmodifiableMap(new LinkedHashMap<>(beans))));
+    public RoutesHarness(Settings settings, Map<String, Object> extraBeans, String... routeFiles) throws Exception {
+        try {
+            for (BeanProvider provider : List.of(new BufferBeans(), new IngestBeans(), new ArchiveBeans(), new ClassifyBeans(),
+                    new AlertsBeans(), new HeartbeatBeans())) {
+                beans.putAll(provider.beans(settings, Collections.unmodifiableMap(new LinkedHashMap<>(beans))));
+            }
+        } catch (Exception | Error e) {
+            DataPathHarness.closeInReverse(beans.values()); // as the runtime's BeanFactory does
+            throw e;
+        }
         beans.putAll(extraBeans);
         context = new DefaultCamelContext();
         try {

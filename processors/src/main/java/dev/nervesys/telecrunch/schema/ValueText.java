@@ -1,6 +1,5 @@
-package dev.nervesys.telecrunch.codec;
+package dev.nervesys.telecrunch.schema;
 
-import dev.nervesys.telecrunch.schema.FieldSpec;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;

@@ -1,17 +1,25 @@
-package dev.nervesys.ingest;
-
-import dev.nervesys.buffer.RecordKind;
+package dev.nervesys.spi;
 
 import java.util.List;
 
 /**
- * How other capabilities take part in ingest without reaching into it. Register on the
- * {@code ingest} bean ({@link IngestService#addInspector}, {@link IngestService#addListener})
- * from a {@link dev.nervesys.spi.BeanProvider} that runs after the data path.
+ * How other capabilities take part in ingest without reaching into it: a {@link BeanProvider}
+ * ordered after ingest ({@link BeanProvider#INGEST}) finds the {@link Pipeline} among the earlier
+ * beans and adds its inspector (the classifier) or listener (the live view).
  */
 public final class IngestHooks {
 
     private IngestHooks() {
+    }
+
+    /** The ingest bean, as the capabilities that hook into it see it. */
+    public interface Pipeline {
+
+        /** Adds an inspector that sees (and may rewrite) every accepted record before its commit. */
+        void addInspector(Inspector inspector);
+
+        /** Adds a listener told about every committed batch (best effort, must not block). */
+        void addListener(Listener listener);
     }
 
     /**

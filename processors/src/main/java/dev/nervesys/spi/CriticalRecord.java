@@ -1,4 +1,4 @@
-package dev.nervesys.classify;
+package dev.nervesys.spi;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package dev.nervesys.heartbeat;
+package dev.nervesys.spi;
 
 /** The two databases heartbeats and alert history go to; each has its own migrations and SQL. */
 public enum Dialect {

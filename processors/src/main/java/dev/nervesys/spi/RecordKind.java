@@ -1,4 +1,4 @@
-package dev.nervesys.buffer;
+package dev.nervesys.spi;
 
 /**
  * What a buffered row holds. Stored as a small integer so that later consumers (the ClickHouse

@@ -1,4 +1,4 @@
-package dev.nervesys.clickhouse;
+package dev.nervesys.common;
 
 import java.io.IOException;
 import java.io.InputStream;

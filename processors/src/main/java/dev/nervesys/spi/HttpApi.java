@@ -1,4 +1,4 @@
-package dev.nervesys.live;
+package dev.nervesys.spi;
 
 import java.io.InputStream;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.nervesys.ingest;
+package dev.nervesys.common;
 
 /**
  * Strict UTF-8 checks for the hand-written JSON scanners (ingest's {@link NdjsonScanner}, the

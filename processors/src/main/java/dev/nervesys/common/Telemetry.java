@@ -1,4 +1,4 @@
-package dev.nervesys.runs;
+package dev.nervesys.common;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,4 +1,4 @@
-package dev.nervesys.runs;
+package dev.nervesys.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

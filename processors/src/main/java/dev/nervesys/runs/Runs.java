@@ -3,7 +3,8 @@ package dev.nervesys.runs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nervesys.clickhouse.ClickHouseClient;
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.spi.RunTracker;
 import dev.nervesys.spi.StatusReporter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@code runs} table (a ReplacingMergeTree: one row per version) by {@link #tick}; while ClickHouse
  * is off or down the registry lives in memory and catches up later.
  */
-public final class RunRegistry implements StatusReporter {
+public final class Runs implements StatusReporter, RunTracker {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RunRegistry.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Runs.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One run; mutable, guarded by the registry's lock. */
@@ -76,7 +77,7 @@ public final class RunRegistry implements StatusReporter {
     private long written;
 
     /** @param ch null when ClickHouse is off: runs are then kept in memory only */
-    public RunRegistry(ClickHouseClient ch, Duration idleTimeout) {
+    public Runs(ClickHouseClient ch, Duration idleTimeout) {
         this.ch = ch;
         this.idleTimeout = idleTimeout;
     }
@@ -86,6 +87,7 @@ public final class RunRegistry implements StatusReporter {
      * start; an ended run restarts only for records received after it ended (the shipper reports
      * late, so its records from before the end must not reopen it).
      */
+    @Override
     public synchronized void seen(Map<String, Long> lastReceivedByRun) {
         lastReceivedByRun.forEach((id, at) -> {
             Run r = runs.get(id);
@@ -259,6 +261,7 @@ public final class RunRegistry implements StatusReporter {
     }
 
     /** This agent's runs as JSON, without asking ClickHouse (the live UI's list). */
+    @Override
     public synchronized List<ObjectNode> snapshot() {
         List<ObjectNode> out = new ArrayList<>();
         runs.values().forEach(r -> out.add(r.toJson()));

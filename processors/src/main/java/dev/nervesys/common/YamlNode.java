@@ -1,4 +1,4 @@
-package dev.nervesys.heartbeat;
+package dev.nervesys.common;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +16,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
- * A YAML node that remembers its file and line, so that the config files of issue 5
+ * A YAML node that remembers its file and line, so that the config files (config/thresholds.yaml, config/alerts.yaml)
  * (config/thresholds.yaml, config/alerts.yaml) report errors as {@code file:line: reason}: the form
  * {@code nervesys validate} and the console use. Read-only; unknown keys are reported by callers.
  */

@@ -1,0 +1,36 @@
+package dev.nervesys.live;
+
+import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.BeanProvider;
+import dev.nervesys.spi.HttpApi;
+import dev.nervesys.spi.IngestHooks;
+import dev.nervesys.spi.RunTracker;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The live view's beans (docs/live.md): {@code liveHub}, a listener of ingest's committed batches
+ * that tells the run registry which runs it saw, and {@code liveServer}, which also serves the
+ * runs API (bean {@code runsApi}) next to the UI rather than on the ingest port.
+ */
+public final class LiveBeans implements BeanProvider {
+
+    @Override
+    public int order() {
+        return LIVE;
+    }
+
+    @Override
+    public Map<String, Object> beans(AgentSettings s, Map<String, Object> earlier) throws Exception {
+        LiveSettings live = LiveSettings.from(s);
+        LiveHub hub = new LiveHub(live, BeanProvider.ofType(earlier, RunTracker.class), "nervesys " + s.agentId());
+        IngestHooks.Pipeline ingest = BeanProvider.ofType(earlier, IngestHooks.Pipeline.class);
+        if (ingest != null) {
+            ingest.addListener(hub);
+        }
+        Map<String, Object> beans = new LinkedHashMap<>();
+        beans.put("liveHub", hub);
+        beans.put("liveServer", new LiveServer(hub, live, BeanProvider.ofType(earlier, HttpApi.class)));
+        return beans;
+    }
+}
