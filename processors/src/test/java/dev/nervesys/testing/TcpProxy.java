@@ -90,28 +90,26 @@ public final class TcpProxy implements AutoCloseable {
     private void pump(Socket from, Socket to, boolean answers, java.util.concurrent.atomic.AtomicBoolean insert) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[65536];
-            List<byte[]> kept = null;
+            java.util.concurrent.BlockingQueue<byte[]> kept = null;
             try {
                 InputStream in = from.getInputStream();
                 OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    if (!answers && new String(buf, 0, Math.min(n, 200), java.nio.charset.StandardCharsets.ISO_8859_1)
+                    if (!answers && kept == null && new String(buf, 0, Math.min(n, 200), java.nio.charset.StandardCharsets.ISO_8859_1)
                             .contains("query=INSERT")) {
                         insert.set(true);
-                        if (kept == null && insertsToHold.getAndUpdate(k -> Math.max(0, k - 1)) > 0) {
-                            kept = new java.util.ArrayList<>();
-                            deliverOnRelease(kept, out);
+                        if (insertsToHold.getAndUpdate(k -> Math.max(0, k - 1)) > 0) {
+                            // held: nothing of it reaches this server connection (left idle, so that the client
+                            // waits for an answer as behind a stalled proxy); delivered later on a new one, since
+                            // the server closes an idle connection after its keep-alive timeout
+                            kept = new java.util.concurrent.LinkedBlockingQueue<>();
+                            deliverOnRelease(kept);
                         }
                     }
                     if (kept != null) {
-                        synchronized (kept) {
-                            if (release.getCount() > 0) {
-                                kept.add(java.util.Arrays.copyOf(buf, n));
-                                continue;
-                            }
-                            writeKept(kept, out);
-                        }
+                        kept.add(java.util.Arrays.copyOf(buf, n));
+                        continue;
                     }
                     if (answers && loseAnswers && insert.get()) {
                         from.close();
@@ -124,24 +122,37 @@ public final class TcpProxy implements AutoCloseable {
             } catch (IOException e) {
                 // the other side closed
             } finally {
-                closeQuietly(from);
-                if (kept == null) {
-                    closeQuietly(to); // a held request's server side stays open: its bytes are still to come
+                if (kept != null) {
+                    kept.add(END);
                 }
+                closeQuietly(from);
+                closeQuietly(to);
             }
         }, "tcp-proxy-pump");
         t.setDaemon(true);
         t.start();
     }
 
-    /** Writes what a held connection kept once the release comes (later bytes are then written as they come). */
-    private void deliverOnRelease(List<byte[]> kept, OutputStream out) {
+    private static final byte[] END = new byte[0];
+
+    /**
+     * Once the release comes, sends what a held connection kept (and what it still receives) to the
+     * server on a connection of its own, and reads the answer, which has no one to go to.
+     */
+    private void deliverOnRelease(java.util.concurrent.BlockingQueue<byte[]> kept) {
         java.util.concurrent.CountDownLatch latch = release;
         Thread t = new Thread(() -> {
             try {
                 latch.await();
-                synchronized (kept) {
-                    writeKept(kept, out);
+                try (Socket server = new Socket(targetHost, targetPort)) {
+                    sockets.add(server);
+                    OutputStream out = server.getOutputStream();
+                    for (byte[] b = kept.take(); b != END; b = kept.take()) {
+                        out.write(b);
+                        out.flush();
+                    }
+                    server.setSoTimeout(30_000);
+                    server.getInputStream().read(new byte[65536]); // the answer comes once the insert is done
                 }
             } catch (IOException | InterruptedException e) {
                 // the proxy stopped
@@ -149,14 +160,6 @@ public final class TcpProxy implements AutoCloseable {
         }, "tcp-proxy-release");
         t.setDaemon(true);
         t.start();
-    }
-
-    private static void writeKept(List<byte[]> kept, OutputStream out) throws IOException {
-        for (byte[] b : kept) {
-            out.write(b);
-        }
-        out.flush();
-        kept.clear();
     }
 
     public synchronized void stop() {
