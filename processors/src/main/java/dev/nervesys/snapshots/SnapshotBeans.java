@@ -52,7 +52,8 @@ public final class SnapshotBeans implements BeanProvider {
         Set<Path> excluded = new LinkedHashSet<>(StateBackup.alwaysExcluded(data));
         excluded.add(archive.localDir());
         excluded.add(archive.workDir());
-        s.find(dev.nervesys.buffer.BufferSettings.FILE).map(Path::of).ifPresent(buffer -> {
+        // the buffer's own key (declared in buffer.BufferSettings), read by name: capabilities meet through settings, not classes
+        s.find("nervesys.buffer.file").map(Path::of).ifPresent(buffer -> {
             excluded.add(buffer);
             for (String suffix : StateBackup.SQLITE_SIDECARS) {
                 excluded.add(buffer.resolveSibling(buffer.getFileName() + suffix));

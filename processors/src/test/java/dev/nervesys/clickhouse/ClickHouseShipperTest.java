@@ -222,9 +222,9 @@ class ClickHouseShipperTest {
 
             // then the stalled attempt arrives after all: ClickHouse stores it a second time
             proxy.releaseHeld();
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    db.count("SELECT count() FROM {db}.events WHERE run_id = 'r4'") == 4000
-                    && db.count("SELECT count() FROM {db}.series WHERE run_id = 'r4'") == 12000);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(List.of(
+                    db.count("SELECT count() FROM {db}.events WHERE run_id = 'r4'"),
+                    db.count("SELECT count() FROM {db}.series WHERE run_id = 'r4'"))).containsExactly(4000L, 12000L));
         }
 
         // the agent restarts meanwhile: the watch is kept in its data dir, and the next check removes the copy
