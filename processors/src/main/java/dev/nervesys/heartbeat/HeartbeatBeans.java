@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -58,9 +57,9 @@ public final class HeartbeatBeans implements BeanProvider {
                 new BeatSpool(s.dataDir().resolve("heartbeat").resolve("spool.db"), s.getInt("nervesys.heartbeat.spoolMax", 10080)),
                 s.getInt("nervesys.heartbeat.batch", 500),
                 s.getDuration("nervesys.heartbeat.backoffInitial", Duration.ofSeconds(5)),
-                s.getDuration("nervesys.heartbeat.backoffMax", Duration.ofMinutes(5)));
+                s.getDuration("nervesys.heartbeat.backoffMax", Duration.ofMinutes(5)), s.clock());
         AlertService alerts = new AlertService(alertsConfig, s.agentId(), s.server(),
-                s.get("nervesys.alerts.mail.from", "nervesys@localhost"), Instant::now);
+                s.get("nervesys.alerts.mail.from", "nervesys@localhost"), s.clock()::instant);
         Classifier classifier = new Classifier(classify, s.getInt("nervesys.classify.queueSize", 10000));
         if (s.getBoolean("nervesys.classify.enabled", true) && earlier.get("ingest") instanceof IngestService ingest) {
             ingest.addInspector(classifier);
@@ -69,9 +68,10 @@ public final class HeartbeatBeans implements BeanProvider {
                 s.getDuration("nervesys.heartbeat.interval", Duration.ofSeconds(60)), status, store,
                 earlier.get("recordBuffer") instanceof RecordBuffer b ? b : null,
                 earlier.get("archiver") instanceof Archiver a ? a : null,
-                earlier.get("ingest") instanceof StatusReporter r ? r : null, alerts);
+                earlier.get("ingest") instanceof StatusReporter r ? r : null, alerts, s.clock());
         beans.put("heartbeatDataSource", ds);
         beans.put("heartbeatStore", store);
+        beans.put("heartbeatHealth", new HeartbeatHealthCheck(store, s.clock()));
         beans.put("heartbeat", heartbeat);
         beans.put("classifier", classifier);
         beans.put("alerts", alerts);

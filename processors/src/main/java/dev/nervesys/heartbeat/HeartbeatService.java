@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -41,14 +42,17 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
     private final Archiver archiver;
     private final StatusReporter ingest;
     private final AlertService alerts;
-    private final Instant created = Instant.now();
+    private final Clock clock;
+    private final Instant created;
     private volatile AgentInfo agentInfo;
     private volatile Map<String, Object> last;
     private volatile long beats;
 
     public HeartbeatService(String agentId, String server, Path dataDir, Duration interval, StatusThresholds thresholds,
                             HeartbeatStore store, RecordBuffer buffer, Archiver archiver, StatusReporter ingest,
-                            AlertService alerts) {
+                            AlertService alerts, Clock clock) {
+        this.clock = clock;
+        this.created = clock.instant();
         this.agentId = agentId;
         this.server = server;
         this.dataDir = dataDir;
@@ -63,7 +67,7 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
 
     /** Route step: one beat, spooled. The body becomes the row (for logs and tests). */
     public Map<String, Object> beat(Exchange ex) throws Exception {
-        Map<String, Object> row = snapshot(ex == null ? null : ex.getContext(), Instant.now());
+        Map<String, Object> row = snapshot(ex == null ? null : ex.getContext(), clock.instant());
         store.enqueue(row);
         beats++;
         last = row;

@@ -45,10 +45,10 @@ public final class RunsBeans implements BeanProvider {
         }
         ClickHouseShipper shipper = new ClickHouseShipper(buffer, chs, client, deadLetters,
                 s.getBytes("nervesys.clickhouse.maxBatchBytes", 16L << 20), s.clock());
-        RunRegistry runs = new RunRegistry(client, s.getDuration("nervesys.runs.idleTimeout", Duration.ofMinutes(5)));
+        RunRegistry runs = new RunRegistry(client, s.getDuration("nervesys.runs.idleTimeout", Duration.ofMinutes(5)), s.clock());
         shipper.onRunsSeen(runs::seen);
         LiveSettings live = LiveSettings.from(s);
-        LiveHub hub = new LiveHub(live, runs, "nervesys " + s.agentId());
+        LiveHub hub = new LiveHub(live, runs, "nervesys " + s.agentId(), s.clock());
         if (ingest != null) {
             ingest.addListener(hub);
         }
