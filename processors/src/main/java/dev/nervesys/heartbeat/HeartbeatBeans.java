@@ -8,6 +8,7 @@ import dev.nervesys.archive.Archiver;
 import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.classify.Classifier;
 import dev.nervesys.classify.ClassifierConfig;
+import dev.nervesys.classify.CriticalRecords;
 import dev.nervesys.ingest.IngestService;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.BeanProvider;
@@ -23,7 +24,7 @@ import java.util.Map;
 /**
  * Beans of issue 5 (docs/heartbeat.md, classify.md, alerts.md): {@code heartbeatDataSource},
  * {@code heartbeatStore}, {@code heartbeat}, {@code classifier} (registered as an inspector on the
- * {@code ingest} bean), {@code alerts}, {@code alertsHealth} and {@code alertsMailAuthenticator}. One provider because the
+ * {@code ingest} bean) with {@code criticalRecords}, its hand-off to the alert path, {@code alerts}, {@code alertsHealth} and {@code alertsMailAuthenticator}. One provider because the
  * heartbeat reports the alerts and the alert history shares the heartbeat's database.
  *
  * <p>Reads config/thresholds.yaml and config/alerts.yaml of the revision (built-in defaults when the
@@ -60,7 +61,8 @@ public final class HeartbeatBeans implements BeanProvider {
                 s.getDuration("nervesys.heartbeat.backoffMax", Duration.ofMinutes(5)), s.clock());
         AlertService alerts = new AlertService(alertsConfig, s.agentId(), s.server(),
                 s.get("nervesys.alerts.mail.from", "nervesys@localhost"), s.clock()::instant);
-        Classifier classifier = new Classifier(classify, s.getInt("nervesys.classify.queueSize", 10000));
+        CriticalRecords criticalRecords = new CriticalRecords();
+        Classifier classifier = new Classifier(classify, criticalRecords, s.clock());
         if (s.getBoolean("nervesys.classify.enabled", true) && earlier.get("ingest") instanceof IngestService ingest) {
             ingest.addInspector(classifier);
         }
@@ -74,6 +76,7 @@ public final class HeartbeatBeans implements BeanProvider {
         beans.put("heartbeatHealth", new HeartbeatHealthCheck(store, s.clock()));
         beans.put("heartbeat", heartbeat);
         beans.put("classifier", classifier);
+        beans.put("criticalRecords", criticalRecords);
         beans.put("alerts", alerts);
         beans.put("alertsHealth", new dev.nervesys.alerts.AlertsHealthCheck(alerts, s.clock()));
         beans.put("alertsMailAuthenticator", new MailCredentials(s.secret("NERVESYS_SMTP_USER").orElse(null),
