@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * Beans of runs, the ClickHouse shipper and the live view (docs/clickhouse.md, runs.md, live.md):
  * {@code clickhouseShipper}, {@code clickhouseHealth}, {@code runs}, {@code runsApi},
- * {@code liveHub}, {@code liveServer} (and {@code clickhouseDeadLetters} when shipping is on).
+ * {@code liveHub}, {@code liveServer} with its route policies {@code liveView} and {@code runsApiHttp}
+ * (and {@code clickhouseDeadLetters} when shipping is on).
  * One provider because the three share the run registry and the ClickHouse client; it runs after
  * the data path to consume the buffer and listen to ingest.
  */
@@ -58,7 +59,10 @@ public final class RunsBeans implements BeanProvider {
         RunsApi api = new RunsApi(runs, client == null ? null : new RunExport(client));
         beans.put("runsApi", api);
         beans.put("liveHub", hub);
-        beans.put("liveServer", new LiveServer(hub, live, api)); // the runs API next to the UI, not on the ingest port
+        LiveServer server = new LiveServer(hub, live, api); // the runs API next to the UI, not on the ingest port
+        beans.put("liveServer", server);
+        beans.put("liveView", server.view()); // route policy of live-server: the UI and WebSockets
+        beans.put("runsApiHttp", server.api()); // route policy of runs-tick: the runs API
         return beans;
     }
 }
