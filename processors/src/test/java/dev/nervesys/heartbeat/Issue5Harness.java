@@ -110,16 +110,6 @@ public final class Issue5Harness implements AutoCloseable {
             }
             PluginHelper.getRoutesLoader(context).loadRoutes(resources);
             context.start();
-            // as camel-main does on an agent: health checks bound as beans join the registry
-            org.apache.camel.health.HealthCheckRegistry checks = org.apache.camel.health.HealthCheckRegistry.get(context);
-            for (Object bean : beans.values()) {
-                if (bean instanceof org.apache.camel.health.HealthCheck check && checks != null) {
-                    if (check instanceof org.apache.camel.CamelContextAware aware) {
-                        aware.setCamelContext(context);
-                    }
-                    checks.register(check);
-                }
-            }
         } catch (Exception e) {
             close();
             throw e;
