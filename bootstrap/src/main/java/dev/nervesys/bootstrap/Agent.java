@@ -222,6 +222,13 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * The settings the beans are made with: those of the first revision. A revision whose properties
+     * files are malformed is rejected by the config sync right after start (console
+     * {@code rejectedRevision}, docs/operations.md), and the agent runs on the built-in defaults,
+     * the environment and the JVM flags until a good one comes: said here, once, with the file and
+     * line, because the beans keep these settings until a restart.
+     */
     private static Settings startSettings(SettingsResolver resolver, Settings boot, Revision first) {
         if (first == null) {
             return boot;
@@ -229,6 +236,8 @@ public final class Agent implements AutoCloseable {
         try {
             return resolver.resolve(first);
         } catch (IllegalArgumentException e) {
+            LOG.warn("Settings of revision {} cannot be read ({}): beans start with the built-in defaults, environment and"
+                    + " JVM flags; fix the file and restart once a good revision is applied", first.describe(), e.getMessage());
             return boot;
         }
     }

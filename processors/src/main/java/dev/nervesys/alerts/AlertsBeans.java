@@ -3,7 +3,6 @@ package dev.nervesys.alerts;
 import dev.nervesys.common.YamlNode;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.BeanProvider;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,7 +26,7 @@ public final class AlertsBeans implements BeanProvider {
                 .map(text -> AlertsConfig.parse(YamlNode.parse(AlertsConfig.FILE, text), s::secret))
                 .orElseGet(AlertsConfig::defaults);
         AlertService alerts = new AlertService(config, s.agentId(), s.server(),
-                AlertSettings.from(s).mailFrom(), Instant::now);
+                AlertSettings.from(s).mailFrom(), s.clock()::instant);
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("alerts", alerts);
         beans.put("alertsHealth", new AlertsHealthCheck(alerts, s.clock()));

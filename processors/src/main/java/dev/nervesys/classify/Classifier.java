@@ -4,14 +4,9 @@ import dev.nervesys.spi.CriticalRecord;
 import dev.nervesys.spi.IngestHooks;
 import dev.nervesys.spi.RecordKind;
 import dev.nervesys.spi.StatusReporter;
-import java.time.Instant;
-import java.util.ArrayList;
+import java.time.Clock;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +23,11 @@ import org.slf4j.LoggerFactory;
  * as {@code default_level}. Messages longer than {@code max_message_chars} are classified on their
  * beginning; the record itself is stored whole.
  *
- * <p>Critical records are offered to a bounded queue that route {@code classify-critical} drains
- * into the alert path; when it is full they are counted as dropped, never waited for. Any failure
- * here leaves the record unannotated (counted) rather than failing the ingest request.
+ * <p>Critical records are handed to {@code seda:critical-records} ({@link CriticalRecords}), the
+ * bounded queue of route {@code classify-critical}, which raises their alerts; when it is full (or
+ * the route is off) the alert is counted as dropped, never waited for, and the record is stored all
+ * the same. Any failure here leaves the record unannotated (counted) rather than failing the ingest
+ * request.
  */
 public final class Classifier implements IngestHooks.Inspector, StatusReporter {
 
@@ -49,19 +46,26 @@ public final class Classifier implements IngestHooks.Inspector, StatusReporter {
     private final String[] textReasons = new String[101];
     private final byte[] normalAnnotation;
     private final Decision normal;
-    private final BlockingQueue<CriticalRecord> queue;
+    private final CriticalRecords critical;
+    private final Clock clock;
     private final ThreadLocal<LogFields> fields;
     private final ThreadLocal<double[]> posterior;
     private final LongAdder classified = new LongAdder();
-    private final LongAdder critical = new LongAdder();
+    private final LongAdder criticalCount = new LongAdder();
     private final LongAdder byText = new LongAdder();
     private final LongAdder defaulted = new LongAdder();
     private final LongAdder truncated = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder failures = new LongAdder();
 
-    public Classifier(ClassifierConfig cfg, int queueSize) {
+    /**
+     * @param critical where critical records go (bean {@code criticalRecords})
+     * @param clock    the agent's clock: the time of a critical record
+     */
+    public Classifier(ClassifierConfig cfg, CriticalRecords critical, Clock clock) {
         this.cfg = cfg;
+        this.critical = critical;
+        this.clock = clock;
         this.bayes = cfg.textEnabled ? NaiveBayes.train(cfg.examples) : null;
         this.labels = bayes == null ? new String[0] : bayes.labels();
         int crit = -1;
@@ -78,7 +82,6 @@ public final class Classifier implements IngestHooks.Inspector, StatusReporter {
         this.criticalClass = crit;
         this.normalAnnotation = Annotation.bytes(NORMAL, bayes == null ? "no rule matched" : "no rule matched, text classifier below min_confidence");
         this.normal = new Decision(NORMAL, null, "no rule matched", normalAnnotation);
-        this.queue = new ArrayBlockingQueue<>(Math.max(1, queueSize));
         this.fields = ThreadLocal.withInitial(() -> new LogFields(cfg.fieldPaths, cfg.maxMessageChars));
         int classes = labels.length;
         this.posterior = ThreadLocal.withInitial(() -> new double[classes]);
@@ -94,9 +97,9 @@ public final class Classifier implements IngestHooks.Inspector, StatusReporter {
             f.parse(body);
             Decision d = decide(f);
             if (d.label().equals(cfg.criticalLabel)) {
-                critical.increment();
+                criticalCount.increment();
                 String level = f.level == null || Levels.rank(f.level) == Levels.UNKNOWN ? Levels.name(cfg.defaultRank) : f.level;
-                if (!queue.offer(new CriticalRecord(Instant.now(), d.rule(), d.label(), level, f.message, d.reason()))) {
+                if (!critical.offer(new CriticalRecord(clock.instant(), d.rule(), d.label(), level, f.message, d.reason()))) {
                     dropped.increment();
                 }
             }
@@ -151,18 +154,6 @@ public final class Classifier implements IngestHooks.Inspector, StatusReporter {
         return new Decision(labels[best], "text", textReasons[pct], annotation);
     }
 
-    /** Route step of {@code classify-critical}: waits up to waitMs for a critical record, then takes all there are (max 1000). */
-    public List<CriticalRecord> drainCritical(long waitMs) throws InterruptedException {
-        CriticalRecord first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
-        if (first == null) {
-            return List.of();
-        }
-        List<CriticalRecord> out = new ArrayList<>();
-        out.add(first);
-        queue.drainTo(out, 999);
-        return out;
-    }
-
     @Override
     public String statusName() {
         return "classifier";
@@ -174,11 +165,11 @@ public final class Classifier implements IngestHooks.Inspector, StatusReporter {
         m.put("rules", cfg.ruleNames());
         m.put("textClassifier", bayes == null ? "off" : bayes.labels().length + " labels, " + bayes.vocabulary() + " tokens");
         m.put("classified", classified.sum());
-        m.put("critical", critical.sum());
+        m.put("critical", criticalCount.sum());
         m.put("decidedByText", byText.sum());
         m.put("defaultLevelUsed", defaulted.sum());
         m.put("truncatedMessages", truncated.sum());
-        m.put("criticalQueued", queue.size());
+        m.put("criticalQueued", critical.queued());
         m.put("criticalDropped", dropped.sum());
         m.put("failures", failures.sum());
         return m;

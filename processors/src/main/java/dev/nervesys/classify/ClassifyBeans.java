@@ -25,11 +25,12 @@ public final class ClassifyBeans implements BeanProvider {
         String text = s.configFile(ClassifierConfig.FILE).orElseGet(() -> BuiltinConfig.text("thresholds.yaml"));
         ClassifierConfig classify = ClassifierConfig.parse(YamlNode.parse(ClassifierConfig.FILE, text), s::configFile);
         ClassifySettings cs = ClassifySettings.from(s);
-        Classifier classifier = new Classifier(classify, cs.queueSize());
+        CriticalRecords criticalRecords = new CriticalRecords(); // route policy of classify-critical: the hand-off to it
+        Classifier classifier = new Classifier(classify, criticalRecords, s.clock());
         IngestHooks.Pipeline ingest = BeanProvider.ofType(earlier, IngestHooks.Pipeline.class);
         if (cs.enabled() && ingest != null) {
             ingest.addInspector(classifier);
         }
-        return Map.of("classifier", classifier);
+        return Map.of("classifier", classifier, "criticalRecords", criticalRecords);
     }
 }

@@ -12,12 +12,12 @@ import static dev.nervesys.spi.Setting.ReadBy.ROUTES;
 /**
  * Settings of the edge classification (docs/classify.md), each declared once below with its default.
  */
-public record ClassifySettings(boolean enabled, int queueSize) {
+public record ClassifySettings(boolean enabled) {
 
     public static final Setting ENABLED = Setting.flag("nervesys.classify.enabled", "true", BEANS,
             "classify every log record at ingest (false = no classification, no alerts from logs)");
-    public static final Setting QUEUE_SIZE = Setting.integer("nervesys.classify.queueSize", "10000", "records", BEANS,
-            "critical records waiting for the alert path; beyond, they are dropped and counted");
+    public static final Setting QUEUE_SIZE = Setting.integer("nervesys.classify.queueSize", "10000", "records", ROUTES,
+            "size of seda:critical-records, the critical records waiting for the alert path; beyond, their alerts are dropped and counted");
     public static final Setting WAIT = Setting.duration("nervesys.classify.wait", "500ms", ROUTES,
             "longest wait of route classify-critical on that queue per poll").renamedFrom("nervesys.classify.waitMs", "ms");
 
@@ -40,6 +40,6 @@ public record ClassifySettings(boolean enabled, int queueSize) {
     }
 
     public static ClassifySettings from(AgentSettings s) {
-        return new ClassifySettings(s.getBoolean(ENABLED), s.getInt(QUEUE_SIZE));
+        return new ClassifySettings(s.getBoolean(ENABLED));
     }
 }

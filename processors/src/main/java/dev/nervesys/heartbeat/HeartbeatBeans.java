@@ -45,17 +45,18 @@ public final class HeartbeatBeans implements BeanProvider {
         HeartbeatSettings hs = HeartbeatSettings.from(s);
         HeartbeatStore store = new HeartbeatStore(ds,
                 new BeatSpool(s.dataDir().resolve("heartbeat").resolve("spool.db"), hs.spoolMax()),
-                hs.batch(), hs.backoffInitial(), hs.backoffMax());
+                hs.batch(), hs.backoffInitial(), hs.backoffMax(), s.clock());
         HeartbeatService heartbeat = new HeartbeatService(s.agentId(), s.server(), s.dataDir(),
                 // the route hands the interval to every beat; until the first, the declared default
                 Sizes.parseDuration(HeartbeatSettings.INTERVAL.defaultValue()), status, store,
                 BeanProvider.ofType(earlier, HeartbeatFigures.Buffer.class),
                 BeanProvider.ofType(earlier, HeartbeatFigures.Archive.class),
                 BeanProvider.ofType(earlier, HeartbeatFigures.Ingest.class),
-                BeanProvider.ofType(earlier, HeartbeatFigures.Alerts.class));
+                BeanProvider.ofType(earlier, HeartbeatFigures.Alerts.class), s.clock());
         beans.put("heartbeatDataSource", ds);
         beans.put("heartbeatStore", store);
         beans.put("statusDatabase", store);
+        beans.put("heartbeatHealth", new HeartbeatHealthCheck(store, s.clock()));
         beans.put("heartbeat", heartbeat);
         return beans;
     }

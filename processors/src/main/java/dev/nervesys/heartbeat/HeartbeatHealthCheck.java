@@ -16,8 +16,8 @@ final class HeartbeatHealthCheck extends DependencyCheck {
 
     private final HeartbeatStore store;
 
-    HeartbeatHealthCheck(HeartbeatStore store) {
-        super("heartbeat-" + store.dialect().folder(), Clock.systemUTC());
+    HeartbeatHealthCheck(HeartbeatStore store, Clock clock) {
+        super("heartbeat-" + store.dialect().folder(), clock);
         this.store = store;
     }
 

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -40,14 +41,17 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
     private final HeartbeatFigures.Archive archiver;
     private final HeartbeatFigures.Ingest ingest;
     private final HeartbeatFigures.Alerts alerts;
-    private final Instant created = Instant.now();
+    private final Clock clock;
+    private final Instant created;
     private volatile AgentInfo agentInfo;
     private volatile Map<String, Object> last;
     private volatile long beats;
 
     public HeartbeatService(String agentId, String server, Path dataDir, Duration interval, StatusThresholds thresholds,
                             HeartbeatStore store, HeartbeatFigures.Buffer buffer, HeartbeatFigures.Archive archiver,
-                            HeartbeatFigures.Ingest ingest, HeartbeatFigures.Alerts alerts) {
+                            HeartbeatFigures.Ingest ingest, HeartbeatFigures.Alerts alerts, Clock clock) {
+        this.clock = clock;
+        this.created = clock.instant();
         this.agentId = agentId;
         this.server = server;
         this.dataDir = dataDir;
@@ -73,7 +77,7 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
         if (ms != null) {
             interval = Duration.ofMillis(ms);
         }
-        Map<String, Object> row = snapshot(ex == null ? null : ex.getContext(), Instant.now());
+        Map<String, Object> row = snapshot(ex == null ? null : ex.getContext(), clock.instant());
         store.enqueue(row);
         beats++;
         last = row;

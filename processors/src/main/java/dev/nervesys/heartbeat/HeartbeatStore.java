@@ -12,15 +12,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.health.HealthCheckRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,13 +53,21 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     private volatile Instant nextAttempt = Instant.EPOCH;
     private volatile Instant lastWrite;
     private volatile long written;
-    private volatile boolean healthRegistered;
     private volatile long failuresTotal;
     /** When the current streak of failures began (meaningful while failures > 0). */
     private volatile Instant failingSince;
-    private final Instant created = Instant.now();
+    private final Clock clock;
+    private final Instant created;
 
     public HeartbeatStore(LazyDataSource dataSource, BeatSpool spool, int batch, Duration backoffInitial, Duration backoffMax) {
+        this(dataSource, spool, batch, backoffInitial, backoffMax, Clock.systemUTC());
+    }
+
+    /** @param clock the agent's clock ({@code AgentSettings.clock()}): back-off and the last write's age */
+    public HeartbeatStore(LazyDataSource dataSource, BeatSpool spool, int batch, Duration backoffInitial, Duration backoffMax,
+                          Clock clock) {
+        this.clock = clock;
+        this.created = clock.instant();
         this.dataSource = dataSource;
         this.spool = spool;
         this.batch = batch;
@@ -95,12 +102,11 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     /** True while backing off after a failure: callers skip database work. */
     @Override
     public boolean backingOff() {
-        return Instant.now().isBefore(nextAttempt);
+        return clock.instant().isBefore(nextAttempt);
     }
 
     /** Route step: body = the oldest spooled beats as column maps (empty while backing off). */
     public List<Map<String, Object>> pending(Exchange ex) throws Exception {
-        registerHealthCheck(ex.getContext());
         ex.setProperty(DIALECT, dataSource.dialect().folder());
         if (backingOff()) {
             return List.of();
@@ -124,7 +130,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
             List<?> rows = ex.getIn().getBody(List.class);
             spool.remove(upTo);
             written += rows == null ? 0 : rows.size();
-            lastWrite = Instant.now();
+            lastWrite = clock.instant();
         }
         succeeded();
     }
@@ -144,7 +150,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     public void failed(Exchange ex) {
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (failures++ == 0) {
-            failingSince = Instant.now();
+            failingSince = clock.instant();
         }
         failuresTotal++;
         schemaReady = false;
@@ -154,7 +160,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
         if (delay.compareTo(backoffMax) > 0) {
             delay = backoffMax;
         }
-        nextAttempt = Instant.now().plus(delay);
+        nextAttempt = clock.instant().plus(delay);
         LOG.warn("heartbeat database write failed ({} in a row), next attempt in {} ms: {}", failures, delay.toMillis(), lastError);
     }
 
@@ -199,7 +205,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     /** Seconds since the last beat was written, or since start when none was yet. */
     double lastSuccessAgeSeconds() {
         Instant last = lastWrite == null ? created : lastWrite;
-        return Math.max(0, java.time.Duration.between(last, Instant.now()).toMillis() / 1000.0);
+        return Math.max(0, java.time.Duration.between(last, clock.instant()).toMillis() / 1000.0);
     }
 
     @Override
@@ -232,23 +238,6 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
         FunctionCounter.builder("nervesys.heartbeat.spool.dropped", spool, BeatSpool::dropped)
                 .description("Oldest spooled beats dropped because the spool was full (nervesys.heartbeat.spoolMax)")
                 .register(registry);
-    }
-
-    private void registerHealthCheck(CamelContext context) {
-        if (healthRegistered || context == null) {
-            return;
-        }
-        synchronized (this) {
-            if (!healthRegistered) {
-                HealthCheckRegistry registry = HealthCheckRegistry.get(context);
-                if (registry != null) {
-                    HeartbeatHealthCheck check = new HeartbeatHealthCheck(this);
-                    check.setCamelContext(context);
-                    registry.register(check);
-                }
-                healthRegistered = true;
-            }
-        }
     }
 
     @Override

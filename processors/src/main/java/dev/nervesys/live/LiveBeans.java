@@ -23,14 +23,17 @@ public final class LiveBeans implements BeanProvider {
     @Override
     public Map<String, Object> beans(AgentSettings s, Map<String, Object> earlier) throws Exception {
         LiveSettings live = LiveSettings.from(s);
-        LiveHub hub = new LiveHub(live, BeanProvider.ofType(earlier, RunTracker.class), "nervesys " + s.agentId());
+        LiveHub hub = new LiveHub(live, BeanProvider.ofType(earlier, RunTracker.class), "nervesys " + s.agentId(), s.clock());
         IngestHooks.Pipeline ingest = BeanProvider.ofType(earlier, IngestHooks.Pipeline.class);
         if (ingest != null) {
             ingest.addListener(hub);
         }
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("liveHub", hub);
-        beans.put("liveServer", new LiveServer(hub, live, BeanProvider.ofType(earlier, HttpApi.class)));
+        LiveServer server = new LiveServer(hub, live, BeanProvider.ofType(earlier, HttpApi.class));
+        beans.put("liveServer", server);
+        beans.put("liveView", server.view()); // route policy of live-server: the UI and WebSockets
+        beans.put("runsApiHttp", server.api()); // route policy of runs-tick: the runs API
         return beans;
     }
 }

@@ -57,8 +57,15 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private volatile Thread worker;
     private volatile boolean running;
     private int nextChannelId = 1;
+    private final java.time.Clock clock;
 
     public LiveHub(LiveSettings cfg, RunTracker runs, String serverName) {
+        this(cfg, runs, serverName, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock the agent's clock ({@code AgentSettings.clock()}): when a run was last seen */
+    public LiveHub(LiveSettings cfg, RunTracker runs, String serverName, java.time.Clock clock) {
+        this.clock = clock;
         this.cfg = cfg;
         this.runs = runs;
         this.serverName = serverName;
@@ -170,7 +177,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
 
     private void process(Batch b) {
         Map<String, Long> seen = new HashMap<>();
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         List<FoxgloveSession.FoxChannel> added = new ArrayList<>();
         for (int i = 0; i < b.bodies().size(); i++) {
             if (b.kinds().get(i) != RecordKind.TELEMETRY) {

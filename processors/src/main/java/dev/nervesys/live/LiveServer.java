@@ -57,10 +57,17 @@ import org.slf4j.LoggerFactory;
  * the agent's {@code nervesys.live.v1}), and the static UI ({@code /}, {@code /ui/*}, the chart
  * library from its WebJar under {@code /vendor/chartjs/*}). Its own server because the WebSocket
  * sessions need write-buffer water marks to drop frames for slow clients, which netty-http's
- * consumer does not expose; started by route {@code live-server} (routes/live.camel.yaml).
- * It also serves an {@link HttpApi} (the runs API, {@code /runs...}) on worker threads of its own;
- * streamed answers (the export) go out in chunks with at most two chunks in flight, so memory stays
- * bounded whatever the size of the export and however slowly the client reads.
+ * consumer does not expose. It also serves an {@link HttpApi} (the runs API, {@code /runs...}) on
+ * worker threads of its own; streamed answers (the export) go out in chunks with at most two chunks
+ * in flight, so memory stays bounded whatever the size of the export and however slowly the client
+ * reads.
+ *
+ * <p>Its life follows routes, not a run-once step: {@link #view()} is the route policy of route
+ * {@code live-server} (module {@code live}) and serves the UI and the WebSockets while that route
+ * runs; {@link #api()} is the route policy of route {@code runs-tick} (module {@code runs}) and
+ * serves the runs API while that one runs. The port is bound while either runs and released when
+ * both stopped, so the runs API keeps its URLs with the live view off, and switching both modules
+ * off closes the port. {@link #start()} serves everything at once (tests, benchmarks).
  */
 public final class LiveServer implements AutoCloseable {
 
@@ -76,6 +83,15 @@ public final class LiveServer implements AutoCloseable {
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
+    /** Routes running now that want the view (UI, WebSockets), and the runs API. */
+    private final java.util.Set<org.apache.camel.Route> viewRoutes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final java.util.Set<org.apache.camel.Route> apiRoutes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private volatile boolean serveView;
+    private volatile boolean serveApi;
+    private final io.netty.channel.group.ChannelGroup sockets =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+    private final dev.nervesys.spi.RouteBinding view = new Binding(viewRoutes);
+    private final dev.nervesys.spi.RouteBinding apiBinding = new Binding(apiRoutes);
 
     /** Chunk size of streamed answers; at most two are queued per connection. */
     static final int CHUNK_BYTES = 64 * 1024;
@@ -106,12 +122,81 @@ public final class LiveServer implements AutoCloseable {
         }
     }
 
-    /** Binds the port and starts the hub's worker; idempotent. */
+    /** Serves the UI, the WebSockets and the API at once, without routes (tests, benchmarks); idempotent. */
     public synchronized void start() throws InterruptedException {
+        serveView = true;
+        serveApi = api != null;
+        hub.start();
+        bind();
+    }
+
+    /** Route policy (bean {@code liveView}) of route {@code live-server}: the UI and WebSockets while it runs. */
+    public dev.nervesys.spi.RouteBinding view() {
+        return view;
+    }
+
+    /** Route policy (bean {@code runsApiHttp}) of route {@code runs-tick}: the runs API while it runs. */
+    public dev.nervesys.spi.RouteBinding api() {
+        return apiBinding;
+    }
+
+    private final class Binding extends dev.nervesys.spi.RouteBinding {
+        private final java.util.Set<org.apache.camel.Route> routes;
+
+        Binding(java.util.Set<org.apache.camel.Route> routes) {
+            this.routes = routes;
+        }
+
+        @Override
+        protected void routeStarted(org.apache.camel.Route route) throws Exception {
+            synchronized (LiveServer.this) {
+                routes.add(route);
+                try {
+                    follow();
+                } catch (Exception | Error e) {
+                    routes.remove(route);
+                    throw e;
+                }
+            }
+        }
+
+        @Override
+        protected void routeStopped(org.apache.camel.Route route) {
+            synchronized (LiveServer.this) {
+                if (routes.remove(route)) {
+                    try {
+                        follow();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Serves what the running routes want; binds the port while anything is served, releases it when nothing is. */
+    private synchronized void follow() throws InterruptedException {
+        boolean wasView = serveView;
+        serveView = !viewRoutes.isEmpty();
+        serveApi = api != null && !apiRoutes.isEmpty();
+        if (serveView) {
+            hub.start();
+        } else if (wasView) {
+            sockets.close(); // clients see the close and may reconnect once the live view is back
+            hub.close();
+            LOG.info("live view off (route live-server stopped)");
+        }
+        if (serveView || serveApi) {
+            bind();
+        } else {
+            unbind();
+        }
+    }
+
+    private void bind() throws InterruptedException {
         if (server != null) {
             return;
         }
-        hub.start();
         AtomicInteger n = new AtomicInteger();
         apiWorkers = new ThreadPoolExecutor(0, MAX_API_REQUESTS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "nervesys-live-api-" + n.incrementAndGet());
@@ -120,17 +205,40 @@ public final class LiveServer implements AutoCloseable {
         });
         boss = new NioEventLoopGroup(1);
         workers = new NioEventLoopGroup(2);
-        server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(cfg.writeBufferBytes() / 2, cfg.writeBufferBytes()))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new HttpHandler());
-                    }
-                })
-                .bind(new InetSocketAddress(cfg.host(), cfg.port())).sync().channel();
-        LOG.info("live view on http://{}:{}/ (WebSocket: nervesys.live.v1, foxglove.websocket.v1)", cfg.host(), port());
+        try {
+            server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(cfg.writeBufferBytes() / 2, cfg.writeBufferBytes()))
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new HttpHandler());
+                        }
+                    })
+                    .bind(new InetSocketAddress(cfg.host(), cfg.port())).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            unbind();
+            throw e;
+        }
+        LOG.info("live server on http://{}:{}/ (WebSocket: nervesys.live.v1, foxglove.websocket.v1; runs API)", cfg.host(), port());
+    }
+
+    private void unbind() {
+        if (server != null) {
+            server.close().syncUninterruptibly();
+            server = null;
+            LOG.info("live server port {} closed: neither the live view nor the runs API runs", cfg.port());
+        }
+        if (apiWorkers != null) {
+            apiWorkers.shutdownNow();
+            apiWorkers = null;
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+            boss = null;
+            workers = null;
+        }
     }
 
     /** API requests being answered now (streamed exports included). */
@@ -146,12 +254,27 @@ public final class LiveServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             if (HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE, ""))) {
-                upgrade(ctx, req);
+                if (serveView) {
+                    upgrade(ctx, req);
+                } else {
+                    respond(ctx, req, HttpResponseStatus.NOT_FOUND, "text/plain",
+                            "the live view is off (module live)".getBytes(StandardCharsets.UTF_8));
+                }
                 return;
             }
             String path = req.uri().replaceAll("[?#].*", "");
             if (api != null && api.accepts(path)) {
-                api(ctx, req);
+                if (serveApi) {
+                    api(ctx, req);
+                } else {
+                    respond(ctx, req, HttpResponseStatus.NOT_FOUND, "application/json",
+                            "{\"error\":\"the runs API is off (module runs)\"}".getBytes(StandardCharsets.UTF_8));
+                }
+                return;
+            }
+            if (!serveView) {
+                respond(ctx, req, HttpResponseStatus.NOT_FOUND, "text/plain",
+                        "the live view is off (module live)".getBytes(StandardCharsets.UTF_8));
                 return;
             }
             if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
@@ -190,8 +313,12 @@ public final class LiveServer implements AutoCloseable {
             String uri = req.uri();
             byte[] body = ByteBufUtil.getBytes(req.content());
             Channel ch = ctx.channel();
+            ThreadPoolExecutor pool = apiWorkers;
             try {
-                apiWorkers.execute(() -> answer(ch, api.handle(method, uri, body)));
+                if (pool == null) {
+                    throw new RejectedExecutionException("server closing");
+                }
+                pool.execute(() -> answer(ch, api.handle(method, uri, body)));
             } catch (RejectedExecutionException e) {
                 respond(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
                         "{\"error\":\"too many concurrent requests\"}".getBytes(StandardCharsets.UTF_8));
@@ -213,6 +340,7 @@ public final class LiveServer implements AutoCloseable {
                     : new NervesysSession(ch, cfg, hub.ring());
             hs.handshake(ch, req).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
+                    sockets.add(ch);
                     ch.pipeline().replace(HttpHandler.this, "ws", new FrameHandler(hs, session));
                     hub.connected(session);
                 } else {
@@ -312,17 +440,10 @@ public final class LiveServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (server != null) {
-            server.close().syncUninterruptibly();
-            server = null;
-        }
-        if (apiWorkers != null) {
-            apiWorkers.shutdownNow();
-        }
-        if (boss != null) {
-            boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
-        }
+        serveView = false;
+        serveApi = false;
+        sockets.close();
+        unbind();
         hub.close();
     }
 }

@@ -75,11 +75,18 @@ public final class Runs implements StatusReporter, RunTracker {
     private final Duration idleTimeout;
     private volatile String lastError;
     private long written;
+    private final java.time.Clock clock;
 
     /** @param ch null when ClickHouse is off: runs are then kept in memory only */
     public Runs(ClickHouseClient ch, Duration idleTimeout) {
+        this(ch, idleTimeout, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock the agent's clock ({@code AgentSettings.clock()}), the one ingest and the shipper stamp records with */
+    public Runs(ClickHouseClient ch, Duration idleTimeout, java.time.Clock clock) {
         this.ch = ch;
         this.idleTimeout = idleTimeout;
+        this.clock = clock;
     }
 
     /**
@@ -107,7 +114,7 @@ public final class Runs implements StatusReporter, RunTracker {
 
     /** {@code POST /runs/{id}/start}: creates or restarts the run and sets the metadata given. */
     public synchronized JsonNode start(String id, JsonNode meta) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         Run r = runs.get(id);
         if (r == null || r.ended) {
             Run fresh = new Run(id, now);
@@ -143,7 +150,7 @@ public final class Runs implements StatusReporter, RunTracker {
         }
         if (!r.ended) {
             r.ended = true;
-            r.endedAt = System.currentTimeMillis();
+            r.endedAt = clock.millis();
             r.endReason = reason;
             r.dirty = true;
             LOG.info("run {} ended ({})", id, reason);
@@ -161,7 +168,7 @@ public final class Runs implements StatusReporter, RunTracker {
         List<String> rows = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         synchronized (this) {
-            long now = System.currentTimeMillis();
+            long now = clock.millis();
             for (Run r : runs.values()) {
                 if (!r.ended && now - r.lastSeen >= idleTimeout.toMillis()) {
                     end(r.id, "idle");

@@ -27,10 +27,10 @@ public final class SnapshotBeans implements BeanProvider {
 
     @Override
     public Map<String, Object> beans(AgentSettings s, Map<String, Object> earlier) {
-        SnapshotService service = service(s, earlier, Clock.systemUTC());
+        SnapshotService service = service(s, earlier, s.clock());
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("snapshots", service);
-        beans.put("snapshotsHealth", new SnapshotHealthCheck(service));
+        beans.put("snapshotsHealth", new SnapshotHealthCheck(service, s.clock()));
         return beans;
     }
 

@@ -32,11 +32,24 @@ class ClassifierTest {
     static Classifier repoClassifier(int queue) {
         ClassifierConfig cfg = ClassifierConfig.parse(YamlNode.parse("config/thresholds.yaml", file("config/thresholds.yaml")),
                 p -> Optional.of(file(p)));
-        return new Classifier(cfg, queue);
+        return critical(cfg, queue).classifier;
     }
 
     static Classifier classifier(String yaml) {
-        return new Classifier(ClassifierConfig.parse(YamlNode.parse("config/thresholds.yaml", yaml), p -> Optional.empty()), 10);
+        return critical(ClassifierConfig.parse(YamlNode.parse("config/thresholds.yaml", yaml), p -> Optional.empty()), 10).classifier;
+    }
+
+    /** Classifiers made here, with the queue their critical records go to. */
+    private static final Map<Classifier, CriticalQueue> QUEUES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static CriticalQueue critical(ClassifierConfig cfg, int size) {
+        try {
+            CriticalQueue q = new CriticalQueue(cfg, size);
+            QUEUES.put(q.classifier, q);
+            return q;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static byte[] b(String s) {
@@ -55,7 +68,7 @@ class ClassifierTest {
         assertThat(n.get("classification").get("reason").asText())
                 .isEqualTo("rule disk-full: level >= warn and pattern '(?i)no space left on device|disk (is )?full|filesystem (is )?full'");
         assertThat(n.get("context").get("free").asInt()).isZero();
-        List<CriticalRecord> queued = c.drainCritical(0);
+        List<CriticalRecord> queued = QUEUES.get(c).drain();
         assertThat(queued).singleElement().satisfies(r -> {
             assertThat(r.rule()).isEqualTo("disk-full");
             assertThat(r.level()).isEqualTo("ERROR");

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.health.HealthCheck;
-import org.apache.camel.health.HealthCheckHelper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,8 +128,7 @@ class HeartbeatTest {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getString(1)).contains("(agent_id, ts DESC)");
                 }
-                HealthCheck check = HealthCheckHelper.invoke(h.context).stream()
-                        .filter(r -> r.getCheck().getId().equals("heartbeat-postgres")).findFirst().orElseThrow().getCheck();
+                HealthCheck check = org.apache.camel.health.HealthCheckRegistry.get(h.context).getCheck("heartbeat-postgres").orElseThrow();
                 assertThat(check.call().getState()).isEqualTo(HealthCheck.State.UP);
             }
         }
@@ -152,8 +150,7 @@ class HeartbeatTest {
                 Instant down = Instant.now();
                 await().atMost(Duration.ofSeconds(20)).until(() -> store.consecutiveFailures() > 0);
                 await().atMost(Duration.ofSeconds(20)).until(() -> store.spool().size() >= 4);
-                HealthCheck check = HealthCheckHelper.invoke(h.context).stream()
-                        .filter(r -> r.getCheck().getId().equals("heartbeat-postgres")).findFirst().orElseThrow().getCheck();
+                HealthCheck check = org.apache.camel.health.HealthCheckRegistry.get(h.context).getCheck("heartbeat-postgres").orElseThrow();
                 // degraded, not DOWN: the beats wait in the spool (docs/operations.md)
                 HealthCheck.Result degraded = check.call();
                 assertThat(degraded.getState()).isEqualTo(HealthCheck.State.UP);
