@@ -34,6 +34,8 @@ public final class Settings implements AgentSettings {
     public static final String AGENT_ID = "nervesys.agentId";
     public static final String SERVER = "nervesys.server";
     public static final String DATA_DIR = "nervesys.dataDir";
+    /** Settings that hold secrets (the environment variable of the same name takes precedence); never given to Camel. */
+    public static final Set<String> SECRET_KEYS = Set.of("nervesys.ingest.tokens");
 
     private final Map<String, String> values;
     private final Map<String, String> environment;
@@ -180,11 +182,22 @@ public final class Settings implements AgentSettings {
         return values;
     }
 
+    /**
+     * The properties Camel sees, without {@link #SECRET_KEYS}: Camel's properties console masks
+     * only the key names it knows ({@code token}, {@code password}, ...), and no route needs them.
+     */
     public Properties toProperties() {
         Properties p = new Properties();
-        p.putAll(values);
+        p.putAll(camelValues());
         p.put(SERVER, server);
         return p;
+    }
+
+    /** The merged values without {@link #SECRET_KEYS}, for Camel's properties component. */
+    public Map<String, String> camelValues() {
+        Map<String, String> out = new TreeMap<>(values);
+        SECRET_KEYS.forEach(out::remove);
+        return out;
     }
 
     /** The files of the revision these settings come from (no read tracking). */

@@ -1,0 +1,130 @@
+package dev.nervesys.bootstrap.security;
+
+import dev.nervesys.bootstrap.console.ConsoleUsers;
+import dev.nervesys.spi.AgentSettings;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Protected mode, the way Redis and Elasticsearch 8 do it: every port of an agent binds to
+ * 127.0.0.1 unless the operator sets a host, and a port bound to any other address must either
+ * have authentication on it or be named in {@value #ALLOW_ANONYMOUS} (a comma list of port names:
+ * {@code ingest}, {@code live}, {@code management}, {@code server}). An agent that would expose a
+ * port without either refuses to start; a config revision that would do so is rejected.
+ * docs/security.md lists the ports and what authentication each has.
+ */
+public final class ExposedPorts {
+
+    public static final String ALLOW_ANONYMOUS = "nervesys.security.allowAnonymous";
+
+    /** The port names {@value #ALLOW_ANONYMOUS} accepts. */
+    public static final Set<String> NAMES = Set.of("ingest", "live", "management", "server");
+
+    private ExposedPorts() {
+    }
+
+    /** One listening port as the settings configure it. */
+    public record Port(String name, String hostKey, String host, int port, boolean authenticated, String howToAuthenticate) {
+    }
+
+    /** The ports these settings open (a switched-off module or server opens none). */
+    public static List<Port> ports(AgentSettings s) {
+        List<Port> out = new ArrayList<>();
+        if (s.getBoolean("nervesys.modules.ingest", true)) {
+            boolean tokens = !s.secret("NERVESYS_INGEST_TOKENS").orElse(s.get("nervesys.ingest.tokens", "")).isBlank();
+            out.add(new Port("ingest", "nervesys.ingest.host", s.get("nervesys.ingest.host", "127.0.0.1"),
+                    s.getInt("nervesys.ingest.port", 8086), tokens, "set NERVESYS_INGEST_TOKENS"));
+        }
+        if (s.getBoolean("nervesys.modules.live", true)) {
+            out.add(new Port("live", "nervesys.live.host", s.get("nervesys.live.host", "127.0.0.1"),
+                    s.getInt("nervesys.live.port", 8087), false, "the live server has no authentication yet"));
+        }
+        if (s.getBoolean("camel.management.enabled", false)) {
+            out.add(new Port("management", "camel.management.host", s.get("camel.management.host", "127.0.0.1"),
+                    s.getInt("camel.management.port", 9876), s.secret(ConsoleUsers.ENV).isPresent(),
+                    "set " + ConsoleUsers.ENV));
+        }
+        if (s.getBoolean("camel.server.enabled", false)) {
+            out.add(new Port("server", "camel.server.host", s.get("camel.server.host", "0.0.0.0"),
+                    s.getInt("camel.server.port", 8080), s.getBoolean("camel.server.authenticationEnabled", false),
+                    "set camel.server.authenticationEnabled with camel.server.basicPropertiesFile"));
+        }
+        return out;
+    }
+
+    /**
+     * Why these settings must not run, one sentence per exposed port, or an empty list.
+     *
+     * @throws IllegalArgumentException when {@value #ALLOW_ANONYMOUS} names an unknown port
+     */
+    public static List<String> refusals(AgentSettings s) {
+        Set<String> allowed = allowAnonymous(s);
+        List<String> out = new ArrayList<>();
+        for (Port p : ports(s)) {
+            if (p.authenticated() || allowed.contains(p.name()) || isLoopback(p.host())) {
+                continue;
+            }
+            out.add(p.name() + " port " + p.host() + ":" + p.port() + " is reachable from other machines without authentication ("
+                    + p.howToAuthenticate() + ", bind it to 127.0.0.1 with " + p.hostKey() + ", or open it deliberately with "
+                    + ALLOW_ANONYMOUS + "=" + p.name() + ")");
+        }
+        return out;
+    }
+
+    /** Refuses the start with one line naming every exposed port; see {@link #refusals}. */
+    public static void check(AgentSettings s) {
+        List<String> refusals = refusals(s);
+        if (!refusals.isEmpty()) {
+            throw new Refused(String.join("; ", refusals) + " (docs/security.md)");
+        }
+    }
+
+    static Set<String> allowAnonymous(AgentSettings s) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String part : s.get(ALLOW_ANONYMOUS, "").split(",")) {
+            String name = part.trim().toLowerCase(Locale.ROOT);
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!NAMES.contains(name)) {
+                throw new IllegalArgumentException(ALLOW_ANONYMOUS + "=" + s.get(ALLOW_ANONYMOUS, "") + ": '" + part.trim()
+                        + "' is not a port name; use a comma list of " + String.join(", ", new java.util.TreeSet<>(NAMES)));
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
+    /**
+     * Whether a bind host only accepts connections from this machine. The wildcard (0.0.0.0, ::,
+     * empty) and any name that does not resolve count as open: in doubt, refuse.
+     */
+    static boolean isLoopback(String host) {
+        if (host == null || host.isBlank()) {
+            return false;
+        }
+        try {
+            for (InetAddress a : InetAddress.getAllByName(host.trim())) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** The agent would expose a port without authentication; exit code {@code CliErrors.EXPOSED}. */
+    public static final class Refused extends RuntimeException {
+        public Refused(String message) {
+            super(message);
+        }
+    }
+}
