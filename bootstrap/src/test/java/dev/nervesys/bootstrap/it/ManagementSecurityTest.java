@@ -268,6 +268,24 @@ class ManagementSecurityTest extends OneAgentTest {
         assertThat(ingest("{\"timestamp\":\"2025-12-10T12:00:00Z\",\"level\":\"INFO\",\"message\":\"open\"}\n")).isEqualTo(204);
     }
 
+    @Test
+    void aRevisionThatWouldOpenIngestWithoutTokensIsRejectedAndTheRunningOneStays() throws Exception {
+        ingestPort = TestAgents.freePort();
+        ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
+        repo.copyFromProject("routes/ingest.camel.yaml")
+                .write("config/application.properties", "nervesys.ingest.port=" + ingestPort + "\n");
+        String good = repo.commit("ingest on loopback");
+        port = TestAgents.freePort();
+        agent = TestAgents.start(TestAgents.flags("agent-reload", tmp.resolve("data"), repo.uri(), port), Map.of());
+        String bad = repo.write("config/application.properties", "nervesys.ingest.port=" + ingestPort
+                + "\nnervesys.ingest.host=0.0.0.0\n").commit("ingest on all interfaces, no tokens");
+        agent.syncNow();
+        String console = TestAgents.get(port, "/q/dev/nervesys", null, null).body();
+        assertThat(console).contains("\"appliedRevision\":\"" + good + "\"").contains(bad)
+                .contains("ingest port 0.0.0.0:" + ingestPort + " is reachable from other machines without authentication");
+        assertThat(ingest("{\"timestamp\":\"2025-12-10T12:00:00Z\",\"level\":\"INFO\",\"message\":\"m\"}\n")).isEqualTo(204);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private String contextMBean() throws Exception {
