@@ -29,8 +29,16 @@ public final class ExposedPorts {
     private ExposedPorts() {
     }
 
-    /** One listening port as the settings configure it. */
-    public record Port(String name, String hostKey, String host, int port, boolean authenticated, String howToAuthenticate) {
+    /**
+     * One listening port as the settings configure it.
+     *
+     * @param credential what gives it authentication (an environment variable or setting), or null when it has none yet
+     */
+    public record Port(String name, String hostKey, String host, int port, boolean authenticated, String credential) {
+
+        String where() {
+            return name + " port " + host + ":" + port;
+        }
     }
 
     /** The ports these settings open (a switched-off module or server opens none). */
@@ -39,21 +47,21 @@ public final class ExposedPorts {
         if (s.getBoolean("nervesys.modules.ingest", true)) {
             boolean tokens = !s.secret("NERVESYS_INGEST_TOKENS").orElse(s.get("nervesys.ingest.tokens", "")).isBlank();
             out.add(new Port("ingest", "nervesys.ingest.host", s.get("nervesys.ingest.host", "127.0.0.1"),
-                    s.getInt("nervesys.ingest.port", 8086), tokens, "set NERVESYS_INGEST_TOKENS"));
+                    s.getInt("nervesys.ingest.port", 8086), tokens, "NERVESYS_INGEST_TOKENS"));
         }
         if (s.getBoolean("nervesys.modules.live", true)) {
             out.add(new Port("live", "nervesys.live.host", s.get("nervesys.live.host", "127.0.0.1"),
-                    s.getInt("nervesys.live.port", 8087), false, "the live server has no authentication yet"));
+                    s.getInt("nervesys.live.port", 8087), false, null));
         }
         if (s.getBoolean("camel.management.enabled", false)) {
             out.add(new Port("management", "camel.management.host", s.get("camel.management.host", "127.0.0.1"),
                     s.getInt("camel.management.port", 9876), s.secret(ConsoleUsers.ENV).isPresent(),
-                    "set " + ConsoleUsers.ENV));
+                    ConsoleUsers.ENV));
         }
         if (s.getBoolean("camel.server.enabled", false)) {
             out.add(new Port("server", "camel.server.host", s.get("camel.server.host", "0.0.0.0"),
                     s.getInt("camel.server.port", 8080), s.getBoolean("camel.server.authenticationEnabled", false),
-                    "set camel.server.authenticationEnabled with camel.server.basicPropertiesFile"));
+                    "camel.server.authenticationEnabled"));
         }
         return out;
     }
@@ -64,25 +72,39 @@ public final class ExposedPorts {
      * @throws IllegalArgumentException when {@value #ALLOW_ANONYMOUS} names an unknown port
      */
     public static List<String> refusals(AgentSettings s) {
-        Set<String> allowed = allowAnonymous(s);
-        List<String> out = new ArrayList<>();
-        for (Port p : ports(s)) {
-            if (p.authenticated() || allowed.contains(p.name()) || isLoopback(p.host())) {
-                continue;
-            }
-            out.add(p.name() + " port " + p.host() + ":" + p.port() + " is reachable from other machines without authentication ("
-                    + p.howToAuthenticate() + ", bind it to 127.0.0.1 with " + p.hostKey() + ", or open it deliberately with "
-                    + ALLOW_ANONYMOUS + "=" + p.name() + ")");
-        }
-        return out;
+        return exposed(s).stream().map(p -> p.where() + " is reachable from other machines without authentication ("
+                + (p.credential() == null ? "it has none yet" : "set " + p.credential()) + ", bind it to 127.0.0.1 with "
+                + p.hostKey() + ", or open it deliberately with " + ALLOW_ANONYMOUS + "=" + p.name() + ")").toList();
     }
 
-    /** Refuses the start with one line naming every exposed port; see {@link #refusals}. */
+    /**
+     * Refuses the start with one line (short enough for {@code ErrorLine}'s 400 characters with
+     * three ports) naming every exposed port and the three ways out.
+     */
     public static void check(AgentSettings s) {
-        List<String> refusals = refusals(s);
-        if (!refusals.isEmpty()) {
-            throw new Refused(String.join("; ", refusals) + " (docs/security.md)");
+        List<Port> exposed = exposed(s);
+        if (exposed.isEmpty()) {
+            return;
         }
+        List<String> credentials = exposed.stream().map(Port::credential).filter(c -> c != null).toList();
+        throw new Refused(String.join(", ", exposed.stream().map(Port::where).toList())
+                + (exposed.size() == 1 ? " is" : " are") + " reachable from other machines without authentication; "
+                + (credentials.isEmpty() ? "" : "set " + String.join(", ", credentials) + ", ")
+                + "bind to 127.0.0.1 with " + String.join(", ", exposed.stream().map(Port::hostKey).toList())
+                + ", or open deliberately with " + ALLOW_ANONYMOUS + "="
+                + String.join(",", exposed.stream().map(Port::name).toList()) + " (docs/security.md)");
+    }
+
+    /** The ports open to other machines without authentication and not named in {@value #ALLOW_ANONYMOUS}. */
+    static List<Port> exposed(AgentSettings s) {
+        Set<String> allowed = allowAnonymous(s);
+        List<Port> out = new ArrayList<>();
+        for (Port p : ports(s)) {
+            if (!(p.authenticated() || allowed.contains(p.name()) || isLoopback(p.host()))) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     static Set<String> allowAnonymous(AgentSettings s) {
