@@ -17,6 +17,8 @@ import dev.nervesys.bootstrap.revision.EmbeddedSource;
 import dev.nervesys.bootstrap.revision.GitSource;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
+import dev.nervesys.bootstrap.security.ExposedPorts;
+import dev.nervesys.bootstrap.security.ManagementServerFactory;
 import dev.nervesys.spi.DataDirLock;
 import dev.nervesys.spi.Dependencies;
 import dev.nervesys.spi.Dependency;
@@ -97,18 +99,25 @@ public final class Agent implements AutoCloseable {
         Revision first = fetchFirst(source, state);
         Settings settings = startSettings(resolver, boot, first);
         try {
+            ExposedPorts.check(settings);
             checkManagementPort(settings);
-        } catch (StartRefused e) {
+        } catch (RuntimeException e) {
             source.close();
             throw e;
         }
 
+        ConsoleUsers consoleUsers;
+        try {
+            consoleUsers = ConsoleUsers.fromSettings(settings, dataDir.resolve("state"));
+        } catch (Exception e) {
+            source.close();
+            throw e;
+        }
         BeanFactory beans = new BeanFactory(settings);
 
         Main main = new Main();
         main.setDefaultPropertyPlaceholderLocation("false");
         Properties props = settings.toProperties();
-        ConsoleUsers.configure(settings, dataDir.resolve("state"), props);
         main.setOverrideProperties(props);
         main.configure().setRoutesReloadEnabled(false);
         main.addMainListener(new MainListenerSupport() {
@@ -121,6 +130,8 @@ public final class Agent implements AutoCloseable {
         Map<String, Object> bound = new LinkedHashMap<>(beans.beans());
         bound.put("agentInfo", new SyncAgentInfo(state, version()));
         bound.forEach(main::bind);
+        // camel-main takes the management server's factory from the registry: ours guards every path
+        main.bind("nervesysManagementServerFactory", new ManagementServerFactory(consoleUsers));
         if (!settings.getBoolean(BootstrapSettings.CLI_ENABLED)) {
             DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
             noCli.setEnabled(false);

@@ -19,7 +19,7 @@ public record IngestSettings(String tokens, double rateLimit, double rateBurst, 
 
     public static final Setting PORT = Setting.integer("nervesys.ingest.port", "8086", "port", ROUTES,
             "HTTP ingest port (InfluxDB's, so Telegraf and InfluxDB clients point at an agent unchanged)");
-    public static final Setting HOST = Setting.text("nervesys.ingest.host", "0.0.0.0", ROUTES,
+    public static final Setting HOST = Setting.text("nervesys.ingest.host", "127.0.0.1", ROUTES,
             "interface the ingest server binds");
     public static final Setting TOKENS = Setting.text("nervesys.ingest.tokens", "", BEANS,
             "ingest tokens, comma-separated; empty = no auth. A secret: set NERVESYS_INGEST_TOKENS in the environment "

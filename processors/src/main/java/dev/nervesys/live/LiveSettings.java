@@ -12,7 +12,7 @@ import static dev.nervesys.spi.Setting.ReadBy.BEANS;
 public record LiveSettings(String host, int port, int maxRecords, long maxBytes, int queueBatches, int defaultRate,
         int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes) {
 
-    public static final Setting HOST = Setting.text("nervesys.live.host", "0.0.0.0", BEANS,
+    public static final Setting HOST = Setting.text("nervesys.live.host", "127.0.0.1", BEANS,
             "interface of the live view server (WebSocket, UI and the runs API /runs..., docs/runs.md)");
     public static final Setting PORT = Setting.integer("nervesys.live.port", "8087", "port", BEANS,
             "port of the live view server; the runs API is never on the ingest port (netty-http builds one pipeline per port)");

@@ -1,6 +1,7 @@
 package dev.nervesys.bootstrap.cli;
 
 import dev.nervesys.bootstrap.Agent;
+import dev.nervesys.bootstrap.security.ExposedPorts;
 import dev.nervesys.spi.DataDirLock;
 import dev.nervesys.spi.ErrorLine;
 import picocli.CommandLine;
@@ -23,7 +24,7 @@ import java.util.List;
  * and an exit code, never a stack trace. Installed once on the root command line: picocli's
  * parameter handler turns usage errors into one line and exit code 2, its execution handler turns
  * any exception a command lets through into one line and exit code 1 (3 when the agent refuses to
- * start). With {@code NERVESYS_STACKTRACE=1} in the environment the stack trace follows the line.
+ * start, 5 when it would expose a port without authentication). With {@code NERVESYS_STACKTRACE=1} in the environment the stack trace follows the line.
  */
 public final class CliErrors {
 
@@ -37,6 +38,12 @@ public final class CliErrors {
     public static final int REFUSED = 3;
     /** restore: no such snapshot or backup. */
     public static final int NOT_FOUND = 4;
+    /**
+     * run: a port would be reachable from other machines without authentication (protected mode,
+     * docs/security.md); set its credentials, bind it to 127.0.0.1, or name it in
+     * {@code nervesys.security.allowAnonymous}.
+     */
+    public static final int EXPOSED = 5;
 
     /** The environment variable that makes a failure print its stack trace after the line. */
     public static final String STACKTRACE_ENV = "NERVESYS_STACKTRACE";
@@ -130,6 +137,9 @@ public final class CliErrors {
         if (ex instanceof Failure f) {
             code = f.exitCode();
             message = f.getMessage();
+        } else if (ex instanceof ExposedPorts.Refused) {
+            code = EXPOSED;
+            message = "cannot start: " + ErrorLine.of(ex);
         } else if (ex instanceof Agent.StartRefused || ex instanceof DataDirLock.HeldException) {
             code = REFUSED;
             message = "cannot start: " + ErrorLine.of(ex);

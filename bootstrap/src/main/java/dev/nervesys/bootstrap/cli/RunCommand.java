@@ -3,6 +3,7 @@ package dev.nervesys.bootstrap.cli;
 import dev.nervesys.bootstrap.Agent;
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
+import dev.nervesys.bootstrap.security.ExposedPorts;
 import dev.nervesys.spi.DataDirLock;
 import dev.nervesys.spi.ErrorLine;
 import picocli.CommandLine.Command;
@@ -16,14 +17,16 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs the agent until the process is told to stop (SIGTERM, Ctrl-C). A start that cannot succeed
- * is one line on stderr: exit code 3 when a port or the data dir is taken, 1 for a bad setting.
+ * is one line on stderr: exit code 3 when a port or the data dir is taken, 5 when a port would be
+ * reachable from other machines without authentication, 1 for a bad setting.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the agent (the default command).",
                 "Settings: -Dkey=value JVM flags or environment variables (NERVESYS_CONFIG_REPO=...); see docs/configuration.md."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped (SIGTERM)", "1:cannot start: a bad setting, the data dir unusable",
-                "3:cannot start: the management port or the data dir is taken"})
+                "3:cannot start: the management port or the data dir is taken",
+                "5:cannot start: a port would be reachable from other machines without authentication (docs/security.md)"})
 public final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -48,6 +51,8 @@ public final class RunCommand implements Callable<Integer> {
         Agent agent;
         try {
             agent = Agent.start(r);
+        } catch (ExposedPorts.Refused e) {
+            throw new CliErrors.Failure(CliErrors.EXPOSED, "cannot start: " + e.getMessage(), e);
         } catch (Agent.StartRefused | DataDirLock.HeldException e) {
             throw new CliErrors.Failure(CliErrors.REFUSED, "cannot start: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

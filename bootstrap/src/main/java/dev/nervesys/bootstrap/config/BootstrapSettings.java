@@ -32,6 +32,9 @@ public final class BootstrapSettings {
             "user name sent with NERVESYS_GIT_TOKEN (GitHub: x-access-token, GitLab: oauth2)");
     public static final Setting MODULES = Setting.flag("nervesys.modules.<name>", "true", ROUTES,
             "switches routes/<name>.camel.yaml on or off; modules are on by default");
+    public static final Setting ALLOW_ANONYMOUS = Setting.text("nervesys.security.allowAnonymous", "", BEANS,
+            "ports that may listen on a non-loopback address without authentication, a comma list of ingest, live, "
+                    + "management, server (docs/security.md); empty = none: such a port refuses the start (exit code 5)");
     public static final Setting CLI_ENABLED = Setting.flag("nervesys.cli.enabled", "true", BEANS,
             "status files for `camel get` (Camel JBang) under ~/.camel; one agent per process");
     public static final Setting DEMO_PERIOD = Setting.duration("nervesys.demo.period", "10s", ROUTES,
@@ -56,7 +59,7 @@ public final class BootstrapSettings {
 
         @Override
         public List<Setting> settings() {
-            return List.of(AGENT_ID, SERVER, DATA_DIR, CONFIG_REPO, CONFIG_BRANCH, CONFIG_POLL_SECONDS, CONFIG_GIT_USER,
+            return List.of(AGENT_ID, SERVER, DATA_DIR, ALLOW_ANONYMOUS, CONFIG_REPO, CONFIG_BRANCH, CONFIG_POLL_SECONDS, CONFIG_GIT_USER,
                     MODULES, CLI_ENABLED, DEMO_PERIOD, DEMO_MESSAGE);
         }
     }

@@ -38,6 +38,8 @@ public final class Settings implements AgentSettings {
     public static final String AGENT_ID = "nervesys.agentId";
     public static final String SERVER = "nervesys.server";
     public static final String DATA_DIR = "nervesys.dataDir";
+    /** Settings that hold secrets (the environment variable of the same name takes precedence); never given to Camel. */
+    public static final Set<String> SECRET_KEYS = Set.of("nervesys.ingest.tokens");
 
     private final Map<String, String> values;
     private final Map<String, String> environment;
@@ -215,12 +217,23 @@ public final class Settings implements AgentSettings {
         return out;
     }
 
-    /** The route values, and the server name, for the Camel properties component. */
+    /**
+     * The properties Camel sees: the route values without {@link #SECRET_KEYS}, since Camel's
+     * properties console masks only the key names it knows ({@code token}, {@code password}, ...),
+     * and no route needs them.
+     */
     public Properties toProperties() {
         Properties p = new Properties();
-        p.putAll(routeValues());
+        p.putAll(camelValues());
         p.put(SERVER, server);
         return p;
+    }
+
+    /** The merged values without {@link #SECRET_KEYS}, for Camel's properties component. */
+    public Map<String, String> camelValues() {
+        Map<String, String> out = new TreeMap<>(routeValues());
+        SECRET_KEYS.forEach(out::remove);
+        return out;
     }
 
     /** The files of the revision these settings come from (no read tracking). */

@@ -1,5 +1,6 @@
 package dev.nervesys.bootstrap.console;
 
+import org.apache.camel.console.DevConsole;
 import org.apache.camel.impl.console.DefaultDevConsoleRegistry;
 
 import java.io.IOException;
@@ -9,8 +10,10 @@ import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.stream.Stream;
 
 /**
  * Camel's dev console registry, without its class-path scan. Camel finds dev consoles by scanning
@@ -19,12 +22,36 @@ import java.util.jar.JarFile;
  * with dev consoles, 2.8 s without). The ids are read here from the jar's entry list instead
  * (milliseconds) and each console is resolved by id, as Camel would. Outside a jar (tests, IDE)
  * Camel's own scan runs.
+ *
+ * <p>Consoles that act instead of showing are never registered ({@link #REFUSED}): {@code send}
+ * sends a message to any endpoint URI given in the query, {@code receive} consumes from one,
+ * {@code debug} steps the debugger, {@code reload} reloads routes. The management server passes a
+ * request's query parameters to the console, so each of them would be one GET away
+ * (docs/security.md).
  */
 public final class IndexedDevConsoleRegistry extends DefaultDevConsoleRegistry {
 
     static final String PREFIX = "META-INF/services/org/apache/camel/dev-console/";
 
+    /** Ids of the consoles this agent never serves. */
+    public static final Set<String> REFUSED = Set.of("send", "receive", "debug", "reload");
+
     private volatile boolean loaded;
+
+    @Override
+    public boolean register(DevConsole console) {
+        return !REFUSED.contains(console.getId()) && super.register(console);
+    }
+
+    @Override
+    public DevConsole resolveById(String id) {
+        return REFUSED.contains(id) ? null : super.resolveById(id);
+    }
+
+    @Override
+    public Stream<DevConsole> stream() {
+        return super.stream().filter(c -> !REFUSED.contains(c.getId()));
+    }
 
     @Override
     public void loadDevConsoles(boolean force) {

@@ -3,6 +3,7 @@ package dev.nervesys.bootstrap.reload;
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
+import dev.nervesys.bootstrap.security.ExposedPorts;
 import dev.nervesys.spi.AppliedRevision;
 import dev.nervesys.spi.Declarations;
 import dev.nervesys.spi.Setting;
@@ -131,6 +132,11 @@ public final class ConfigSync implements AutoCloseable {
             reject(revision, validated.problems());
             return false;
         }
+        List<Problem> exposed = exposedPorts(validated.settings());
+        if (!exposed.isEmpty()) {
+            reject(revision, exposed);
+            return false;
+        }
         try {
             RouteApplier.Change change = applier.apply(validated);
             Map<String, Boolean> modules = new TreeMap<>();
@@ -155,6 +161,19 @@ public final class ConfigSync implements AutoCloseable {
         }
         notifyApplied(revision);
         return true;
+    }
+
+    /**
+     * A revision may not open a port to other machines without authentication (the ingest host is
+     * applied on reload); the start refuses the same settings (docs/security.md).
+     */
+    private static List<Problem> exposedPorts(Settings settings) {
+        try {
+            return ExposedPorts.refusals(settings).stream()
+                    .map(r -> new Problem(Revision.APPLICATION_PROPERTIES, 0, r)).toList();
+        } catch (IllegalArgumentException e) {
+            return List.of(new Problem(Revision.APPLICATION_PROPERTIES, 0, e.getMessage()));
+        }
     }
 
     /** Tells the listeners; what they throw is logged, never undoes the applied revision. */

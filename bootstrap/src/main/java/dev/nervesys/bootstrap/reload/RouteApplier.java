@@ -63,7 +63,7 @@ public final class RouteApplier {
 
     public synchronized Change apply(ValidatedRevision next) throws Exception {
         Map<String, String> nextFiles = next.enabledRoutes();
-        Map<String, String> nextProps = next.settings().routeValues();
+        Map<String, String> nextProps = next.settings().camelValues();
         Set<String> changedKeys = changedKeys(properties, nextProps);
 
         Set<String> added = new TreeSet<>();

@@ -24,7 +24,9 @@ class PortTakenAtStartTest extends OneAgentTest {
         repo.copyFromProject("routes/ingest.camel.yaml")
                 .write("routes/marker.camel.yaml", ReloadEndToEndTest.markerRoute("marker", "x", "x.txt"))
                 .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("m") + "\n"
-                        + "nervesys.ingest.port=" + ingestPort + "\nnervesys.ingest.host=0.0.0.0\n");
+                        + "nervesys.ingest.port=" + ingestPort + "\nnervesys.ingest.host=0.0.0.0\n"
+                        // all interfaces, like the port held by ServerSocket(0); no tokens in this test
+                        + "nervesys.security.allowAnonymous=ingest\n");
         String commit = repo.commit("ingest on a taken port");
         int port = TestAgents.freePort();
         Properties flags = TestAgents.flags("agent-port", tmp.resolve("data"), repo.uri(), port);
