@@ -148,7 +148,7 @@ public record ReportSettings(ZoneId zone, String sourceUrl, String sourceUser, S
                 s.secret("NERVESYS_DRIVE_CLIENT_SECRET").orElse(null),
                 s.secret("NERVESYS_DRIVE_REFRESH_TOKEN").orElse(null));
         Optional<String> ch = s.find(CLICKHOUSE_URL).or(() -> s.find("nervesys.clickhouse.url"));
-        return new ReportSettings(zone.isBlank() ? java.time.ZoneOffset.UTC : ZoneId.of(zone.trim()), url,
+        return new ReportSettings(zone.isBlank() ? java.time.ZoneOffset.UTC : ZoneId.of(zone.trim()).normalized(), url,
                 s.secret("NERVESYS_POSTGRES_USER").orElse(url.startsWith("jdbc:postgresql:") ? "postgres" : null),
                 s.secret("NERVESYS_POSTGRES_PASSWORD").orElse(null),
                 s.get(SOURCE_TABLE),
