@@ -1,6 +1,7 @@
 package dev.nervesys.alerts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nervesys.common.Backoff;
 import dev.nervesys.spi.CriticalRecord;
 import dev.nervesys.spi.Dependency;
 import dev.nervesys.spi.DependencyState;
@@ -392,11 +393,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             a.status = "failed";
             LOG.warn("alert {} to {} failed {} times, giving up: {}", a.id, d.channel.name(), d.attempts, error);
         } else {
-            long factor = 1L << Math.min(20, d.attempts - 1);
-            Duration delay = config.retryInitial().multipliedBy(factor);
-            if (delay.compareTo(config.retryMax()) > 0) {
-                delay = config.retryMax();
-            }
+            Duration delay = Backoff.delay(config.retryInitial(), config.retryMax(), d.attempts);
             d.nextAt = clock.get().plus(delay);
             LOG.warn("alert {} to {} failed (attempt {}), retry in {} ms: {}", a.id, d.channel.name(), d.attempts, delay.toMillis(), error);
         }

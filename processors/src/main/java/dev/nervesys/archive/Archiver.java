@@ -2,6 +2,7 @@ package dev.nervesys.archive;
 
 import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.common.Backoff;
 import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,16 +49,13 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
     private final RecordBuffer buffer;
     private final ArchiveSettings cfg;
     private final S3Client s3;
-    private volatile int failures;
-    private volatile long nextAttemptAt;
+    private final Backoff backoff;
     private volatile String lastError;
     private volatile String lastKey;
     private volatile long archives;
     private volatile long archivedRecords;
     private volatile long failuresTotal;
     private volatile long lastUploadAt;
-    /** When the current streak of failures began, epoch ms (meaningful while failures > 0). */
-    private volatile long failingSince;
     /** Bytes of NDJSON and of compressed archives shipped, in total and for the last archive. */
     private volatile long rawBytesTotal;
     private volatile long compressedBytesTotal;
@@ -74,12 +73,13 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
         this.cfg = cfg;
         this.s3 = s3;
         this.ahead = new Lookahead();
+        this.backoff = new Backoff(cfg.backoffInitial(), cfg.backoffMax(), cfg.clock());
         buffer.registerConsumer(CONSUMER);
     }
 
     /** Whether an archive is due: a pending one, the size threshold, or the oldest row's age. */
     boolean due(long now) {
-        if (now < nextAttemptAt) {
+        if (backoff.waitingAt(now)) {
             return false;
         }
         if (ArchiveState.decode(buffer.consumerState(CONSUMER)).pending()) {
@@ -187,8 +187,7 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
     private void finish(ArchiveState state, Path work) throws IOException {
         buffer.acknowledge(CONSUMER, state.last(), state.done().encode());
         Files.deleteIfExists(work);
-        failures = 0;
-        nextAttemptAt = 0;
+        backoff.reset();
         lastError = null;
         lastKey = state.key();
         archives++;
@@ -207,16 +206,11 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
     /** Any failure of a step: retry later with exponential backoff; the buffer keeps accepting. */
     public void failed(Exchange ex) {
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (failures++ == 0) {
-            failingSince = System.currentTimeMillis();
-        }
         failuresTotal++;
-        long delay = Math.min(cfg.backoffMax().toMillis(),
-                cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
-        nextAttemptAt = cfg.clock().millis() + delay;
+        long delay = backoff.failed().toMillis();
         ex.getMessage().setHeader(TARGET, "none"); // ends this drain: the next tick after the backoff retries
         lastError = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
-        LOG.warn("archive upload failed ({} in a row), retrying in {} ms: {}", failures, delay, lastError);
+        LOG.warn("archive upload failed ({} in a row), retrying in {} ms: {}", backoff.failures(), delay, lastError);
     }
 
     private Path workFile(String key) {
@@ -364,7 +358,7 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
         m.put("lastUploadAt", lastUploadAt == 0 ? null : java.time.Instant.ofEpochMilli(lastUploadAt).toString());
         m.put("lastArchiveBytes", Map.of("ndjson", lastRawBytes, "compressed", lastCompressedBytes));
         m.put("bytesShipped", Map.of("ndjson", rawBytesTotal, "compressed", compressedBytesTotal));
-        m.put("consecutiveFailures", failures);
+        m.put("consecutiveFailures", backoff.failures());
         m.put("failures", failuresTotal);
         m.put("lastError", lastError);
         return m;
@@ -383,7 +377,7 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
                 .description("Records archived").register(registry);
         FunctionCounter.builder("nervesys.archive.failures", this, a -> a.failuresTotal)
                 .description("Failed archive attempts (each one retried with backoff)").register(registry);
-        Gauge.builder("nervesys.archive.consecutive.failures", this, a -> a.failures)
+        Gauge.builder("nervesys.archive.consecutive.failures", this, a -> a.backoff.failures())
                 .description("Failed attempts since the last success").register(registry);
         Gauge.builder("nervesys.archive.last.upload.timestamp.seconds", this, a -> a.lastUploadAt / 1000.0)
                 .description("When the last archive was confirmed (0: none since start)").register(registry);
@@ -399,12 +393,13 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
     }
 
     public int consecutiveFailures() {
-        return failures;
+        return backoff.failures();
     }
 
     /** When the current streak of failures began, epoch ms; 0 while the last attempt succeeded. */
     public long failingSince() {
-        return failures == 0 ? 0 : failingSince;
+        Instant since = backoff.failingSince();
+        return since == null ? 0 : since.toEpochMilli();
     }
 
     long pendingBytes() {

@@ -2,6 +2,7 @@ package dev.nervesys.clickhouse;
 
 import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.common.Backoff;
 import dev.nervesys.common.ClickHouseClient;
 import dev.nervesys.common.ClickHouseException;
 import dev.nervesys.spi.RunTracker;
@@ -217,7 +218,7 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder, Run
             }
             failuresTotal++;
             schemaReady = false; // the tables are looked at again before the retry (an operator may have changed one)
-            long delay = Math.min(cfg.backoffMax().toMillis(), cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
+            long delay = Backoff.delay(cfg.backoffInitial(), cfg.backoffMax(), failures).toMillis();
             nextAttemptAt = clock.millis() + delay;
             lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
             LOG.warn("ClickHouse shipping failed ({} in a row), retrying in {} ms: {}", failures, delay, lastError);

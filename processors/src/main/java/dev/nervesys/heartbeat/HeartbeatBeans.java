@@ -9,6 +9,7 @@ import dev.nervesys.spi.Dialect;
 import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.Sizes;
 import dev.nervesys.spi.StatusDatabase;
+import dev.nervesys.spi.StatusDatabaseLocation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,9 +67,9 @@ public final class HeartbeatBeans implements BeanProvider {
         c.setPoolName("nervesys-heartbeat");
         c.setInitializationFailTimeout(-1);
         HeartbeatSettings hs = HeartbeatSettings.from(s);
-        String url = hs.postgresUrl();
-        if (!url.isEmpty()) {
-            c.setJdbcUrl(jdbcUrl(url));
+        StatusDatabaseLocation db = hs.database();
+        if (db.dialect() == Dialect.POSTGRES) {
+            c.setJdbcUrl(db.jdbcUrl());
             s.secret("NERVESYS_POSTGRES_USER").ifPresent(c::setUsername);
             s.secret("NERVESYS_POSTGRES_PASSWORD").ifPresent(c::setPassword);
             Duration connect = hs.connectTimeout();
@@ -81,26 +82,15 @@ public final class HeartbeatBeans implements BeanProvider {
             c.addDataSourceProperty("ApplicationName", "nervesys-" + s.agentId());
             return new LazyDataSource(c, Dialect.POSTGRES);
         }
-        Path file = hs.sqliteFile();
+        Path file = db.sqliteFile();
         try {
-            java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+            java.nio.file.Files.createDirectories(file.getParent());
         } catch (IOException e) {
             throw new IllegalStateException("cannot create " + file.getParent(), e);
         }
-        c.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        c.setJdbcUrl(db.jdbcUrl());
         c.setMaximumPoolSize(1);
         c.setConnectionTimeout(30_000);
         return new LazyDataSource(c, Dialect.SQLITE);
-    }
-
-    /** Accepts jdbc:postgresql://..., postgresql://... and postgres://... (without credentials). */
-    public static String jdbcUrl(String url) {
-        if (url.startsWith("jdbc:")) {
-            return url;
-        }
-        if (url.startsWith("postgres://")) {
-            return "jdbc:postgresql://" + url.substring("postgres://".length());
-        }
-        return "jdbc:" + url;
     }
 }

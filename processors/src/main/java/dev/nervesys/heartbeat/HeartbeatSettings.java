@@ -3,8 +3,8 @@ package dev.nervesys.heartbeat;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.Setting;
 import dev.nervesys.spi.SettingGroup;
+import dev.nervesys.spi.StatusDatabaseLocation;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -15,14 +15,16 @@ import static dev.nervesys.spi.Setting.ReadBy.ROUTES;
  * Settings of the heartbeat and its database (docs/heartbeat.md), each declared once below with its
  * default. The beans read theirs at start; the intervals are the routes', and route heartbeat-beat
  * hands its interval to the bean with every beat, so the stored {@code interval_seconds} is the
- * one the timer runs with, after a reload too.
+ * one the timer runs with, after a reload too. Where the database is ({@code nervesys.postgres.url},
+ * {@code nervesys.heartbeat.sqliteFile}) is worked out by {@link StatusDatabaseLocation}, which the
+ * reports use as well; those two keys are declared there and listed here.
+ *
+ * @param database where beats go (PostgreSQL or the local SQLite file)
  */
-public record HeartbeatSettings(String postgresUrl, Duration connectTimeout, Duration socketTimeout, int poolSize,
-                                Path sqliteFile, int spoolMax, int batch, Duration backoffInitial, Duration backoffMax) {
+public record HeartbeatSettings(StatusDatabaseLocation database, Duration connectTimeout, Duration socketTimeout,
+                                int poolSize, int spoolMax, int batch, Duration backoffInitial, Duration backoffMax) {
 
-    public static final Setting POSTGRES_URL = Setting.text("nervesys.postgres.url", "", BEANS,
-            "PostgreSQL of the fleet view (jdbc:postgresql://host:5432/db or postgresql://host:5432/db; credentials "
-                    + "NERVESYS_POSTGRES_USER / NERVESYS_POSTGRES_PASSWORD from the environment); empty = local SQLite");
+    public static final Setting POSTGRES_URL = StatusDatabaseLocation.POSTGRES_URL;
     public static final Setting CONNECT_TIMEOUT = Setting.duration("nervesys.postgres.connectTimeout", "5s", BEANS,
             "connect timeout of the heartbeat database (a slow database delays beats, nothing else)");
     public static final Setting SOCKET_TIMEOUT = Setting.duration("nervesys.postgres.socketTimeout", "30s", BEANS,
@@ -35,8 +37,7 @@ public record HeartbeatSettings(String postgresUrl, Duration connectTimeout, Dur
             "delay of the first beat and first flush after start");
     public static final Setting FLUSH_EVERY = Setting.duration("nervesys.heartbeat.flushEvery", "2s", ROUTES,
             "how often spooled beats are written to the database (route heartbeat-flush, also alerts-history)");
-    public static final Setting SQLITE_FILE = Setting.text("nervesys.heartbeat.sqliteFile", "", BEANS,
-            "local SQLite database when nervesys.postgres.url is empty (empty = <dataDir>/heartbeat/heartbeat.db)");
+    public static final Setting SQLITE_FILE = StatusDatabaseLocation.SQLITE_FILE;
     public static final Setting SPOOL_MAX = Setting.integer("nervesys.heartbeat.spoolMax", "10080", "beats", BEANS,
             "beats kept while the database is unreachable (10080 = a week at 60 s); beyond, the oldest are dropped and counted");
     public static final Setting BATCH = Setting.integer("nervesys.heartbeat.batch", "500", "beats", BEANS,
@@ -66,9 +67,7 @@ public record HeartbeatSettings(String postgresUrl, Duration connectTimeout, Dur
     }
 
     public static HeartbeatSettings from(AgentSettings s) {
-        return new HeartbeatSettings(s.get(POSTGRES_URL).trim(), s.getDuration(CONNECT_TIMEOUT), s.getDuration(SOCKET_TIMEOUT),
-                s.getInt(POOL_SIZE),
-                s.find(SQLITE_FILE).map(Path::of).orElse(s.dataDir().resolve("heartbeat").resolve("heartbeat.db")),
-                s.getInt(SPOOL_MAX), s.getInt(BATCH), s.getDuration(BACKOFF_INITIAL), s.getDuration(BACKOFF_MAX));
+        return new HeartbeatSettings(StatusDatabaseLocation.of(s), s.getDuration(CONNECT_TIMEOUT),
+                s.getDuration(SOCKET_TIMEOUT), s.getInt(POOL_SIZE), s.getInt(SPOOL_MAX), s.getInt(BATCH), s.getDuration(BACKOFF_INITIAL), s.getDuration(BACKOFF_MAX));
     }
 }

@@ -2,6 +2,7 @@ package dev.nervesys.heartbeat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nervesys.common.Backoff;
 import dev.nervesys.spi.Dependency;
 import dev.nervesys.spi.DependencyState;
 import dev.nervesys.spi.Dialect;
@@ -44,18 +45,13 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     private final LazyDataSource dataSource;
     private final BeatSpool spool;
     private final int batch;
-    private final Duration backoffInitial;
-    private final Duration backoffMax;
+    private final Backoff backoff;
     private volatile boolean schemaReady;
     private volatile int schemaVersion;
-    private volatile int failures;
     private volatile String lastError;
-    private volatile Instant nextAttempt = Instant.EPOCH;
     private volatile Instant lastWrite;
     private volatile long written;
     private volatile long failuresTotal;
-    /** When the current streak of failures began (meaningful while failures > 0). */
-    private volatile Instant failingSince;
     private final Clock clock;
     private final Instant created;
 
@@ -71,8 +67,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
         this.dataSource = dataSource;
         this.spool = spool;
         this.batch = batch;
-        this.backoffInitial = backoffInitial;
-        this.backoffMax = backoffMax;
+        this.backoff = new Backoff(backoffInitial, backoffMax, clock);
     }
 
     @Override
@@ -102,7 +97,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     /** True while backing off after a failure: callers skip database work. */
     @Override
     public boolean backingOff() {
-        return clock.instant().isBefore(nextAttempt);
+        return backoff.waiting();
     }
 
     /** Route step: body = the oldest spooled beats as column maps (empty while backing off). */
@@ -137,31 +132,23 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
 
     /** Any successful database round trip ends a back-off. */
     public void succeeded() {
+        int failures = backoff.reset();
         if (failures > 0) {
             LOG.info("heartbeat database reachable again after {} failed attempt(s)", failures);
         }
-        failures = 0;
         lastError = null;
-        nextAttempt = Instant.EPOCH;
     }
 
     /** Route step in doCatch: back off exponentially, keep the beats spooled. */
     @Override
     public void failed(Exchange ex) {
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (failures++ == 0) {
-            failingSince = clock.instant();
-        }
         failuresTotal++;
         schemaReady = false;
         lastError = describe(cause);
-        long factor = 1L << Math.min(20, failures - 1);
-        Duration delay = backoffInitial.multipliedBy(factor);
-        if (delay.compareTo(backoffMax) > 0) {
-            delay = backoffMax;
-        }
-        nextAttempt = clock.instant().plus(delay);
-        LOG.warn("heartbeat database write failed ({} in a row), next attempt in {} ms: {}", failures, delay.toMillis(), lastError);
+        Duration delay = backoff.failed();
+        LOG.warn("heartbeat database write failed ({} in a row), next attempt in {} ms: {}", backoff.failures(),
+                delay.toMillis(), lastError);
     }
 
     static String describe(Throwable cause) {
@@ -176,7 +163,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     }
 
     public int consecutiveFailures() {
-        return failures;
+        return backoff.failures();
     }
 
     public String lastError() {
@@ -217,7 +204,8 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     @Override
     public DependencyState dependencyState() {
         Map<String, Number> backlog = Map.of("beats", spooled());
-        if (failures == 0) {
+        Instant failingSince = backoff.failingSince();
+        if (failingSince == null) {
             return DependencyState.ok("heartbeat", dataSource.dialect().folder() + " " + target(), backlog);
         }
         return DependencyState.degraded("heartbeat", dataSource.dialect().folder() + " " + target(),
@@ -259,7 +247,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
         m.put("spoolDropped", spool.dropped());
         m.put("written", written);
         m.put("lastWrite", lastWrite == null ? null : lastWrite.toString());
-        m.put("consecutiveFailures", failures);
+        m.put("consecutiveFailures", backoff.failures());
         m.put("lastError", lastError);
         return m;
     }

@@ -1,20 +1,16 @@
 package dev.nervesys.reports;
 
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.common.ClickHouseException;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
- * Telemetry records per run, from ClickHouse's HTTP interface. ClickHouse 18.16 has no query
+ * Telemetry records per run, from ClickHouse through the agent's one ClickHouse HTTP client
+ * ({@link ClickHouseClient}, the shipper's and the runs API's). ClickHouse 18.16 has no query
  * parameters, so the query is a setting with {@code {from}} and {@code {to}} replaced by epoch
  * seconds that this class computes itself (numbers only, never text from outside).
  */
@@ -22,35 +18,31 @@ public final class ClickHouseRuns {
 
     public static final String DEFAULT_QUERY = "SELECT run_id, count() FROM series WHERE ts >= toDateTime({from})"
             + " AND ts < toDateTime({to}) GROUP BY run_id ORDER BY run_id";
+    /** A report's query scans a period of series: allowed longer than the shipper's inserts. */
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final String url;
-    private final String user;
-    private final String password;
+    private final ClickHouseClient client;
     private final String query;
 
+    /**
+     * @param url the HTTP interface ({@code http://host:8123}); the query names its tables, so the
+     *            client's database is not used
+     */
     public ClickHouseRuns(String url, String user, String password, String query) {
-        this.url = url.endsWith("/") ? url : url + "/";
-        this.user = user;
-        this.password = password;
+        this(new ClickHouseClient(url.endsWith("/") ? url.substring(0, url.length() - 1) : url, "default", user, password,
+                TIMEOUT), query);
+    }
+
+    public ClickHouseRuns(ClickHouseClient client, String query) {
+        this.client = client;
         this.query = query;
     }
 
-    public List<FleetReport.RunCount> counts(Instant from, Instant to) throws IOException, InterruptedException {
+    public List<FleetReport.RunCount> counts(Instant from, Instant to) throws IOException, ClickHouseException {
         String sql = query.replace("{from}", Long.toString(from.getEpochSecond()))
                 .replace("{to}", Long.toString(to.getEpochSecond())) + " FORMAT TabSeparated";
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + "?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
-                .timeout(Duration.ofSeconds(60)).GET();
-        if (user != null) {
-            b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                    (user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8)));
-        }
-        HttpResponse<String> res = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (res.statusCode() != 200) {
-            throw new IOException("ClickHouse answered " + res.statusCode() + ": " + res.body().lines().findFirst().orElse(""));
-        }
         List<FleetReport.RunCount> out = new ArrayList<>();
-        for (String line : res.body().split("\n")) {
+        for (String line : client.execute(sql).split("\n")) {
             int tab = line.lastIndexOf('\t');
             if (tab > 0) {
                 out.add(new FleetReport.RunCount(line.substring(0, tab), Long.parseLong(line.substring(tab + 1).trim())));

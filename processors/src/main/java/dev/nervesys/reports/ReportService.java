@@ -1,5 +1,6 @@
 package dev.nervesys.reports;
 
+import dev.nervesys.common.ClickHouseException;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -200,7 +201,7 @@ public final class ReportService {
         try {
             return report.withRuns(new ClickHouseRuns(settings.clickhouseUrl(), settings.clickhouseUser(),
                     settings.clickhousePassword(), settings.clickhouseQuery()).counts(period.from(), period.to()), null);
-        } catch (IOException e) {
+        } catch (IOException | ClickHouseException e) {
             LOG.warn("Report {}: runs left out, ClickHouse query failed: {}", period.label(), e.getMessage());
             return report.withRuns(List.of(), "Runs unavailable: " + e.getMessage());
         }

@@ -3,6 +3,7 @@ package dev.nervesys.reports;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.Setting;
 import dev.nervesys.spi.SettingGroup;
+import dev.nervesys.spi.StatusDatabaseLocation;
 
 import java.nio.file.Path;
 import java.time.ZoneId;
@@ -48,7 +49,8 @@ public record ReportSettings(ZoneId zone, String sourceUrl, String sourceUser, S
     public static final Setting WEEKLY_CRON = Setting.text("nervesys.reports.weekly.cron", "0 55 23 ? * SUN", ROUTES,
             "quartz cron of the weekly report");
     public static final Setting SOURCE_URL = Setting.text("nervesys.reports.source.url", "", BEANS,
-            "JDBC URL of the heartbeat table; empty = nervesys.postgres.url, else <dataDir>/heartbeat/heartbeat.db (SQLite); "
+            "JDBC URL of the heartbeat table; empty = the heartbeat's database (nervesys.postgres.url, else "
+                    + "nervesys.heartbeat.sqliteFile, else <dataDir>/heartbeat/heartbeat.db); "
                     + "PostgreSQL credentials: NERVESYS_POSTGRES_USER / NERVESYS_POSTGRES_PASSWORD (environment)");
     public static final Setting SOURCE_TABLE = Setting.text("nervesys.reports.source.table", "agent_status", BEANS,
             "the heartbeat table");
@@ -131,9 +133,9 @@ public record ReportSettings(ZoneId zone, String sourceUrl, String sourceUser, S
     public static ReportSettings from(AgentSettings s) {
         String zone = s.get(TIME_ZONE);
         Path dataDir = s.dataDir();
-        String url = s.find(SOURCE_URL)
-                .or(() -> s.find("nervesys.postgres.url"))
-                .orElse("jdbc:sqlite:" + dataDir.resolve("heartbeat").resolve("heartbeat.db").toAbsolutePath());
+        // the heartbeat's database, as the heartbeat resolves it, unless reports are pointed elsewhere
+        String url = s.find(SOURCE_URL).map(u -> StatusDatabaseLocation.jdbcUrl(u.trim()))
+                .orElseGet(() -> StatusDatabaseLocation.of(s).jdbcUrl());
         Drive drive = new Drive(
                 s.get(DRIVE_ROOT_URL),
                 s.get(DRIVE_TOKEN_URL),

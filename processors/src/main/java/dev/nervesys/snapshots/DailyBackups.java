@@ -1,5 +1,6 @@
 package dev.nervesys.snapshots;
 
+import dev.nervesys.common.Backoff;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,11 +44,9 @@ final class DailyBackups {
     private volatile String lastKey;
     private volatile int lastFiles = -1;
     private volatile long lastBytes = -1;
-    private volatile int failures;
-    private volatile long nextAttemptAt;
+    private final Backoff backoff;
     private volatile String lastError;
     private volatile Instant lastErrorAt;
-    private volatile Instant failingSince;
     private volatile long taken;
     private volatile long failuresTotal;
     private boolean startChecked;
@@ -61,6 +60,7 @@ final class DailyBackups {
         this.agentId = agentId;
         this.server = server;
         this.clock = clock;
+        this.backoff = new Backoff(cfg.backoffInitial(), cfg.backoffMax(), clock);
         this.workDir = snapshotsDir.resolve("work");
         this.lastBackupFile = snapshotsDir.resolve("last-backup");
     }
@@ -74,7 +74,7 @@ final class DailyBackups {
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         try {
             load();
-            if (today.equals(lastDate) || clock.millis() < nextAttemptAt) {
+            if (today.equals(lastDate) || backoff.waitingAt(clock.millis())) {
                 return;
             }
             if (!today.equals(dueDate)) {
@@ -94,13 +94,9 @@ final class DailyBackups {
             }
             now(today);
         } catch (Exception e) {
-            if (failures++ == 0) {
-                failingSince = clock.instant();
-            }
             failuresTotal++;
-            long delay = cfg.backoff(failures).toMillis();
-            nextAttemptAt = clock.millis() + delay;
-            lastError = "daily backup failed (" + failures + " in a row, next try in " + delay + " ms): "
+            long delay = backoff.failed().toMillis();
+            lastError = "daily backup failed (" + backoff.failures() + " in a row, next try in " + delay + " ms): "
                     + e.getClass().getSimpleName() + ": " + e.getMessage();
             lastErrorAt = clock.instant();
             LOG.warn(lastError);
@@ -126,11 +122,10 @@ final class DailyBackups {
         }
         remember(day, now, key, w.files(), size);
         taken++;
+        int failures = backoff.reset();
         if (failures > 0) {
             LOG.info("Daily backups work again after {} failure(s)", failures);
         }
-        failures = 0;
-        nextAttemptAt = 0;
         dueDate = null;
         lastError = null;
         lastErrorAt = null;
@@ -178,7 +173,7 @@ final class DailyBackups {
     }
 
     int failures() {
-        return failures;
+        return backoff.failures();
     }
 
     long taken() {
@@ -190,7 +185,7 @@ final class DailyBackups {
     }
 
     Instant failingSince() {
-        return failures == 0 ? null : failingSince;
+        return backoff.failingSince();
     }
 
     /** When the last backup was stored (its day's start when only the day is known), or null. */
@@ -218,6 +213,6 @@ final class DailyBackups {
         m.put("lastBackupKey", lastKey);
         m.put("lastBackupFiles", lastFiles);
         m.put("lastBackupBytes", lastBytes);
-        m.put("backupFailures", failures);
+        m.put("backupFailures", backoff.failures());
     }
 }

@@ -1,5 +1,6 @@
 package dev.nervesys.snapshots;
 
+import dev.nervesys.common.Backoff;
 import dev.nervesys.spi.AppliedRevision;
 import dev.nervesys.spi.RevisionListener;
 import dev.nervesys.spi.StatusReporter;
@@ -58,12 +59,10 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
     private volatile String lastSnapshotKey;
     private volatile long uploads;
     private volatile long alreadyStored;
-    private volatile int snapshotFailures;
-    private volatile long nextUploadAt;
+    private final Backoff uploadBackoff;
 
     private volatile String lastError;
     private volatile Instant lastErrorAt;
-    private volatile Instant failingSince;
     private volatile long failuresTotal;
     private final Instant created;
 
@@ -79,6 +78,7 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
         this.clock = clock;
         this.owned = owned;
         this.created = clock.instant();
+        this.uploadBackoff = new Backoff(cfg.backoffInitial(), cfg.backoffMax(), clock);
         Path root = dataDir.toAbsolutePath().normalize().resolve("snapshots");
         this.pendingDir = root.resolve("pending");
         this.uploadedDir = root.resolve("uploaded");
@@ -120,7 +120,7 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
             return;
         }
         synchronized (uploadLock) {
-            if (clock.millis() < nextUploadAt) {
+            if (uploadBackoff.waitingAt(clock.millis())) {
                 return;
             }
             try {
@@ -128,21 +128,16 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
                 for (Path file : pending()) {
                     upload(file);
                 }
-                if (snapshotFailures > 0) {
-                    LOG.info("Snapshot uploads work again after {} failure(s)", snapshotFailures);
+                int failures = uploadBackoff.reset();
+                if (failures > 0) {
+                    LOG.info("Snapshot uploads work again after {} failure(s)", failures);
                 }
-                snapshotFailures = 0;
-                nextUploadAt = 0;
                 lastError = null;
                 lastErrorAt = null;
             } catch (Exception e) {
-                if (snapshotFailures++ == 0) {
-                    failingSince = clock.instant();
-                }
                 failuresTotal++;
-                long delay = cfg.backoff(snapshotFailures).toMillis();
-                nextUploadAt = clock.millis() + delay;
-                error("snapshot upload failed (" + snapshotFailures + " in a row, next try in " + delay + " ms)", e);
+                long delay = uploadBackoff.failed().toMillis();
+                error("snapshot upload failed (" + uploadBackoff.failures() + " in a row, next try in " + delay + " ms)", e);
             }
         }
     }
@@ -261,7 +256,7 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
     }
 
     public int snapshotFailures() {
-        return snapshotFailures;
+        return uploadBackoff.failures();
     }
 
     public int backupFailures() {
@@ -278,7 +273,7 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
 
     /** When the current streak of upload or backup failures began (the earlier of the two), or null. */
     public Instant failingSince() {
-        Instant uploads = snapshotFailures == 0 ? null : failingSince;
+        Instant uploads = uploadBackoff.failingSince();
         Instant backup = backups.failingSince();
         if (uploads == null) {
             return backup;
@@ -351,7 +346,7 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
         m.put("lastSnapshotKey", lastSnapshotKey);
         m.put("uploaded", uploads);
         m.put("alreadyStored", alreadyStored);
-        m.put("consecutiveFailures", snapshotFailures);
+        m.put("consecutiveFailures", uploadBackoff.failures());
         backups.status(m);
         m.put("lastError", lastError());
         Instant errorAt = lastErrorAt();

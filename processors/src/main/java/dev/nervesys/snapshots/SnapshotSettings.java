@@ -85,10 +85,4 @@ public record SnapshotSettings(boolean enabled, boolean backupEnabled, LocalTime
                 s.getDuration(BACKOFF_INITIAL),
                 s.getDuration(BACKOFF_MAX));
     }
-
-    /** Wait after the n-th failure in a row (n >= 1). */
-    public Duration backoff(int failures) {
-        long ms = Math.min(backoffMax.toMillis(), backoffInitial.toMillis() << Math.min(20, Math.max(0, failures - 1)));
-        return Duration.ofMillis(ms);
-    }
 }

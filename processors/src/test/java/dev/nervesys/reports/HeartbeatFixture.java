@@ -1,19 +1,18 @@
 package dev.nervesys.reports;
 
+import dev.nervesys.heartbeat.PgDatabase;
 import org.postgresql.PGConnection;
 
 import java.io.StringReader;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Random;
-import java.util.UUID;
 
 /**
- * A PostgreSQL database of its own (rp_&lt;random&gt; on 127.0.0.1:5432, user postgres) with the
+ * A PostgreSQL database of its own ({@link PgDatabase}, dropped at close) with the
  * heartbeat table agent_status, filled with deterministic, realistic heartbeats: a daily CPU
  * wave with spikes (degraded above 75 %, critical above 90 %, with the matching open alerts),
  * a restart of agent 0 at 10:00, agent 2 silent 10:00-11:00, a config revision rolled out at
@@ -21,14 +20,11 @@ import java.util.UUID;
  */
 public final class HeartbeatFixture implements AutoCloseable {
 
-    static final String ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres";
-    final String name = "rp_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    final String url = "jdbc:postgresql://127.0.0.1:5432/" + name;
+    private final PgDatabase db = new PgDatabase();
+    final String name = db.name;
+    final String url = db.url();
 
     public HeartbeatFixture() throws Exception {
-        try (Connection c = DriverManager.getConnection(ADMIN, "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        }
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE agent_status (id BIGSERIAL PRIMARY KEY, agent_id TEXT NOT NULL, server TEXT NOT NULL,"
                     + " ts TIMESTAMPTZ NOT NULL, status TEXT NOT NULL, metrics JSONB NOT NULL, alerts JSONB NOT NULL DEFAULT '[]',"
@@ -39,7 +35,7 @@ public final class HeartbeatFixture implements AutoCloseable {
     }
 
     Connection connect() throws Exception {
-        return DriverManager.getConnection(url, "postgres", "");
+        return db.connect();
     }
 
     static String agent(int i) {
@@ -111,8 +107,6 @@ public final class HeartbeatFixture implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        try (Connection c = DriverManager.getConnection(ADMIN, "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-        }
+        db.close();
     }
 }

@@ -1,8 +1,8 @@
 package dev.nervesys.bootstrap.cli;
 
 import dev.nervesys.heartbeat.FleetQueries;
-import dev.nervesys.heartbeat.HeartbeatBeans;
 import dev.nervesys.spi.ErrorLine;
+import dev.nervesys.spi.StatusDatabaseLocation;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -47,7 +47,7 @@ public final class FleetCommand implements Callable<Integer> {
             p.setProperty("password", password);
         }
         p.setProperty("connectTimeout", "10");
-        String jdbc = HeartbeatBeans.jdbcUrl(url.trim());
+        String jdbc = StatusDatabaseLocation.jdbcUrl(url.trim());
         if (!jdbc.startsWith("jdbc:postgresql:")) {
             throw new ParameterException(spec.commandLine(), "--postgres: '" + url.trim().replaceFirst("\\?.*", "")
                     + "' is not a PostgreSQL URL; use jdbc:postgresql://host:5432/db or postgresql://host:5432/db");

@@ -9,6 +9,7 @@ import dev.nervesys.reports.ReportService;
 import dev.nervesys.reports.ReportSettings;
 import dev.nervesys.reports.ReportStatus;
 import dev.nervesys.spi.ErrorLine;
+import dev.nervesys.spi.StatusDatabaseLocation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -120,10 +121,12 @@ public final class ReportCommand implements Callable<Integer> {
                 + sourceKey(settings) + "): " + ErrorLine.of(e), e);
     }
 
-    /** The setting the heartbeat database comes from, as ReportSettings picks it. */
+    /** The setting the heartbeat database comes from, as ReportSettings (and StatusDatabaseLocation) pick it. */
     private static String sourceKey(Settings settings) {
-        return settings.find("nervesys.reports.source.url").isPresent() ? "nervesys.reports.source.url"
-                : settings.find("nervesys.postgres.url").isPresent() ? "nervesys.postgres.url"
-                : DEFAULT_SOURCE;
+        if (settings.find("nervesys.reports.source.url").isPresent()) {
+            return "nervesys.reports.source.url";
+        }
+        String key = StatusDatabaseLocation.sourceKey(settings);
+        return key == null ? DEFAULT_SOURCE : key;
     }
 }

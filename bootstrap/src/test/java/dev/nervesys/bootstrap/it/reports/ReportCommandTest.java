@@ -3,6 +3,7 @@ package dev.nervesys.bootstrap.it.reports;
 import dev.nervesys.bootstrap.cli.ReportCommand;
 import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.revision.EmbeddedSource;
+import dev.nervesys.heartbeat.PgDatabase;
 import dev.nervesys.reports.ReportPeriod;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +49,7 @@ class ReportCommandTest {
             Path work = tmp.resolve("work");
             Files.createDirectories(work.resolve("config"));
             Files.writeString(work.resolve("config/application.properties"),
-                    "nervesys.postgres.url=" + db.url + "\nnervesys.reports.timeZone=UTC\n");
+                    "nervesys.postgres.url=" + db.url() + "\nnervesys.reports.timeZone=UTC\n");
             Properties flags = new Properties();
             flags.setProperty("nervesys.dataDir", tmp.resolve("data").toString());
             Path out = tmp.resolve("out");

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.nervesys.bootstrap.Agent;
 import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
+import dev.nervesys.heartbeat.PgDatabase;
 import dev.nervesys.reports.DriveDelivery;
 import dev.nervesys.reports.ReportPeriod;
 import org.apache.camel.ProducerTemplate;
@@ -91,7 +92,7 @@ class ReportsEndToEndTest {
                 "config/thresholds.yaml", "config/classifier/critical.txt", "config/classifier/normal.txt", "config/alerts.yaml",
                 "config/agents/orchestrator.properties");
         repo.write("config/application.properties", String.join("\n",
-                "nervesys.postgres.url=" + db.url,
+                "nervesys.postgres.url=" + db.url(),
                 "nervesys.heartbeat.interval=300ms", "nervesys.heartbeat.flushEvery=200ms", "nervesys.heartbeat.firstDelay=0s",
                 "nervesys.alerts.dispatchEvery=100ms",
                 "nervesys.reports.timeZone=UTC",
