@@ -69,11 +69,12 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
 
     /**
      * Ingest's hook: hand off and return; a full queue drops the batch (counted). The queue is
-     * bounded in batches and, like the ring behind it, in records ({@code nervesys.live.maxRecords})
-     * and bytes of record bodies ({@code nervesys.live.maxBytes}): 1,024 batches of large requests
-     * held the bodies of a million records while the worker was behind, and the heap they took
-     * starved the rest of the agent (docs/validation-load.md). More than the ring can hold is of no
-     * use to the live view anyway.
+     * bounded in batches, in records ({@code nervesys.live.maxRecords}: more than the ring can hold is
+     * of no use to the live view) and in bytes of record bodies ({@code nervesys.live.queueBytes},
+     * 8 MB): bounded in batches only, it held the bodies of a million records while the worker was
+     * behind; bounded by the ring's own 64 MB, it still held a second ring's worth of bodies beside
+     * the ring, and at -Xmx256m the ClickHouse shipper ran out of heap (docs/validation.md). A worker
+     * that is behind only makes what waits older; dropping the excess keeps the view fresh.
      */
     @Override
     public void committed(List<RecordKind> kinds, List<byte[]> bodies) {
@@ -86,7 +87,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         }
         long records = queuedRecords.addAndGet(bodies.size());
         long held = queuedBytes.addAndGet(bytes);
-        if (!running || records > cfg.maxRecords() || held > cfg.maxBytes() || !queue.offer(new Batch(kinds, bodies, bytes))) {
+        if (!running || records > cfg.maxRecords() || held > cfg.queueBytes() || !queue.offer(new Batch(kinds, bodies, bytes))) {
             queuedRecords.addAndGet(-bodies.size());
             queuedBytes.addAndGet(-bytes);
             droppedBatches.incrementAndGet();
@@ -320,6 +321,8 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         m.put("droppedIngestRecords", droppedRecords.get());
         m.put("droppedIngestBatches", droppedBatches.get());
         m.put("queuedRecords", queuedRecords.get());
+        m.put("queuedBytes", queuedBytes.get());
+        m.put("queueBytes", cfg.queueBytes());
         m.put("clients", sessions.size());
         m.put("droppedFrames", droppedFrames());
         return m;

@@ -2,16 +2,32 @@ package dev.nervesys.live;
 
 import dev.nervesys.spi.AgentSettings;
 
-/** Settings of the live view (docs/live.md), read once at start. */
+/**
+ * Settings of the live view (docs/live.md), read once at start. {@code queueBytes} bounds the record
+ * bodies waiting for the worker: a hand-off buffer, far below the ring's {@code maxBytes}, because
+ * whatever waits there is a second copy of what the ring will hold, on the heap the data path needs.
+ */
 public record LiveSettings(String host, int port, int maxRecords, long maxBytes, int queueBatches, int defaultRate,
-        int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes) {
+        int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes, long queueBytes) {
+
+    /** Default of {@code nervesys.live.queueBytes}. */
+    public static final long DEFAULT_QUEUE_BYTES = 8L << 20;
+
+    /** Without a queue budget of its own: the queue is bounded by the ring's {@code maxBytes} only. */
+    public LiveSettings(String host, int port, int maxRecords, long maxBytes, int queueBatches, int defaultRate,
+            int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes) {
+        this(host, port, maxRecords, maxBytes, queueBatches, defaultRate, maxRate, tailRecords, foxgloveRate, flushMillis,
+                writeBufferBytes, maxBytes);
+    }
 
     public static LiveSettings from(AgentSettings s) {
+        long maxBytes = s.getBytes("nervesys.live.maxBytes", 64L << 20);
         return new LiveSettings(s.get("nervesys.live.host", "0.0.0.0"), s.getInt("nervesys.live.port", 8087),
-                s.getInt("nervesys.live.maxRecords", 500_000), s.getBytes("nervesys.live.maxBytes", 64L << 20),
+                s.getInt("nervesys.live.maxRecords", 500_000), maxBytes,
                 s.getInt("nervesys.live.queueBatches", 1024), s.getInt("nervesys.live.defaultRate", 50),
                 s.getInt("nervesys.live.maxRate", 1000), s.getInt("nervesys.live.tailRecords", 5000),
                 s.getInt("nervesys.live.foxgloveRate", 100), s.getInt("nervesys.live.flushMillis", 50),
-                (int) s.getBytes("nervesys.live.clientBufferBytes", 1L << 20));
+                (int) s.getBytes("nervesys.live.clientBufferBytes", 1L << 20),
+                Math.min(maxBytes, s.getBytes("nervesys.live.queueBytes", DEFAULT_QUEUE_BYTES)));
     }
 }

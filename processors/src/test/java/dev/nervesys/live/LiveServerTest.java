@@ -177,6 +177,59 @@ class LiveServerTest {
     }
 
     @Test
+    void theQueueHoldsAtMostQueueBytesOfBodiesWhateverTheRingMayHold() throws Exception {
+        // a 64 MB ring, a 100,000-byte hand-off budget: the queue is not a second ring on the heap
+        LiveSettings cfg = new LiveSettings("127.0.0.1", 0, 500_000, 64L << 20, 1024, 50, 1000, 100, 100, 50, 1 << 20, 100_000);
+        LiveHub hub = new LiveHub(cfg, null, "test");
+        hub.start();
+        java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try {
+            hub.submit(() -> { // the worker is busy: nothing leaves the queue
+                blocked.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(blocked.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            List<byte[]> bodies = new ArrayList<>();
+            long size = 0;
+            for (int i = 0; i < 50; i++) { // 50 records of about 480 bytes: about 24 KB a batch
+                bodies.add(record("q", i));
+                size += bodies.get(i).length;
+            }
+            int fit = (int) (100_000 / size);
+            assertThat(fit).isBetween(2, 10);
+            for (int b = 0; b < 40; b++) {
+                long t0 = System.nanoTime();
+                hub.committed(Collections.nCopies(bodies.size(), RecordKind.TELEMETRY), bodies);
+                assertThat(System.nanoTime() - t0).isLessThan(Duration.ofSeconds(1).toNanos()); // never waits
+            }
+            assertThat(hub.status().get("queuedRecords")).isEqualTo(50L * fit);
+            assertThat((long) hub.status().get("queuedBytes")).isEqualTo(size * fit).isLessThanOrEqualTo(100_000L);
+            assertThat(hub.droppedRecords()).isEqualTo(50L * (40 - fit));
+            assertThat(hub.status().get("droppedIngestBatches")).isEqualTo((long) (40 - fit));
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> (long) hub.status().get("parsedRecords") == 50L * fit);
+            assertThat(hub.status().get("queuedBytes")).isEqualTo(0L);
+        } finally {
+            release.countDown();
+            hub.close();
+        }
+    }
+
+    @Test
+    void theQueueBudgetDefaultsTo8MbAndNeverPassesTheRing() {
+        dev.nervesys.buffer.TestSettings s = new dev.nervesys.buffer.TestSettings(java.nio.file.Path.of("unused"));
+        assertThat(LiveSettings.from(s).queueBytes()).isEqualTo(8L << 20);
+        assertThat(LiveSettings.from(s.set("nervesys.live.queueBytes", "2MB")).queueBytes()).isEqualTo(2L << 20);
+        assertThat(LiveSettings.from(s.set("nervesys.live.maxBytes", "1MB").set("nervesys.live.queueBytes", "16MB"))
+                .queueBytes()).isEqualTo(1L << 20);
+    }
+
+    @Test
     void ringEvictsTheOldestRunFirst() {
         LiveRing ring = new LiveRing(10, 1 << 20);
         List<String> evicted = new ArrayList<>();
