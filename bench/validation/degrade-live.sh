@@ -29,7 +29,8 @@ load_a=$!; VL_PIDS+=("$load_a")
 sleep 20
 mark() { date +%s.%N; }
 ws() { python3 "$VL_DIR/lib_load.py" ws --port "$VL_LIVE" --run live-a "$@"; }
-live() { vl_console | python3 -c "import json,sys; l=json.load(sys.stdin)['nervesys']['live']; print(' '.join(str(l[k]) for k in '$1'.split(',')))"; }
+# the live section of the console (n/a when the agent does not answer: a figure missing, not a run lost)
+live() { { vl_console || echo '{}'; } | python3 -c "import json,sys; l=json.load(sys.stdin).get('nervesys', {}).get('live', {}); print(' '.join(str(l.get(k, 'n/a')) for k in '$1'.split(',')))"; }
 
 vl_log "phase A: baseline ($phase s)"; m_a=$(mark); sleep "$phase"
 
@@ -115,7 +116,7 @@ PY
   echo "D reader of live-a: $(tr -d '\n ' < "$VL_WORK/ws-d-reader.json")"
   echo "D (evictedRecords evictedRuns droppedIngestRecords) before: $e0; after (+ runsInMemory records bytes): $e1"
   echo "D load client:    $(cat "$VL_WORK/load-x.json")"
-  echo "live console:     $(vl_console | python3 -c 'import json,sys; print(json.load(sys.stdin)["nervesys"]["live"])')"
+  echo "live console:     $(vl_console | python3 -c 'import json,sys; print(json.load(sys.stdin)["nervesys"]["live"])' || echo n/a)"
   echo "agent log: $(grep -c ' WARN ' "$VL_WORK/agent.log" || true) WARN, $(grep -c ' ERROR ' "$VL_WORK/agent.log" || true) ERROR, $(grep -c OutOfMemoryError "$VL_WORK/agent.log" || true) OutOfMemoryError"
   vl_compare "$VL_WORK/all-summary.json" live- || true
 } | tee "$out/degrade-live.txt"

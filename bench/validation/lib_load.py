@@ -13,7 +13,7 @@
 Every figure a scenario prints comes from here or from the agent's own metrics/console.
 """
 import argparse, base64, gzip, http.client, json, multiprocessing as mp, os, queue, random, re, selectors
-import socket, struct, sys, threading, time, urllib.parse, urllib.request
+import signal, socket, struct, sys, threading, time, urllib.parse, urllib.request
 from collections import Counter, defaultdict
 
 
@@ -241,6 +241,7 @@ def _worker(wid, a, phases, runs, res_q, start_at):
     sources = [f"w{wid}s{k}" for k in range(4)]
 
     def body(n):
+        nonlocal spacing_ns
         run = runs[rng.randrange(len(runs))] if len(runs) > 1 else runs[0]
         lines = []
         now_ns = time.time_ns()
@@ -248,9 +249,10 @@ def _worker(wid, a, phases, runs, res_q, start_at):
             src = sources[i & 3]
             f = frames[(run, src)]
             frames[(run, src)] = f + 1
-            # --wall-time: the time a record is made (a WebSocket client measures its delay by it);
-            # else 1 ms of simulated time per frame from the start
-            ns = now_ns + i * 1000 if a.wall_time else base_ns + f * 1_000_000
+            # --wall-time: records spread evenly over the interval the body covers at this worker's rate,
+            # the last one made now (a WebSocket client measures its delay by it); else 1 ms of
+            # simulated time per frame from the start
+            ns = now_ns - (n - 1 - i) * spacing_ns if a.wall_time else base_ns + f * 1_000_000
             lines.append(f'{{"run_id":"{run}","source":"{src}","type":"update","frame":{f},'
                          f'"time":"{_iso_prefix(ns // 10**9)}.{ns % 10**9:09d}Z","seq":{f},'
                          f'"fields":{{"rpm":{2400 + rng.random() * 800:.1f},"temp":{80 + rng.random() * 20:.2f},'
@@ -275,8 +277,10 @@ def _worker(wid, a, phases, runs, res_q, start_at):
     while time.time() < start_at:
         time.sleep(0.01)
     t_phase = start_at
+    spacing_ns = 0
     for seconds, rate in phases:
         my_rate = rate / a.workers
+        spacing_ns = int(1e9 / my_rate) if my_rate > 0 else 0
         n_batches = int(round(seconds * my_rate / a.batch))
         prebuilt = [body(a.batch) for _ in range(n_batches)] if a.prebuild else None
         interval = a.batch / my_rate if my_rate > 0 else 0
@@ -313,6 +317,15 @@ def _worker(wid, a, phases, runs, res_q, start_at):
                     "retry_after": sorted(v["retry_after"])} for k, v in per_sec.items()}))
 
 
+def _stop_children_on_term(procs):
+    """A SIGTERM to this process (a script's cleanup) also ends its worker processes."""
+    def stop(*_):
+        for p in procs:
+            p.terminate()
+        sys.exit(143)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def pct(xs, p):
     if not xs:
         return 0.0
@@ -329,6 +342,7 @@ def load(a):
     procs = [mp.Process(target=_worker, args=(w, a, phases, runs, res_q, start_at)) for w in range(a.workers)]
     for p in procs:
         p.start()
+    _stop_children_on_term(procs)
     print(f"load: start at {time.strftime('%H:%M:%S', time.gmtime(start_at))} UTC, profile {a.profile}, "
           f"runs {len(runs)}, batch {a.batch}, workers {a.workers}, retry {a.retry}", file=sys.stderr, flush=True)
     results = [res_q.get() for _ in procs]
@@ -613,6 +627,7 @@ def ws(a):
         first += n
     for p in procs:
         p.start()
+    _stop_children_on_term(procs)
     parts = [res_q.get() for _ in procs]
     for p in procs:
         p.join()

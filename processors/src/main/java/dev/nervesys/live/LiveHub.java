@@ -44,6 +44,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private final ArrayBlockingQueue<Batch> queue;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final LiveRing ring;
+    private final SendBudget sendBudget;
     private final List<LiveSession> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, FoxgloveSession.FoxChannel> channels = new LinkedHashMap<>();
     private final AtomicLong droppedRecords = new AtomicLong();
@@ -57,6 +58,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private volatile Thread worker;
     private volatile boolean running;
     private int nextChannelId = 1;
+    private long nextFlush = System.nanoTime();
 
     public LiveHub(LiveSettings cfg, RunRegistry runs, String serverName) {
         this.cfg = cfg;
@@ -64,6 +66,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         this.serverName = serverName;
         this.queue = new ArrayBlockingQueue<>(cfg.queueBatches());
         this.ring = new LiveRing(cfg.maxRecords(), cfg.maxBytes());
+        this.sendBudget = new SendBudget(cfg.clientsBufferBytes(), cfg.writeBufferBytes());
         ring.onRunEvicted(this::runEvicted);
     }
 
@@ -113,6 +116,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     void connected(LiveSession s) {
         submit(() -> {
             sessions.add(s);
+            sendBudget.clients(sessions.size());
             if (s instanceof FoxgloveSession f) {
                 f.open(serverName, channels.values());
             }
@@ -122,6 +126,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     void disconnected(LiveSession s) {
         submit(() -> {
             sessions.remove(s);
+            sendBudget.clients(sessions.size());
             droppedFramesClosed += s.droppedFrames;
             sentFramesClosed += s.sentFrames;
         });
@@ -132,7 +137,6 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     }
 
     private void loop() {
-        long nextFlush = System.nanoTime();
         while (running) {
             try {
                 Batch b = queue.poll(cfg.flushMillis(), TimeUnit.MILLISECONDS);
@@ -147,18 +151,28 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
                     }
                     b = ++n < 64 ? queue.poll() : null;
                 }
-                if (System.nanoTime() >= nextFlush) {
-                    for (LiveSession s : sessions) {
-                        s.flush();
-                    }
-                    nextFlush = System.nanoTime() + cfg.flushMillis() * 1_000_000L;
-                }
+                flushIfDue();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
                 LOG.warn("live view worker: {}", e.toString());
             }
+        }
+    }
+
+    /**
+     * Sends what the sessions collected, every {@code nervesys.live.flushMillis}; also called while a
+     * backlog is being parsed, so that a session never collects more than one flush period of
+     * points: 200 sessions collecting for the time 64 batches take held hundreds of MB, and sent
+     * their frames seconds late (docs/validation.md, live view).
+     */
+    private void flushIfDue() {
+        if (System.nanoTime() >= nextFlush) {
+            for (LiveSession s : sessions) {
+                s.flush();
+            }
+            nextFlush = System.nanoTime() + cfg.flushMillis() * 1_000_000L;
         }
     }
 
@@ -217,6 +231,9 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
                     s.record(current, rec);
                 }
             }
+            if ((i & 255) == 255) {
+                flushIfDue();
+            }
         }
         if (runs != null && !seen.isEmpty()) {
             runs.seen(seen);
@@ -246,6 +263,10 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
 
     LiveRing ring() {
         return ring;
+    }
+
+    SendBudget sendBudget() {
+        return sendBudget;
     }
 
     LiveSettings settings() {
@@ -325,6 +346,9 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         m.put("queueBytes", cfg.queueBytes());
         m.put("clients", sessions.size());
         m.put("droppedFrames", droppedFrames());
+        m.put("unsentClientBytes", sendBudget.unsent());
+        m.put("unsentClientBytesHighest", sendBudget.highest());
+        m.put("clientsBufferBytes", cfg.clientsBufferBytes());
         return m;
     }
 

@@ -3,21 +3,30 @@ package dev.nervesys.live;
 import dev.nervesys.spi.AgentSettings;
 
 /**
- * Settings of the live view (docs/live.md), read once at start. {@code queueBytes} bounds the record
- * bodies waiting for the worker: a hand-off buffer, far below the ring's {@code maxBytes}, because
- * whatever waits there is a second copy of what the ring will hold, on the heap the data path needs.
+ * Settings of the live view (docs/live.md), read once at start. Everything the live view keeps is
+ * bounded on its own, not only per client or per batch, because it shares the heap with the data
+ * path: {@code queueBytes} bounds the record bodies waiting for the worker (a hand-off buffer, far
+ * below the ring's {@code maxBytes}: whatever waits there is a second copy of what the ring will
+ * hold), {@code clientsBufferBytes} the frames not yet sent to all clients together
+ * ({@code writeBufferBytes} bounds one client).
  */
 public record LiveSettings(String host, int port, int maxRecords, long maxBytes, int queueBatches, int defaultRate,
-        int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes, long queueBytes) {
+        int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes, long queueBytes,
+        long clientsBufferBytes) {
 
     /** Default of {@code nervesys.live.queueBytes}. */
     public static final long DEFAULT_QUEUE_BYTES = 8L << 20;
+    /** Default of {@code nervesys.live.clientsBufferBytes}. */
+    public static final long DEFAULT_CLIENTS_BUFFER_BYTES = 16L << 20;
 
-    /** Without a queue budget of its own: the queue is bounded by the ring's {@code maxBytes} only. */
+    /**
+     * Without budgets of their own: the queue is bounded by the ring's {@code maxBytes} only, the
+     * clients each by {@code writeBufferBytes} only.
+     */
     public LiveSettings(String host, int port, int maxRecords, long maxBytes, int queueBatches, int defaultRate,
             int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes) {
         this(host, port, maxRecords, maxBytes, queueBatches, defaultRate, maxRate, tailRecords, foxgloveRate, flushMillis,
-                writeBufferBytes, maxBytes);
+                writeBufferBytes, maxBytes, Long.MAX_VALUE);
     }
 
     public static LiveSettings from(AgentSettings s) {
@@ -28,6 +37,7 @@ public record LiveSettings(String host, int port, int maxRecords, long maxBytes,
                 s.getInt("nervesys.live.maxRate", 1000), s.getInt("nervesys.live.tailRecords", 5000),
                 s.getInt("nervesys.live.foxgloveRate", 100), s.getInt("nervesys.live.flushMillis", 50),
                 (int) s.getBytes("nervesys.live.clientBufferBytes", 1L << 20),
-                Math.min(maxBytes, s.getBytes("nervesys.live.queueBytes", DEFAULT_QUEUE_BYTES)));
+                Math.min(maxBytes, s.getBytes("nervesys.live.queueBytes", DEFAULT_QUEUE_BYTES)),
+                s.getBytes("nervesys.live.clientsBufferBytes", DEFAULT_CLIENTS_BUFFER_BYTES));
     }
 }
