@@ -35,7 +35,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Batch(List<RecordKind> kinds, List<byte[]> bodies, long bytes) {
+    private record Batch(List<RecordKind> kinds, List<byte[]> bodies, long bytes, long offeredNanos) {
     }
 
     private final LiveSettings cfg;
@@ -45,12 +45,15 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final LiveRing ring;
     private final SendBudget sendBudget;
+    private final long maxLagNanos;
+    private final java.util.function.LongSupplier nanos;
     private final List<LiveSession> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, FoxgloveSession.FoxChannel> channels = new LinkedHashMap<>();
     private final AtomicLong droppedRecords = new AtomicLong();
     private final AtomicLong droppedBatches = new AtomicLong();
     private final AtomicLong queuedRecords = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
+    private volatile long staleRecords;
     private volatile long parsedRecords;
     private volatile long invalidRecords;
     private volatile long droppedFramesClosed;
@@ -61,12 +64,19 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private long nextFlush = System.nanoTime();
 
     public LiveHub(LiveSettings cfg, RunRegistry runs, String serverName) {
+        this(cfg, runs, serverName, System::nanoTime);
+    }
+
+    /** @param nanos the clock a batch's age is measured by (tests move it by hand) */
+    LiveHub(LiveSettings cfg, RunRegistry runs, String serverName, java.util.function.LongSupplier nanos) {
+        this.nanos = nanos;
         this.cfg = cfg;
         this.runs = runs;
         this.serverName = serverName;
         this.queue = new ArrayBlockingQueue<>(cfg.queueBatches());
         this.ring = new LiveRing(cfg.maxRecords(), cfg.maxBytes());
         this.sendBudget = new SendBudget(cfg.clientsBufferBytes(), cfg.writeBufferBytes());
+        this.maxLagNanos = cfg.maxLagMillis() >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : cfg.maxLagMillis() * 1_000_000L;
         ring.onRunEvicted(this::runEvicted);
     }
 
@@ -77,7 +87,8 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
      * 8 MB): bounded in batches only, it held the bodies of a million records while the worker was
      * behind; bounded by the ring's own 64 MB, it still held a second ring's worth of bodies beside
      * the ring, and at -Xmx256m the ClickHouse shipper ran out of heap (docs/validation.md). A worker
-     * that is behind only makes what waits older; dropping the excess keeps the view fresh.
+     * that is behind only makes what waits older; dropping the excess keeps the view fresh, and so
+     * does the worker, which skips a batch that waited longer than {@code nervesys.live.maxLag}.
      */
     @Override
     public void committed(List<RecordKind> kinds, List<byte[]> bodies) {
@@ -90,7 +101,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         }
         long records = queuedRecords.addAndGet(bodies.size());
         long held = queuedBytes.addAndGet(bytes);
-        if (!running || records > cfg.maxRecords() || held > cfg.queueBytes() || !queue.offer(new Batch(kinds, bodies, bytes))) {
+        if (!running || records > cfg.maxRecords() || held > cfg.queueBytes() || !queue.offer(new Batch(kinds, bodies, bytes, nanos.getAsLong()))) {
             queuedRecords.addAndGet(-bodies.size());
             queuedBytes.addAndGet(-bytes);
             droppedBatches.incrementAndGet();
@@ -144,7 +155,13 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
                 int n = 0;
                 while (b != null) {
                     try {
-                        process(b);
+                        if (nanos.getAsLong() - b.offeredNanos() > maxLagNanos) {
+                            staleRecords += b.bodies().size(); // the worker is behind: skip what is old
+                            droppedBatches.incrementAndGet();
+                            droppedRecords.addAndGet(b.bodies().size());
+                        } else {
+                            process(b);
+                        }
                     } finally {
                         queuedRecords.addAndGet(-b.bodies().size());
                         queuedBytes.addAndGet(-b.bytes());
@@ -315,7 +332,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         FunctionCounter.builder("nervesys.live.frames.dropped", this, LiveHub::droppedFrames)
                 .description("Frames dropped for clients that read too slowly").register(registry);
         FunctionCounter.builder("nervesys.live.dropped.records", droppedRecords, AtomicLong::get)
-                .description("Ingested telemetry records the live view skipped because its queue was full").register(registry);
+                .description("Ingested telemetry records the live view skipped: its queue was full, or they waited longer than nervesys.live.maxLag").register(registry);
         Gauge.builder("nervesys.live.records", ring, LiveRing::records)
                 .description("Telemetry records held in the live view's memory").register(registry);
         Gauge.builder("nervesys.live.memory.bytes", ring, LiveRing::bytes)
@@ -341,6 +358,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         m.put("invalidRecords", invalidRecords);
         m.put("droppedIngestRecords", droppedRecords.get());
         m.put("droppedIngestBatches", droppedBatches.get());
+        m.put("staleIngestRecords", staleRecords);
         m.put("queuedRecords", queuedRecords.get());
         m.put("queuedBytes", queuedBytes.get());
         m.put("queueBytes", cfg.queueBytes());

@@ -137,7 +137,7 @@ class LiveServerTest {
         }
         // one client may hold 4 MB unsent, all clients together 1 MB; a flush every millisecond keeps frames small
         LiveSettings cfg = new LiveSettings("127.0.0.1", port, 200_000, 64L << 20, 4096, 1000, 1000, 0, 100, 1,
-                4 << 20, 64L << 20, 1L << 20);
+                4 << 20, 64L << 20, 1L << 20, Long.MAX_VALUE);
         LiveHub hub = new LiveHub(cfg, null, "test");
         LiveServer server = new LiveServer(hub, cfg);
         server.start();
@@ -269,7 +269,7 @@ class LiveServerTest {
     void theQueueHoldsAtMostQueueBytesOfBodiesWhateverTheRingMayHold() throws Exception {
         // a 64 MB ring, a 100,000-byte hand-off budget: the queue is not a second ring on the heap
         LiveSettings cfg = new LiveSettings("127.0.0.1", 0, 500_000, 64L << 20, 1024, 50, 1000, 100, 100, 50, 1 << 20, 100_000,
-                16L << 20);
+                16L << 20, Long.MAX_VALUE);
         LiveHub hub = new LiveHub(cfg, null, "test");
         hub.start();
         java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
@@ -311,10 +311,58 @@ class LiveServerTest {
     }
 
     @Test
-    void theBudgetsDefaultTo8MbForTheQueueAnd16MbForAllClientsAndTheQueueNeverPassesTheRing() {
+    void batchesThatWaitedLongerThanMaxLagAreSkippedUnparsedAndCounted() throws Exception {
+        AtomicLong now = new AtomicLong(); // the hub's clock, moved by hand
+        LiveSettings cfg = new LiveSettings("127.0.0.1", 0, 500_000, 64L << 20, 1024, 50, 1000, 100, 100, 50, 1 << 20,
+                8L << 20, 16L << 20, 2000);
+        LiveHub hub = new LiveHub(cfg, null, "test", now::get);
+        hub.start();
+        java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try {
+            hub.submit(() -> { // the worker is busy while three batches arrive
+                blocked.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(blocked.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            for (int b = 0; b < 3; b++) {
+                List<byte[]> bodies = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    bodies.add(record("lag", b * 100L + i));
+                }
+                hub.committed(Collections.nCopies(bodies.size(), RecordKind.TELEMETRY), bodies);
+            }
+            now.addAndGet(Duration.ofMillis(2001).toNanos()); // they have waited longer than 2 s
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> (long) hub.status().get("queuedRecords") == 0L);
+            assertThat(hub.status().get("staleIngestRecords")).isEqualTo(300L);
+            assertThat(hub.droppedRecords()).isEqualTo(300);
+            assertThat(hub.status().get("parsedRecords")).isEqualTo(0L);
+            // a batch within the lag is parsed
+            List<byte[]> fresh = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                fresh.add(record("lag", 300L + i));
+            }
+            hub.committed(Collections.nCopies(fresh.size(), RecordKind.TELEMETRY), fresh);
+            now.addAndGet(Duration.ofMillis(2000).toNanos()); // exactly the lag: still fresh
+            await().atMost(Duration.ofSeconds(10)).until(() -> (long) hub.status().get("parsedRecords") == 100L);
+            assertThat(hub.status().get("staleIngestRecords")).isEqualTo(300L);
+        } finally {
+            release.countDown();
+            hub.close();
+        }
+    }
+
+    @Test
+    void theDefaultBudgetsAreSmallAndTheQueueNeverPassesTheRing() {
         dev.nervesys.buffer.TestSettings s = new dev.nervesys.buffer.TestSettings(java.nio.file.Path.of("unused"));
         assertThat(LiveSettings.from(s).queueBytes()).isEqualTo(8L << 20);
         assertThat(LiveSettings.from(s).clientsBufferBytes()).isEqualTo(16L << 20);
+        assertThat(LiveSettings.from(s).maxLagMillis()).isEqualTo(2000L);
         assertThat(LiveSettings.from(s.set("nervesys.live.queueBytes", "2MB")).queueBytes()).isEqualTo(2L << 20);
         assertThat(LiveSettings.from(s.set("nervesys.live.maxBytes", "1MB").set("nervesys.live.queueBytes", "16MB"))
                 .queueBytes()).isEqualTo(1L << 20);
