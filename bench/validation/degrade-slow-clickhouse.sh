@@ -30,14 +30,16 @@ vl_log "client done: $(cat "$VL_WORK/load.json")"
 t0=$(date +%s)
 vl_wait_drained 900 || true
 drain=$(( $(date +%s) - t0 ))
-sleep 10; vl_sampler_stop
+# a timed-out attempt that lands after its retry is removed at the shipper's next late-insert check
+# (every 30 s with the default nervesys.clickhouse.lateInsertWindow): count after one has run
+sleep 40; vl_sampler_stop
 {
   echo "== degrade-slow-clickhouse: $rate rec/s for $seconds s, ClickHouse through a proxy at $bps bytes/s, buffer cap $cap"
   echo "client:   $(cat "$VL_WORK/load.json")"
   echo "agent:    503 answers $(vl_metric 'nervesys_ingest_requests_total{endpoint="ingest",status="503"'), records refused buffer-full $(vl_metric 'nervesys_ingest_records_total{endpoint="ingest",result="buffer_full"'), accepted $(vl_metric 'nervesys_ingest_records_total{endpoint="ingest",result="accepted"'), dropped $(vl_metric nervesys_buffer_dropped_records_total)"
   echo "buffer:   max on disk $(python3 -c "import csv;print(max(float(r['buffer_disk_mb'] or 0) for r in csv.DictReader(open('$csv'))))") MB (cap $cap)"
   echo "drained:  $drain s after the throttle was lifted"
-  echo "shipper:  $(vl_console | python3 -c 'import json,sys; c=json.load(sys.stdin)["nervesys"]["clickhouse"]; print({k: c[k] for k in ("shippedRecords","batches","deadLetters","lastError")})')"
+  echo "shipper:  $(vl_console | python3 -c 'import json,sys; c=json.load(sys.stdin)["nervesys"]["clickhouse"]; print({k: c.get(k) for k in ("shippedRecords","batches","deadLetters","batchLimitRows","watchedBatches","duplicatesRemoved","lastError")})')"
   grep -c "ClickHouse shipping failed" "$VL_WORK/agent.log" | sed 's/^/shipper failures logged: /'
   grep "ClickHouse shipping failed" "$VL_WORK/agent.log" | sed 's/.*retrying in [0-9]* ms: //' | sort | uniq -c | sort -rn | head -3
   vl_compare "$VL_WORK/load-summary.json" slowch || true

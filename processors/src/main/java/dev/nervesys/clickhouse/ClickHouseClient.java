@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 
 /**
  * ClickHouse's HTTP interface with the JDK client, created once. Version 18.16 has no query
@@ -70,7 +71,19 @@ public final class ClickHouseClient {
 
     /** Runs a statement (DDL or a small SELECT) and returns the answer's text. */
     public String execute(String sql) throws IOException, ClickHouseException {
-        HttpResponse<String> r = send(request(null).POST(HttpRequest.BodyPublishers.ofString(sql)).build(),
+        return execute(sql, Map.of());
+    }
+
+    /** Runs a statement with ClickHouse settings for this query only (URL parameters: every version reads them). */
+    public String execute(String sql, Map<String, String> settings) throws IOException, ClickHouseException {
+        HttpRequest.Builder b = request(null);
+        if (!settings.isEmpty()) {
+            StringBuilder u = new StringBuilder(url).append("/?");
+            settings.forEach((k, v) -> u.append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(v, StandardCharsets.UTF_8)).append('&'));
+            b.uri(URI.create(u.substring(0, u.length() - 1)));
+        }
+        HttpResponse<String> r = send(b.POST(HttpRequest.BodyPublishers.ofString(sql)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new ClickHouseException(r.statusCode(), r.body());

@@ -26,6 +26,7 @@ public final class ClickHouseHealthCheck extends DependencyCheck implements Depe
     private long pingedAt;
     private boolean pingFailed;
     private long pingFailingSince;
+    private final Clock clock;
 
     public ClickHouseHealthCheck(ClickHouseShipper shipper) {
         this(shipper, Clock.systemUTC());
@@ -34,6 +35,7 @@ public final class ClickHouseHealthCheck extends DependencyCheck implements Depe
     public ClickHouseHealthCheck(ClickHouseShipper shipper, Clock clock) {
         super("nervesys-clickhouse", clock);
         this.shipper = shipper;
+        this.clock = clock;
     }
 
     @Override
@@ -83,7 +85,7 @@ public final class ClickHouseHealthCheck extends DependencyCheck implements Depe
 
     /** Whether the server answered its last /ping, asked again when that was long enough ago. */
     private synchronized boolean ping() {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         if (shipper.lastSuccessAt() > pingedAt) {
             pingedAt = shipper.lastSuccessAt();
             pingFailed = false;

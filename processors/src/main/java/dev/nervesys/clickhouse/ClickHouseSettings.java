@@ -9,7 +9,8 @@ import java.time.Duration;
  * the environment only ({@code NERVESYS_CLICKHOUSE_USER}, {@code NERVESYS_CLICKHOUSE_PASSWORD}).
  */
 public record ClickHouseSettings(String url, String database, String user, String password, int batchRows,
-        Duration flushInterval, Duration timeout, Duration backoffInitial, Duration backoffMax, Path deadLetterFile) {
+        Duration flushInterval, Duration timeout, Duration backoffInitial, Duration backoffMax, Path deadLetterFile,
+        Duration lateInsertWindow) {
 
     public static ClickHouseSettings from(AgentSettings s) {
         String url = s.get("nervesys.clickhouse.url", "").trim();
@@ -23,7 +24,17 @@ public record ClickHouseSettings(String url, String database, String user, Strin
                 s.getDuration("nervesys.clickhouse.backoffInitial", Duration.ofSeconds(1)),
                 s.getDuration("nervesys.clickhouse.backoffMax", Duration.ofSeconds(30)),
                 s.find("nervesys.clickhouse.deadLetterFile").map(Path::of)
-                        .orElse(s.dataDir().resolve("clickhouse").resolve("dead-letters.db")));
+                        .orElse(s.dataDir().resolve("clickhouse").resolve("dead-letters.db")),
+                s.getDuration("nervesys.clickhouse.lateInsertWindow", Duration.ofMinutes(15)));
+    }
+
+    /**
+     * How often a batch watched for a late copy is looked at: a tenth of the window, within 1 s..30 s,
+     * so a copy lands in the tables for at most this long before it is removed.
+     */
+    public Duration lateInsertCheckEvery() {
+        long ms = Math.max(1000, Math.min(30_000, lateInsertWindow.toMillis() / 10));
+        return Duration.ofMillis(ms);
     }
 
     public boolean enabled() {

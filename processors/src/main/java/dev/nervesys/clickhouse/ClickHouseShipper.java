@@ -32,6 +32,16 @@ import org.slf4j.LoggerFactory;
  * {@code buffer_id}s already in each table, and only the missing records are sent. One insert is one
  * block and lands whole or not at all, so a record is never half present in a table.
  *
+ * <p>That check cannot see an attempt that is still on its way: an insert whose answer timed out
+ * while its body sat in a buffering proxy or a slow link lands whenever it arrives, possibly after
+ * the retry (ClickHouse 18.16 reads an HTTP body whole before it registers the query, so neither
+ * {@code query_id} nor {@code KILL QUERY} can fence it). So every batch sent again is watched for
+ * {@code nervesys.clickhouse.lateInsertWindow} (kept in the dead-letter file, across restarts): every
+ * {@link ClickHouseSettings#lateInsertCheckEvery()} its rows are counted, and when a late copy
+ * landed, the partitions holding it are rewritten with {@code OPTIMIZE ... FINAL DEDUPLICATE}, which
+ * drops rows identical in every column (a copy is: the agent writes every value, none is filled by
+ * the server). Rows are distinct by {@code buffer_id}, so no other row can be dropped.
+ *
  * <p>Rows ClickHouse refuses as data (a parse error, a value its column cannot hold) are found by
  * halving the insert until single records remain, and go to {@link DeadLetters}; every other
  * failure (connection, timeout, server error) leaves the cursor where it is and retries with
@@ -40,7 +50,12 @@ import org.slf4j.LoggerFactory;
 public final class ClickHouseShipper implements StatusReporter, MeterBinder {
 
     public static final String CONSUMER = "clickhouse";
+    /** Cursor state while a batch is sent: {@code unconfirmed:<last buffer id the attempt carried>}. */
     static final String UNCONFIRMED = "unconfirmed";
+    static final int MIN_BATCH_ROWS = 1000;
+    static final long MIN_BATCH_BYTES = 256 << 10;
+    /** Full batches that must go through before a halved batch size doubles again. */
+    static final int GROW_AFTER = 4;
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseShipper.class);
 
     private final RecordBuffer buffer;
@@ -48,6 +63,13 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
     private final ClickHouseClient ch;
     private final DeadLetters deadLetters;
     private final long maxBatchBytes;
+    private final java.time.Clock clock;
+    private volatile long nextWatchCheckAt;
+    /** Batches are halved this many times (0: full size) after a timeout or a heap too small for one. */
+    private volatile int shrink;
+    private int fullBatchesSinceShrink;
+    private volatile long duplicatesRemoved;
+    private volatile int watchedBatches;
     private volatile Consumer<Map<String, Long>> runsSeen = m -> { };
     private volatile boolean schemaReady;
     /** Whether each table takes RowBinary (ClickHouseSchema#rowBinaryFits), read with the schema. */
@@ -72,8 +94,9 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
 
     /** @param ch null when shipping is off: the cursor is then disabled so that it holds no rows back */
     public ClickHouseShipper(RecordBuffer buffer, ClickHouseSettings cfg, ClickHouseClient ch, DeadLetters deadLetters,
-            long maxBatchBytes) throws SQLException {
+            long maxBatchBytes, java.time.Clock clock) throws SQLException, IOException {
         this.buffer = buffer;
+        this.clock = clock;
         this.cfg = cfg;
         this.ch = ch;
         this.deadLetters = deadLetters;
@@ -83,9 +106,46 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
             buffer.setConsumerEnabled(CONSUMER, true);
             this.deadLettered = deadLetters.count();
             this.deadLetteredAtStart = deadLettered;
+            watchAttemptLeftByACrash();
+            this.watchedBatches = deadLetters.watched().size();
         } else if (hasCursor()) {
             buffer.setConsumerEnabled(CONSUMER, false);
         }
+    }
+
+    /**
+     * The agent stopped while a batch was on its way (a crash, a kill): that attempt may still land,
+     * so its rows are watched like those of a timed-out one (the present() check of the retry sees
+     * only what landed before it).
+     */
+    private void watchAttemptLeftByACrash() throws SQLException, IOException {
+        long after = buffer.position(CONSUMER);
+        long through = unconfirmedThrough(buffer.consumerState(CONSUMER), after, after + cfg.batchRows());
+        if (through <= after) {
+            return;
+        }
+        List<BufferedRecord> rows = buffer.read(after, (int) Math.min(Integer.MAX_VALUE, through - after));
+        if (!rows.isEmpty()) {
+            RowEncoder.Batch b = RowEncoder.encode(rows, true, true);
+            if (b.records > 0) {
+                deadLetters.watch(new DeadLetters.Watched(b.ids[0], b.ids[b.records - 1], List.copyOf(b.lastSeenByRun.keySet()),
+                        clock.millis()));
+            }
+        }
+    }
+
+    /**
+     * The last buffer id of an unconfirmed attempt, or {@code after} when nothing is unconfirmed. The
+     * plain {@code unconfirmed} of earlier versions covered the batch at the cursor: {@code legacyEnd}.
+     */
+    static long unconfirmedThrough(String state, long after, long legacyEnd) {
+        if (state == null || !state.startsWith(UNCONFIRMED)) {
+            return after;
+        }
+        if (state.equals(UNCONFIRMED)) {
+            return legacyEnd;
+        }
+        return Math.max(after, Long.parseLong(state.substring(UNCONFIRMED.length() + 1)));
     }
 
     private boolean hasCursor() {
@@ -115,10 +175,10 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
      * {@code nervesys.clickhouse.flushInterval}. Never throws: failures are counted and retried.
      */
     public synchronized void tick() {
-        if (ch == null || System.currentTimeMillis() < nextAttemptAt) {
+        if (ch == null || clock.millis() < nextAttemptAt) {
             return;
         }
-        long deadline = System.currentTimeMillis() + 2000;
+        long deadline = System.nanoTime() + 2_000_000_000L;
         try {
             if (!schemaReady) {
                 ClickHouseSchema.create(ch);
@@ -131,7 +191,7 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
                 schemaReady = true;
             }
             draining = false;
-            while (shipOne() && System.currentTimeMillis() < deadline) {
+            while (shipOne() && System.nanoTime() - deadline < 0) {
                 draining = true;
                 // full batches back to back: ClickHouse prefers few large inserts, and a backlog drains fast
             }
@@ -140,15 +200,21 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
             }
             failures = 0;
             lastError = null;
-            lastSuccessAt = System.currentTimeMillis();
-        } catch (IOException | ClickHouseException | SQLException | RuntimeException e) {
+            lastSuccessAt = clock.millis();
+            checkWatched();
+        } catch (IOException | ClickHouseException | SQLException | RuntimeException | OutOfMemoryError e) {
+            if (e instanceof OutOfMemoryError || e instanceof java.net.http.HttpTimeoutException
+                    && !(e instanceof java.net.http.HttpConnectTimeoutException)) {
+                // a batch the heap or the link cannot take within the timeout: smaller ones can
+                shrinkBatches(e instanceof OutOfMemoryError ? "the heap had no room for it" : "its insert timed out");
+            }
             if (failures++ == 0) {
-                failingSince = System.currentTimeMillis();
+                failingSince = clock.millis();
             }
             failuresTotal++;
             schemaReady = false; // the tables are looked at again before the retry (an operator may have changed one)
             long delay = Math.min(cfg.backoffMax().toMillis(), cfg.backoffInitial().toMillis() << Math.min(20, failures - 1));
-            nextAttemptAt = System.currentTimeMillis() + delay;
+            nextAttemptAt = clock.millis() + delay;
             lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
             LOG.warn("ClickHouse shipping failed ({} in a row), retrying in {} ms: {}", failures, delay, lastError);
         }
@@ -156,7 +222,7 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
 
     /** Ships one batch if one is due; true when it was full (more may be waiting). */
     private boolean shipOne() throws IOException, ClickHouseException, SQLException {
-        boolean unconfirmed = UNCONFIRMED.equals(buffer.consumerState(CONSUMER));
+        String state = buffer.consumerState(CONSUMER);
         long after = buffer.position(CONSUMER);
         Prepared p = prefetched(after);
         if (p == null) {
@@ -166,43 +232,61 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
         if (rows.isEmpty()) {
             return false;
         }
+        long last = rows.get(rows.size() - 1).id();
+        long through = unconfirmedThrough(state, after, last);
+        boolean unconfirmed = through > after;
         boolean full = rows.size() >= p.limit;
         // the rest of a backlog just drained goes at once (at most one small insert after each full one)
-        if (!unconfirmed && !full && !draining && System.currentTimeMillis() - rows.get(0).receivedAt() < cfg.flushInterval().toMillis()) {
+        if (!unconfirmed && !full && !draining && clock.millis() - rows.get(0).receivedAt() < cfg.flushInterval().toMillis()) {
             return false;
         }
         long t0 = System.nanoTime();
         RowEncoder.Batch batch = p.batch != null && p.batch.eventsBinary == eventsBinary && p.batch.seriesBinary == seriesBinary
                 ? p.batch : RowEncoder.encode(rows, eventsBinary, seriesBinary);
-        buffer.saveConsumerState(CONSUMER, UNCONFIRMED);
+        buffer.saveConsumerState(CONSUMER, UNCONFIRMED + ":" + Math.max(through, last));
         if (full) {
             // a backlog: read and encode the next slice while ClickHouse takes this one (only used if this one is acknowledged)
-            long next = rows.get(rows.size() - 1).id();
-            prefetch = workers.submit(() -> prepare(next, true));
+            prefetch = workers.submit(() -> prepare(last, true));
         }
         List<DeadLetters.Letter> letters = new ArrayList<>(batch.rejected);
         Segment events = new Segment(batch.events.buf, batch.eventOff, batch.ids, batch.records);
         Segment series = new Segment(batch.series.buf, batch.seriesOff, batch.ids, batch.records);
-        if (unconfirmed && batch.records > 0) {
-            events = events.without(present("events", batch, false));
-            series = series.without(present("series", batch, true));
-        }
-        // both tables at once: ClickHouse parses each insert on a thread of its own
-        Segment ev = events;
         List<DeadLetters.Letter> eventLetters = new ArrayList<>();
-        java.util.concurrent.Future<Void> evDone = workers.submit(() -> {
-            insert("events", batch.eventsBinary, ev, 0, ev.n, rows, eventLetters);
-            return null;
-        });
         try {
-            insert("series", batch.seriesBinary, series, 0, series.n, rows, letters);
-        } finally {
-            awaitInsert(evDone);
+            if (unconfirmed && batch.records > 0) {
+                events = events.without(present("events", batch, false));
+                series = series.without(present("series", batch, true));
+            }
+            // both tables at once: ClickHouse parses each insert on a thread of its own
+            Segment ev = events;
+            java.util.concurrent.Future<Void> evDone = workers.submit(() -> {
+                insert("events", batch.eventsBinary, ev, 0, ev.n, rows, eventLetters);
+                return null;
+            });
+            try {
+                insert("series", batch.seriesBinary, series, 0, series.n, rows, letters);
+            } finally {
+                awaitInsert(evDone);
+            }
+        } catch (IOException e) {
+            if (!(e instanceof java.net.ConnectException || e instanceof java.net.http.HttpConnectTimeoutException)
+                    && batch.records > 0) {
+                // sent but not answered: the attempt may still land, after any retry's check
+                deadLetters.watch(new DeadLetters.Watched(batch.ids[0], batch.ids[batch.records - 1],
+                        List.copyOf(batch.lastSeenByRun.keySet()), clock.millis()));
+                watchedBatches = deadLetters.watched().size();
+            }
+            throw e;
         }
         letters.addAll(eventLetters);
-        deadLetters.add(letters);
-        long last = rows.get(rows.size() - 1).id();
-        buffer.acknowledge(CONSUMER, last, null);
+        deadLetters.add(letters, clock.millis());
+        // an earlier, larger attempt still unconfirmed beyond this batch keeps its state until the cursor passes it
+        buffer.acknowledge(CONSUMER, last, through > last ? UNCONFIRMED + ":" + through : null);
+        if (full && shrink > 0 && ++fullBatchesSinceShrink >= GROW_AFTER) {
+            shrink--;
+            fullBatchesSinceShrink = 0;
+            LOG.info("ClickHouse batches grow back to {} records / {} bytes", rowLimit(), byteLimit());
+        }
         shippedRecords += batch.records;
         shippedSeriesRows += batch.seriesRows;
         skippedRecords += batch.skipped;
@@ -237,9 +321,26 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
     private record Prepared(long after, int limit, List<BufferedRecord> rows, RowEncoder.Batch batch) {
     }
 
+    private int rowLimit() {
+        return Math.max(Math.min(MIN_BATCH_ROWS, cfg.batchRows()), cfg.batchRows() >> shrink);
+    }
+
+    private long byteLimit() {
+        return Math.max(Math.min(MIN_BATCH_BYTES, maxBatchBytes), maxBatchBytes >> shrink);
+    }
+
+    private void shrinkBatches(String why) {
+        fullBatchesSinceShrink = 0;
+        if (rowLimit() > Math.min(MIN_BATCH_ROWS, cfg.batchRows()) || byteLimit() > Math.min(MIN_BATCH_BYTES, maxBatchBytes)) {
+            shrink++;
+            LOG.warn("ClickHouse batch not shipped ({}): batches halved to {} records / {} bytes until {} full ones went through",
+                    why, rowLimit(), byteLimit(), GROW_AFTER);
+        }
+    }
+
     private Prepared prepare(long after, boolean encode) {
-        long end = buffer.sliceEnd(after, maxBatchBytes);
-        int limit = (int) Math.max(1, Math.min(cfg.batchRows(), end - after));
+        long end = buffer.sliceEnd(after, byteLimit());
+        int limit = (int) Math.max(1, Math.min(rowLimit(), end - after));
         List<BufferedRecord> rows = buffer.read(after, limit);
         return new Prepared(after, limit, rows, encode && !rows.isEmpty() ? RowEncoder.encode(rows, eventsBinary, seriesBinary) : null);
     }
@@ -278,6 +379,65 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
             }
             throw new IOException(e.getCause());
         }
+    }
+
+    /**
+     * Looks at the watched batches that are due: removes a late copy from both tables, and stops
+     * watching a batch once its window is over. A failure here is logged and looked at again at the
+     * next check; it never holds up shipping.
+     */
+    private void checkWatched() {
+        long now = clock.millis();
+        if (watchedBatches == 0 || now < nextWatchCheckAt) {
+            return;
+        }
+        nextWatchCheckAt = now + cfg.lateInsertCheckEvery().toMillis();
+        try {
+            for (DeadLetters.Watched w : deadLetters.watched()) {
+                for (String table : List.of("events", "series")) {
+                    removeCopies(table, w);
+                }
+                if (now - w.since() >= cfg.lateInsertWindow().toMillis()) {
+                    deadLetters.forget(w);
+                }
+            }
+            watchedBatches = deadLetters.watched().size();
+        } catch (IOException | ClickHouseException | SQLException | RuntimeException e) {
+            LOG.warn("ClickHouse late-insert check failed, looked at again in {} ms: {}",
+                    cfg.lateInsertCheckEvery().toMillis(), e.getMessage());
+        }
+    }
+
+    private static String where(DeadLetters.Watched w) {
+        return " WHERE run_id IN (" + w.runs().stream().map(ClickHouseClient::quote).collect(Collectors.joining(","))
+                + ") AND buffer_id BETWEEN " + w.first() + " AND " + w.last();
+    }
+
+    /** Rows of the watched batch in the table, and how many of them are distinct. */
+    private long[] rowsAndDistinct(String table, DeadLetters.Watched w) throws IOException, ClickHouseException {
+        String where = where(w);
+        String[] cells = ch.execute("SELECT count(), (SELECT count() FROM (SELECT DISTINCT * FROM " + ch.table(table) + where
+                + ")) FROM " + ch.table(table) + where + " FORMAT TabSeparated").trim().split("\t");
+        return new long[] {Long.parseLong(cells[0]), Long.parseLong(cells[1])};
+    }
+
+    private void removeCopies(String table, DeadLetters.Watched w) throws IOException, ClickHouseException {
+        long[] before = rowsAndDistinct(table, w);
+        if (before[0] == before[1]) {
+            return;
+        }
+        String where = where(w);
+        Map<String, String> settings = Map.of("optimize_throw_if_noop", "1");
+        String partitions = ch.execute("SELECT DISTINCT toYYYYMM(time) FROM " + ch.table(table) + where + " FORMAT TabSeparated");
+        for (String p : partitions.split("\n")) {
+            if (!p.isBlank()) {
+                ch.execute("OPTIMIZE TABLE " + ch.table(table) + " PARTITION " + Long.parseLong(p.trim()) + " FINAL DEDUPLICATE", settings);
+            }
+        }
+        long[] after = rowsAndDistinct(table, w);
+        duplicatesRemoved += before[0] - after[0];
+        LOG.warn("ClickHouse stored {} rows of {} twice (buffer ids {}..{}: a timed-out insert landed after its retry);"
+                + " removed {} copies", before[0] - before[1], table, w.first(), w.last(), before[0] - after[0]);
     }
 
     /** Buffer ids of the batch that a previous, unconfirmed attempt already stored in the table. */
@@ -395,7 +555,7 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
             return java.time.Duration.ZERO;
         }
         long oldest = buffer.receivedAfter(buffer.position(CONSUMER));
-        return oldest < 0 ? java.time.Duration.ZERO : java.time.Duration.ofMillis(Math.max(0, System.currentTimeMillis() - oldest));
+        return oldest < 0 ? java.time.Duration.ZERO : java.time.Duration.ofMillis(Math.max(0, clock.millis() - oldest));
     }
 
     /** Prometheus: nervesys_clickhouse_* (docs/clickhouse.md, docs/operations.md). All zero while shipping is off. */
@@ -417,6 +577,13 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
                 .description("Dead letters kept in the dead-letter file").register(registry);
         FunctionCounter.builder("nervesys.clickhouse.failures", this, c -> c.failuresTotal)
                 .description("Failed shipping attempts (each one retried with backoff)").register(registry);
+        FunctionCounter.builder("nervesys.clickhouse.duplicates.removed", this, c -> c.duplicatesRemoved)
+                .description("Rows of a late copy of a batch (an insert that landed after its retry) removed again").register(registry);
+        Gauge.builder("nervesys.clickhouse.batch.limit.records", this, c -> c.rowLimit())
+                .description("Records per batch now (halved after a timeout or a full heap, grown back after full batches)")
+                .register(registry);
+        Gauge.builder("nervesys.clickhouse.watched.batches", this, c -> c.watchedBatches)
+                .description("Batches sent again, watched for a late copy of an earlier attempt").register(registry);
         Gauge.builder("nervesys.clickhouse.consecutive.failures", this, c -> c.failures)
                 .description("Failed shipping attempts since the last success").register(registry);
     }
@@ -441,6 +608,9 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder {
         m.put("lastBatchRecords", lastBatchRecords);
         m.put("lastBatchMillis", lastBatchMillis);
         m.put("deadLetters", deadLettered);
+        m.put("batchLimitRows", rowLimit());
+        m.put("watchedBatches", watchedBatches);
+        m.put("duplicatesRemoved", duplicatesRemoved);
         m.put("consecutiveFailures", failures);
         m.put("lastError", lastError);
         m.put("lastSuccessAt", lastSuccessAt == 0 ? null : java.time.Instant.ofEpochMilli(lastSuccessAt).toString());

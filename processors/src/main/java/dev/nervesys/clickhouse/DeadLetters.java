@@ -16,12 +16,25 @@ import java.util.List;
  * file of the shipper's own ({@code <dataDir>/clickhouse/dead-letters.db}): the buffer's API offers
  * no table of a consumer's own, and its single connection is the buffer's to keep the WAL bounded.
  * Keyed by buffer id and table, so a batch replayed after a crash never counts a row twice.
+ *
+ * <p>The same file keeps the batches watched for a late copy ({@link Watched}, see
+ * {@link ClickHouseShipper}): they must outlive a restart, since the copy may land after one.
  */
 public final class DeadLetters implements AutoCloseable {
 
     /** One refused row: its buffer id, when it was received, its body, the table and the error. */
     public record Letter(long bufferId, long receivedAt, byte[] body, String table, String error) {
     }
+
+    /**
+     * A batch sent again after an attempt whose outcome was unknown: buffer ids {@code first..last} of
+     * the named runs, watched from {@code since} (epoch ms) until the shipper's late-insert window ends.
+     */
+    public record Watched(long first, long last, List<String> runs, long since) {
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final com.fasterxml.jackson.core.type.TypeReference<List<String>> RUNS = new com.fasterxml.jackson.core.type.TypeReference<>() { };
 
     private final Connection conn;
 
@@ -33,17 +46,50 @@ public final class DeadLetters implements AutoCloseable {
             s.execute("CREATE TABLE IF NOT EXISTS dead_letters(buffer_id INTEGER NOT NULL, target TEXT NOT NULL,"
                     + " received_at INTEGER NOT NULL, failed_at INTEGER NOT NULL, error TEXT NOT NULL, body BLOB NOT NULL,"
                     + " PRIMARY KEY (buffer_id, target))");
+            s.execute("CREATE TABLE IF NOT EXISTS watched_batches(first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL,"
+                    + " runs TEXT NOT NULL, since INTEGER NOT NULL)");
         }
     }
 
-    public synchronized void add(List<Letter> letters) throws SQLException {
+    /** Starts (or restarts, widened) watching a batch; kept until {@link #forget}. */
+    public synchronized void watch(Watched w) throws SQLException, java.io.IOException {
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO watched_batches(first_id, last_id, runs, since)"
+                + " VALUES (?, ?, ?, ?) ON CONFLICT(first_id) DO UPDATE SET last_id = max(last_id, excluded.last_id),"
+                + " runs = excluded.runs, since = excluded.since")) {
+            ps.setLong(1, w.first());
+            ps.setLong(2, w.last());
+            ps.setString(3, JSON.writeValueAsString(w.runs()));
+            ps.setLong(4, w.since());
+            ps.executeUpdate();
+        }
+    }
+
+    public synchronized List<Watched> watched() throws SQLException, java.io.IOException {
+        List<Watched> out = new ArrayList<>();
+        try (Statement s = conn.createStatement();
+                ResultSet rs = s.executeQuery("SELECT first_id, last_id, runs, since FROM watched_batches ORDER BY first_id")) {
+            while (rs.next()) {
+                out.add(new Watched(rs.getLong(1), rs.getLong(2), JSON.readValue(rs.getString(3), RUNS), rs.getLong(4)));
+            }
+        }
+        return out;
+    }
+
+    public synchronized void forget(Watched w) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("DELETE FROM watched_batches WHERE first_id = ? AND since = ?")) {
+            ps.setLong(1, w.first());
+            ps.setLong(2, w.since());
+            ps.executeUpdate();
+        }
+    }
+
+    public synchronized void add(List<Letter> letters, long now) throws SQLException {
         if (letters.isEmpty()) {
             return;
         }
         conn.setAutoCommit(false);
         try (PreparedStatement ps = conn.prepareStatement("INSERT OR IGNORE INTO dead_letters"
                 + "(buffer_id, target, received_at, failed_at, error, body) VALUES (?, ?, ?, ?, ?, ?)")) {
-            long now = System.currentTimeMillis();
             for (Letter l : letters) {
                 ps.setLong(1, l.bufferId());
                 ps.setString(2, l.table());

@@ -44,7 +44,7 @@ public final class RunsBeans implements BeanProvider {
             beans.put("clickhouseDeadLetters", deadLetters);
         }
         ClickHouseShipper shipper = new ClickHouseShipper(buffer, chs, client, deadLetters,
-                s.getBytes("nervesys.clickhouse.maxBatchBytes", 16L << 20));
+                s.getBytes("nervesys.clickhouse.maxBatchBytes", 16L << 20), s.clock());
         RunRegistry runs = new RunRegistry(client, s.getDuration("nervesys.runs.idleTimeout", Duration.ofMinutes(5)));
         shipper.onRunsSeen(runs::seen);
         LiveSettings live = LiveSettings.from(s);

@@ -7,14 +7,13 @@ import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.buffer.TestSettings;
 import dev.nervesys.buffer.WhenFull;
+import dev.nervesys.testing.HandClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -42,38 +41,6 @@ class ArchiveDrainTest {
 
     @TempDir
     Path dir;
-
-    /** A clock the test moves by hand. */
-    static final class HandClock extends Clock {
-        private volatile Instant now;
-
-        HandClock(Instant now) {
-            this.now = now;
-        }
-
-        void set(Instant t) {
-            now = t;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
 
     /** ~1.5 MB of NDJSON (about 23 archives of 64 KB), committed to a buffer under dataDir before the agent starts. */
     static List<String> backlog(Path dataDir) throws Exception {

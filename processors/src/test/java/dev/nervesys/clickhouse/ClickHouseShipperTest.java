@@ -1,5 +1,6 @@
 package dev.nervesys.clickhouse;
 
+import dev.nervesys.testing.HandClock;
 import dev.nervesys.testing.TcpProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -9,6 +10,7 @@ import dev.nervesys.buffer.RecordKind;
 import dev.nervesys.buffer.WhenFull;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,9 +62,14 @@ class ClickHouseShipperTest {
     }
 
     private ClickHouseShipper shipper(String url, int batchRows) throws Exception {
+        return shipper(url, batchRows, Duration.ofSeconds(10), Clock.systemUTC());
+    }
+
+    private ClickHouseShipper shipper(String url, int batchRows, Duration timeout, Clock clock) throws Exception {
         ClickHouseSettings s = new ClickHouseSettings(url, db.name, null, null, batchRows, Duration.ofMillis(50),
-                Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofMillis(200), tmp.resolve("dead.db"));
-        return new ClickHouseShipper(buffer, s, new ClickHouseClient(url, db.name, null, null, s.timeout()), deadLetters, 16L << 20);
+                timeout, Duration.ofMillis(50), Duration.ofMillis(200), tmp.resolve("dead.db"), Duration.ofMinutes(10));
+        return new ClickHouseShipper(buffer, s, new ClickHouseClient(url, db.name, null, null, s.timeout()), deadLetters,
+                16L << 20, clock);
     }
 
     private static void drain(ClickHouseShipper shipper) {
@@ -180,5 +187,94 @@ class ClickHouseShipperTest {
         assertThat(db.count("SELECT uniqExact(series, frame) FROM {db}.series WHERE run_id = 'r3'")).isEqualTo(12000);
         assertThat(db.count("SELECT max(frame) FROM {db}.events WHERE run_id = 'r3'")).isEqualTo(3999);
         assertThat(buffer.rows()).isZero();
+    }
+
+    @Test
+    void insertThatLandsAfterItsRetryIsRemovedAgainWithinTheWatchWindowAcrossARestart() throws Exception {
+        HandClock clock = new HandClock(Instant.parse("2200-01-01T00:00:00Z")); // after every row's receive time
+        String url;
+        try (TcpProxy proxy = new TcpProxy("127.0.0.1", Integer.parseInt(ClickHouseTestDb.URL.replaceAll(".*:", "")))) {
+            url = "http://127.0.0.1:" + proxy.port();
+            ClickHouseShipper shipper = shipper(url, 5000, Duration.ofSeconds(1), clock);
+            append("r4", "engine", 0, 2000);
+
+            // both inserts of the batch stall on the way (a buffering proxy): the shipper's answer times out
+            proxy.holdInserts(2);
+            shipper.tick();
+            assertThat(shipper.consecutiveFailures()).isEqualTo(1);
+            assertThat(shipper.lastError()).contains("Timeout");
+            assertThat(db.count("SELECT count() FROM {db}.events WHERE run_id = 'r4'")).isZero();
+            assertThat(shipper.status()).containsEntry("watchedBatches", 1).containsEntry("batchLimitRows", 2500);
+            assertThat(deadLetters.watched()).singleElement().satisfies(w -> {
+                assertThat(w.first()).isEqualTo(1);
+                assertThat(w.last()).isEqualTo(2000);
+                assertThat(w.runs()).containsExactly("r4");
+            });
+
+            // the retry finds nothing stored yet and sends the batch again: confirmed, watched
+            clock.advance(Duration.ofSeconds(1));
+            shipper.tick();
+            assertThat(shipper.consecutiveFailures()).isZero();
+            assertThat(shipper.pendingRows()).isZero();
+            assertThat(shipper.status()).containsEntry("watchedBatches", 1);
+            assertThat(db.count("SELECT count() FROM {db}.events WHERE run_id = 'r4'")).isEqualTo(2000);
+
+            // then the stalled attempt arrives after all: ClickHouse stores it a second time
+            proxy.releaseHeld();
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    db.count("SELECT count() FROM {db}.events WHERE run_id = 'r4'") == 4000
+                    && db.count("SELECT count() FROM {db}.series WHERE run_id = 'r4'") == 12000);
+        }
+
+        // the agent restarts meanwhile: the watch is kept in its data dir, and the next check removes the copy
+        ClickHouseShipper restarted = shipper(ClickHouseTestDb.URL, 5000, Duration.ofSeconds(10), clock);
+        assertThat(restarted.status()).containsEntry("watchedBatches", 1);
+        restarted.tick();
+        assertThat(db.count("SELECT count() FROM {db}.events WHERE run_id = 'r4'")).isEqualTo(2000);
+        assertThat(db.count("SELECT uniqExact(buffer_id) FROM {db}.events WHERE run_id = 'r4'")).isEqualTo(2000);
+        assertThat(db.count("SELECT count() FROM {db}.series WHERE run_id = 'r4'")).isEqualTo(6000);
+        assertThat(db.count("SELECT uniqExact(series, frame) FROM {db}.series WHERE run_id = 'r4'")).isEqualTo(6000);
+        assertThat(restarted.status()).containsEntry("duplicatesRemoved", 8000L);
+
+        // watched until the window is over, then forgotten
+        clock.advance(Duration.ofMinutes(5));
+        restarted.tick();
+        assertThat(restarted.status()).containsEntry("watchedBatches", 1);
+        clock.advance(Duration.ofMinutes(5));
+        restarted.tick();
+        assertThat(restarted.status()).containsEntry("watchedBatches", 0);
+        assertThat(deadLetters.watched()).isEmpty();
+        assertThat(db.count("SELECT count() FROM {db}.events WHERE run_id = 'r4'")).isEqualTo(2000);
+    }
+
+    @Test
+    void anAttemptACrashLeftUnconfirmedIsWatchedAtStartAndItsCursorStateClearsOnceItIsPassed() throws Exception {
+        append("r5", "engine", 0, 1500);
+        append("r6", "engine", 0, 500);
+        // what a kill leaves while a batch of 2,000 records is on its way
+        buffer.registerConsumer(ClickHouseShipper.CONSUMER);
+        buffer.saveConsumerState(ClickHouseShipper.CONSUMER, "unconfirmed:2000");
+
+        // started again with smaller batches: the whole unconfirmed attempt is watched, not only the first batch
+        ClickHouseShipper shipper = shipper(ClickHouseTestDb.URL, 1200, Duration.ofSeconds(10),
+                new HandClock(Instant.parse("2200-01-01T00:00:00Z")));
+        assertThat(deadLetters.watched()).singleElement().satisfies(w -> {
+            assertThat(w.first()).isEqualTo(1);
+            assertThat(w.last()).isEqualTo(2000);
+            assertThat(w.runs()).containsExactlyInAnyOrder("r5", "r6");
+        });
+        shipper.tick();
+        assertThat(buffer.consumerState(ClickHouseShipper.CONSUMER)).isNull();
+        assertThat(shipper.pendingRows()).isZero();
+        assertThat(db.count("SELECT count() FROM {db}.events")).isEqualTo(2000);
+        assertThat(db.count("SELECT uniqExact(buffer_id) FROM {db}.events")).isEqualTo(2000);
+    }
+
+    @Test
+    void unconfirmedStateReadsTheAttemptsLastIdAndTheFormerPlainState() {
+        assertThat(ClickHouseShipper.unconfirmedThrough(null, 10, 99)).isEqualTo(10);
+        assertThat(ClickHouseShipper.unconfirmedThrough("unconfirmed", 10, 99)).isEqualTo(99);
+        assertThat(ClickHouseShipper.unconfirmedThrough("unconfirmed:2000", 10, 99)).isEqualTo(2000);
+        assertThat(ClickHouseShipper.unconfirmedThrough("unconfirmed:5", 10, 99)).isEqualTo(10);
     }
 }

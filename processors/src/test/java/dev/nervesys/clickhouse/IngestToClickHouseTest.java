@@ -41,9 +41,10 @@ class IngestToClickHouseTest {
                     DeadLetters dead = new DeadLetters(dir.resolve("dead.db"))) {
                 ClickHouseSettings cfg = new ClickHouseSettings(ClickHouseTestDb.URL, db.name, null, null, 1000,
                         Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofMillis(200),
-                        dir.resolve("dead.db"));
+                        dir.resolve("dead.db"), Duration.ofMinutes(15));
                 ClickHouseShipper shipper = new ClickHouseShipper(agent.buffer(), cfg,
-                        new ClickHouseClient(ClickHouseTestDb.URL, db.name, null, null, cfg.timeout()), dead, 16L << 20);
+                        new ClickHouseClient(ClickHouseTestDb.URL, db.name, null, null, cfg.timeout()), dead, 16L << 20,
+                        java.time.Clock.systemUTC());
 
                 String body = String.join("\n",
                         record(1, "\"2025-12-10T12:00:00.123456789Z\""),

@@ -34,10 +34,11 @@ class ShipperKillNineFaultTest {
     public static void main(String[] args) throws Exception {
         RecordBuffer buffer = RecordBuffer.open(Path.of(args[0]), 256L << 20, WhenFull.REJECT, 5);
         ClickHouseSettings s = new ClickHouseSettings(args[1], args[2], null, null, 500, Duration.ofMillis(20),
-                Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofMillis(200), Path.of(args[3]));
+                Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofMillis(200), Path.of(args[3]),
+                Duration.ofMinutes(15));
         DeadLetters dead = new DeadLetters(Path.of(args[3]));
         ClickHouseShipper shipper = new ClickHouseShipper(buffer, s, new ClickHouseClient(args[1], args[2], null, null, s.timeout()),
-                dead, 16L << 20);
+                dead, 16L << 20, java.time.Clock.systemUTC());
         long first = Long.parseLong(args[4]);
         if (first >= 0) {
             Thread appender = new Thread(() -> {
@@ -153,7 +154,7 @@ class ShipperKillNineFaultTest {
                 assertThat(shipped(db, first)).as("run %d shipped; output:%n%s", k, c.output).isGreaterThanOrEqualTo(500);
                 // ... then kill it while a batch is in flight: the cursor state says so (read by a second connection)
                 deadline = System.currentTimeMillis() + 10_000;
-                while (System.currentTimeMillis() < deadline && !"unconfirmed".equals(cursorState())) {
+                while (System.currentTimeMillis() < deadline && !unconfirmed(cursorState())) {
                     Thread.sleep(1);
                 }
                 c.process.destroyForcibly(); // SIGKILL
@@ -164,7 +165,7 @@ class ShipperKillNineFaultTest {
                 assertThat(c.committed.get()).as("run %d committed records; output:%n%s", k, c.output).isGreaterThanOrEqualTo(first);
                 runs.add(new long[] {first, c.committed.get()});
                 try (RecordBuffer b = RecordBuffer.open(dir.resolve("buffer.db"), 256L << 20, WhenFull.REJECT, 5)) {
-                    if ("unconfirmed".equals(b.consumerState("clickhouse"))) {
+                    if (unconfirmed(b.consumerState("clickhouse"))) {
                         unconfirmedAtKill++;
                         // records that landed although the kill took the answer: the restart must not send them again
                         if (db.count("SELECT count() FROM {db}.events WHERE buffer_id > " + b.position("clickhouse")) > 0) {
@@ -198,5 +199,10 @@ class ShipperKillNineFaultTest {
             System.out.printf("ShipperKillNineFaultTest: %d kills, %d with a batch in flight, %d with (part of) it already in ClickHouse%n",
                     runs.size(), unconfirmedAtKill, alreadyHeld);
         }
+    }
+
+    /** The cursor state while a batch is on its way: {@code unconfirmed:<last id of the attempt>}. */
+    private static boolean unconfirmed(String state) {
+        return state != null && state.startsWith("unconfirmed");
     }
 }

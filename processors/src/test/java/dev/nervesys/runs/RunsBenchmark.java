@@ -118,8 +118,9 @@ public final class RunsBenchmark {
                 try (RecordBuffer buffer = RecordBuffer.open(dir.resolve("buffer.db"), 4L << 30, WhenFull.REJECT, 1);
                         DeadLetters dl = new DeadLetters(dir.resolve("dead.db"))) {
                     ClickHouseSettings s = new ClickHouseSettings(CH, db, null, null, 50_000, Duration.ofSeconds(1),
-                            Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(30), dir.resolve("dead.db"));
-                    ClickHouseShipper shipper = new ClickHouseShipper(buffer, s, ch, dl, 16L << 20);
+                            Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(30), dir.resolve("dead.db"),
+                            Duration.ofMinutes(15));
+                    ClickHouseShipper shipper = new ClickHouseShipper(buffer, s, ch, dl, 16L << 20, java.time.Clock.systemUTC());
                     for (int from = 0; from < records; from += 10_000) {
                         List<byte[]> bodies = new ArrayList<>();
                         for (int i = from; i < Math.min(records, from + 10_000); i++) {
