@@ -5,14 +5,15 @@
   lib_load.py load     --url URL --profile SECONDS:RATE[,SECONDS:RATE...] [--runs N] [--run-prefix P]
                        [--batch B] [--workers W] [--retry] [--token T] [--out PREFIX]
   lib_load.py proxy    --listen PORT --target HOST:PORT --bytes-per-s N [--delay-ms D] [--rate-file F]
-  lib_load.py ws       --port P --clients N --run R [--seconds S] [--stall] [--rate R] [--out JSON]
+  lib_load.py ws       --port P --clients N --run R [--seconds S] [--stall | --read-bytes-per-s B] [--rate R]
+                       [--procs P] [--out JSON]
   lib_load.py plot     CSV OUT.png --title T --cols col[:label],... [--mark t1,t2]
   lib_load.py archive  DIR                  (count archived records per run, and duplicates)
 
 Every figure a scenario prints comes from here or from the agent's own metrics/console.
 """
 import argparse, base64, gzip, http.client, json, multiprocessing as mp, os, queue, random, re, selectors
-import socket, struct, sys, threading, time, urllib.parse, urllib.request
+import signal, socket, struct, sys, threading, time, urllib.parse, urllib.request
 from collections import Counter, defaultdict
 
 
@@ -96,7 +97,32 @@ COLUMNS = ["t", "utc", "rss_mb", "heap_used_mb", "threads", "cpu_s", "cpu_pct", 
            "buffer_disk_mb", "buffer_records", "ch_pending", "archive_pending", "archive_pending_mb",
            "archive_lag_s", "ch_lag_s", "accepted_total", "accepted_per_s", "req_2xx", "req_429", "req_503",
            "buffer_full_records", "archives", "ch_shipped", "live_dropped_ingest", "live_dropped_frames",
-           "live_evicted_records", "live_records", "dropped_records", "gc_s", "gc_pct"]
+           "live_evicted_records", "live_records", "dropped_records", "gc_s", "gc_pct",
+           "epoch", "live_queued_records", "live_parsed_records", "live_clients", "live_sent_frames",
+           "live_hub_cpu_s", "live_hub_cpu_pct", "direct_mb"]
+
+
+def thread_cpu(pid, prefix, cache={}):
+    """CPU seconds of the agent's thread whose name starts with `prefix` (e.g. the live view's worker)."""
+    tid = cache.get((pid, prefix))
+    if tid is None:
+        for t in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{t}/comm") as f:
+                    if f.read().strip().startswith(prefix[:15]):
+                        tid = cache[(pid, prefix)] = t
+                        break
+            except OSError:
+                pass
+    if tid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        cache.pop((pid, prefix), None)
+        return None
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sample(a):
@@ -116,7 +142,10 @@ def sample(a):
             break
         row = {"t": round(start - t0, 1), "utc": time.strftime("%H:%M:%S", time.gmtime(start)),
                "rss_mb": round(rss / 2**20, 1), "threads": threads, "cpu_s": round(cpu, 1),
-               "load1": os.getloadavg()[0]}
+               "load1": os.getloadavg()[0], "epoch": round(start, 1)}
+        hub = thread_cpu(a.pid, "nervesys-live-hub")
+        if hub is not None:
+            row["live_hub_cpu_s"] = round(hub, 2)
         try:
             m = metrics(a.mgmt)
             row["heap_used_mb"] = round(msum(m, "jvm_memory_used_bytes", 'area="heap"') / 2**20, 1)
@@ -134,6 +163,8 @@ def sample(a):
             row["req_503"] = int(msum(m, "nervesys_ingest_requests_total", 'status="503"'))
             row["archives"] = int(msum(m, "nervesys_archive_uploads_total"))
             row["dropped_records"] = int(msum(m, "nervesys_buffer_dropped_records_total"))
+            row["live_sent_frames"] = int(msum(m, "nervesys_live_frames_sent_total"))
+            row["direct_mb"] = round(msum(m, "jvm_buffer_memory_used_bytes", 'id="direct"') / 2**20, 1)
         except Exception as e:  # the agent may be busy: a gap in the CSV, not a dead sampler
             print(f"metrics: {e}", file=sys.stderr)
         try:
@@ -145,6 +176,9 @@ def sample(a):
             row["live_dropped_frames"] = live.get("droppedFrames")
             row["live_evicted_records"] = live.get("evictedRecords")
             row["live_records"] = live.get("records")
+            row["live_queued_records"] = live.get("queuedRecords")
+            row["live_parsed_records"] = live.get("parsedRecords")
+            row["live_clients"] = live.get("clients")
         except Exception as e:
             print(f"console: {e}", file=sys.stderr)
         try:  # total GC time of all collectors, through Jolokia
@@ -168,6 +202,8 @@ def sample(a):
             if "accepted_total" in row and "accepted_total" in prev[1]:
                 row["accepted_per_s"] = round((row["accepted_total"] - prev[1]["accepted_total"]) / dt)
             row["cpu_pct"] = round(100 * (cpu - prev[1]["cpu_s"]) / dt, 1)
+            if "live_hub_cpu_s" in row and "live_hub_cpu_s" in prev[1]:
+                row["live_hub_cpu_pct"] = round(100 * (row["live_hub_cpu_s"] - prev[1]["live_hub_cpu_s"]) / dt, 1)
             if "gc_s" in row and "gc_s" in prev[1]:  # over the time between the two Jolokia reads
                 row["gc_pct"] = round(100 * (row["gc_s"] - prev[1]["gc_s"]) / max(0.1, row["_gc_at"] - prev[1]["_gc_at"]), 1)
         prev = (start, row)
@@ -205,13 +241,18 @@ def _worker(wid, a, phases, runs, res_q, start_at):
     sources = [f"w{wid}s{k}" for k in range(4)]
 
     def body(n):
+        nonlocal spacing_ns
         run = runs[rng.randrange(len(runs))] if len(runs) > 1 else runs[0]
         lines = []
+        now_ns = time.time_ns()
         for i in range(n):
             src = sources[i & 3]
             f = frames[(run, src)]
             frames[(run, src)] = f + 1
-            ns = base_ns + f * 1_000_000
+            # --wall-time: records spread evenly over the interval the body covers at this worker's rate,
+            # the last one made now (a WebSocket client measures its delay by it); else 1 ms of
+            # simulated time per frame from the start
+            ns = now_ns - (n - 1 - i) * spacing_ns if a.wall_time else base_ns + f * 1_000_000
             lines.append(f'{{"run_id":"{run}","source":"{src}","type":"update","frame":{f},'
                          f'"time":"{_iso_prefix(ns // 10**9)}.{ns % 10**9:09d}Z","seq":{f},'
                          f'"fields":{{"rpm":{2400 + rng.random() * 800:.1f},"temp":{80 + rng.random() * 20:.2f},'
@@ -236,8 +277,10 @@ def _worker(wid, a, phases, runs, res_q, start_at):
     while time.time() < start_at:
         time.sleep(0.01)
     t_phase = start_at
+    spacing_ns = 0
     for seconds, rate in phases:
         my_rate = rate / a.workers
+        spacing_ns = int(1e9 / my_rate) if my_rate > 0 else 0
         n_batches = int(round(seconds * my_rate / a.batch))
         prebuilt = [body(a.batch) for _ in range(n_batches)] if a.prebuild else None
         interval = a.batch / my_rate if my_rate > 0 else 0
@@ -274,6 +317,15 @@ def _worker(wid, a, phases, runs, res_q, start_at):
                     "retry_after": sorted(v["retry_after"])} for k, v in per_sec.items()}))
 
 
+def _stop_children_on_term(procs):
+    """A SIGTERM to this process (a script's cleanup) also ends its worker processes."""
+    def stop(*_):
+        for p in procs:
+            p.terminate()
+        sys.exit(143)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def pct(xs, p):
     if not xs:
         return 0.0
@@ -290,6 +342,7 @@ def load(a):
     procs = [mp.Process(target=_worker, args=(w, a, phases, runs, res_q, start_at)) for w in range(a.workers)]
     for p in procs:
         p.start()
+    _stop_children_on_term(procs)
     print(f"load: start at {time.strftime('%H:%M:%S', time.gmtime(start_at))} UTC, profile {a.profile}, "
           f"runs {len(runs)}, batch {a.batch}, workers {a.workers}, retry {a.retry}", file=sys.stderr, flush=True)
     results = [res_q.get() for _ in procs]
@@ -309,6 +362,7 @@ def load(a):
     for s in secs.values():
         status.update(s["status"])
     summary = {"profile": a.profile, "start_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_at)),
+               "start_epoch": round(start_at, 3),
                "acked_records": sum(acked.values()), "refused_records": sum(refused.values()),
                "acked_per_run": dict(sorted(acked.items())), "refused_per_run": dict(sorted(refused.items())),
                "requests_by_status": {str(k): v for k, v in sorted(status.items())},
@@ -461,13 +515,13 @@ def ws_frames(buf):
     return out, buf
 
 
-def ws(a):
-    """N clients subscribe to run R; read for S seconds (or stall: never read). Prints per-client figures."""
+def _ws_part(a, first, n, res_q):
+    """Clients first..first+n-1 of `ws`, in one process: connect, subscribe, read (or not) for S seconds."""
     sel = selectors.DefaultSelector()
     clients = []
     t0 = time.time()
     errors = Counter()
-    for i in range(a.clients):
+    for i in range(first, first + n):
         try:
             s, rest = ws_connect(a.port)
         except OSError as e:
@@ -477,64 +531,133 @@ def ws(a):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.recv_buf)
         ws_send(s, json.dumps({"op": "subscribe", "id": "a", "run": a.run, "series": ["*"], "rate": a.rate, "tail": 100}))
         s.setblocking(False)
-        c = {"i": i, "s": s, "buf": rest, "msgs": 0, "bytes": 0, "points": 0, "dropped": 0, "first": None, "last": None}
+        c = {"i": i, "s": s, "buf": rest, "msgs": 0, "live_msgs": 0, "bytes": 0, "points": 0, "dropped": 0,
+             "first": None, "last": None, "lat": [], "allowance": 0.0}
         clients.append(c)
-        if not a.stall:
-            sel.register(s, selectors.EVENT_READ, c)
+        sel.register(s, selectors.EVENT_READ, c)
     connect_s = time.time() - t0
+
+    def read(c, limit):
+        try:
+            d = c["s"].recv(limit)
+        except BlockingIOError:
+            return True
+        except OSError:
+            d = b""
+        if not d:
+            sel.unregister(c["s"]); c["closed"] = True
+            return False
+        now = time.time()
+        c["bytes"] += len(d)
+        frames, c["buf"] = ws_frames(c["buf"] + d)
+        for op, payload in frames:
+            if op != 1:
+                continue
+            c["msgs"] += 1
+            c["first"] = c["first"] or now
+            c["last"] = now
+            try:
+                m = json.loads(payload)
+            except ValueError:
+                continue
+            if m.get("type") != "data":
+                continue
+            c["dropped"] = max(c["dropped"], m.get("dropped", 0))
+            newest = None
+            for v in (m.get("series") or {}).values():
+                c["points"] += len(v.get("v", []))
+                if v.get("t"):
+                    newest = max(newest or 0, max(v["t"]))
+            if not m.get("tail"):
+                c["live_msgs"] += 1
+                if newest:  # delay of the newest point: record made (load --wall-time) -> frame read here
+                    c["lat"].append(now * 1000 - newest)
+        return True
+
+    # --stall: never read for S seconds; --read-bytes-per-s: read at most that much (a slow client)
     end = time.time() + a.seconds
+    last = time.time()
     while time.time() < end:
         if a.stall:
             time.sleep(0.5)
             continue
-        for key, _ in sel.select(timeout=0.5):
+        now = time.time()
+        for c in clients:
+            c["allowance"] = min(c["allowance"] + (now - last) * a.read_bytes_per_s, max(a.read_bytes_per_s, 16384))
+        last = now
+        for key, _ in sel.select(timeout=0.5 if not a.read_bytes_per_s else 0.05):
             c = key.data
-            try:
-                d = c["s"].recv(1 << 20)
-            except BlockingIOError:
-                continue
-            except OSError:
-                d = b""
-            if not d:
-                sel.unregister(c["s"]); c["closed"] = True
-                continue
-            c["bytes"] += len(d)
-            frames, c["buf"] = ws_frames(c["buf"] + d)
-            for op, payload in frames:
-                if op != 1:
+            if a.read_bytes_per_s:
+                if c["allowance"] < 1024:
                     continue
-                c["msgs"] += 1
-                now = time.time()
-                c["first"] = c["first"] or now
-                c["last"] = now
-                try:
-                    m = json.loads(payload)
-                except ValueError:
-                    continue
-                if m.get("type") == "data":
-                    c["dropped"] = max(c["dropped"], m.get("dropped", 0))
-                    for v in (m.get("series") or {}).values():
-                        c["points"] += len(v.get("v", []))
-    # a stalled client finally reads what the kernel holds, to show what it got
-    res = {"clients": len(clients), "connect_errors": dict(errors), "connect_seconds": round(connect_s, 2),
-           "seconds": a.seconds, "stall": a.stall}
-    live = [c for c in clients if not c.get("closed")]
-    res["open_at_end"] = len(live)
-    if not a.stall:
-        pts = [c["points"] for c in clients]
-        res["points_per_client"] = {"min": min(pts, default=0), "median": sorted(pts)[len(pts) // 2] if pts else 0,
-                                    "max": max(pts, default=0)}
-        res["points_per_s_per_client_median"] = round(res["points_per_client"]["median"] / a.seconds)
-        res["messages_total"] = sum(c["msgs"] for c in clients)
-        ms = sorted(c["msgs"] for c in clients)
-        res["messages_per_client"] = {"min": ms[0] if ms else 0, "median": ms[len(ms) // 2] if ms else 0, "max": ms[-1] if ms else 0}
-        res["mb_received_total"] = round(sum(c["bytes"] for c in clients) / 2**20, 1)
-        res["dropped_frames_reported_max"] = max((c["dropped"] for c in clients), default=0)
+                lim = int(c["allowance"]); c["allowance"] = 0.0
+            else:
+                lim = 1 << 20
+            read(c, lim)
+        if a.read_bytes_per_s:
+            time.sleep(0.05)
+    stall_msgs = sum(c["msgs"] for c in clients)
+    if a.stall:  # then read what the kernel and the agent hold for it, to show what such a client gets
+        for c in clients:
+            c["lat"] = []
+        drain_end = time.time() + 3
+        while time.time() < drain_end:
+            for key, _ in sel.select(timeout=0.2):
+                read(key.data, 1 << 20)
+    res_q.put({"clients": [{k: c[k] for k in ("msgs", "live_msgs", "bytes", "points", "dropped", "lat")}
+                           | {"closed": bool(c.get("closed"))} for c in clients],
+               "errors": dict(errors), "connect_seconds": connect_s, "stall_msgs": stall_msgs})
     for c in clients:
         try:
             c["s"].close()
         except OSError:
             pass
+
+
+def ws(a):
+    """N clients subscribe to run R and read for S seconds (in --procs processes), or never read
+    (--stall, then read what arrived), or read slowly (--read-bytes-per-s). Prints the figures: points and
+    messages per client, the agent's in-band count of frames dropped for the client, and the delay of
+    the newest point of each live message (meaningful when the load sends --wall-time records)."""
+    res_q = mp.Queue()
+    procs, first = [], 0
+    for k in range(a.procs):
+        n = a.clients // a.procs + (1 if k < a.clients % a.procs else 0)
+        procs.append(mp.Process(target=_ws_part, args=(a, first, n, res_q)))
+        first += n
+    for p in procs:
+        p.start()
+    _stop_children_on_term(procs)
+    parts = [res_q.get() for _ in procs]
+    for p in procs:
+        p.join()
+    clients = [c for part in parts for c in part["clients"]]
+    errors = Counter()
+    for part in parts:
+        errors.update(part["errors"])
+    res = {"clients": len(clients), "connect_errors": dict(errors),
+           "connect_seconds": round(max(p["connect_seconds"] for p in parts), 2), "seconds": a.seconds,
+           "stall": a.stall, "read_bytes_per_s": a.read_bytes_per_s, "rate": a.rate, "procs": a.procs,
+           "open_at_end": sum(1 for c in clients if not c["closed"])}
+    if a.stall:
+        res["messages_while_stalled"] = sum(p["stall_msgs"] for p in parts)
+    pts = sorted(c["points"] for c in clients)
+    ms = sorted(c["msgs"] for c in clients)
+    lms = sorted(c["live_msgs"] for c in clients)
+    res["points_per_client"] = {"min": pts[0] if pts else 0, "median": pts[len(pts) // 2] if pts else 0, "max": pts[-1] if pts else 0}
+    res["points_per_s_per_client_median"] = round(res["points_per_client"]["median"] / a.seconds)
+    res["messages_total"] = sum(ms)
+    res["messages_per_client"] = {"min": ms[0] if ms else 0, "median": ms[len(ms) // 2] if ms else 0, "max": ms[-1] if ms else 0}
+    res["live_messages_per_client"] = {"min": lms[0] if lms else 0, "median": lms[len(lms) // 2] if lms else 0,
+                                       "max": lms[-1] if lms else 0}
+    res["clients_without_live_data"] = sum(1 for x in lms if x == 0)
+    res["mb_received_total"] = round(sum(c["bytes"] for c in clients) / 2**20, 2)
+    res["dropped_frames_reported_max"] = max((c["dropped"] for c in clients), default=0)
+    res["dropped_frames_reported_total"] = sum(c["dropped"] for c in clients)
+    lat = [x for c in clients for x in c["lat"]]
+    if lat:
+        res["frame_delay_ms"] = {"p50": round(pct(lat, 50)), "p90": round(pct(lat, 90)), "p99": round(pct(lat, 99)),
+                                 "max": round(max(lat)), "n": len(lat)}
     print(json.dumps(res))
     if a.out:
         with open(a.out, "w") as f:
@@ -618,6 +741,7 @@ def main():
     l.add_argument("--start-delay", type=float); l.add_argument("--token"); l.add_argument("--out")
     l.add_argument("--until-file", help="stop sending (and report) once this file exists")
     l.add_argument("--deadline", type=float, help="seconds after the start: no more sends or retries after it")
+    l.add_argument("--wall-time", action="store_true", help="record times = when the body is made (not with --prebuild)")
     x = sub.add_parser("proxy")
     x.add_argument("--listen", type=int, required=True); x.add_argument("--target", required=True)
     x.add_argument("--bytes-per-s", type=float, required=True); x.add_argument("--delay-ms", type=float, default=0)
@@ -627,6 +751,8 @@ def main():
     w.add_argument("--run", required=True); w.add_argument("--seconds", type=float, default=30)
     w.add_argument("--stall", action="store_true"); w.add_argument("--rate", type=int, default=50)
     w.add_argument("--recv-buf", type=int, default=0); w.add_argument("--out")
+    w.add_argument("--read-bytes-per-s", type=float, default=0, help="read at most this many bytes/s per client (0 = all)")
+    w.add_argument("--procs", type=int, default=1, help="client processes (the clients are shared among them)")
     g = sub.add_parser("plot")
     g.add_argument("csv"); g.add_argument("png"); g.add_argument("--title", default="")
     g.add_argument("--cols", required=True); g.add_argument("--panels"); g.add_argument("--mark")

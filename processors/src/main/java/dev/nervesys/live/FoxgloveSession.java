@@ -38,7 +38,7 @@ final class FoxgloveSession extends LiveSession {
     private final LiveHub hub;
 
     FoxgloveSession(Channel channel, LiveHub hub, int rate) {
-        super(channel);
+        super(channel, hub.sendBudget());
         this.hub = hub;
         this.rate = rate;
     }
@@ -119,6 +119,10 @@ final class FoxgloveSession extends LiveSession {
         FoxChannel c = hub.channel(run.id, rec.source());
         Integer sub = c == null ? null : channelToSubscription.get(c.id());
         if (sub == null || !samplers.get(sub).pass(0, rec.timeNanos())) {
+            return;
+        }
+        if (!writable()) {
+            droppedFrames++; // not even built
             return;
         }
         String prefix = run.sources.get(rec.source()) + ".";

@@ -35,7 +35,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Batch(List<RecordKind> kinds, List<byte[]> bodies, long bytes) {
+    private record Batch(List<RecordKind> kinds, List<byte[]> bodies, long bytes, long offeredNanos) {
     }
 
     private final LiveSettings cfg;
@@ -44,12 +44,16 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private final ArrayBlockingQueue<Batch> queue;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final LiveRing ring;
+    private final SendBudget sendBudget;
+    private final long maxLagNanos;
+    private final java.util.function.LongSupplier nanos;
     private final List<LiveSession> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, FoxgloveSession.FoxChannel> channels = new LinkedHashMap<>();
     private final AtomicLong droppedRecords = new AtomicLong();
     private final AtomicLong droppedBatches = new AtomicLong();
     private final AtomicLong queuedRecords = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
+    private volatile long staleRecords;
     private volatile long parsedRecords;
     private volatile long invalidRecords;
     private volatile long droppedFramesClosed;
@@ -58,29 +62,45 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     private volatile boolean running;
     private int nextChannelId = 1;
     private final java.time.Clock clock;
+    private long nextFlush = System.nanoTime();
 
     public LiveHub(LiveSettings cfg, RunTracker runs, String serverName) {
-        this(cfg, runs, serverName, java.time.Clock.systemUTC());
+        this(cfg, runs, serverName, java.time.Clock.systemUTC(), System::nanoTime);
     }
 
     /** @param clock the agent's clock ({@code AgentSettings.clock()}): when a run was last seen */
     public LiveHub(LiveSettings cfg, RunTracker runs, String serverName, java.time.Clock clock) {
+        this(cfg, runs, serverName, clock, System::nanoTime);
+    }
+
+    /** @param nanos the clock a batch's age is measured by (tests move it by hand) */
+    LiveHub(LiveSettings cfg, RunTracker runs, String serverName, java.util.function.LongSupplier nanos) {
+        this(cfg, runs, serverName, java.time.Clock.systemUTC(), nanos);
+    }
+
+    private LiveHub(LiveSettings cfg, RunTracker runs, String serverName, java.time.Clock clock,
+            java.util.function.LongSupplier nanos) {
         this.clock = clock;
+        this.nanos = nanos;
         this.cfg = cfg;
         this.runs = runs;
         this.serverName = serverName;
         this.queue = new ArrayBlockingQueue<>(cfg.queueBatches());
         this.ring = new LiveRing(cfg.maxRecords(), cfg.maxBytes());
+        this.sendBudget = new SendBudget(cfg.clientsBufferBytes(), cfg.writeBufferBytes());
+        this.maxLagNanos = cfg.maxLagMillis() >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : cfg.maxLagMillis() * 1_000_000L;
         ring.onRunEvicted(this::runEvicted);
     }
 
     /**
      * Ingest's hook: hand off and return; a full queue drops the batch (counted). The queue is
-     * bounded in batches and, like the ring behind it, in records ({@code nervesys.live.maxRecords})
-     * and bytes of record bodies ({@code nervesys.live.maxBytes}): 1,024 batches of large requests
-     * held the bodies of a million records while the worker was behind, and the heap they took
-     * starved the rest of the agent (docs/validation-load.md). More than the ring can hold is of no
-     * use to the live view anyway.
+     * bounded in batches, in records ({@code nervesys.live.maxRecords}: more than the ring can hold is
+     * of no use to the live view) and in bytes of record bodies ({@code nervesys.live.queueBytes},
+     * 8 MB): bounded in batches only, it held the bodies of a million records while the worker was
+     * behind; bounded by the ring's own 64 MB, it still held a second ring's worth of bodies beside
+     * the ring, and at -Xmx256m the ClickHouse shipper ran out of heap (docs/validation.md). A worker
+     * that is behind only makes what waits older; dropping the excess keeps the view fresh, and so
+     * does the worker, which skips a batch that waited longer than {@code nervesys.live.maxLag}.
      */
     @Override
     public void committed(List<RecordKind> kinds, List<byte[]> bodies) {
@@ -93,7 +113,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         }
         long records = queuedRecords.addAndGet(bodies.size());
         long held = queuedBytes.addAndGet(bytes);
-        if (!running || records > cfg.maxRecords() || held > cfg.maxBytes() || !queue.offer(new Batch(kinds, bodies, bytes))) {
+        if (!running || records > cfg.maxRecords() || held > cfg.queueBytes() || !queue.offer(new Batch(kinds, bodies, bytes, nanos.getAsLong()))) {
             queuedRecords.addAndGet(-bodies.size());
             queuedBytes.addAndGet(-bytes);
             droppedBatches.incrementAndGet();
@@ -119,6 +139,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     void connected(LiveSession s) {
         submit(() -> {
             sessions.add(s);
+            sendBudget.clients(sessions.size());
             if (s instanceof FoxgloveSession f) {
                 f.open(serverName, channels.values());
             }
@@ -128,6 +149,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     void disconnected(LiveSession s) {
         submit(() -> {
             sessions.remove(s);
+            sendBudget.clients(sessions.size());
             droppedFramesClosed += s.droppedFrames;
             sentFramesClosed += s.sentFrames;
         });
@@ -138,7 +160,6 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
     }
 
     private void loop() {
-        long nextFlush = System.nanoTime();
         while (running) {
             try {
                 Batch b = queue.poll(cfg.flushMillis(), TimeUnit.MILLISECONDS);
@@ -146,25 +167,41 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
                 int n = 0;
                 while (b != null) {
                     try {
-                        process(b);
+                        if (nanos.getAsLong() - b.offeredNanos() > maxLagNanos) {
+                            staleRecords += b.bodies().size(); // the worker is behind: skip what is old
+                            droppedBatches.incrementAndGet();
+                            droppedRecords.addAndGet(b.bodies().size());
+                        } else {
+                            process(b);
+                        }
                     } finally {
                         queuedRecords.addAndGet(-b.bodies().size());
                         queuedBytes.addAndGet(-b.bytes());
                     }
                     b = ++n < 64 ? queue.poll() : null;
                 }
-                if (System.nanoTime() >= nextFlush) {
-                    for (LiveSession s : sessions) {
-                        s.flush();
-                    }
-                    nextFlush = System.nanoTime() + cfg.flushMillis() * 1_000_000L;
-                }
+                flushIfDue();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
                 LOG.warn("live view worker: {}", e.toString());
             }
+        }
+    }
+
+    /**
+     * Sends what the sessions collected, every {@code nervesys.live.flushMillis}; also called while a
+     * backlog is being parsed, so that a session never collects more than one flush period of
+     * points: 200 sessions collecting for the time 64 batches take held hundreds of MB, and sent
+     * their frames seconds late (docs/validation.md, live view).
+     */
+    private void flushIfDue() {
+        if (System.nanoTime() >= nextFlush) {
+            for (LiveSession s : sessions) {
+                s.flush();
+            }
+            nextFlush = System.nanoTime() + cfg.flushMillis() * 1_000_000L;
         }
     }
 
@@ -223,6 +260,9 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
                     s.record(current, rec);
                 }
             }
+            if ((i & 255) == 255) {
+                flushIfDue();
+            }
         }
         if (runs != null && !seen.isEmpty()) {
             runs.seen(seen);
@@ -252,6 +292,10 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
 
     LiveRing ring() {
         return ring;
+    }
+
+    SendBudget sendBudget() {
+        return sendBudget;
     }
 
     LiveSettings settings() {
@@ -300,7 +344,7 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         FunctionCounter.builder("nervesys.live.frames.dropped", this, LiveHub::droppedFrames)
                 .description("Frames dropped for clients that read too slowly").register(registry);
         FunctionCounter.builder("nervesys.live.dropped.records", droppedRecords, AtomicLong::get)
-                .description("Ingested telemetry records the live view skipped because its queue was full").register(registry);
+                .description("Ingested telemetry records the live view skipped: its queue was full, or they waited longer than nervesys.live.maxLag").register(registry);
         Gauge.builder("nervesys.live.records", ring, LiveRing::records)
                 .description("Telemetry records held in the live view's memory").register(registry);
         Gauge.builder("nervesys.live.memory.bytes", ring, LiveRing::bytes)
@@ -326,9 +370,15 @@ public final class LiveHub implements IngestHooks.Listener, StatusReporter, Mete
         m.put("invalidRecords", invalidRecords);
         m.put("droppedIngestRecords", droppedRecords.get());
         m.put("droppedIngestBatches", droppedBatches.get());
+        m.put("staleIngestRecords", staleRecords);
         m.put("queuedRecords", queuedRecords.get());
+        m.put("queuedBytes", queuedBytes.get());
+        m.put("queueBytes", cfg.queueBytes());
         m.put("clients", sessions.size());
         m.put("droppedFrames", droppedFrames());
+        m.put("unsentClientBytes", sendBudget.unsent());
+        m.put("unsentClientBytesHighest", sendBudget.highest());
+        m.put("clientsBufferBytes", cfg.clientsBufferBytes());
         return m;
     }
 

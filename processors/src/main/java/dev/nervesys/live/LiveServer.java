@@ -337,7 +337,7 @@ public final class LiveServer implements AutoCloseable {
             Channel ch = ctx.channel();
             LiveSession session = requested.contains(FoxgloveSession.SUBPROTOCOL)
                     ? new FoxgloveSession(ch, hub, cfg.foxgloveRate())
-                    : new NervesysSession(ch, cfg, hub.ring());
+                    : new NervesysSession(ch, hub.sendBudget(), cfg, hub.ring());
             hs.handshake(ch, req).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
                     sockets.add(ch);

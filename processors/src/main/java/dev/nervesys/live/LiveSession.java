@@ -6,20 +6,31 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One WebSocket client. Sends never wait: when the client's socket buffer is above its high-water
- * mark (a client that reads slowly or not at all) the frame is dropped and counted, so a slow
- * client costs nothing but its own frames.
+ * One WebSocket client. Sends never wait: when the client's unsent bytes are above its share of
+ * {@link SendBudget} (a client that reads slowly or not at all; a frame may always go when nothing
+ * is unsent) or above its high-water mark, the frame is dropped and counted. Sessions ask
+ * {@link #writable()} before they collect or build anything, so a slow client costs neither memory
+ * nor the worker's time, only its own frames.
  */
 abstract class LiveSession {
 
     final Channel channel;
+    private final SendBudget budget;
+    private final AtomicLong unsent = new AtomicLong();
     long sentFrames;
     long droppedFrames;
 
-    LiveSession(Channel channel) {
+    LiveSession(Channel channel, SendBudget budget) {
         this.channel = channel;
+        this.budget = budget;
+    }
+
+    /** Whether a frame may be sent now: the connection is open and below its mark and its share. */
+    boolean writable() {
+        return channel.isActive() && channel.isWritable() && unsent.get() < budget.share();
     }
 
     /** A record of a run arrived (hub worker thread). */
@@ -40,12 +51,19 @@ abstract class LiveSession {
     }
 
     private boolean send(WebSocketFrame frame) {
-        if (!channel.isActive() || !channel.isWritable()) {
+        int size = frame.content().readableBytes();
+        long mine = unsent.get();
+        if (!channel.isActive() || !channel.isWritable() || mine > 0 && mine + size > budget.share()) {
             frame.release();
             droppedFrames++;
             return false;
         }
-        channel.write(frame);
+        unsent.addAndGet(size);
+        budget.took(size);
+        channel.write(frame).addListener(f -> {
+            unsent.addAndGet(-size);
+            budget.gave(size);
+        });
         sentFrames++;
         return true;
     }

@@ -8,9 +8,36 @@ import java.util.List;
 
 import static dev.nervesys.spi.Setting.ReadBy.BEANS;
 
-/** Settings of the live view (docs/live.md), read once at start. */
+/**
+ * Settings of the live view (docs/live.md), read once at start. Everything the live view keeps is
+ * bounded on its own, not only per client or per batch, because it shares the heap with the data
+ * path: {@code queueBytes} bounds the record bodies waiting for the worker (a hand-off buffer, far
+ * below the ring's {@code maxBytes}: whatever waits there is a second copy of what the ring will
+ * hold), {@code clientsBufferBytes} the frames not yet sent to all clients together
+ * ({@code writeBufferBytes} bounds one client). {@code maxLagMillis} bounds how old a batch may be
+ * when the worker takes it: an older one is dropped unparsed (counted), so that a worker that fell
+ * behind shows what is arriving now, not what arrived seconds ago.
+ */
 public record LiveSettings(String host, int port, int maxRecords, long maxBytes, int queueBatches, int defaultRate,
-        int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes) {
+        int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes, long queueBytes,
+        long clientsBufferBytes, long maxLagMillis) {
+
+    /** Default of {@code nervesys.live.queueBytes}. */
+    public static final long DEFAULT_QUEUE_BYTES = 8L << 20;
+    /** Default of {@code nervesys.live.clientsBufferBytes}. */
+    public static final long DEFAULT_CLIENTS_BUFFER_BYTES = 16L << 20;
+    /** Default of {@code nervesys.live.maxLag}. */
+    public static final java.time.Duration DEFAULT_MAX_LAG = java.time.Duration.ofSeconds(2);
+
+    /**
+     * Without budgets of their own: the queue is bounded by the ring's {@code maxBytes} only, the
+     * clients each by {@code writeBufferBytes} only, and a batch may wait any time.
+     */
+    public LiveSettings(String host, int port, int maxRecords, long maxBytes, int queueBatches, int defaultRate,
+            int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes) {
+        this(host, port, maxRecords, maxBytes, queueBatches, defaultRate, maxRate, tailRecords, foxgloveRate, flushMillis,
+                writeBufferBytes, maxBytes, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
 
     public static final Setting HOST = Setting.text("nervesys.live.host", "127.0.0.1", BEANS,
             "interface of the live view server (WebSocket, UI and the runs API /runs..., docs/runs.md)");
@@ -35,6 +62,15 @@ public record LiveSettings(String host, int port, int maxRecords, long maxBytes,
     public static final Setting CLIENT_BUFFER_BYTES = Setting.bytes("nervesys.live.clientBufferBytes", "1MB", BEANS,
             "a client's unsent bytes above this: its frames are dropped (counted) until it catches up");
 
+    public static final Setting QUEUE_BYTES = Setting.bytes("nervesys.live.queueBytes", "8MB", BEANS,
+            "record bodies waiting for the live worker, at most (and never more than maxBytes); beyond, batches are dropped "
+                    + "from the live view (counted)");
+    public static final Setting MAX_LAG = Setting.duration("nervesys.live.maxLag", "2s", BEANS,
+            "a batch that waited longer for the live worker is skipped (counted): clients see what arrives now");
+    public static final Setting CLIENTS_BUFFER_BYTES = Setting.bytes("nervesys.live.clientsBufferBytes", "16MB", BEANS,
+            "unsent bytes of all clients together: each client may hold min(clientBufferBytes, this / clients); "
+                    + "beyond its share its frames are dropped (counted)");
+
     /** The declarations of {@code nervesys.live.*}. */
     public static final class Declared implements SettingGroup {
         @Override
@@ -50,16 +86,20 @@ public record LiveSettings(String host, int port, int maxRecords, long maxBytes,
         @Override
         public List<Setting> settings() {
             return List.of(HOST, PORT, MAX_RECORDS, MAX_BYTES, QUEUE_BATCHES, DEFAULT_RATE, MAX_RATE, TAIL_RECORDS,
-                    FOXGLOVE_RATE, FLUSH_EVERY, CLIENT_BUFFER_BYTES);
+                    FOXGLOVE_RATE, FLUSH_EVERY, CLIENT_BUFFER_BYTES, QUEUE_BYTES, MAX_LAG, CLIENTS_BUFFER_BYTES);
         }
     }
 
     public static LiveSettings from(AgentSettings s) {
+        long maxBytes = s.getBytes(MAX_BYTES);
         return new LiveSettings(s.get(HOST), s.getInt(PORT),
-                s.getInt(MAX_RECORDS), s.getBytes(MAX_BYTES),
+                s.getInt(MAX_RECORDS), maxBytes,
                 s.getInt(QUEUE_BATCHES), s.getInt(DEFAULT_RATE),
                 s.getInt(MAX_RATE), s.getInt(TAIL_RECORDS),
                 s.getInt(FOXGLOVE_RATE), (int) s.getDuration(FLUSH_EVERY).toMillis(),
-                (int) s.getBytes(CLIENT_BUFFER_BYTES));
+                (int) s.getBytes(CLIENT_BUFFER_BYTES),
+                Math.min(maxBytes, s.getBytes(QUEUE_BYTES)),
+                s.getBytes(CLIENTS_BUFFER_BYTES),
+                s.getDuration(MAX_LAG).toMillis());
     }
 }

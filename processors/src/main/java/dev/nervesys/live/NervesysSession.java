@@ -30,6 +30,8 @@ final class NervesysSession extends LiveSession {
         final Downsampler sampler;
         final Map<Integer, Boolean> matches = new HashMap<>();
         final Map<Integer, Points> pending = new LinkedHashMap<>();
+        /** Points of this flush period were not collected: the client could not take them. */
+        boolean missed;
 
         Sub(String id, String run, int rate) {
             this.id = id;
@@ -101,8 +103,8 @@ final class NervesysSession extends LiveSession {
     private final LiveRing ring;
     private final Map<String, Sub> subs = new LinkedHashMap<>();
 
-    NervesysSession(Channel channel, LiveSettings cfg, LiveRing ring) {
-        super(channel);
+    NervesysSession(Channel channel, SendBudget budget, LiveSettings cfg, LiveRing ring) {
+        super(channel, budget);
         this.cfg = cfg;
         this.ring = ring;
     }
@@ -164,9 +166,17 @@ final class NervesysSession extends LiveSession {
 
     @Override
     void record(LiveRing.RunRing run, LiveRing.Rec rec) {
+        if (subs.isEmpty()) {
+            return;
+        }
+        boolean writable = writable();
         for (Sub sub : subs.values()) {
             if (sub.run.equals(run.id)) {
-                collect(sub, run, rec);
+                if (writable) {
+                    collect(sub, run, rec);
+                } else {
+                    sub.missed = true; // nothing collected for a client that cannot take it
+                }
             }
         }
     }
@@ -180,14 +190,27 @@ final class NervesysSession extends LiveSession {
         }
     }
 
+    /** One data frame per subscription with points; a period with points it could not take counts one dropped frame. */
     @Override
     void flush() {
         boolean any = false;
+        boolean writable = writable();
         for (Sub sub : subs.values()) {
-            if (!sub.pending.isEmpty()) {
-                send(sub, false);
-                any = true;
+            if (!writable) {
+                if (sub.missed || !sub.pending.isEmpty()) {
+                    droppedFrames++; // not even built
+                }
+                sub.pending.clear();
+            } else {
+                if (sub.missed) {
+                    droppedFrames++;
+                }
+                if (!sub.pending.isEmpty()) {
+                    send(sub, false);
+                    any = true;
+                }
             }
+            sub.missed = false;
         }
         if (any) {
             flushChannel();
