@@ -1,6 +1,7 @@
 package dev.nervesys.buffer;
 
-import com.github.luben.zstd.Zstd;
+import dev.nervesys.buffer.ChunkCodec.Chunk;
+import dev.nervesys.buffer.ChunkCodec.Packed;
 import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.RecordKind;
 import dev.nervesys.spi.StatusReporter;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * The agent's one durable log: records in a SQLite database in WAL mode, capped on disk.
  *
  * <p>Records are stored in <em>chunks</em>: one SQLite row holds up to {@link #CHUNK_RECORDS}
- * consecutive records (their bodies back to back, one kind byte and one varint length per record),
+ * consecutive records (their bodies back to back, one kind byte and one varint length per record:
+ * {@link ChunkCodec}),
  * so a request of 5,000 records costs a handful of rows instead of 5,000 (docs/buffer.md). Every
  * method still speaks record ids: ids are assigned here, contiguous and never reused, and the records
  * present are always the range {@code [firstId, headId]}. Deletion only ever removes a prefix:
@@ -44,18 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterBinder, HeartbeatFigures.Buffer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordBuffer.class);
-    /** Records in one chunk at most. */
-    static final int CHUNK_RECORDS = 4096;
-    /**
-     * Body bytes in one chunk at most (a single larger record gets a chunk of its own): below G1's
-     * humongous-object size (half a 1 MB region), so chunk arrays stay cheap young garbage.
-     */
-    static final long CHUNK_BYTES_MAX = 256 << 10;
-    private static final String CHUNK_META = "SELECT first_id, last_id, received_at, start_off, end_off, kinds, lens, codec";
-    /** Chunk body codes (column {@code codec}). */
-    private static final int STORED = 0;
-    private static final int ZSTD = 1;
-    private static final int NO_COMPRESSION = Integer.MIN_VALUE;
+    /** Records in one chunk at most ({@link ChunkCodec#CHUNK_RECORDS}). */
+    static final int CHUNK_RECORDS = ChunkCodec.CHUNK_RECORDS;
 
     private final Path file;
     /** Batches refused since the disk became full (0 = not full); under the lock. */
@@ -65,7 +57,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     private final WhenFull whenFull;
     private final long retryAfterSeconds;
     private final long chunkBytes;
-    /** zstd level for new chunks, or NO_COMPRESSION (nervesys.buffer.compression). */
+    /** zstd level for new chunks, or ChunkCodec.NO_COMPRESSION (nervesys.buffer.compression). */
     private final int zstdLevel;
     private final ReentrantLock lock = new ReentrantLock();
     private final Cursors cursors;
@@ -88,7 +80,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         this.zstdLevel = zstdLevel;
         this.whenFull = whenFull;
         this.retryAfterSeconds = retryAfterSeconds;
-        this.chunkBytes = Math.max(16 << 10, Math.min(CHUNK_BYTES_MAX, maxBytes / 64));
+        this.chunkBytes = ChunkCodec.chunkBytes(maxBytes);
         this.conn = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
         try (Statement s = conn.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
@@ -108,9 +100,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         conn.setAutoCommit(false);
         int pageSize = queryLong("PRAGMA page_size", -1) > 0 ? (int) queryLong("PRAGMA page_size", 4096) : 4096;
         this.budget = new DiskBudget(file, maxBytes, pageSize);
-        this.insert = conn.prepareStatement("INSERT INTO chunks(last_id, first_id, received_at, start_off, end_off,"
-                + " kinds, lens, codec, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        this.chunkAt = conn.prepareStatement(CHUNK_META + " FROM chunks WHERE last_id >= ? ORDER BY last_id LIMIT 1");
+        this.insert = conn.prepareStatement(ChunkCodec.INSERT);
+        this.chunkAt = conn.prepareStatement(ChunkCodec.CHUNK_META + " FROM chunks WHERE last_id >= ? ORDER BY last_id LIMIT 1");
         this.cursors = new Cursors(conn);
         conn.commit();
         migrateRowPerRecord();
@@ -147,18 +138,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             throw new IllegalArgumentException("nervesys.buffer.synchronous must be NORMAL, FULL, EXTRA or OFF, not '"
                     + synchronous + "'");
         }
-        int zstdLevel = switch (compression.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "zstd" -> {
-                if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
-                    throw new IllegalArgumentException("nervesys.buffer.compressionLevel must be between "
-                            + Zstd.minCompressionLevel() + " and " + Zstd.maxCompressionLevel() + ", not " + level);
-                }
-                yield level;
-            }
-            case "none" -> NO_COMPRESSION;
-            default -> throw new IllegalArgumentException(
-                    "nervesys.buffer.compression must be zstd or none, not '" + compression + "'");
-        };
+        int zstdLevel = ChunkCodec.zstdLevel(compression, level);
         Files.createDirectories(file.toAbsolutePath().getParent());
         return new RecordBuffer(file, maxBytes, whenFull, retryAfterSeconds, zstdLevel, sync);
     }
@@ -188,7 +168,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                     while (rs.next()) {
                         long id = rs.getLong(1);
                         byte[] body = rs.getBytes(5);
-                        if (first >= 0 && (id != last + 1 || chunkFull(kinds.size(), bytes, body.length))) {
+                        if (first >= 0 && (id != last + 1 || ChunkCodec.chunkFull(kinds.size(), bytes, body.length, chunkBytes))) {
                             break;
                         }
                         if (first < 0) {
@@ -205,7 +185,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                 if (first < 0) {
                     break;
                 }
-                insertChunk(first, receivedAt, startOff, pack(kinds, bodies, 0, bodies.size()));
+                ChunkCodec.addInsert(insert, first, receivedAt, startOff,
+                        ChunkCodec.pack(kinds, bodies, 0, bodies.size(), zstdLevel));
                 insert.executeBatch();
                 delete.setLong(1, last);
                 delete.executeUpdate();
@@ -256,8 +237,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         int start = 0;
         for (int i = 0; i < n; i++) {
             int len = bodies.get(i).length;
-            if (chunkFull(i - start, inChunk, len)) {
-                Packed p = pack(kinds, bodies, start, i);
+            if (ChunkCodec.chunkFull(i - start, inChunk, len, chunkBytes)) {
+                Packed p = ChunkCodec.pack(kinds, bodies, start, i, zstdLevel);
                 chunks.add(p);
                 stored += p.storedBytes();
                 start = i;
@@ -265,7 +246,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             }
             inChunk += len;
         }
-        Packed last = pack(kinds, bodies, start, n);
+        Packed last = ChunkCodec.pack(kinds, bodies, start, n, zstdLevel);
         chunks.add(last);
         stored += last.storedBytes();
         lock.lock();
@@ -276,7 +257,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             long off = headOffset;
             try {
                 for (Packed p : chunks) {
-                    insertChunk(id, now, off, p);
+                    ChunkCodec.addInsert(insert, id, now, off, p);
                     id += p.count();
                     off += p.rawBytes();
                 }
@@ -317,60 +298,6 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Whether a chunk of {@code records} records and {@code bytes} body bytes is closed before a record of {@code next} bytes. */
-    private boolean chunkFull(int records, long bytes, int next) {
-        return records > 0 && (records == CHUNK_RECORDS || bytes + next > chunkBytes);
-    }
-
-    /** A chunk ready to insert: its body as stored (maybe compressed), kinds and varint lengths. */
-    private record Packed(int count, int rawBytes, byte[] kinds, byte[] lens, int codec, byte[] body) {
-        long storedBytes() {
-            return body.length + kinds.length + lens.length;
-        }
-    }
-
-    /** Records [from, to) of the lists as one chunk, compressed when that is configured. */
-    private Packed pack(List<RecordKind> kinds, List<byte[]> bodies, int from, int to) {
-        int count = to - from;
-        int total = 0;
-        for (int i = from; i < to; i++) {
-            total += bodies.get(i).length;
-        }
-        byte[] body = new byte[total];
-        byte[] kindBytes = new byte[count];
-        byte[] lens = new byte[count * 5];
-        int pos = 0;
-        int lp = 0;
-        for (int i = from; i < to; i++) {
-            byte[] b = bodies.get(i);
-            System.arraycopy(b, 0, body, pos, b.length);
-            pos += b.length;
-            kindBytes[i - from] = (byte) kinds.get(i).code();
-            lp = Chunk.putVarint(lens, lp, b.length);
-        }
-        lens = java.util.Arrays.copyOf(lens, lp);
-        if (zstdLevel != NO_COMPRESSION) {
-            byte[] packed = Zstd.compress(body, zstdLevel);
-            if (packed.length < body.length) {
-                return new Packed(count, total, kindBytes, lens, ZSTD, packed);
-            }
-        }
-        return new Packed(count, total, kindBytes, lens, STORED, body);
-    }
-
-    private void insertChunk(long firstRecordId, long receivedAt, long startOff, Packed p) throws SQLException {
-        insert.setLong(1, firstRecordId + p.count() - 1);
-        insert.setLong(2, firstRecordId);
-        insert.setLong(3, receivedAt);
-        insert.setLong(4, startOff);
-        insert.setLong(5, startOff + p.rawBytes());
-        insert.setBytes(6, p.kinds());
-        insert.setBytes(7, p.lens());
-        insert.setInt(8, p.codec());
-        insert.setBytes(9, p.body());
-        insert.addBatch();
     }
 
     private void makeRoom(long bytes, int rows) throws BufferFullException {
@@ -487,7 +414,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             if (maxRows <= 0 || after >= headId) {
                 return out;
             }
-            try (PreparedStatement ps = conn.prepareStatement(CHUNK_META + ", body FROM chunks WHERE last_id > ? ORDER BY last_id")) {
+            try (PreparedStatement ps = conn.prepareStatement(ChunkCodec.CHUNK_META + ", body FROM chunks WHERE last_id > ? ORDER BY last_id")) {
                 ps.setLong(1, after);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (out.size() < maxRows && rs.next()) {
@@ -606,7 +533,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             return afterId;
         }
         long target = offsetBefore(afterId + 1) + Math.max(1, bytes);
-        try (PreparedStatement ps = conn.prepareStatement(CHUNK_META
+        try (PreparedStatement ps = conn.prepareStatement(ChunkCodec.CHUNK_META
                 + " FROM chunks WHERE last_id > ? AND end_off >= ? ORDER BY last_id LIMIT 1")) {
             ps.setLong(1, afterId);
             ps.setLong(2, target);
@@ -641,114 +568,6 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
 
     private long endOff(long id) throws SQLException {
         return chunkAt(id).offsetBefore(id + 1);
-    }
-
-    /** One chunk row without its body: ids, offsets, and per record its kind and body length. */
-    private static final class Chunk {
-        final long firstId;
-        final long lastId;
-        final long receivedAt;
-        final long startOff;
-        final long endOff;
-        final byte[] kinds;
-        final int[] lens;
-        final int codec;
-
-        private Chunk(long firstId, long lastId, long receivedAt, long startOff, long endOff, byte[] kinds, int[] lens,
-                int codec) {
-            this.codec = codec;
-            this.firstId = firstId;
-            this.lastId = lastId;
-            this.receivedAt = receivedAt;
-            this.startOff = startOff;
-            this.endOff = endOff;
-            this.kinds = kinds;
-            this.lens = lens;
-        }
-
-        /** Reads the columns of {@link #CHUNK_META}. */
-        static Chunk of(ResultSet rs) throws SQLException {
-            long first = rs.getLong(1);
-            long last = rs.getLong(2);
-            byte[] packed = rs.getBytes(7);
-            int[] lens = new int[(int) (last - first + 1)];
-            for (int i = 0, p = 0; i < lens.length; i++) {
-                int v = 0;
-                int shift = 0;
-                byte b;
-                do {
-                    b = packed[p++];
-                    v |= (b & 0x7f) << shift;
-                    shift += 7;
-                } while (b < 0);
-                lens[i] = v;
-            }
-            return new Chunk(first, last, rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getBytes(6), lens, rs.getInt(8));
-        }
-
-        static int putVarint(byte[] out, int pos, int value) {
-            while ((value & ~0x7f) != 0) {
-                out[pos++] = (byte) ((value & 0x7f) | 0x80);
-                value >>>= 7;
-            }
-            out[pos++] = (byte) value;
-            return pos;
-        }
-
-        /** The records' bytes back to back, from the body column as stored. */
-        byte[] body(byte[] stored) throws SQLException {
-            if (codec == STORED) {
-                return stored;
-            }
-            if (codec != ZSTD) {
-                throw new SQLException("chunk " + lastId + " has an unknown codec " + codec);
-            }
-            byte[] raw = Zstd.decompress(stored, (int) (endOff - startOff));
-            if (raw.length != endOff - startOff) {
-                throw new SQLException("chunk " + lastId + " decompressed to " + raw.length + " bytes, not "
-                        + (endOff - startOff));
-            }
-            return raw;
-        }
-
-        /** Body bytes before record id (id may be lastId + 1: the chunk's end). */
-        long offsetBefore(long id) {
-            if (id > lastId) {
-                return endOff;
-            }
-            long off = startOff;
-            for (int i = 0; i < id - firstId; i++) {
-                off += lens[i];
-            }
-            return off;
-        }
-
-        /** The first record after afterId whose end offset reaches target, else the last one. */
-        long firstReaching(long afterId, long target) {
-            long off = startOff;
-            for (int i = 0; i < lens.length; i++) {
-                off += lens[i];
-                if (firstId + i > afterId && off >= target) {
-                    return firstId + i;
-                }
-            }
-            return lastId;
-        }
-
-        /** Appends the records after afterId, up to max of them, cut from the chunk's body. */
-        void records(long afterId, int max, byte[] body, List<BufferedRecord> out) {
-            int pos = 0;
-            int added = 0;
-            for (int i = 0; i < lens.length && added < max; i++) {
-                int end = pos + lens[i];
-                if (firstId + i > afterId) {
-                    out.add(new BufferedRecord(firstId + i, RecordKind.of(kinds[i]), receivedAt,
-                            java.util.Arrays.copyOfRange(body, pos, end)));
-                    added++;
-                }
-                pos = end;
-            }
-        }
     }
 
     private void checkpointIfLarge() {
@@ -971,7 +790,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             m.put("bytesOnDisk", budget.onDisk());
             m.put("maxBytes", budget.cap);
             m.put("whenFull", whenFull.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
-            m.put("compression", zstdLevel == NO_COMPRESSION ? "none" : "zstd level " + zstdLevel);
+            m.put("compression", ChunkCodec.describe(zstdLevel));
             m.put("rows", headId - firstId + 1);
             m.put("recordBytes", headOffset - offsetBefore(firstId));
             m.put("appended", appended);
