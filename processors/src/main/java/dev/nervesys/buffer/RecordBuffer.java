@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -81,30 +80,13 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         this.whenFull = whenFull;
         this.retryAfterSeconds = retryAfterSeconds;
         this.chunkBytes = ChunkCodec.chunkBytes(maxBytes);
-        this.conn = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-        try (Statement s = conn.createStatement()) {
-            s.execute("PRAGMA journal_mode=WAL");
-            // NORMAL in WAL mode survives a killed process (the WAL is in the OS cache); FULL would
-            // also survive power loss, at one fsync per batch.
-            s.execute("PRAGMA synchronous=" + synchronous);
-            s.execute("PRAGMA wal_autocheckpoint=0");
-            s.execute("PRAGMA busy_timeout=10000");
-            // small columns first: lookups read them without touching the body's overflow pages
-            s.execute("CREATE TABLE IF NOT EXISTS chunks(last_id INTEGER PRIMARY KEY, first_id INTEGER NOT NULL,"
-                    + " received_at INTEGER NOT NULL, start_off INTEGER NOT NULL, end_off INTEGER NOT NULL,"
-                    + " kinds BLOB NOT NULL, lens BLOB NOT NULL, codec INTEGER NOT NULL, body BLOB NOT NULL)");
-            s.execute("CREATE TABLE IF NOT EXISTS cursors(name TEXT PRIMARY KEY, position INTEGER NOT NULL,"
-                    + " end_off INTEGER NOT NULL, enabled INTEGER NOT NULL, state TEXT)");
-            s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-        }
-        conn.setAutoCommit(false);
-        int pageSize = queryLong("PRAGMA page_size", -1) > 0 ? (int) queryLong("PRAGMA page_size", 4096) : 4096;
-        this.budget = new DiskBudget(file, maxBytes, pageSize);
+        this.conn = BufferSchema.connect(file, synchronous);
+        this.budget = new DiskBudget(file, maxBytes, BufferSchema.pageSize(conn));
         this.insert = conn.prepareStatement(ChunkCodec.INSERT);
         this.chunkAt = conn.prepareStatement(ChunkCodec.CHUNK_META + " FROM chunks WHERE last_id >= ? ORDER BY last_id LIMIT 1");
         this.cursors = new Cursors(conn);
         conn.commit();
-        migrateRowPerRecord();
+        BufferSchema.migrateRowPerRecord(conn, insert, chunkBytes, zstdLevel);
         loadPositions();
         conn.commit();
     }
@@ -133,87 +115,26 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
      */
     public static RecordBuffer open(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds,
             String compression, int level, String synchronous) throws Exception {
-        String sync = synchronous.trim().toUpperCase(java.util.Locale.ROOT);
-        if (!java.util.Set.of("OFF", "NORMAL", "FULL", "EXTRA").contains(sync)) {
-            throw new IllegalArgumentException("nervesys.buffer.synchronous must be NORMAL, FULL, EXTRA or OFF, not '"
-                    + synchronous + "'");
-        }
+        String sync = BufferSchema.synchronous(synchronous);
         int zstdLevel = ChunkCodec.zstdLevel(compression, level);
         Files.createDirectories(file.toAbsolutePath().getParent());
         return new RecordBuffer(file, maxBytes, whenFull, retryAfterSeconds, zstdLevel, sync);
     }
 
-    /**
-     * Buffers written before chunks (one row per record, table {@code records}) are converted on open,
-     * one chunk per transaction, so the file never holds both copies of more than a chunk.
-     */
-    private void migrateRowPerRecord() throws SQLException {
-        if (queryLong("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='records'", 0) == 0) {
-            return;
-        }
-        long migrated = 0;
-        try (PreparedStatement page = conn.prepareStatement(
-                "SELECT id, kind, received_at, end_off, body FROM records ORDER BY id LIMIT ?");
-             PreparedStatement delete = conn.prepareStatement("DELETE FROM records WHERE id <= ?")) {
-            while (true) {
-                page.setInt(1, CHUNK_RECORDS);
-                List<RecordKind> kinds = new ArrayList<>();
-                List<byte[]> bodies = new ArrayList<>();
-                long first = -1;
-                long last = -1;
-                long receivedAt = 0;
-                long startOff = 0;
-                long bytes = 0;
-                try (ResultSet rs = page.executeQuery()) {
-                    while (rs.next()) {
-                        long id = rs.getLong(1);
-                        byte[] body = rs.getBytes(5);
-                        if (first >= 0 && (id != last + 1 || ChunkCodec.chunkFull(kinds.size(), bytes, body.length, chunkBytes))) {
-                            break;
-                        }
-                        if (first < 0) {
-                            first = id;
-                            receivedAt = rs.getLong(3);
-                            startOff = rs.getLong(4) - body.length;
-                        }
-                        last = id;
-                        bytes += body.length;
-                        kinds.add(RecordKind.of(rs.getInt(2)));
-                        bodies.add(body);
-                    }
-                }
-                if (first < 0) {
-                    break;
-                }
-                ChunkCodec.addInsert(insert, first, receivedAt, startOff,
-                        ChunkCodec.pack(kinds, bodies, 0, bodies.size(), zstdLevel));
-                insert.executeBatch();
-                delete.setLong(1, last);
-                delete.executeUpdate();
-                conn.commit();
-                migrated += bodies.size();
-            }
-        }
-        try (Statement s = conn.createStatement()) {
-            s.execute("DROP TABLE records");
-        }
-        conn.commit();
-        LOG.info("buffer: converted {} records from one row per record to chunks", migrated);
-    }
-
+    /** Reads the positions held in memory from the file: at open, and after a failed write. */
     private void loadPositions() throws SQLException {
-        long physicalFirst = queryLong("SELECT first_id FROM chunks ORDER BY last_id LIMIT 1", 0);
-        long maxId = queryLong("SELECT max(last_id) FROM chunks", 0);
-        long maxCursor = Math.max(cursors.maxPosition(), queryLong("SELECT value FROM meta WHERE key='head'", 0));
+        long physicalFirst = BufferSchema.queryLong(conn, "SELECT first_id FROM chunks ORDER BY last_id LIMIT 1", 0);
+        long maxId = BufferSchema.queryLong(conn, "SELECT max(last_id) FROM chunks", 0);
+        long maxCursor = Math.max(cursors.maxPosition(), BufferSchema.meta(conn, "head"));
         headId = Math.max(maxId, maxCursor);
         // the logical start: persisted after each delete, and never behind what every enabled
         // consumer has acknowledged (a crash between the two commits of acknowledge loses nothing)
         long shipped = cursors.minEnabledPosition(headId) + 1;
-        firstId = maxId > 0 ? Math.max(Math.max(physicalFirst, shipped),
-                queryLong("SELECT value FROM meta WHERE key='first'", 0)) : headId + 1;
-        headOffset = maxId >= maxCursor && maxId > 0 ? queryLong("SELECT end_off FROM chunks ORDER BY last_id DESC LIMIT 1", 0)
+        firstId = maxId > 0 ? Math.max(Math.max(physicalFirst, shipped), BufferSchema.meta(conn, "first")) : headId + 1;
+        headOffset = maxId >= maxCursor && maxId > 0
+                ? BufferSchema.queryLong(conn, "SELECT end_off FROM chunks ORDER BY last_id DESC LIMIT 1", 0)
                 : cursors.maxOffset();
-        dropped = queryLong("SELECT value FROM meta WHERE key='dropped'", 0);
+        dropped = BufferSchema.meta(conn, "dropped");
     }
 
     /**
@@ -333,9 +254,9 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             cursors.advanceAll(upTo, c.endOff);
             deleteChunksUpTo(upTo);
             dropped += rows;
-            putMeta("dropped", dropped);
-            putMeta("head", headId);
-            putMeta("first", upTo + 1);
+            BufferSchema.putMeta(conn, "dropped", dropped);
+            BufferSchema.putMeta(conn, "head", headId);
+            BufferSchema.putMeta(conn, "first", upTo + 1);
             conn.commit();
         } catch (SQLException e) {
             rollbackQuietly();
@@ -482,7 +403,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             long pos = Math.min(Math.max(upToId, cursors.get(consumer).position()), headId);
             long off = pos >= firstId ? endOff(pos) : Math.max(cursors.get(consumer).offset(), offsetBefore(firstId));
             cursors.move(consumer, pos, off, newState);
-            putMeta("head", headId);
+            BufferSchema.putMeta(conn, "head", headId);
             conn.commit();
             deleteShipped();
             return null;
@@ -493,12 +414,12 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         long target = Math.min(cursors.minEnabledPosition(headId), headId);
         if (target >= firstId) {
             firstId = target + 1;
-            putMeta("first", firstId);
+            BufferSchema.putMeta(conn, "first", firstId);
             conn.commit();
         }
         // whole chunks behind firstId go, in pieces whose WAL frames fit the reserve
         long physicalStart;
-        while ((physicalStart = queryLong("SELECT start_off FROM chunks WHERE last_id < " + firstId
+        while ((physicalStart = BufferSchema.queryLong(conn, "SELECT start_off FROM chunks WHERE last_id < " + firstId
                 + " ORDER BY last_id LIMIT 1", -1)) >= 0) {
             long upTo;
             try (PreparedStatement ps = conn.prepareStatement("SELECT coalesce((SELECT last_id FROM chunks WHERE last_id < ?"
@@ -592,27 +513,9 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         }
     }
 
-    private void putMeta(String key, long value) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)")) {
-            ps.setString(1, key);
-            ps.setLong(2, value);
-            ps.executeUpdate();
-        }
-    }
-
-    private long queryLong(String sql, long whenNull) throws SQLException {
-        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            if (rs.next()) {
-                long v = rs.getLong(1);
-                return rs.wasNull() ? whenNull : v;
-            }
-            return whenNull;
-        }
-    }
-
     private long queryLongUnchecked(String sql) {
         try {
-            return queryLong(sql, 0);
+            return BufferSchema.queryLong(conn, sql, 0);
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
@@ -669,7 +572,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     long pragmaForTests(String pragma) {
         return withLock(() -> {
             conn.commit();
-            long v = queryLong("PRAGMA " + pragma, -1);
+            long v = BufferSchema.queryLong(conn, "PRAGMA " + pragma, -1);
             conn.commit();
             return v;
         });
@@ -723,7 +626,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         }
         lock.lock();
         try {
-            putMeta("health_probe", System.currentTimeMillis());
+            BufferSchema.putMeta(conn, "health_probe", System.currentTimeMillis());
             conn.commit();
             writeError = null;
         } catch (SQLException e) {
