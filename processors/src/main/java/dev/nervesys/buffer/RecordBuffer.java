@@ -49,12 +49,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     static final int CHUNK_RECORDS = ChunkCodec.CHUNK_RECORDS;
 
     private final Path file;
-    /** Batches refused since the disk became full (0 = not full); under the lock. */
-    private long diskFullRefusals;
     private final Connection conn;
     private final DiskBudget budget;
-    private final WhenFull whenFull;
-    private final long retryAfterSeconds;
     private final long chunkBytes;
     /** zstd level for new chunks, or ChunkCodec.NO_COMPRESSION (nervesys.buffer.compression). */
     private final int zstdLevel;
@@ -77,11 +73,9 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                          String synchronous) throws SQLException {
         this.file = file;
         this.zstdLevel = zstdLevel;
-        this.whenFull = whenFull;
-        this.retryAfterSeconds = retryAfterSeconds;
         this.chunkBytes = ChunkCodec.chunkBytes(maxBytes);
         this.conn = BufferSchema.connect(file, synchronous);
-        this.budget = new DiskBudget(file, maxBytes, BufferSchema.pageSize(conn));
+        this.budget = new DiskBudget(conn, file, maxBytes, BufferSchema.pageSize(conn), whenFull, retryAfterSeconds);
         this.insert = conn.prepareStatement(ChunkCodec.INSERT);
         this.chunkAt = conn.prepareStatement(ChunkCodec.CHUNK_META + " FROM chunks WHERE last_id >= ? ORDER BY last_id LIMIT 1");
         this.cursors = new Cursors(conn);
@@ -186,61 +180,40 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                 conn.commit();
             } catch (SQLException e) {
                 clearBatchQuietly();
-                boolean full = diskFull(e);
+                boolean full = DiskBudget.diskFull(e);
                 rollbackQuietly(full);
                 writeError = String.valueOf(e.getMessage());
                 if (full) {
-                    // the file system is full before the cap: refuse like a full buffer (503 + Retry-After),
-                    // nothing of the batch is stored; writes succeed again once space is back. Logged once
-                    // per episode: a log line per refused batch would fill what is left of the disk
+                    // the file system is full before the cap: nothing of the batch is stored
                     rejectedBatches++;
-                    if (diskFullRefusals++ == 0) {
-                        LOG.warn("buffer: no space left on the file system of {}: batches are refused (503) until space is back",
-                                file.toAbsolutePath().getParent());
-                    }
-                    throw new BufferFullException("disk full: no space left on the file system of the buffer ("
-                            + file.toAbsolutePath().getParent() + "), records refused", retryAfterSeconds);
+                    throw budget.diskFullRefusal();
                 }
                 throw new IllegalStateException("buffer write failed: " + e.getMessage(), e);
             }
             writeError = null;
-            if (diskFullRefusals > 0) {
-                LOG.warn("buffer: space is back, batches are stored again ({} refused while the disk was full)", diskFullRefusals);
-                diskFullRefusals = 0;
-            }
+            budget.written();
             if (firstId > headId) {
                 firstId = headId + 1;
             }
             headId += n;
             headOffset = off;
             appended += n;
-            checkpointIfLarge();
+            budget.checkpointIfLarge();
             return headId;
         } finally {
             lock.unlock();
         }
     }
 
+    /** Until the batch fits: drops the oldest records under drop-oldest, else refuses the batch. */
     private void makeRoom(long bytes, int rows) throws BufferFullException {
-        while (!fits(bytes, rows)) {
-            if (budget.walBytes() > 0) {
-                checkpoint();
-                if (fits(bytes, rows)) {
-                    return;
-                }
-            }
-            if (whenFull == WhenFull.REJECT || firstId > headId) {
+        while (!budget.fitsAfterCheckpoint(bytes, rows)) {
+            if (!budget.dropsOldest(firstId <= headId)) {
                 rejectedBatches++;
-                throw new BufferFullException("buffer full: " + budget.onDisk() + " of " + budget.cap
-                        + " bytes on disk (nervesys.buffer.maxBytes), records refused", retryAfterSeconds);
+                throw budget.full();
             }
             dropOldestChunk();
         }
-    }
-
-    private boolean fits(long bytes, int rows) {
-        return budget.insertFits(bytes, rows, queryLongUnchecked("PRAGMA page_count"),
-                queryLongUnchecked("PRAGMA freelist_count"));
     }
 
     /** drop-oldest: removes the oldest records, whole chunks of about deleteChunkBytes. */
@@ -264,7 +237,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         }
         LOG.warn("buffer full: dropped the {} oldest records (policy drop-oldest, {} dropped in total)", rows, dropped);
         firstId = upTo + 1;
-        checkpoint();
+        budget.checkpoint();
     }
 
     /** Adds a consumer cursor if it does not exist; a new one starts at the oldest record present. */
@@ -433,12 +406,12 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             }
             long bytes = endOff(upTo) - physicalStart;
             if (!budget.deleteFits(bytes, 1 + bytes / chunkBytes)) {
-                checkpoint();
+                budget.checkpoint();
             }
             deleteChunksUpTo(upTo);
             conn.commit();
         }
-        checkpointIfLarge();
+        budget.checkpointIfLarge();
     }
 
     private void deleteChunksUpTo(long lastId) throws SQLException {
@@ -489,36 +462,6 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
 
     private long endOff(long id) throws SQLException {
         return chunkAt(id).offsetBefore(id + 1);
-    }
-
-    private void checkpointIfLarge() {
-        if (budget.walBytes() > budget.walCheckpointBytes) {
-            checkpoint();
-        }
-    }
-
-    private void checkpoint() {
-        try (Statement s = conn.createStatement()) {
-            conn.commit();
-            conn.setAutoCommit(true);
-            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-        } catch (SQLException e) {
-            LOG.warn("buffer checkpoint failed: {}", e.getMessage());
-        } finally {
-            try {
-                conn.setAutoCommit(false);
-            } catch (SQLException e) {
-                LOG.warn("buffer: cannot restore transaction mode: {}", e.getMessage());
-            }
-        }
-    }
-
-    private long queryLongUnchecked(String sql) {
-        try {
-            return BufferSchema.queryLong(conn, sql, 0);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
     }
 
     /**
@@ -578,19 +521,6 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         });
     }
 
-    /** SQLITE_FULL (13): the file system holding the buffer has no space left (the cap was not reached). */
-    static boolean diskFull(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException q && (q.getErrorCode() & 0xFF) == 13) {
-                return true;
-            }
-            if (t.getMessage() != null && (t.getMessage().contains("SQLITE_FULL") || t.getMessage().contains("No space left"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private interface SqlWork<T> {
         T run() throws SQLException;
     }
@@ -613,7 +543,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     }
 
     public WhenFull whenFull() {
-        return whenFull;
+        return budget.whenFull;
     }
 
     /**
@@ -646,16 +576,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     public boolean hasRoomForOneChunk() {
         lock.lock();
         try {
-            if (fits(chunkBytes, 1)) {
-                return true;
-            }
-            if (budget.walBytes() > 0) {
-                checkpoint(); // what an append would do first
-                if (fits(chunkBytes, 1)) {
-                    return true;
-                }
-            }
-            return whenFull == WhenFull.DROP_OLDEST && firstId <= headId;
+            // as an append: fits, maybe after a checkpoint, or drop-oldest makes room (reject refuses)
+            return budget.fitsAfterCheckpoint(chunkBytes, 1) || budget.dropsOldest(firstId <= headId);
         } finally {
             lock.unlock();
         }
@@ -692,7 +614,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             m.put("file", file.toString());
             m.put("bytesOnDisk", budget.onDisk());
             m.put("maxBytes", budget.cap);
-            m.put("whenFull", whenFull.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            m.put("whenFull", budget.whenFull.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
             m.put("compression", ChunkCodec.describe(zstdLevel));
             m.put("rows", headId - firstId + 1);
             m.put("recordBytes", headOffset - offsetBefore(firstId));
@@ -713,7 +635,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     public void close() {
         lock.lock();
         try {
-            checkpoint();
+            budget.checkpoint();
             insert.close();
             chunkAt.close();
             conn.close();
