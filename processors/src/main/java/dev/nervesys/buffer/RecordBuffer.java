@@ -5,8 +5,6 @@ import dev.nervesys.buffer.ChunkCodec.Packed;
 import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.RecordKind;
 import dev.nervesys.spi.StatusReporter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.file.Files;
@@ -17,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,8 +25,7 @@ import org.slf4j.LoggerFactory;
  * The agent's one durable log: records in a SQLite database in WAL mode, capped on disk.
  *
  * <p>Records are stored in <em>chunks</em>: one SQLite row holds up to {@link #CHUNK_RECORDS}
- * consecutive records (their bodies back to back, one kind byte and one varint length per record:
- * {@link ChunkCodec}),
+ * consecutive records (their bodies back to back, one kind byte and one varint length per record),
  * so a request of 5,000 records costs a handful of rows instead of 5,000 (docs/buffer.md). Every
  * method still speaks record ids: ids are assigned here, contiguous and never reused, and the records
  * present are always the range {@code [firstId, headId]}. Deletion only ever removes a prefix:
@@ -41,6 +37,13 @@ import org.slf4j.LoggerFactory;
  * <p>Consumers (the archiver, the ClickHouse shipper) each own a named cursor. One JDBC connection
  * serves every caller under a lock: SQLite has a single writer anyway, and with no second reader
  * holding a snapshot, {@code wal_checkpoint(TRUNCATE)} always succeeds, which keeps the WAL bounded.
+ *
+ * <p>This class is the buffer's API, its positions ({@code firstId}, {@code headId}, the head's
+ * offset and the counters) and its lock; what it does under that lock is split by job, all
+ * package-private and called only from here: {@link BufferSchema} (the connection, the tables, the
+ * conversion of older files), {@link ChunkCodec} (chunk layout and compression), {@link Cursors}
+ * (the consumers' table), {@link DiskBudget} (the cap, WAL checkpoints, whenFull and the refusals) and
+ * {@link BufferMetrics} (meters and console).
  */
 public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterBinder, HeartbeatFigures.Buffer {
 
@@ -248,41 +251,21 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             return registry;
         });
         if (r != null) {
-            bindConsumer(r, name);
+            BufferMetrics.bindConsumer(this, r, name);
         }
     }
 
     /** Prometheus: nervesys_buffer_* (docs/buffer.md); consumers registered later are added then. */
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("nervesys.buffer.disk.bytes", this, RecordBuffer::bytesOnDisk)
-                .description("Bytes of the buffer on disk: database, WAL and shared memory").register(registry);
-        Gauge.builder("nervesys.buffer.max.bytes", this, RecordBuffer::maxBytes)
-                .description("The cap, nervesys.buffer.maxBytes").register(registry);
-        Gauge.builder("nervesys.buffer.records", this, RecordBuffer::rows)
-                .description("Records held: not yet shipped by every enabled consumer").register(registry);
-        Gauge.builder("nervesys.buffer.record.bytes", this, RecordBuffer::recordBytes)
-                .description("NDJSON bytes of the records held, before the buffer's compression").register(registry);
-        FunctionCounter.builder("nervesys.buffer.appended.records", this, b -> b.withLock(() -> b.appended))
-                .description("Records committed since start").register(registry);
-        FunctionCounter.builder("nervesys.buffer.dropped.records", this, RecordBuffer::dropped)
-                .description("Records dropped under whenFull=drop-oldest, ever").register(registry);
-        FunctionCounter.builder("nervesys.buffer.rejected.batches", this, b -> b.withLock(() -> b.rejectedBatches))
-                .description("Batches refused under whenFull=reject since start").register(registry);
+        BufferMetrics.bind(this, registry);
         List<String> names = withLock(() -> {
             this.registry = registry;
-            return cursors.all().stream().map(Cursors.Cursor::name).toList();
+            return cursors.names();
         });
         for (String name : names) {
-            bindConsumer(registry, name);
+            BufferMetrics.bindConsumer(this, registry, name);
         }
-    }
-
-    private void bindConsumer(MeterRegistry registry, String name) {
-        Gauge.builder("nervesys.buffer.pending.records", this, b -> b.pendingRows(name))
-                .description("Records a consumer has still to ship").tag("consumer", name).register(registry);
-        Gauge.builder("nervesys.buffer.pending.bytes", this, b -> b.pendingBytes(name))
-                .description("NDJSON bytes a consumer has still to ship").tag("consumer", name).register(registry);
     }
 
     /** NDJSON bytes of the records held (before compression). */
@@ -339,11 +322,11 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
 
     /** Body bytes after the consumer's cursor: what it still has to ship. */
     public long pendingBytes(String consumer) {
-        return withLock(() -> headOffset - cursors.get(consumer).offset());
+        return withLock(() -> cursors.get(consumer).pendingBytes(headOffset));
     }
 
     public long pendingRows(String consumer) {
-        return withLock(() -> headId - Math.max(cursors.get(consumer).position(), firstId - 1));
+        return withLock(() -> cursors.get(consumer).pendingRows(headId, firstId));
     }
 
     /**
@@ -598,6 +581,16 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         return withLock(() -> dropped);
     }
 
+    /** Records committed since start (a meter). */
+    long appended() {
+        return withLock(() -> appended);
+    }
+
+    /** Batches refused since start, the cap or the file system being full (a meter). */
+    long rejectedBatches() {
+        return withLock(() -> rejectedBatches);
+    }
+
     public Path file() {
         return file;
     }
@@ -609,26 +602,9 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
 
     @Override
     public Map<String, Object> status() {
-        return withLock(() -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("file", file.toString());
-            m.put("bytesOnDisk", budget.onDisk());
-            m.put("maxBytes", budget.cap);
-            m.put("whenFull", budget.whenFull.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
-            m.put("compression", ChunkCodec.describe(zstdLevel));
-            m.put("rows", headId - firstId + 1);
-            m.put("recordBytes", headOffset - offsetBefore(firstId));
-            m.put("appended", appended);
-            m.put("dropped", dropped);
-            m.put("rejectedBatches", rejectedBatches);
-            Map<String, Object> lag = new LinkedHashMap<>();
-            for (Cursors.Cursor c : cursors.all()) {
-                lag.put(c.name(), Map.of("enabled", c.enabled(), "pendingRows", headId - Math.max(c.position(), firstId - 1),
-                        "pendingBytes", headOffset - c.offset()));
-            }
-            m.put("consumers", lag);
-            return m;
-        });
+        return withLock(() -> BufferMetrics.status(file, budget, zstdLevel, headId - firstId + 1,
+                headOffset - offsetBefore(firstId), appended, dropped, rejectedBatches,
+                cursors.lag(headId, firstId, headOffset)));
     }
 
     @Override
