@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,6 +17,16 @@ import java.util.TreeMap;
 final class Cursors {
 
     record Cursor(String name, long position, long offset, boolean enabled, String state) {
+
+        /** Records it has still to ship; records before {@code firstId} are gone for everyone. */
+        long pendingRows(long headId, long firstId) {
+            return headId - Math.max(position, firstId - 1);
+        }
+
+        /** Body bytes it has still to ship. */
+        long pendingBytes(long headOffset) {
+            return headOffset - offset;
+        }
     }
 
     private final Connection conn;
@@ -48,6 +59,20 @@ final class Cursors {
 
     List<Cursor> all() {
         return new ArrayList<>(byName.values());
+    }
+
+    List<String> names() {
+        return List.copyOf(byName.keySet());
+    }
+
+    /** Per consumer, by name: {@code enabled}, {@code pendingRows}, {@code pendingBytes} (the console's view). */
+    Map<String, Object> lag(long headId, long firstId, long headOffset) {
+        Map<String, Object> lag = new LinkedHashMap<>();
+        for (Cursor c : byName.values()) {
+            lag.put(c.name(), Map.of("enabled", c.enabled(), "pendingRows", c.pendingRows(headId, firstId),
+                    "pendingBytes", c.pendingBytes(headOffset)));
+        }
+        return lag;
     }
 
     void register(String name, long position, long offset) throws SQLException {

@@ -5,6 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the SQLite file plus its WAL and shared-memory files under the cap.
@@ -14,8 +19,18 @@ import java.nio.file.Path;
  * frame per written page. Estimates are deliberately pessimistic. A {@link #reserve} stays free at
  * all times because deleting rows also writes WAL frames: without it a full buffer could not even
  * delete what the archiver has shipped.
+ *
+ * <p>It also makes the decisions that follow from the cap: checkpointing the WAL (explicitly, with
+ * {@code TRUNCATE}, once it passes its share of the cap), whether a batch that does not fit makes
+ * room by dropping the oldest records ({@code nervesys.buffer.whenFull}), and the refusals a batch
+ * gets when it cannot be stored: the buffer is full, or the file system is (docs/buffer.md,
+ * "Guarantees"). Called only by {@link RecordBuffer} under its lock, on its connection; a
+ * checkpoint commits the open transaction first.
  */
 final class DiskBudget {
+
+    /** Logged under the buffer's name, where operators look for it. */
+    private static final Logger LOG = LoggerFactory.getLogger(RecordBuffer.class);
 
     /** Record header, rowid, three integer columns, cell pointer: an upper bound per row. */
     private static final int ROW_OVERHEAD = 40;
@@ -29,11 +44,19 @@ final class DiskBudget {
     final long reserve;
     final long walCheckpointBytes;
     final int pageSize;
+    final WhenFull whenFull;
+    private final long retryAfterSeconds;
+    private final Connection conn;
     private final Path db;
     private final Path wal;
     private final Path shm;
+    /** Batches refused since the disk became full (0 = not full). */
+    private long diskFullRefusals;
 
-    DiskBudget(Path db, long cap, int pageSize) {
+    DiskBudget(Connection conn, Path db, long cap, int pageSize, WhenFull whenFull, long retryAfterSeconds) {
+        this.conn = conn;
+        this.whenFull = whenFull;
+        this.retryAfterSeconds = retryAfterSeconds;
         this.db = db;
         this.wal = db.resolveSibling(db.getFileName() + "-wal");
         this.shm = db.resolveSibling(db.getFileName() + "-shm");
@@ -89,6 +112,109 @@ final class DiskBudget {
     long deleteChunkBytes() {
         long pages = reserve / 2 / (pageSize + WAL_FRAME_HEADER) - FIXED_PAGES;
         return Math.max(1, (long) (Math.max(1, pages) * pageSize * 0.85));
+    }
+
+    /** Whether a batch of {@code bytes} body bytes in {@code rows} chunk rows fits now. */
+    boolean fits(long bytes, int rows) {
+        return insertFits(bytes, rows, pragma("page_count"), pragma("freelist_count"));
+    }
+
+    /**
+     * Whether the batch fits, checkpointing the WAL first when it does not and the WAL holds
+     * anything: what an append tries before it drops records or refuses the batch.
+     */
+    boolean fitsAfterCheckpoint(long bytes, int rows) {
+        if (fits(bytes, rows)) {
+            return true;
+        }
+        if (walBytes() > 0) {
+            checkpoint();
+            return fits(bytes, rows);
+        }
+        return false;
+    }
+
+    /**
+     * Whether a batch that does not fit makes room by dropping the oldest records: under
+     * {@code drop-oldest}, while there are records to drop. Otherwise it is refused ({@link #full}).
+     */
+    boolean dropsOldest(boolean recordsHeld) {
+        return whenFull == WhenFull.DROP_OLDEST && recordsHeld;
+    }
+
+    /** The refusal of a batch that does not fit under the cap (ingest answers 503 + Retry-After). */
+    BufferFullException full() {
+        return new BufferFullException("buffer full: " + onDisk() + " of " + cap
+                + " bytes on disk (nervesys.buffer.maxBytes), records refused", retryAfterSeconds);
+    }
+
+    /**
+     * The refusal of a batch the file system had no space for before the cap was reached: refused like
+     * a full buffer (503 + Retry-After), whatever whenFull says; writes succeed again once space is back.
+     * Logged once per episode: a log line per refused batch would fill what is left of the disk.
+     */
+    BufferFullException diskFullRefusal() {
+        Path dir = db.toAbsolutePath().getParent();
+        if (diskFullRefusals++ == 0) {
+            LOG.warn("buffer: no space left on the file system of {}: batches are refused (503) until space is back", dir);
+        }
+        return new BufferFullException("disk full: no space left on the file system of the buffer (" + dir
+                + "), records refused", retryAfterSeconds);
+    }
+
+    /** After a committed write: ends a disk-full episode, with one line. */
+    void written() {
+        if (diskFullRefusals > 0) {
+            LOG.warn("buffer: space is back, batches are stored again ({} refused while the disk was full)", diskFullRefusals);
+            diskFullRefusals = 0;
+        }
+    }
+
+    /** SQLITE_FULL (13): the file system holding the buffer has no space left (the cap was not reached). */
+    static boolean diskFull(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException q && (q.getErrorCode() & 0xFF) == 13) {
+                return true;
+            }
+            if (t.getMessage() != null && (t.getMessage().contains("SQLITE_FULL") || t.getMessage().contains("No space left"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void checkpointIfLarge() {
+        if (walBytes() > walCheckpointBytes) {
+            checkpoint();
+        }
+    }
+
+    /**
+     * Commits the open transaction and truncates the WAL. It always succeeds: the buffer's one
+     * connection is the only reader, so no snapshot holds the WAL.
+     */
+    void checkpoint() {
+        try (Statement s = conn.createStatement()) {
+            conn.commit();
+            conn.setAutoCommit(true);
+            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        } catch (SQLException e) {
+            LOG.warn("buffer checkpoint failed: {}", e.getMessage());
+        } finally {
+            try {
+                conn.setAutoCommit(false);
+            } catch (SQLException e) {
+                LOG.warn("buffer: cannot restore transaction mode: {}", e.getMessage());
+            }
+        }
+    }
+
+    private long pragma(String name) {
+        try {
+            return BufferSchema.queryLong(conn, "PRAGMA " + name, 0);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     private static long size(Path p) {

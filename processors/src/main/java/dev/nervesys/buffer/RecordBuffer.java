@@ -1,23 +1,20 @@
 package dev.nervesys.buffer;
 
-import com.github.luben.zstd.Zstd;
+import dev.nervesys.buffer.ChunkCodec.Chunk;
+import dev.nervesys.buffer.ChunkCodec.Packed;
 import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.RecordKind;
 import dev.nervesys.spi.StatusReporter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,32 +37,25 @@ import org.slf4j.LoggerFactory;
  * <p>Consumers (the archiver, the ClickHouse shipper) each own a named cursor. One JDBC connection
  * serves every caller under a lock: SQLite has a single writer anyway, and with no second reader
  * holding a snapshot, {@code wal_checkpoint(TRUNCATE)} always succeeds, which keeps the WAL bounded.
+ *
+ * <p>This class is the buffer's API, its positions ({@code firstId}, {@code headId}, the head's
+ * offset and the counters) and its lock; what it does under that lock is split by job, all
+ * package-private and called only from here: {@link BufferSchema} (the connection, the tables, the
+ * conversion of older files), {@link ChunkCodec} (chunk layout and compression), {@link Cursors}
+ * (the consumers' table), {@link DiskBudget} (the cap, WAL checkpoints, whenFull and the refusals) and
+ * {@link BufferMetrics} (meters and console).
  */
 public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterBinder, HeartbeatFigures.Buffer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordBuffer.class);
-    /** Records in one chunk at most. */
-    static final int CHUNK_RECORDS = 4096;
-    /**
-     * Body bytes in one chunk at most (a single larger record gets a chunk of its own): below G1's
-     * humongous-object size (half a 1 MB region), so chunk arrays stay cheap young garbage.
-     */
-    static final long CHUNK_BYTES_MAX = 256 << 10;
-    private static final String CHUNK_META = "SELECT first_id, last_id, received_at, start_off, end_off, kinds, lens, codec";
-    /** Chunk body codes (column {@code codec}). */
-    private static final int STORED = 0;
-    private static final int ZSTD = 1;
-    private static final int NO_COMPRESSION = Integer.MIN_VALUE;
+    /** Records in one chunk at most ({@link ChunkCodec#CHUNK_RECORDS}). */
+    static final int CHUNK_RECORDS = ChunkCodec.CHUNK_RECORDS;
 
     private final Path file;
-    /** Batches refused since the disk became full (0 = not full); under the lock. */
-    private long diskFullRefusals;
     private final Connection conn;
     private final DiskBudget budget;
-    private final WhenFull whenFull;
-    private final long retryAfterSeconds;
     private final long chunkBytes;
-    /** zstd level for new chunks, or NO_COMPRESSION (nervesys.buffer.compression). */
+    /** zstd level for new chunks, or ChunkCodec.NO_COMPRESSION (nervesys.buffer.compression). */
     private final int zstdLevel;
     private final ReentrantLock lock = new ReentrantLock();
     private final Cursors cursors;
@@ -86,34 +76,14 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                          String synchronous) throws SQLException {
         this.file = file;
         this.zstdLevel = zstdLevel;
-        this.whenFull = whenFull;
-        this.retryAfterSeconds = retryAfterSeconds;
-        this.chunkBytes = Math.max(16 << 10, Math.min(CHUNK_BYTES_MAX, maxBytes / 64));
-        this.conn = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-        try (Statement s = conn.createStatement()) {
-            s.execute("PRAGMA journal_mode=WAL");
-            // NORMAL in WAL mode survives a killed process (the WAL is in the OS cache); FULL would
-            // also survive power loss, at one fsync per batch.
-            s.execute("PRAGMA synchronous=" + synchronous);
-            s.execute("PRAGMA wal_autocheckpoint=0");
-            s.execute("PRAGMA busy_timeout=10000");
-            // small columns first: lookups read them without touching the body's overflow pages
-            s.execute("CREATE TABLE IF NOT EXISTS chunks(last_id INTEGER PRIMARY KEY, first_id INTEGER NOT NULL,"
-                    + " received_at INTEGER NOT NULL, start_off INTEGER NOT NULL, end_off INTEGER NOT NULL,"
-                    + " kinds BLOB NOT NULL, lens BLOB NOT NULL, codec INTEGER NOT NULL, body BLOB NOT NULL)");
-            s.execute("CREATE TABLE IF NOT EXISTS cursors(name TEXT PRIMARY KEY, position INTEGER NOT NULL,"
-                    + " end_off INTEGER NOT NULL, enabled INTEGER NOT NULL, state TEXT)");
-            s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-        }
-        conn.setAutoCommit(false);
-        int pageSize = queryLong("PRAGMA page_size", -1) > 0 ? (int) queryLong("PRAGMA page_size", 4096) : 4096;
-        this.budget = new DiskBudget(file, maxBytes, pageSize);
-        this.insert = conn.prepareStatement("INSERT INTO chunks(last_id, first_id, received_at, start_off, end_off,"
-                + " kinds, lens, codec, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        this.chunkAt = conn.prepareStatement(CHUNK_META + " FROM chunks WHERE last_id >= ? ORDER BY last_id LIMIT 1");
+        this.chunkBytes = ChunkCodec.chunkBytes(maxBytes);
+        this.conn = BufferSchema.connect(file, synchronous);
+        this.budget = new DiskBudget(conn, file, maxBytes, BufferSchema.pageSize(conn), whenFull, retryAfterSeconds);
+        this.insert = conn.prepareStatement(ChunkCodec.INSERT);
+        this.chunkAt = conn.prepareStatement(ChunkCodec.CHUNK_META + " FROM chunks WHERE last_id >= ? ORDER BY last_id LIMIT 1");
         this.cursors = new Cursors(conn);
         conn.commit();
-        migrateRowPerRecord();
+        BufferSchema.migrateRowPerRecord(conn, insert, chunkBytes, zstdLevel);
         loadPositions();
         conn.commit();
     }
@@ -142,97 +112,26 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
      */
     public static RecordBuffer open(Path file, long maxBytes, WhenFull whenFull, long retryAfterSeconds,
             String compression, int level, String synchronous) throws Exception {
-        String sync = synchronous.trim().toUpperCase(java.util.Locale.ROOT);
-        if (!java.util.Set.of("OFF", "NORMAL", "FULL", "EXTRA").contains(sync)) {
-            throw new IllegalArgumentException("nervesys.buffer.synchronous must be NORMAL, FULL, EXTRA or OFF, not '"
-                    + synchronous + "'");
-        }
-        int zstdLevel = switch (compression.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "zstd" -> {
-                if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
-                    throw new IllegalArgumentException("nervesys.buffer.compressionLevel must be between "
-                            + Zstd.minCompressionLevel() + " and " + Zstd.maxCompressionLevel() + ", not " + level);
-                }
-                yield level;
-            }
-            case "none" -> NO_COMPRESSION;
-            default -> throw new IllegalArgumentException(
-                    "nervesys.buffer.compression must be zstd or none, not '" + compression + "'");
-        };
+        String sync = BufferSchema.synchronous(synchronous);
+        int zstdLevel = ChunkCodec.zstdLevel(compression, level);
         Files.createDirectories(file.toAbsolutePath().getParent());
         return new RecordBuffer(file, maxBytes, whenFull, retryAfterSeconds, zstdLevel, sync);
     }
 
-    /**
-     * Buffers written before chunks (one row per record, table {@code records}) are converted on open,
-     * one chunk per transaction, so the file never holds both copies of more than a chunk.
-     */
-    private void migrateRowPerRecord() throws SQLException {
-        if (queryLong("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='records'", 0) == 0) {
-            return;
-        }
-        long migrated = 0;
-        try (PreparedStatement page = conn.prepareStatement(
-                "SELECT id, kind, received_at, end_off, body FROM records ORDER BY id LIMIT ?");
-             PreparedStatement delete = conn.prepareStatement("DELETE FROM records WHERE id <= ?")) {
-            while (true) {
-                page.setInt(1, CHUNK_RECORDS);
-                List<RecordKind> kinds = new ArrayList<>();
-                List<byte[]> bodies = new ArrayList<>();
-                long first = -1;
-                long last = -1;
-                long receivedAt = 0;
-                long startOff = 0;
-                long bytes = 0;
-                try (ResultSet rs = page.executeQuery()) {
-                    while (rs.next()) {
-                        long id = rs.getLong(1);
-                        byte[] body = rs.getBytes(5);
-                        if (first >= 0 && (id != last + 1 || chunkFull(kinds.size(), bytes, body.length))) {
-                            break;
-                        }
-                        if (first < 0) {
-                            first = id;
-                            receivedAt = rs.getLong(3);
-                            startOff = rs.getLong(4) - body.length;
-                        }
-                        last = id;
-                        bytes += body.length;
-                        kinds.add(RecordKind.of(rs.getInt(2)));
-                        bodies.add(body);
-                    }
-                }
-                if (first < 0) {
-                    break;
-                }
-                insertChunk(first, receivedAt, startOff, pack(kinds, bodies, 0, bodies.size()));
-                insert.executeBatch();
-                delete.setLong(1, last);
-                delete.executeUpdate();
-                conn.commit();
-                migrated += bodies.size();
-            }
-        }
-        try (Statement s = conn.createStatement()) {
-            s.execute("DROP TABLE records");
-        }
-        conn.commit();
-        LOG.info("buffer: converted {} records from one row per record to chunks", migrated);
-    }
-
+    /** Reads the positions held in memory from the file: at open, and after a failed write. */
     private void loadPositions() throws SQLException {
-        long physicalFirst = queryLong("SELECT first_id FROM chunks ORDER BY last_id LIMIT 1", 0);
-        long maxId = queryLong("SELECT max(last_id) FROM chunks", 0);
-        long maxCursor = Math.max(cursors.maxPosition(), queryLong("SELECT value FROM meta WHERE key='head'", 0));
+        long physicalFirst = BufferSchema.queryLong(conn, "SELECT first_id FROM chunks ORDER BY last_id LIMIT 1", 0);
+        long maxId = BufferSchema.queryLong(conn, "SELECT max(last_id) FROM chunks", 0);
+        long maxCursor = Math.max(cursors.maxPosition(), BufferSchema.meta(conn, "head"));
         headId = Math.max(maxId, maxCursor);
         // the logical start: persisted after each delete, and never behind what every enabled
         // consumer has acknowledged (a crash between the two commits of acknowledge loses nothing)
         long shipped = cursors.minEnabledPosition(headId) + 1;
-        firstId = maxId > 0 ? Math.max(Math.max(physicalFirst, shipped),
-                queryLong("SELECT value FROM meta WHERE key='first'", 0)) : headId + 1;
-        headOffset = maxId >= maxCursor && maxId > 0 ? queryLong("SELECT end_off FROM chunks ORDER BY last_id DESC LIMIT 1", 0)
+        firstId = maxId > 0 ? Math.max(Math.max(physicalFirst, shipped), BufferSchema.meta(conn, "first")) : headId + 1;
+        headOffset = maxId >= maxCursor && maxId > 0
+                ? BufferSchema.queryLong(conn, "SELECT end_off FROM chunks ORDER BY last_id DESC LIMIT 1", 0)
                 : cursors.maxOffset();
-        dropped = queryLong("SELECT value FROM meta WHERE key='dropped'", 0);
+        dropped = BufferSchema.meta(conn, "dropped");
     }
 
     /**
@@ -256,8 +155,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         int start = 0;
         for (int i = 0; i < n; i++) {
             int len = bodies.get(i).length;
-            if (chunkFull(i - start, inChunk, len)) {
-                Packed p = pack(kinds, bodies, start, i);
+            if (ChunkCodec.chunkFull(i - start, inChunk, len, chunkBytes)) {
+                Packed p = ChunkCodec.pack(kinds, bodies, start, i, zstdLevel);
                 chunks.add(p);
                 stored += p.storedBytes();
                 start = i;
@@ -265,7 +164,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             }
             inChunk += len;
         }
-        Packed last = pack(kinds, bodies, start, n);
+        Packed last = ChunkCodec.pack(kinds, bodies, start, n, zstdLevel);
         chunks.add(last);
         stored += last.storedBytes();
         lock.lock();
@@ -276,7 +175,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             long off = headOffset;
             try {
                 for (Packed p : chunks) {
-                    insertChunk(id, now, off, p);
+                    ChunkCodec.addInsert(insert, id, now, off, p);
                     id += p.count();
                     off += p.rawBytes();
                 }
@@ -284,115 +183,40 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
                 conn.commit();
             } catch (SQLException e) {
                 clearBatchQuietly();
-                boolean full = diskFull(e);
+                boolean full = DiskBudget.diskFull(e);
                 rollbackQuietly(full);
                 writeError = String.valueOf(e.getMessage());
                 if (full) {
-                    // the file system is full before the cap: refuse like a full buffer (503 + Retry-After),
-                    // nothing of the batch is stored; writes succeed again once space is back. Logged once
-                    // per episode: a log line per refused batch would fill what is left of the disk
+                    // the file system is full before the cap: nothing of the batch is stored
                     rejectedBatches++;
-                    if (diskFullRefusals++ == 0) {
-                        LOG.warn("buffer: no space left on the file system of {}: batches are refused (503) until space is back",
-                                file.toAbsolutePath().getParent());
-                    }
-                    throw new BufferFullException("disk full: no space left on the file system of the buffer ("
-                            + file.toAbsolutePath().getParent() + "), records refused", retryAfterSeconds);
+                    throw budget.diskFullRefusal();
                 }
                 throw new IllegalStateException("buffer write failed: " + e.getMessage(), e);
             }
             writeError = null;
-            if (diskFullRefusals > 0) {
-                LOG.warn("buffer: space is back, batches are stored again ({} refused while the disk was full)", diskFullRefusals);
-                diskFullRefusals = 0;
-            }
+            budget.written();
             if (firstId > headId) {
                 firstId = headId + 1;
             }
             headId += n;
             headOffset = off;
             appended += n;
-            checkpointIfLarge();
+            budget.checkpointIfLarge();
             return headId;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Whether a chunk of {@code records} records and {@code bytes} body bytes is closed before a record of {@code next} bytes. */
-    private boolean chunkFull(int records, long bytes, int next) {
-        return records > 0 && (records == CHUNK_RECORDS || bytes + next > chunkBytes);
-    }
-
-    /** A chunk ready to insert: its body as stored (maybe compressed), kinds and varint lengths. */
-    private record Packed(int count, int rawBytes, byte[] kinds, byte[] lens, int codec, byte[] body) {
-        long storedBytes() {
-            return body.length + kinds.length + lens.length;
-        }
-    }
-
-    /** Records [from, to) of the lists as one chunk, compressed when that is configured. */
-    private Packed pack(List<RecordKind> kinds, List<byte[]> bodies, int from, int to) {
-        int count = to - from;
-        int total = 0;
-        for (int i = from; i < to; i++) {
-            total += bodies.get(i).length;
-        }
-        byte[] body = new byte[total];
-        byte[] kindBytes = new byte[count];
-        byte[] lens = new byte[count * 5];
-        int pos = 0;
-        int lp = 0;
-        for (int i = from; i < to; i++) {
-            byte[] b = bodies.get(i);
-            System.arraycopy(b, 0, body, pos, b.length);
-            pos += b.length;
-            kindBytes[i - from] = (byte) kinds.get(i).code();
-            lp = Chunk.putVarint(lens, lp, b.length);
-        }
-        lens = java.util.Arrays.copyOf(lens, lp);
-        if (zstdLevel != NO_COMPRESSION) {
-            byte[] packed = Zstd.compress(body, zstdLevel);
-            if (packed.length < body.length) {
-                return new Packed(count, total, kindBytes, lens, ZSTD, packed);
-            }
-        }
-        return new Packed(count, total, kindBytes, lens, STORED, body);
-    }
-
-    private void insertChunk(long firstRecordId, long receivedAt, long startOff, Packed p) throws SQLException {
-        insert.setLong(1, firstRecordId + p.count() - 1);
-        insert.setLong(2, firstRecordId);
-        insert.setLong(3, receivedAt);
-        insert.setLong(4, startOff);
-        insert.setLong(5, startOff + p.rawBytes());
-        insert.setBytes(6, p.kinds());
-        insert.setBytes(7, p.lens());
-        insert.setInt(8, p.codec());
-        insert.setBytes(9, p.body());
-        insert.addBatch();
-    }
-
+    /** Until the batch fits: drops the oldest records under drop-oldest, else refuses the batch. */
     private void makeRoom(long bytes, int rows) throws BufferFullException {
-        while (!fits(bytes, rows)) {
-            if (budget.walBytes() > 0) {
-                checkpoint();
-                if (fits(bytes, rows)) {
-                    return;
-                }
-            }
-            if (whenFull == WhenFull.REJECT || firstId > headId) {
+        while (!budget.fitsAfterCheckpoint(bytes, rows)) {
+            if (!budget.dropsOldest(firstId <= headId)) {
                 rejectedBatches++;
-                throw new BufferFullException("buffer full: " + budget.onDisk() + " of " + budget.cap
-                        + " bytes on disk (nervesys.buffer.maxBytes), records refused", retryAfterSeconds);
+                throw budget.full();
             }
             dropOldestChunk();
         }
-    }
-
-    private boolean fits(long bytes, int rows) {
-        return budget.insertFits(bytes, rows, queryLongUnchecked("PRAGMA page_count"),
-                queryLongUnchecked("PRAGMA freelist_count"));
     }
 
     /** drop-oldest: removes the oldest records, whole chunks of about deleteChunkBytes. */
@@ -406,9 +230,9 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             cursors.advanceAll(upTo, c.endOff);
             deleteChunksUpTo(upTo);
             dropped += rows;
-            putMeta("dropped", dropped);
-            putMeta("head", headId);
-            putMeta("first", upTo + 1);
+            BufferSchema.putMeta(conn, "dropped", dropped);
+            BufferSchema.putMeta(conn, "head", headId);
+            BufferSchema.putMeta(conn, "first", upTo + 1);
             conn.commit();
         } catch (SQLException e) {
             rollbackQuietly();
@@ -416,7 +240,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         }
         LOG.warn("buffer full: dropped the {} oldest records (policy drop-oldest, {} dropped in total)", rows, dropped);
         firstId = upTo + 1;
-        checkpoint();
+        budget.checkpoint();
     }
 
     /** Adds a consumer cursor if it does not exist; a new one starts at the oldest record present. */
@@ -427,41 +251,21 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             return registry;
         });
         if (r != null) {
-            bindConsumer(r, name);
+            BufferMetrics.bindConsumer(this, r, name);
         }
     }
 
     /** Prometheus: nervesys_buffer_* (docs/buffer.md); consumers registered later are added then. */
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("nervesys.buffer.disk.bytes", this, RecordBuffer::bytesOnDisk)
-                .description("Bytes of the buffer on disk: database, WAL and shared memory").register(registry);
-        Gauge.builder("nervesys.buffer.max.bytes", this, RecordBuffer::maxBytes)
-                .description("The cap, nervesys.buffer.maxBytes").register(registry);
-        Gauge.builder("nervesys.buffer.records", this, RecordBuffer::rows)
-                .description("Records held: not yet shipped by every enabled consumer").register(registry);
-        Gauge.builder("nervesys.buffer.record.bytes", this, RecordBuffer::recordBytes)
-                .description("NDJSON bytes of the records held, before the buffer's compression").register(registry);
-        FunctionCounter.builder("nervesys.buffer.appended.records", this, b -> b.withLock(() -> b.appended))
-                .description("Records committed since start").register(registry);
-        FunctionCounter.builder("nervesys.buffer.dropped.records", this, RecordBuffer::dropped)
-                .description("Records dropped under whenFull=drop-oldest, ever").register(registry);
-        FunctionCounter.builder("nervesys.buffer.rejected.batches", this, b -> b.withLock(() -> b.rejectedBatches))
-                .description("Batches refused under whenFull=reject since start").register(registry);
+        BufferMetrics.bind(this, registry);
         List<String> names = withLock(() -> {
             this.registry = registry;
-            return cursors.all().stream().map(Cursors.Cursor::name).toList();
+            return cursors.names();
         });
         for (String name : names) {
-            bindConsumer(registry, name);
+            BufferMetrics.bindConsumer(this, registry, name);
         }
-    }
-
-    private void bindConsumer(MeterRegistry registry, String name) {
-        Gauge.builder("nervesys.buffer.pending.records", this, b -> b.pendingRows(name))
-                .description("Records a consumer has still to ship").tag("consumer", name).register(registry);
-        Gauge.builder("nervesys.buffer.pending.bytes", this, b -> b.pendingBytes(name))
-                .description("NDJSON bytes a consumer has still to ship").tag("consumer", name).register(registry);
     }
 
     /** NDJSON bytes of the records held (before compression). */
@@ -487,7 +291,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             if (maxRows <= 0 || after >= headId) {
                 return out;
             }
-            try (PreparedStatement ps = conn.prepareStatement(CHUNK_META + ", body FROM chunks WHERE last_id > ? ORDER BY last_id")) {
+            try (PreparedStatement ps = conn.prepareStatement(ChunkCodec.CHUNK_META + ", body FROM chunks WHERE last_id > ? ORDER BY last_id")) {
                 ps.setLong(1, after);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (out.size() < maxRows && rs.next()) {
@@ -518,11 +322,11 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
 
     /** Body bytes after the consumer's cursor: what it still has to ship. */
     public long pendingBytes(String consumer) {
-        return withLock(() -> headOffset - cursors.get(consumer).offset());
+        return withLock(() -> cursors.get(consumer).pendingBytes(headOffset));
     }
 
     public long pendingRows(String consumer) {
-        return withLock(() -> headId - Math.max(cursors.get(consumer).position(), firstId - 1));
+        return withLock(() -> cursors.get(consumer).pendingRows(headId, firstId));
     }
 
     /**
@@ -555,7 +359,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             long pos = Math.min(Math.max(upToId, cursors.get(consumer).position()), headId);
             long off = pos >= firstId ? endOff(pos) : Math.max(cursors.get(consumer).offset(), offsetBefore(firstId));
             cursors.move(consumer, pos, off, newState);
-            putMeta("head", headId);
+            BufferSchema.putMeta(conn, "head", headId);
             conn.commit();
             deleteShipped();
             return null;
@@ -566,12 +370,12 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         long target = Math.min(cursors.minEnabledPosition(headId), headId);
         if (target >= firstId) {
             firstId = target + 1;
-            putMeta("first", firstId);
+            BufferSchema.putMeta(conn, "first", firstId);
             conn.commit();
         }
         // whole chunks behind firstId go, in pieces whose WAL frames fit the reserve
         long physicalStart;
-        while ((physicalStart = queryLong("SELECT start_off FROM chunks WHERE last_id < " + firstId
+        while ((physicalStart = BufferSchema.queryLong(conn, "SELECT start_off FROM chunks WHERE last_id < " + firstId
                 + " ORDER BY last_id LIMIT 1", -1)) >= 0) {
             long upTo;
             try (PreparedStatement ps = conn.prepareStatement("SELECT coalesce((SELECT last_id FROM chunks WHERE last_id < ?"
@@ -585,12 +389,12 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             }
             long bytes = endOff(upTo) - physicalStart;
             if (!budget.deleteFits(bytes, 1 + bytes / chunkBytes)) {
-                checkpoint();
+                budget.checkpoint();
             }
             deleteChunksUpTo(upTo);
             conn.commit();
         }
-        checkpointIfLarge();
+        budget.checkpointIfLarge();
     }
 
     private void deleteChunksUpTo(long lastId) throws SQLException {
@@ -606,7 +410,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
             return afterId;
         }
         long target = offsetBefore(afterId + 1) + Math.max(1, bytes);
-        try (PreparedStatement ps = conn.prepareStatement(CHUNK_META
+        try (PreparedStatement ps = conn.prepareStatement(ChunkCodec.CHUNK_META
                 + " FROM chunks WHERE last_id > ? AND end_off >= ? ORDER BY last_id LIMIT 1")) {
             ps.setLong(1, afterId);
             ps.setLong(2, target);
@@ -641,162 +445,6 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
 
     private long endOff(long id) throws SQLException {
         return chunkAt(id).offsetBefore(id + 1);
-    }
-
-    /** One chunk row without its body: ids, offsets, and per record its kind and body length. */
-    private static final class Chunk {
-        final long firstId;
-        final long lastId;
-        final long receivedAt;
-        final long startOff;
-        final long endOff;
-        final byte[] kinds;
-        final int[] lens;
-        final int codec;
-
-        private Chunk(long firstId, long lastId, long receivedAt, long startOff, long endOff, byte[] kinds, int[] lens,
-                int codec) {
-            this.codec = codec;
-            this.firstId = firstId;
-            this.lastId = lastId;
-            this.receivedAt = receivedAt;
-            this.startOff = startOff;
-            this.endOff = endOff;
-            this.kinds = kinds;
-            this.lens = lens;
-        }
-
-        /** Reads the columns of {@link #CHUNK_META}. */
-        static Chunk of(ResultSet rs) throws SQLException {
-            long first = rs.getLong(1);
-            long last = rs.getLong(2);
-            byte[] packed = rs.getBytes(7);
-            int[] lens = new int[(int) (last - first + 1)];
-            for (int i = 0, p = 0; i < lens.length; i++) {
-                int v = 0;
-                int shift = 0;
-                byte b;
-                do {
-                    b = packed[p++];
-                    v |= (b & 0x7f) << shift;
-                    shift += 7;
-                } while (b < 0);
-                lens[i] = v;
-            }
-            return new Chunk(first, last, rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getBytes(6), lens, rs.getInt(8));
-        }
-
-        static int putVarint(byte[] out, int pos, int value) {
-            while ((value & ~0x7f) != 0) {
-                out[pos++] = (byte) ((value & 0x7f) | 0x80);
-                value >>>= 7;
-            }
-            out[pos++] = (byte) value;
-            return pos;
-        }
-
-        /** The records' bytes back to back, from the body column as stored. */
-        byte[] body(byte[] stored) throws SQLException {
-            if (codec == STORED) {
-                return stored;
-            }
-            if (codec != ZSTD) {
-                throw new SQLException("chunk " + lastId + " has an unknown codec " + codec);
-            }
-            byte[] raw = Zstd.decompress(stored, (int) (endOff - startOff));
-            if (raw.length != endOff - startOff) {
-                throw new SQLException("chunk " + lastId + " decompressed to " + raw.length + " bytes, not "
-                        + (endOff - startOff));
-            }
-            return raw;
-        }
-
-        /** Body bytes before record id (id may be lastId + 1: the chunk's end). */
-        long offsetBefore(long id) {
-            if (id > lastId) {
-                return endOff;
-            }
-            long off = startOff;
-            for (int i = 0; i < id - firstId; i++) {
-                off += lens[i];
-            }
-            return off;
-        }
-
-        /** The first record after afterId whose end offset reaches target, else the last one. */
-        long firstReaching(long afterId, long target) {
-            long off = startOff;
-            for (int i = 0; i < lens.length; i++) {
-                off += lens[i];
-                if (firstId + i > afterId && off >= target) {
-                    return firstId + i;
-                }
-            }
-            return lastId;
-        }
-
-        /** Appends the records after afterId, up to max of them, cut from the chunk's body. */
-        void records(long afterId, int max, byte[] body, List<BufferedRecord> out) {
-            int pos = 0;
-            int added = 0;
-            for (int i = 0; i < lens.length && added < max; i++) {
-                int end = pos + lens[i];
-                if (firstId + i > afterId) {
-                    out.add(new BufferedRecord(firstId + i, RecordKind.of(kinds[i]), receivedAt,
-                            java.util.Arrays.copyOfRange(body, pos, end)));
-                    added++;
-                }
-                pos = end;
-            }
-        }
-    }
-
-    private void checkpointIfLarge() {
-        if (budget.walBytes() > budget.walCheckpointBytes) {
-            checkpoint();
-        }
-    }
-
-    private void checkpoint() {
-        try (Statement s = conn.createStatement()) {
-            conn.commit();
-            conn.setAutoCommit(true);
-            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-        } catch (SQLException e) {
-            LOG.warn("buffer checkpoint failed: {}", e.getMessage());
-        } finally {
-            try {
-                conn.setAutoCommit(false);
-            } catch (SQLException e) {
-                LOG.warn("buffer: cannot restore transaction mode: {}", e.getMessage());
-            }
-        }
-    }
-
-    private void putMeta(String key, long value) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)")) {
-            ps.setString(1, key);
-            ps.setLong(2, value);
-            ps.executeUpdate();
-        }
-    }
-
-    private long queryLong(String sql, long whenNull) throws SQLException {
-        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            if (rs.next()) {
-                long v = rs.getLong(1);
-                return rs.wasNull() ? whenNull : v;
-            }
-            return whenNull;
-        }
-    }
-
-    private long queryLongUnchecked(String sql) {
-        try {
-            return queryLong(sql, 0);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
     }
 
     /**
@@ -850,23 +498,10 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     long pragmaForTests(String pragma) {
         return withLock(() -> {
             conn.commit();
-            long v = queryLong("PRAGMA " + pragma, -1);
+            long v = BufferSchema.queryLong(conn, "PRAGMA " + pragma, -1);
             conn.commit();
             return v;
         });
-    }
-
-    /** SQLITE_FULL (13): the file system holding the buffer has no space left (the cap was not reached). */
-    static boolean diskFull(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException q && (q.getErrorCode() & 0xFF) == 13) {
-                return true;
-            }
-            if (t.getMessage() != null && (t.getMessage().contains("SQLITE_FULL") || t.getMessage().contains("No space left"))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private interface SqlWork<T> {
@@ -891,7 +526,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     }
 
     public WhenFull whenFull() {
-        return whenFull;
+        return budget.whenFull;
     }
 
     /**
@@ -904,7 +539,7 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         }
         lock.lock();
         try {
-            putMeta("health_probe", System.currentTimeMillis());
+            BufferSchema.putMeta(conn, "health_probe", System.currentTimeMillis());
             conn.commit();
             writeError = null;
         } catch (SQLException e) {
@@ -924,16 +559,8 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
     public boolean hasRoomForOneChunk() {
         lock.lock();
         try {
-            if (fits(chunkBytes, 1)) {
-                return true;
-            }
-            if (budget.walBytes() > 0) {
-                checkpoint(); // what an append would do first
-                if (fits(chunkBytes, 1)) {
-                    return true;
-                }
-            }
-            return whenFull == WhenFull.DROP_OLDEST && firstId <= headId;
+            // as an append: fits, maybe after a checkpoint, or drop-oldest makes room (reject refuses)
+            return budget.fitsAfterCheckpoint(chunkBytes, 1) || budget.dropsOldest(firstId <= headId);
         } finally {
             lock.unlock();
         }
@@ -954,6 +581,16 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
         return withLock(() -> dropped);
     }
 
+    /** Records committed since start (a meter). */
+    long appended() {
+        return withLock(() -> appended);
+    }
+
+    /** Batches refused since start, the cap or the file system being full (a meter). */
+    long rejectedBatches() {
+        return withLock(() -> rejectedBatches);
+    }
+
     public Path file() {
         return file;
     }
@@ -965,33 +602,16 @@ public final class RecordBuffer implements AutoCloseable, StatusReporter, MeterB
 
     @Override
     public Map<String, Object> status() {
-        return withLock(() -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("file", file.toString());
-            m.put("bytesOnDisk", budget.onDisk());
-            m.put("maxBytes", budget.cap);
-            m.put("whenFull", whenFull.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
-            m.put("compression", zstdLevel == NO_COMPRESSION ? "none" : "zstd level " + zstdLevel);
-            m.put("rows", headId - firstId + 1);
-            m.put("recordBytes", headOffset - offsetBefore(firstId));
-            m.put("appended", appended);
-            m.put("dropped", dropped);
-            m.put("rejectedBatches", rejectedBatches);
-            Map<String, Object> lag = new LinkedHashMap<>();
-            for (Cursors.Cursor c : cursors.all()) {
-                lag.put(c.name(), Map.of("enabled", c.enabled(), "pendingRows", headId - Math.max(c.position(), firstId - 1),
-                        "pendingBytes", headOffset - c.offset()));
-            }
-            m.put("consumers", lag);
-            return m;
-        });
+        return withLock(() -> BufferMetrics.status(file, budget, zstdLevel, headId - firstId + 1,
+                headOffset - offsetBefore(firstId), appended, dropped, rejectedBatches,
+                cursors.lag(headId, firstId, headOffset)));
     }
 
     @Override
     public void close() {
         lock.lock();
         try {
-            checkpoint();
+            budget.checkpoint();
             insert.close();
             chunkAt.close();
             conn.close();
