@@ -398,15 +398,18 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder, Run
         }
         nextWatchCheckAt = now + cfg.lateInsertCheckEvery().toMillis();
         try {
-            for (DeadLetters.Watched w : deadLetters.watched()) {
+            List<DeadLetters.Watched> watched = deadLetters.watched();
+            int left = watched.size();
+            for (DeadLetters.Watched w : watched) {
                 for (String table : List.of("events", "series")) {
                     removeCopies(table, w);
                 }
                 if (now - w.since() >= cfg.lateInsertWindow().toMillis()) {
                     deadLetters.forget(w);
+                    left--;
                 }
             }
-            watchedBatches = deadLetters.watched().size();
+            watchedBatches = left;
         } catch (IOException | ClickHouseException | SQLException | RuntimeException e) {
             LOG.warn("ClickHouse late-insert check failed, looked at again in {} ms: {}",
                     cfg.lateInsertCheckEvery().toMillis(), e.getMessage());
@@ -418,20 +421,19 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder, Run
                 + ") AND buffer_id BETWEEN " + w.first() + " AND " + w.last();
     }
 
-    /** Rows of the watched batch in the table, and how many of them are distinct. */
-    private long[] rowsAndDistinct(String table, DeadLetters.Watched w) throws IOException, ClickHouseException {
-        String where = where(w);
+    /** Rows of a watched batch in the table ({@link #where}), and how many of them are distinct. */
+    private long[] rowsAndDistinct(String table, String where) throws IOException, ClickHouseException {
         String[] cells = ch.execute("SELECT count(), (SELECT count() FROM (SELECT DISTINCT * FROM " + ch.table(table) + where
                 + ")) FROM " + ch.table(table) + where + " FORMAT TabSeparated").trim().split("\t");
         return new long[] {Long.parseLong(cells[0]), Long.parseLong(cells[1])};
     }
 
     private void removeCopies(String table, DeadLetters.Watched w) throws IOException, ClickHouseException {
-        long[] before = rowsAndDistinct(table, w);
+        String where = where(w);
+        long[] before = rowsAndDistinct(table, where);
         if (before[0] == before[1]) {
             return;
         }
-        String where = where(w);
         Map<String, String> settings = Map.of("optimize_throw_if_noop", "1");
         String partitions = ch.execute("SELECT DISTINCT toYYYYMM(time) FROM " + ch.table(table) + where + " FORMAT TabSeparated");
         for (String p : partitions.split("\n")) {
@@ -439,7 +441,7 @@ public final class ClickHouseShipper implements StatusReporter, MeterBinder, Run
                 ch.execute("OPTIMIZE TABLE " + ch.table(table) + " PARTITION " + Long.parseLong(p.trim()) + " FINAL DEDUPLICATE", settings);
             }
         }
-        long[] after = rowsAndDistinct(table, w);
+        long[] after = rowsAndDistinct(table, where);
         duplicatesRemoved += before[0] - after[0];
         LOG.warn("ClickHouse stored {} rows of {} twice (buffer ids {}..{}: a timed-out insert landed after its retry);"
                 + " removed {} copies", before[0] - before[1], table, w.first(), w.last(), before[0] - after[0]);

@@ -1,5 +1,8 @@
 package dev.nervesys.clickhouse;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -33,8 +36,8 @@ public final class DeadLetters implements AutoCloseable {
     public record Watched(long first, long last, List<String> runs, long since) {
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-    private static final com.fasterxml.jackson.core.type.TypeReference<List<String>> RUNS = new com.fasterxml.jackson.core.type.TypeReference<>() { };
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<List<String>> RUNS = new TypeReference<>() { };
 
     private final Connection conn;
 
@@ -52,7 +55,7 @@ public final class DeadLetters implements AutoCloseable {
     }
 
     /** Starts (or restarts, widened) watching a batch; kept until {@link #forget}. */
-    public synchronized void watch(Watched w) throws SQLException, java.io.IOException {
+    public synchronized void watch(Watched w) throws SQLException, IOException {
         try (PreparedStatement ps = conn.prepareStatement("INSERT INTO watched_batches(first_id, last_id, runs, since)"
                 + " VALUES (?, ?, ?, ?) ON CONFLICT(first_id) DO UPDATE SET last_id = max(last_id, excluded.last_id),"
                 + " runs = excluded.runs, since = excluded.since")) {
@@ -64,7 +67,7 @@ public final class DeadLetters implements AutoCloseable {
         }
     }
 
-    public synchronized List<Watched> watched() throws SQLException, java.io.IOException {
+    public synchronized List<Watched> watched() throws SQLException, IOException {
         List<Watched> out = new ArrayList<>();
         try (Statement s = conn.createStatement();
                 ResultSet rs = s.executeQuery("SELECT first_id, last_id, runs, since FROM watched_batches ORDER BY first_id")) {

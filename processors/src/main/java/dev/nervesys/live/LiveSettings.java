@@ -22,13 +22,6 @@ public record LiveSettings(String host, int port, int maxRecords, long maxBytes,
         int maxRate, int tailRecords, int foxgloveRate, int flushMillis, int writeBufferBytes, long queueBytes,
         long clientsBufferBytes, long maxLagMillis) {
 
-    /** Default of {@code nervesys.live.queueBytes}. */
-    public static final long DEFAULT_QUEUE_BYTES = 8L << 20;
-    /** Default of {@code nervesys.live.clientsBufferBytes}. */
-    public static final long DEFAULT_CLIENTS_BUFFER_BYTES = 16L << 20;
-    /** Default of {@code nervesys.live.maxLag}. */
-    public static final java.time.Duration DEFAULT_MAX_LAG = java.time.Duration.ofSeconds(2);
-
     /**
      * Without budgets of their own: the queue is bounded by the ring's {@code maxBytes} only, the
      * clients each by {@code writeBufferBytes} only, and a batch may wait any time.

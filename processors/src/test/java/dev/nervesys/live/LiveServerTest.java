@@ -44,43 +44,10 @@ class LiveServerTest {
         LiveHub hub = new LiveHub(cfg, null, "test");
         LiveServer server = new LiveServer(hub, cfg);
         server.start();
-        try (Socket stuck = new Socket()) {
-            stuck.setReceiveBufferSize(4096);
-            stuck.connect(new InetSocketAddress("127.0.0.1", port));
-            OutputStream out = stuck.getOutputStream();
-            out.write(("GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            // read the 101 answer, then never read again
-            java.io.InputStream in = stuck.getInputStream();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                head.append((char) in.read());
-            }
-            assertThat(head.toString()).startsWith("HTTP/1.1 101");
-            // a masked client text frame: subscribe to every series at the highest rate; then never read
-            byte[] sub = "{\"op\":\"subscribe\",\"id\":\"x\",\"run\":\"r\",\"series\":[\"*\"],\"rate\":1000}".getBytes(StandardCharsets.UTF_8);
-            byte[] frame = new byte[2 + 4 + sub.length];
-            frame[0] = (byte) 0x81;
-            frame[1] = (byte) (0x80 | sub.length);
-            for (int i = 0; i < sub.length; i++) {
-                frame[6 + i] = sub[i]; // mask 0,0,0,0
-            }
-            out.write(frame);
-            out.flush();
-
+        // reads the 101 answer, subscribes to every series at the highest rate, then never reads again
+        try (Socket stuck = stalledSubscriber(port, "{\"op\":\"subscribe\",\"id\":\"x\",\"run\":\"r\",\"series\":[\"*\"],\"rate\":1000}")) {
             AtomicLong received = new AtomicLong();
-            WebSocket ok = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/live"),
-                    new WebSocket.Listener() {
-                        @Override
-                        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                            if (data.toString().contains("\"engine.s3\"")) {
-                                received.incrementAndGet();
-                            }
-                            ws.request(1);
-                            return null;
-                        }
-                    }).join();
-            ok.sendText("{\"op\":\"subscribe\",\"id\":\"y\",\"run\":\"r\",\"series\":[\"engine.s3\"],\"rate\":10}", true).join();
+            WebSocket ok = readingSubscriber(port, received);
             await().atMost(Duration.ofSeconds(10)).until(() -> hub.status().get("clients").equals(2));
 
             long maxCallNanos = 0;
@@ -106,6 +73,24 @@ class LiveServerTest {
     }
 
     /** A raw WebSocket client with a 4 KB receive buffer that subscribes, then never reads again. */
+    /** A client that reads everything, subscribed to series engine.s3 of run r: counts the frames carrying it. */
+    private static WebSocket readingSubscriber(int port, AtomicLong received) {
+        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/live"),
+                new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                        if (data.toString().contains("\"engine.s3\"")) {
+                            received.incrementAndGet();
+                        }
+                        w.request(1);
+                        return null;
+                    }
+                }).join();
+        ws.sendText("{\"op\":\"subscribe\",\"id\":\"y\",\"run\":\"r\",\"series\":[\"engine.s3\"],\"rate\":10}", true).join();
+        return ws;
+    }
+
+    /** A client that subscribes, then never reads: its frames pile up in the server's buffers. */
     private static Socket stalledSubscriber(int port, String subscribe) throws Exception {
         Socket s = new Socket();
         s.setReceiveBufferSize(4096);
@@ -147,18 +132,7 @@ class LiveServerTest {
                 stalled.add(stalledSubscriber(port, "{\"op\":\"subscribe\",\"id\":\"x\",\"run\":\"r\",\"series\":[\"*\"],\"rate\":100}"));
             }
             AtomicLong received = new AtomicLong();
-            WebSocket ok = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/live"),
-                    new WebSocket.Listener() {
-                        @Override
-                        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                            if (data.toString().contains("\"engine.s3\"")) {
-                                received.incrementAndGet();
-                            }
-                            ws.request(1);
-                            return null;
-                        }
-                    }).join();
-            ok.sendText("{\"op\":\"subscribe\",\"id\":\"y\",\"run\":\"r\",\"series\":[\"engine.s3\"],\"rate\":10}", true).join();
+            WebSocket ok = readingSubscriber(port, received);
             await().atMost(Duration.ofSeconds(10)).until(() -> hub.status().get("clients").equals(9));
 
             // 400,000 records: about 20 MB of frames for each stalled client, far more than the kernel buffers take
