@@ -1,6 +1,6 @@
 package dev.nervesys.heartbeat;
 
-import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.nervesys.common.BuiltinConfig;
 import dev.nervesys.common.YamlNode;
 import dev.nervesys.spi.AgentSettings;
@@ -42,9 +42,9 @@ public final class HeartbeatBeans implements BeanProvider {
         StatusThresholds status = StatusThresholds.parse(thresholds);
 
         Map<String, Object> beans = new LinkedHashMap<>();
-        LazyDataSource ds = dataSource(s);
+        HikariDataSource ds = dataSource(s);
         HeartbeatSettings hs = HeartbeatSettings.from(s);
-        HeartbeatStore store = new HeartbeatStore(ds,
+        HeartbeatStore store = new HeartbeatStore(ds, hs.database().dialect(),
                 new BeatSpool(s.dataDir().resolve("heartbeat").resolve("spool.db"), hs.spoolMax()),
                 hs.batch(), hs.backoffInitial(), hs.backoffMax(), s.clock());
         HeartbeatService heartbeat = new HeartbeatService(s.agentId(), s.server(), s.dataDir(),
@@ -62,8 +62,15 @@ public final class HeartbeatBeans implements BeanProvider {
         return beans;
     }
 
-    static LazyDataSource dataSource(AgentSettings s) {
-        HikariConfig c = new HikariConfig();
+    /**
+     * The pool heartbeats and alert history share. Made with HikariCP's no-argument constructor, so
+     * it starts on the first {@code getConnection()}: bean providers must not start threads (Hikari's
+     * housekeeper), and validation contexts build the beans without ever using them. It never fails
+     * to start while the database is down ({@code initializationFailTimeout=-1}); a call waits at
+     * most {@code connectionTimeout}. Credentials come from the environment, never from the URL.
+     */
+    static HikariDataSource dataSource(AgentSettings s) {
+        HikariDataSource c = new HikariDataSource();
         c.setPoolName("nervesys-heartbeat");
         c.setInitializationFailTimeout(-1);
         HeartbeatSettings hs = HeartbeatSettings.from(s);
@@ -80,7 +87,7 @@ public final class HeartbeatBeans implements BeanProvider {
             c.addDataSourceProperty("socketTimeout",
                     String.valueOf(Math.max(1, hs.socketTimeout().toSeconds())));
             c.addDataSourceProperty("ApplicationName", "nervesys-" + s.agentId());
-            return new LazyDataSource(c, Dialect.POSTGRES);
+            return c;
         }
         Path file = db.sqliteFile();
         try {
@@ -91,6 +98,6 @@ public final class HeartbeatBeans implements BeanProvider {
         c.setJdbcUrl(db.jdbcUrl());
         c.setMaximumPoolSize(1);
         c.setConnectionTimeout(30_000);
-        return new LazyDataSource(c, Dialect.SQLITE);
+        return c;
     }
 }

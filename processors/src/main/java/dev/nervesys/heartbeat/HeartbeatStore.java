@@ -2,6 +2,7 @@ package dev.nervesys.heartbeat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.nervesys.common.Backoff;
 import dev.nervesys.spi.Dependency;
 import dev.nervesys.spi.DependencyState;
@@ -42,7 +43,8 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     private static final TypeReference<LinkedHashMap<String, Object>> ROW = new TypeReference<>() {
     };
 
-    private final LazyDataSource dataSource;
+    private final HikariDataSource dataSource;
+    private final Dialect dialect;
     private final BeatSpool spool;
     private final int batch;
     private final Backoff backoff;
@@ -55,13 +57,15 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     private final Clock clock;
     private final Instant created;
 
-    public HeartbeatStore(LazyDataSource dataSource, BeatSpool spool, int batch, Duration backoffInitial, Duration backoffMax) {
-        this(dataSource, spool, batch, backoffInitial, backoffMax, Clock.systemUTC());
+    public HeartbeatStore(HikariDataSource dataSource, Dialect dialect, BeatSpool spool, int batch, Duration backoffInitial,
+                          Duration backoffMax) {
+        this(dataSource, dialect, spool, batch, backoffInitial, backoffMax, Clock.systemUTC());
     }
 
     /** @param clock the agent's clock ({@code AgentSettings.clock()}): back-off and the last write's age */
-    public HeartbeatStore(LazyDataSource dataSource, BeatSpool spool, int batch, Duration backoffInitial, Duration backoffMax,
-                          Clock clock) {
+    public HeartbeatStore(HikariDataSource dataSource, Dialect dialect, BeatSpool spool, int batch, Duration backoffInitial,
+                          Duration backoffMax, Clock clock) {
+        this.dialect = dialect;
         this.clock = clock;
         this.created = clock.instant();
         this.dataSource = dataSource;
@@ -72,7 +76,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
 
     @Override
     public Dialect dialect() {
-        return dataSource.dialect();
+        return dialect;
     }
 
     public BeatSpool spool() {
@@ -88,9 +92,9 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     @Override
     public void ensureSchema() throws SQLException {
         if (!schemaReady) {
-            schemaVersion = Migrations.apply(dataSource, dataSource.dialect());
+            schemaVersion = Migrations.apply(dataSource, dialect);
             schemaReady = true;
-            LOG.info("heartbeat schema at version {} ({})", schemaVersion, dataSource.dialect().folder());
+            LOG.info("heartbeat schema at version {} ({})", schemaVersion, dialect.folder());
         }
     }
 
@@ -102,7 +106,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
 
     /** Route step: body = the oldest spooled beats as column maps (empty while backing off). */
     public List<Map<String, Object>> pending(Exchange ex) throws Exception {
-        ex.setProperty(DIALECT, dataSource.dialect().folder());
+        ex.setProperty(DIALECT, dialect.folder());
         if (backingOff()) {
             return List.of();
         }
@@ -171,12 +175,12 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     }
 
     public String url() {
-        return dataSource.url();
+        return dataSource.getJdbcUrl();
     }
 
     /** The database's URL without user info or parameters (which may hold a password). */
     String target() {
-        String u = dataSource.url();
+        String u = dataSource.getJdbcUrl();
         int q = u.indexOf('?');
         return (q < 0 ? u : u.substring(0, q)).replaceAll("//[^/@]*@", "//");
     }
@@ -206,9 +210,9 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
         Map<String, Number> backlog = Map.of("beats", spooled());
         Instant failingSince = backoff.failingSince();
         if (failingSince == null) {
-            return DependencyState.ok("heartbeat", dataSource.dialect().folder() + " " + target(), backlog);
+            return DependencyState.ok("heartbeat", dialect.folder() + " " + target(), backlog);
         }
-        return DependencyState.degraded("heartbeat", dataSource.dialect().folder() + " " + target(),
+        return DependencyState.degraded("heartbeat", dialect.folder() + " " + target(),
                 "heartbeat database unreachable: " + lastError, failingSince, backlog);
     }
 
@@ -236,8 +240,8 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     @Override
     public Map<String, Object> status() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("database", dataSource.dialect().folder());
-        m.put("url", dataSource.url());
+        m.put("database", dialect.folder());
+        m.put("url", dataSource.getJdbcUrl());
         m.put("schemaVersion", schemaVersion);
         try {
             m.put("spooled", spool.size());

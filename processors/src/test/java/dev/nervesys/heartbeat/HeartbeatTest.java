@@ -88,7 +88,8 @@ class HeartbeatTest {
             HeartbeatStore store = h.bean("heartbeatStore");
             assertThat(Migrations.apply(h.bean("heartbeatDataSource"), Dialect.SQLITE)).isEqualTo(2);
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT COUNT(*), MAX(version) FROM schema_version")) {
+                 ResultSet rs = st.executeQuery("SELECT COUNT(*), MAX(CAST(version AS INTEGER)) FROM "
+                         + Migrations.HISTORY_TABLE + " WHERE success")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(2);
                 assertThat(rs.getInt(2)).isEqualTo(2);

@@ -80,7 +80,7 @@ class AlertHistoryTest {
 
         // 2. the heartbeat capability's migration creates alert_history; alerts are written as the alerts-history route does
         try (Connection c = db.connect(); Statement st = c.createStatement()) {
-            try (InputStream in = Objects.requireNonNull(getClass().getClassLoader().getResourceAsStream("db/heartbeat/postgres/V002.sql"))) {
+            try (InputStream in = Objects.requireNonNull(getClass().getClassLoader().getResourceAsStream("db/heartbeat/postgres/V2__alert_history.sql"))) {
                 st.execute(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
         }

@@ -3,7 +3,7 @@ package dev.nervesys.reports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.nervesys.heartbeat.LazyDataSource;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.nervesys.heartbeat.PgDatabase;
 import dev.nervesys.testing.RoutesHarness;
 import java.nio.file.Files;
@@ -40,7 +40,7 @@ class ReportSourceTest {
         try (RoutesHarness h = new RoutesHarness(s, Map.of(), "heartbeat.camel.yaml")) {
             await().atMost(Duration.ofSeconds(20)).until(() -> beats("jdbc:sqlite:" + file, null) >= 1);
             ReportSettings rs = ReportSettings.from(s);
-            assertThat(rs.sourceUrl()).isEqualTo(h.<LazyDataSource>bean("heartbeatDataSource").url())
+            assertThat(rs.sourceUrl()).isEqualTo(h.<HikariDataSource>bean("heartbeatDataSource").getJdbcUrl())
                     .isEqualTo("jdbc:sqlite:" + file.toAbsolutePath());
             assertReportLists(rs, "rs-sqlite");
             assertThat(tmp.resolve("data/heartbeat/heartbeat.db")).as("nothing read or written at the default").doesNotExist();
@@ -58,7 +58,7 @@ class ReportSourceTest {
             try (RoutesHarness h = new RoutesHarness(s, Map.of(), "heartbeat.camel.yaml")) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> beats(pg.url(), PgDatabase.USER) >= 1);
                 ReportSettings rs = ReportSettings.from(s);
-                assertThat(rs.sourceUrl()).isEqualTo(h.<LazyDataSource>bean("heartbeatDataSource").url())
+                assertThat(rs.sourceUrl()).isEqualTo(h.<HikariDataSource>bean("heartbeatDataSource").getJdbcUrl())
                         .isEqualTo(pg.url());
                 assertReportLists(rs, "rs-pg");
             }

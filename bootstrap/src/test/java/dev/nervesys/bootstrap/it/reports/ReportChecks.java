@@ -36,9 +36,9 @@ final class ReportChecks {
     private ReportChecks() {
     }
 
-    /** Applies the heartbeat capability's migrations (db/heartbeat/&lt;postgres|sqlite&gt;/V001, V002). */
+    /** Applies the heartbeat capability's migrations (db/heartbeat/&lt;postgres|sqlite&gt;/V1, V2). */
     static void migrate(Connection c, boolean sqlite) throws Exception {
-        for (String v : List.of("V001.sql", "V002.sql")) {
+        for (String v : List.of("V1__agent_status.sql", "V2__alert_history.sql")) {
             String path = "db/heartbeat/" + (sqlite ? "sqlite" : "postgres") + "/" + v;
             String sql;
             try (InputStream in = Objects.requireNonNull(ReportChecks.class.getClassLoader().getResourceAsStream(path), path)) {
