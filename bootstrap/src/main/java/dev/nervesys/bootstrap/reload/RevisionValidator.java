@@ -11,9 +11,11 @@ import org.apache.camel.cli.connector.DefaultCliConnectorFactory;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.CliConnectorFactory;
 import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.spi.RoutesLoader;
 import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.PatternHelper;
 import org.apache.camel.support.ResourceHelper;
 
 import java.util.ArrayList;
@@ -196,6 +198,10 @@ public final class RevisionValidator {
                 }
                 idsByFile.put(path, ids);
             }
+            Problem unknown = unknownRouteConfiguration((ModelCamelContext) ctx);
+            if (unknown != null) {
+                return new BuildOutcome(null, unknown);
+            }
             try {
                 ctx.init();
             } catch (Exception e) {
@@ -214,6 +220,32 @@ public final class RevisionValidator {
                 // a throwaway context: nothing of it outlives validation
             }
         }
+    }
+
+    /**
+     * A route whose {@code routeConfigurationId} names no error policy of the revision: Camel would
+     * silently run it without one (its failures unhandled, unlogged by our policy), so the revision
+     * is refused. Ids may be comma lists and Camel's wildcard patterns ({@code worker-*}).
+     */
+    private static Problem unknownRouteConfiguration(ModelCamelContext ctx) {
+        List<String> defined = ctx.getRouteConfigurationDefinitions().stream()
+                .map(RouteConfigurationDefinition::getId).filter(java.util.Objects::nonNull).sorted().toList();
+        for (RouteDefinition route : ctx.getRouteDefinitions()) {
+            String refs = route.getRouteConfigurationId();
+            if (refs == null || refs.isBlank()) {
+                continue;
+            }
+            for (String ref : refs.split(",")) {
+                String id = ref.trim();
+                if (!id.isEmpty() && defined.stream().noneMatch(d -> PatternHelper.matchPattern(d, id))) {
+                    String file = route.getResource() == null ? null : route.getResource().getLocation();
+                    return new Problem(file, Math.max(0, route.getLineNumber()), "route '" + route.getRouteId()
+                            + "' names routeConfigurationId '" + id + "', which no route file of this revision defines"
+                            + (defined.isEmpty() ? " (is module errors switched off?)" : " (defined: " + String.join(", ", defined) + ")"));
+                }
+            }
+        }
+        return null;
     }
 
     private static String routeIdOf(Throwable e) {

@@ -92,6 +92,28 @@ class RevisionValidatorTest {
     }
 
     @Test
+    void aRouteMustNameAnErrorPolicyThatTheRevisionDefines() {
+        String policy = "- routeConfiguration:\n    id: worker-errors\n    onException:\n      - onException:\n"
+                + "          exception:\n            - java.lang.Exception\n          handled:\n            constant: \"true\"\n";
+        String user = "- route:\n    id: uses-policy\n    routeConfigurationId: %s\n    from:\n      uri: timer:p\n"
+                + "      steps:\n        - log: x\n";
+        assertThat(validate(Map.of("routes/errors.camel.yaml", policy, "routes/w.camel.yaml", user.formatted("worker-errors"))))
+                .isEmpty();
+        assertThat(validate(Map.of("routes/errors.camel.yaml", policy, "routes/w.camel.yaml", user.formatted("worker-*"))))
+                .isEmpty();
+        List<Problem> typo = validate(Map.of("routes/errors.camel.yaml", policy, "routes/w.camel.yaml", user.formatted("workers-errors")));
+        assertThat(typo).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo("routes/w.camel.yaml");
+            assertThat(p.line()).isEqualTo(1);
+            assertThat(p.message()).contains("uses-policy").contains("'workers-errors'").contains("defined: worker-errors");
+        });
+        // the module that defines the policies switched off: its users are refused, not run without one
+        List<Problem> off = validate(Map.of("routes/errors.camel.yaml", policy, "routes/w.camel.yaml", user.formatted("worker-errors"),
+                "config/application.properties", "nervesys.modules.errors=false\n"));
+        assertThat(off).singleElement().satisfies(p -> assertThat(p.message()).contains("module errors switched off"));
+    }
+
+    @Test
     void runtimePropertyLookupsMustResolve() {
         List<Problem> problems = validate(Map.of("routes/rt.camel.yaml",
                 GOOD.replace("{{nervesys.greeting}}", "${properties:nervesys.nothere}")));
