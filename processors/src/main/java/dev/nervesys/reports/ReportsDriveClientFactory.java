@@ -1,6 +1,5 @@
 package dev.nervesys.reports;
 
-import com.google.api.client.googleapis.auth.oauth2.GoogleCredential;
 import com.google.api.client.googleapis.media.MediaHttpUploader;
 import com.google.api.client.http.HttpRequestInitializer;
 import com.google.api.client.http.HttpTransport;
@@ -10,12 +9,19 @@ import com.google.api.client.json.gson.GsonFactory;
 import com.google.api.services.drive.Drive;
 import com.google.api.services.drive.DriveRequest;
 import com.google.api.services.drive.DriveRequestInitializer;
+import com.google.auth.Credentials;
+import com.google.auth.http.HttpCredentialsAdapter;
+import com.google.auth.oauth2.AccessToken;
+import com.google.auth.oauth2.GoogleCredentials;
+import com.google.auth.oauth2.ServiceAccountCredentials;
+import com.google.auth.oauth2.UserCredentials;
 import org.apache.camel.CamelContext;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.component.google.drive.GoogleDriveClientFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 
@@ -23,7 +29,9 @@ import java.util.Collection;
  * Builds the real Google Drive v3 client for camel-google-drive, pointed at a configurable root
  * URL and token URL (Google's by default; the tests' local Drive server otherwise). Uploads up to
  * {@code multipartMaxBytes} go in one multipart request, larger ones as resumable uploads in
- * chunks of {@code chunkBytes}.
+ * chunks of {@code chunkBytes}. Credentials come from google-auth-library ({@code UserCredentials},
+ * {@code ServiceAccountCredentials}), whose adapter also refreshes the token when Drive answers 401;
+ * the google-api-client's {@code GoogleCredential} it replaces is deprecated.
  */
 public final class ReportsDriveClientFactory implements GoogleDriveClientFactory {
 
@@ -40,13 +48,13 @@ public final class ReportsDriveClientFactory implements GoogleDriveClientFactory
     @Override
     public Drive makeClient(String clientId, String clientSecret, Collection<String> scopes, String applicationName,
                             String refreshToken, String accessToken) {
-        GoogleCredential credential = new GoogleCredential.Builder().setTransport(transport).setJsonFactory(JSON)
-                .setClientSecrets(clientId, clientSecret).setTokenServerEncodedUrl(drive.tokenUrl()).build();
-        credential.setRefreshToken(refreshToken);
+        UserCredentials.Builder credential = UserCredentials.newBuilder()
+                .setClientId(clientId).setClientSecret(clientSecret).setRefreshToken(refreshToken)
+                .setTokenServerUri(URI.create(drive.tokenUrl())).setHttpTransportFactory(() -> transport);
         if (accessToken != null && !accessToken.isBlank()) {
-            credential.setAccessToken(accessToken);
+            credential.setAccessToken(new AccessToken(accessToken, null));
         }
-        return build(credential, applicationName);
+        return build(credential.build(), applicationName);
     }
 
     /** A service account key: the key JSON itself (its token_uri is where tokens are fetched). */
@@ -54,8 +62,8 @@ public final class ReportsDriveClientFactory implements GoogleDriveClientFactory
     public Drive makeClient(CamelContext context, String serviceAccountKey, Collection<String> scopes,
                             String applicationName, String delegate) {
         try {
-            GoogleCredential credential = GoogleCredential.fromStream(
-                    new ByteArrayInputStream(serviceAccountKey.getBytes(StandardCharsets.UTF_8)), transport, JSON)
+            GoogleCredentials credential = ServiceAccountCredentials.fromStream(
+                    new ByteArrayInputStream(serviceAccountKey.getBytes(StandardCharsets.UTF_8)), () -> transport)
                     .createScoped(scopes);
             if (delegate != null && !delegate.isBlank()) {
                 credential = credential.createDelegated(delegate);
@@ -68,9 +76,10 @@ public final class ReportsDriveClientFactory implements GoogleDriveClientFactory
         }
     }
 
-    private Drive build(GoogleCredential credential, String applicationName) {
+    private Drive build(Credentials credential, String applicationName) {
+        HttpCredentialsAdapter auth = new HttpCredentialsAdapter(credential);
         HttpRequestInitializer init = request -> {
-            credential.initialize(request);
+            auth.initialize(request);
             request.setConnectTimeout(15_000);
             request.setReadTimeout(120_000);
         };

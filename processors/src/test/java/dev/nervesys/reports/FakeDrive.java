@@ -39,6 +39,10 @@ public final class FakeDrive implements AutoCloseable {
     public final List<String> deleted = Collections.synchronizedList(new ArrayList<>());
     public final AtomicInteger tokenRequests = new AtomicInteger();
     public volatile boolean failUploads;
+    /** The public key of the one service account this Drive knows (RS256 JWT grants are checked against it). */
+    public volatile java.security.PublicKey serviceAccountKey;
+    /** The claims of the last accepted service-account grant. */
+    public volatile com.fasterxml.jackson.databind.JsonNode lastGrantClaims;
     /** Holds every upload request this long before answering: a slow Drive or a busy machine. */
     public volatile long uploadDelayMillis;
     private final AtomicInteger ids = new AtomicInteger();
@@ -71,6 +75,23 @@ public final class FakeDrive implements AutoCloseable {
         }
     }
 
+    /** An RS256 JWT signed by the service account's private key, as Google's token endpoint checks it. */
+    private boolean serviceAccountGrant(String jwt) {
+        try {
+            String[] parts = jwt.split("\\.");
+            java.security.Signature sig = java.security.Signature.getInstance("SHA256withRSA");
+            sig.initVerify(serviceAccountKey);
+            sig.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            if (!sig.verify(java.util.Base64.getUrlDecoder().decode(parts[2]))) {
+                return false;
+            }
+            lastGrantClaims = JSON.readTree(java.util.Base64.getUrlDecoder().decode(parts[1]));
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try {
             String method = ex.getRequestMethod();
@@ -85,7 +106,12 @@ public final class FakeDrive implements AutoCloseable {
             if (path.equals("/token")) {
                 tokenRequests.incrementAndGet();
                 String form = new String(body, StandardCharsets.UTF_8);
-                if (!form.contains("grant_type=refresh_token") || !form.contains("refresh_token=rt-secret")) {
+                if (form.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer")) {
+                    if (!serviceAccountGrant(query(form).get("assertion"))) {
+                        send(ex, 400, "{\"error\":\"invalid_grant\"}");
+                        return;
+                    }
+                } else if (!form.contains("grant_type=refresh_token") || !form.contains("refresh_token=rt-secret")) {
                     send(ex, 400, "{\"error\":\"invalid_grant\"}");
                     return;
                 }
