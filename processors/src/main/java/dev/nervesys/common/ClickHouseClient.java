@@ -15,6 +15,10 @@ import java.util.Map;
 /**
  * ClickHouse's HTTP interface with the JDK client, created once. Version 18.16 has no query
  * parameters, so the few values put into SQL go through {@link #quote}, never raw.
+ *
+ * <p>Hand-written over the JDK client because ClickHouse 18.16's only common ground with today's
+ * clients is its HTTP interface (the official Java client cannot talk to it), and RowBinary through it
+ * reaches 0.86–0.88 of ClickHouse's own insert (docs/benchmarks.md, "Runs, ClickHouse, live view").
  */
 public final class ClickHouseClient {
 

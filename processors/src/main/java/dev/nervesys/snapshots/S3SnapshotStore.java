@@ -21,6 +21,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * checksums only when required: see S3Clients). Objects are small (a config revision, the agent's
  * state without the buffer), so one PUT each; the size is read back with HEAD after the upload.
  * SDK failures surface as IOExceptions so that callers back off the same way for every target.
+ *
+ * <p>The AWS SDK client directly, not a camel-aws2-s3 endpoint: {@code nervesys restore} reads
+ * these objects before any Camel context exists (it must run on a stopped agent's data dir), and
+ * the same class serves both; the client itself is camel-aws2-s3's SDK, configured once in S3Clients.
  */
 final class S3SnapshotStore implements SnapshotStore {
 
