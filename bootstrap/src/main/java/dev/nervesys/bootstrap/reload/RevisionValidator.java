@@ -2,6 +2,7 @@ package dev.nervesys.bootstrap.reload;
 
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
+import dev.nervesys.bootstrap.revision.EmbeddedSource;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.spi.ConfigCheck;
 import dev.nervesys.spi.Declarations;
@@ -118,7 +119,12 @@ public final class RevisionValidator {
         return new Problem(null, 0, text);
     }
 
-    /** Route files whose module is not switched off with {@code nervesys.modules.<name>=false}. */
+    /**
+     * Route files whose module is not switched off with {@code nervesys.modules.<name>=false}. A
+     * revision without {@value #ERROR_POLICIES} gets the jar's copy (the error policies every route
+     * of the default set names), as config files without a copy in the repo get the built-in one;
+     * the repo's own file replaces it, and switching module {@code errors} off drops it.
+     */
     public static SortedMap<String, String> enabledRoutes(Revision revision, Settings settings) {
         SortedMap<String, String> out = new TreeMap<>();
         revision.routeFiles().forEach((file, text) -> {
@@ -126,8 +132,17 @@ public final class RevisionValidator {
                 out.put(file, text);
             }
         });
+        if (!revision.routeFiles().containsKey(ERROR_POLICIES) && settings.getBoolean(moduleKey(ERROR_POLICIES), true)) {
+            String builtin = EmbeddedSource.builtin(ERROR_POLICIES);
+            if (builtin != null) {
+                out.put(ERROR_POLICIES, builtin);
+            }
+        }
         return out;
     }
+
+    /** The route file that defines the error policies ({@code routeConfiguration}s) routes name. */
+    public static final String ERROR_POLICIES = "routes/errors.camel.yaml";
 
     public static String moduleKey(String routeFile) {
         return "nervesys.modules." + Revision.moduleName(routeFile);

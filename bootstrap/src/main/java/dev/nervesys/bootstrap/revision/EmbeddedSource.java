@@ -56,6 +56,11 @@ public final class EmbeddedSource implements RevisionSource {
         return text == null ? "" : text;
     }
 
+    /** A file of the embedded template ({@code routes/errors.camel.yaml}); null when the jar has none. */
+    public static String builtin(String path) {
+        return resource(BASE + path);
+    }
+
     private static String resource(String name) {
         try (InputStream in = EmbeddedSource.class.getClassLoader().getResourceAsStream(name)) {
             return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -107,6 +107,10 @@ class RevisionValidatorTest {
             assertThat(p.line()).isEqualTo(1);
             assertThat(p.message()).contains("uses-policy").contains("'workers-errors'").contains("defined: worker-errors");
         });
+        // a repo without routes/errors.camel.yaml gets the jar's policies, as config files get their built-in copy
+        assertThat(validate(Map.of("routes/w.camel.yaml", user.formatted("worker-errors")))).isEmpty();
+        assertThat(validate(Map.of("routes/w.camel.yaml", user.formatted("workers-errors")))).singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("defined: http-errors, worker-errors"));
         // the module that defines the policies switched off: its users are refused, not run without one
         List<Problem> off = validate(Map.of("routes/errors.camel.yaml", policy, "routes/w.camel.yaml", user.formatted("worker-errors"),
                 "config/application.properties", "nervesys.modules.errors=false\n"));
