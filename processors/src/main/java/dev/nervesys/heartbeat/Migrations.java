@@ -39,9 +39,12 @@ public final class Migrations {
                 .locations("classpath:db/heartbeat/" + dialect.folder())
                 .table(HISTORY_TABLE)
                 .loggers("slf4j"); // the statement files beside the migrations (insert-agent-status.sql) are skipped
-        legacyVersion(ds).ifPresent(v -> config.baselineOnMigrate(true)
-                .baselineVersion(MigrationVersion.fromVersion(String.valueOf(v)))
-                .baselineDescription("schema_version " + v + " of an earlier runner"));
+        // A database that holds other tables (another capability's, another application's) is not
+        // empty to Flyway: without its own history it starts from a baseline, version 0 (everything
+        // applies) or the version an earlier runner recorded.
+        int legacy = legacyVersion(ds).orElse(0);
+        config.baselineOnMigrate(true).baselineVersion(MigrationVersion.fromVersion(String.valueOf(legacy)))
+                .baselineDescription(legacy == 0 ? "before the heartbeat schema" : "schema_version " + legacy + " of an earlier runner");
         try {
             MigrateResult result = config.load().migrate();
             String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;

@@ -54,6 +54,22 @@ class MigrationsTest {
     }
 
     @Test
+    void aDatabaseThatHoldsOtherTablesGetsTheWholeSchema() throws Exception {
+        try (PgDatabase pg = new PgDatabase()) {
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE someone_elses (id INTEGER)");
+                st.execute("CREATE TABLE flyway_schema_history (installed_rank INT)"); // another Flyway user's history
+            }
+            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(2);
+            try (Connection c = pg.connect(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM agent_status, alert_history")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isZero();
+            }
+        }
+    }
+
+    @Test
     void aDatabaseOfTheEarlierRunnerIsBaselinedNotMigratedAgain() throws Exception {
         try (PgDatabase pg = new PgDatabase()) {
             // what the hand-written runner left: both scripts applied, one row each in schema_version, and a beat
