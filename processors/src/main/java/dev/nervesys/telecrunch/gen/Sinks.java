@@ -22,6 +22,8 @@ public final class Sinks {
             throws IOException {
         RotatingTcbWriter w = new RotatingTcbWriter(dir, baseName, schema, runId, maxBytes, maxRecords);
         return new RecordSink() {
+            private boolean closed;
+
             @Override
             public long accept(RecordBlock block) throws IOException {
                 long before = w.bytesWritten();
@@ -30,8 +32,18 @@ public final class Sinks {
             }
 
             @Override
+            public long finish() throws IOException {
+                long before = w.bytesWritten();
+                close();
+                return w.bytesWritten() - before;
+            }
+
+            @Override
             public void close() throws IOException {
-                w.close();
+                if (!closed) {
+                    closed = true;
+                    w.close();
+                }
             }
         };
     }
@@ -42,6 +54,8 @@ public final class Sinks {
         OutputStream out = new BufferedOutputStream(compression.wrap(counter), 1 << 16);
         RecordWriter writer = format.open(schema, out);
         return new RecordSink() {
+            private boolean closed;
+
             @Override
             public long accept(RecordBlock block) throws IOException {
                 long before = counter.count;
@@ -50,10 +64,21 @@ public final class Sinks {
                 return counter.count - before;
             }
 
+            /** The compressor's last block and trailer reach the file only when it is closed. */
+            @Override
+            public long finish() throws IOException {
+                long before = counter.count;
+                close();
+                return counter.count - before;
+            }
+
             @Override
             public void close() throws IOException {
-                writer.flush();
-                out.close();
+                if (!closed) {
+                    closed = true;
+                    writer.flush();
+                    out.close();
+                }
             }
         };
     }
