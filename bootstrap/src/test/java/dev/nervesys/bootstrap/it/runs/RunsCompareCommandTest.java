@@ -101,5 +101,10 @@ class RunsCompareCommandTest {
         assertThat(err.toString().strip()).isEqualTo("runs compare: cannot reach ClickHouse at 127.0.0.1:" + closed
                 + " (connection refused); check --clickhouse and that the server runs");
         assertThat(out.toString()).isEmpty();
+        StringWriter err2 = new StringWriter();
+        cl.setErr(new PrintWriter(err2));
+        assertThat(cl.execute("runs", "compare", "a", "b", "--clickhouse", "http://no-such-host.invalid:8123")).isEqualTo(1);
+        assertThat(err2.toString().strip()).isEqualTo("runs compare: cannot reach ClickHouse at no-such-host.invalid:8123"
+                + " (unknown host); check --clickhouse and that the server runs");
     }
 }
