@@ -148,7 +148,7 @@ public final class Runs implements StatusReporter, RunTracker {
      * {@code POST /runs/{id}/start}: creates or restarts the run and sets the metadata given. A run
      * only ClickHouse knows (this agent restarted, or another agent ran it) is taken over with its metadata.
      */
-    public JsonNode start(String id, JsonNode meta) throws ClickHouseException {
+    public JsonNode start(String id, JsonNode meta) throws java.io.IOException, ClickHouseException {
         adopt(id);
         return startKnown(id, meta);
     }
@@ -183,7 +183,7 @@ public final class Runs implements StatusReporter, RunTracker {
     }
 
     /** {@code POST /runs/{id}/end}, also of a run only ClickHouse knows as live; null when the run is unknown. */
-    public JsonNode end(String id, String reason) throws ClickHouseException {
+    public JsonNode end(String id, String reason) throws java.io.IOException, ClickHouseException {
         adopt(id);
         return endKnown(id, reason);
     }
@@ -204,7 +204,7 @@ public final class Runs implements StatusReporter, RunTracker {
     }
 
     /** One run as {@code GET /runs} lists it: this agent's view, else ClickHouse's; null when neither knows it. */
-    public JsonNode get(String id) throws ClickHouseException {
+    public JsonNode get(String id) throws java.io.IOException, ClickHouseException {
         synchronized (this) {
             Run r = runs.get(id);
             if (r != null) {
@@ -216,7 +216,7 @@ public final class Runs implements StatusReporter, RunTracker {
     }
 
     /** Takes a run only ClickHouse knows into this agent's registry, unchanged (not written again). */
-    private void adopt(String id) throws ClickHouseException {
+    private void adopt(String id) throws java.io.IOException, ClickHouseException {
         synchronized (this) {
             if (runs.containsKey(id) || ch == null) {
                 return;
@@ -231,7 +231,7 @@ public final class Runs implements StatusReporter, RunTracker {
     }
 
     /** Rows of {@code runs FINAL} matching {@code where}, newest first; none when ClickHouse is off. */
-    private List<Run> read(String where) throws ClickHouseException {
+    private List<Run> read(String where) throws java.io.IOException, ClickHouseException {
         List<Run> out = new ArrayList<>();
         if (ch == null) {
             return out;
@@ -246,8 +246,6 @@ public final class Runs implements StatusReporter, RunTracker {
                     out.add(Run.fromRow(JSON.readTree(line)));
                 }
             }
-        } catch (java.io.IOException e) {
-            throw new ClickHouseException(503, "ClickHouse at " + ch.url() + " unreachable: " + e);
         }
         return out;
     }
@@ -265,8 +263,8 @@ public final class Runs implements StatusReporter, RunTracker {
         List<Run> left;
         try {
             left = read(" WHERE status = 'live' AND agent IN (" + ClickHouseClient.quote(agentId) + ", '')");
-        } catch (ClickHouseException e) {
-            LOG.warn("reading the runs left live before this start failed (retried on the next tick): {}", e.getMessage());
+        } catch (java.io.IOException | ClickHouseException e) {
+            LOG.warn("reading the runs left live before this start failed (retried on the next tick): {}", dev.nervesys.spi.ErrorLine.of(e));
             return;
         }
         long now = clock.millis();
@@ -310,8 +308,8 @@ public final class Runs implements StatusReporter, RunTracker {
         List<Run> stored;
         try {
             stored = read(" WHERE run_id IN (" + String.join(",", ids.stream().map(ClickHouseClient::quote).toList()) + ")");
-        } catch (ClickHouseException e) {
-            LOG.warn("reading {} runs from ClickHouse failed (retried on the next tick): {}", ids.size(), e.getMessage());
+        } catch (java.io.IOException | ClickHouseException e) {
+            LOG.warn("reading {} runs from ClickHouse failed (retried on the next tick): {}", ids.size(), dev.nervesys.spi.ErrorLine.of(e));
             return false;
         }
         synchronized (this) {
@@ -390,8 +388,8 @@ public final class Runs implements StatusReporter, RunTracker {
         Map<String, JsonNode> all = new LinkedHashMap<>();
         try {
             read("").forEach(r -> all.put(r.id, r.toJson()));
-        } catch (ClickHouseException e) {
-            LOG.warn("listing runs from ClickHouse failed, showing this agent's only: {}", e.getMessage());
+        } catch (java.io.IOException | ClickHouseException e) {
+            LOG.warn("listing runs from ClickHouse failed, showing this agent's only: {}", dev.nervesys.spi.ErrorLine.of(e));
         }
         synchronized (this) {
             runs.values().forEach(r -> all.put(r.id, r.toJson()));

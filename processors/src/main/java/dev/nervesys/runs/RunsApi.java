@@ -53,11 +53,14 @@ public final class RunsApi implements HttpApi {
     public Answer handle(String method, RequestTarget target, byte[] body) throws Exception {
         try {
             return routes.dispatch(method, target, body);
-        } catch (IllegalArgumentException | IOException e) { // bad format, body not JSON
-            return HttpRoutes.error(400, e.getMessage());
+        } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) { // bad format, body not JSON
+            return HttpRoutes.error(400, dev.nervesys.spi.ErrorLine.oneLine(String.valueOf(e.getMessage())));
         } catch (ClickHouseException e) {
             LOG.warn("runs API {} {}: ClickHouse failed: {}", method, target.path(), e.getMessage());
             return HttpRoutes.error(502, "ClickHouse: " + e.getMessage());
+        } catch (IOException e) { // ClickHouse unreachable (the registry and the export read it)
+            LOG.warn("runs API {} {}: ClickHouse unreachable: {}", method, target.path(), dev.nervesys.spi.ErrorLine.of(e));
+            return HttpRoutes.error(502, "ClickHouse unreachable: " + dev.nervesys.spi.ErrorLine.of(e));
         }
     }
 

@@ -224,4 +224,29 @@ class RunsEdgesTest {
             assertThat(r.path("status").asText()).isEqualTo("live");
         }
     }
+
+    @Test
+    void anUnreachableClickHouseIs502NotA404() throws Exception {
+        int closed = freePort();
+        ClickHouseClient ch = new ClickHouseClient("http://127.0.0.1:" + closed, "nervesys", null, null, Duration.ofSeconds(5));
+        Runs runs = new Runs(ch, Duration.ofMinutes(5));
+        int port = freePort();
+        LiveServer server = new LiveServer(new LiveHub(settings(port), runs, "test"), settings(port), new RunsApi(runs, new RunExport(ch)));
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + port;
+            // whether a run exists cannot be told: not "no run"
+            HttpResponse<String> one = call("GET", base + "/runs/r");
+            assertThat(one.statusCode()).isEqualTo(502);
+            assertThat(JSON.readTree(one.body()).path("error").asText()).startsWith("ClickHouse unreachable: ");
+            assertThat(call("GET", base + "/runs/r/export").statusCode()).isEqualTo(502);
+            // the list shows this agent's runs
+            runs.seen(Map.of("mine", 1_765_368_000_000L));
+            HttpResponse<String> list = call("GET", base + "/runs");
+            assertThat(list.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(list.body()).get(0).path("run_id").asText()).isEqualTo("mine");
+        } finally {
+            server.close();
+        }
+    }
 }
