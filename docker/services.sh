@@ -56,11 +56,14 @@ clickhouse() {
 }
 
 # command-line tools that tests drive: pdftoppm/pdftotext check rendered reports, headless
-# Chromium and ChromeDriver take screenshots of the live UI
+# Chromium and ChromeDriver take screenshots of the live UI, influxd reads line protocol back
 tools() {
   command -v pdftoppm >/dev/null 2>&1 || { log "installing poppler-utils"; apt_install poppler-utils; }
   { command -v chromium && command -v chromedriver; } >/dev/null 2>&1 \
     || { log "installing chromium and chromium-driver"; apt_install chromium chromium-driver; }
+  # influxd 1.6.7, the independent reader of TeleCrunch's line protocol (LineProtocolInfluxdTest
+  # starts its own on free ports; the package's service is not needed)
+  command -v influxd >/dev/null 2>&1 || { log "installing influxdb"; apt_install influxdb; }
 }
 
 postgres

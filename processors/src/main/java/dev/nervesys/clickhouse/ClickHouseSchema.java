@@ -32,8 +32,20 @@ public final class ClickHouseSchema {
                 "CREATE TABLE IF NOT EXISTS " + ch.table("runs") + " ("
                         + " run_id String, name String, engine String, parameters String, status Enum8('live' = 1, 'ended' = 2),"
                         + " started_at DateTime, ended_at DateTime, end_reason String, version UInt64"
+                        + RUNS_ADDED.entrySet().stream().map(e -> ", " + e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining())
                         + ") ENGINE = ReplacingMergeTree(version) ORDER BY run_id");
     }
+
+    /**
+     * Columns of {@code runs} added after its first version, added to an existing table on start
+     * (18.16 has no {@code ADD COLUMN IF NOT EXISTS}): times in epoch milliseconds (DateTime keeps
+     * seconds; older rows get theirs from the DateTime columns) and the agent that wrote the row.
+     */
+    static final Map<String, String> RUNS_ADDED = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(Map.of(
+            "started_ms", "UInt64 DEFAULT toUInt64(started_at) * 1000",
+            "ended_ms", "UInt64 DEFAULT toUInt64(ended_at) * 1000",
+            "last_seen_ms", "UInt64 DEFAULT greatest(toUInt64(started_at), toUInt64(ended_at)) * 1000",
+            "agent", "String")));
 
     /** The column types RowBinary rows are written for (as DESCRIBE TABLE names them). */
     private static final Map<String, Map<String, String>> BINARY_TYPES = Map.of(
@@ -94,6 +106,15 @@ public final class ClickHouseSchema {
     public static void create(ClickHouseClient ch) throws IOException, ClickHouseException {
         for (String ddl : statements(ch)) {
             ch.execute(ddl);
+        }
+        java.util.Set<String> have = new java.util.HashSet<>();
+        for (String line : ch.execute("DESCRIBE TABLE " + ch.table("runs") + " FORMAT TSVRaw").split("\n")) {
+            have.add(line.split("\t")[0]);
+        }
+        for (String column : List.of("started_ms", "ended_ms", "last_seen_ms", "agent")) {
+            if (!have.contains(column)) {
+                ch.execute("ALTER TABLE " + ch.table("runs") + " ADD COLUMN " + column + " " + RUNS_ADDED.get(column));
+            }
         }
     }
 }

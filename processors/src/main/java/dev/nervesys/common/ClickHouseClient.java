@@ -37,6 +37,11 @@ public final class ClickHouseClient {
                 (user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The HTTP URL this client talks to (for messages: it carries no credentials, those go in headers). */
+    public String url() {
+        return url;
+    }
+
     public String database() {
         return database;
     }

@@ -1,6 +1,8 @@
 package dev.nervesys.live;
 
 import dev.nervesys.spi.HttpApi;
+import dev.nervesys.spi.HttpRoutes;
+import dev.nervesys.spi.RequestTarget;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.ByteBufUtil;
@@ -253,6 +255,18 @@ public final class LiveServer implements AutoCloseable {
     private final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (req.decoderResult().isFailure()) { // request line or headers Netty could not read
+                respond(ctx, req, HttpResponseStatus.BAD_REQUEST, "application/json",
+                        HttpRoutes.error(400, "malformed HTTP request").body());
+                return;
+            }
+            RequestTarget target;
+            try {
+                target = RequestTarget.parse(req.uri());
+            } catch (RequestTarget.Malformed e) {
+                respond(ctx, req, HttpResponseStatus.BAD_REQUEST, "application/json", HttpRoutes.error(400, e.getMessage()).body());
+                return;
+            }
             if (HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE, ""))) {
                 if (serveView) {
                     upgrade(ctx, req);
@@ -262,10 +276,10 @@ public final class LiveServer implements AutoCloseable {
                 }
                 return;
             }
-            String path = req.uri().replaceAll("[?#].*", "");
+            String path = target.path();
             if (api != null && api.accepts(path)) {
                 if (serveApi) {
-                    api(ctx, req);
+                    api(ctx, req, target);
                 } else {
                     respond(ctx, req, HttpResponseStatus.NOT_FOUND, "application/json",
                             "{\"error\":\"the runs API is off (module runs)\"}".getBytes(StandardCharsets.UTF_8));
@@ -308,9 +322,8 @@ public final class LiveServer implements AutoCloseable {
         }
 
         /** The API runs on a worker thread: it may block on ClickHouse, the event loop must not. */
-        private void api(ChannelHandlerContext ctx, FullHttpRequest req) {
+        private void api(ChannelHandlerContext ctx, FullHttpRequest req, RequestTarget target) {
             String method = req.method().name();
-            String uri = req.uri();
             byte[] body = ByteBufUtil.getBytes(req.content());
             Channel ch = ctx.channel();
             ThreadPoolExecutor pool = apiWorkers;
@@ -318,11 +331,41 @@ public final class LiveServer implements AutoCloseable {
                 if (pool == null) {
                     throw new RejectedExecutionException("server closing");
                 }
-                pool.execute(() -> answer(ch, api.handle(method, uri, body)));
+                pool.execute(() -> answer(ch, handle(method, target, body)));
             } catch (RejectedExecutionException e) {
                 respond(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
                         "{\"error\":\"too many concurrent requests\"}".getBytes(StandardCharsets.UTF_8));
             }
+        }
+
+        /** Whatever the API does, the client gets an answer: an unexpected failure is a 500 without its details. */
+        private HttpApi.Answer handle(String method, RequestTarget target, byte[] body) {
+            try {
+                HttpApi.Answer a = api.handle(method, target, body);
+                if (a == null) {
+                    throw new IllegalStateException("the API returned no answer");
+                }
+                return a;
+            } catch (Exception | Error e) {
+                LOG.error("API request {} {} failed", method, RequestTarget.printable(target.path()), e);
+                return HttpRoutes.error(500, "internal error, logged by the agent");
+            }
+        }
+
+        /** A failure in this handler (not the API's): answered 500 when the connection is still there, then closed. */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof IOException) {
+                ctx.close(); // the client went away
+                return;
+            }
+            LOG.error("live server request failed", cause);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    Unpooled.wrappedBuffer(HttpRoutes.error(500, "internal error, logged by the agent").body()));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
         }
 
         private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -381,8 +424,17 @@ public final class LiveServer implements AutoCloseable {
         }
     }
 
-    /** Sends an API answer and closes the connection (one request per connection on this port). */
+    /** Sends an API answer and closes the connection (one request per connection on this port), also when sending fails. */
     private static void answer(Channel ch, HttpApi.Answer a) {
+        try {
+            send(ch, a);
+        } catch (RuntimeException | Error e) {
+            LOG.error("sending an API answer failed", e);
+            ch.close();
+        }
+    }
+
+    private static void send(Channel ch, HttpApi.Answer a) {
         if (a.stream() == null) {
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()),
                     Unpooled.wrappedBuffer(a.body()));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.common.ClickHouseException;
 import dev.nervesys.spi.RunTracker;
 import dev.nervesys.spi.StatusReporter;
 import java.io.ByteArrayOutputStream;
@@ -30,6 +31,11 @@ public final class Runs implements StatusReporter, RunTracker {
 
     private static final Logger LOG = LoggerFactory.getLogger(Runs.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Run times: RFC 3339 UTC, always with milliseconds (fixed width, so they also sort as text). */
+    static final java.time.format.DateTimeFormatter MILLIS =
+            java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+    /** The columns a run is read back with, in list, get and start-up recovery alike. */
+    static final String COLUMNS = "run_id, name, engine, parameters, status, started_ms, ended_ms, last_seen_ms, end_reason, agent";
 
     /** One run; mutable, guarded by the registry's lock. */
     public static final class Run {
@@ -51,6 +57,21 @@ public final class Runs implements StatusReporter, RunTracker {
             this.lastSeen = startedAt;
         }
 
+        /** A run as ClickHouse's {@code runs} table has it (a JSONEachRow line of {@link #COLUMNS}). */
+        static Run fromRow(JsonNode n) {
+            Run r = new Run(n.path("run_id").asText(), n.path("started_ms").asLong());
+            r.name = n.path("name").asText();
+            r.engine = n.path("engine").asText();
+            r.parameters = n.path("parameters").asText("{}");
+            r.ended = "ended".equals(n.path("status").asText());
+            r.endedAt = n.path("ended_ms").asLong();
+            r.endReason = n.path("end_reason").asText();
+            r.lastSeen = Math.max(r.startedAt, n.path("last_seen_ms").asLong());
+            r.dirty = false;
+            return r;
+        }
+
+        /** The one JSON shape of a run, whether this agent holds it or only ClickHouse does. */
         ObjectNode toJson() {
             ObjectNode n = JSON.createObjectNode();
             n.put("run_id", id);
@@ -62,10 +83,10 @@ public final class Runs implements StatusReporter, RunTracker {
                 n.put("parameters", parameters);
             }
             n.put("status", ended ? "ended" : "live");
-            n.put("started_at", Instant.ofEpochMilli(startedAt).toString());
-            n.put("ended_at", ended ? Instant.ofEpochMilli(endedAt).toString() : null);
+            n.put("started_at", MILLIS.format(Instant.ofEpochMilli(startedAt)));
+            n.put("ended_at", ended ? MILLIS.format(Instant.ofEpochMilli(endedAt)) : null);
             n.put("end_reason", ended ? endReason : null);
-            n.put("last_seen", Instant.ofEpochMilli(lastSeen).toString());
+            n.put("last_seen", MILLIS.format(Instant.ofEpochMilli(lastSeen)));
             return n;
         }
     }
@@ -76,17 +97,27 @@ public final class Runs implements StatusReporter, RunTracker {
     private volatile String lastError;
     private long written;
     private final java.time.Clock clock;
+    private final String agentId;
+    /** Whether the runs this agent left live when it last stopped have been ended (reason {@code restart}). */
+    private volatile boolean recovered;
+    /** Runs started here by records that ClickHouse may already know: not written until merged with what it holds. */
+    private final java.util.Set<String> unchecked = new java.util.LinkedHashSet<>();
 
     /** @param ch null when ClickHouse is off: runs are then kept in memory only */
     public Runs(ClickHouseClient ch, Duration idleTimeout) {
-        this(ch, idleTimeout, java.time.Clock.systemUTC());
+        this(ch, idleTimeout, java.time.Clock.systemUTC(), "");
     }
 
-    /** @param clock the agent's clock ({@code AgentSettings.clock()}), the one ingest and the shipper stamp records with */
-    public Runs(ClickHouseClient ch, Duration idleTimeout, java.time.Clock clock) {
+    /**
+     * @param clock the agent's clock ({@code AgentSettings.clock()}), the one ingest and the shipper stamp records with
+     * @param agentId written with every run row: at start-up the agent ends the runs it left live
+     */
+    public Runs(ClickHouseClient ch, Duration idleTimeout, java.time.Clock clock, String agentId) {
         this.ch = ch;
         this.idleTimeout = idleTimeout;
         this.clock = clock;
+        this.agentId = agentId;
+        this.recovered = ch == null;
     }
 
     /**
@@ -101,6 +132,7 @@ public final class Runs implements StatusReporter, RunTracker {
             if (r == null) {
                 r = new Run(id, at);
                 runs.put(id, r);
+                unchecked.add(id); // ClickHouse may hold it (from before a restart): merged by the next tick
                 LOG.info("run {} started by its first record", id);
             } else if (r.ended && at > r.endedAt) {
                 r.ended = false;
@@ -112,8 +144,16 @@ public final class Runs implements StatusReporter, RunTracker {
         });
     }
 
-    /** {@code POST /runs/{id}/start}: creates or restarts the run and sets the metadata given. */
-    public synchronized JsonNode start(String id, JsonNode meta) {
+    /**
+     * {@code POST /runs/{id}/start}: creates or restarts the run and sets the metadata given. A run
+     * only ClickHouse knows (this agent restarted, or another agent ran it) is taken over with its metadata.
+     */
+    public JsonNode start(String id, JsonNode meta) throws java.io.IOException, ClickHouseException {
+        adopt(id);
+        return startKnown(id, meta);
+    }
+
+    private synchronized JsonNode startKnown(String id, JsonNode meta) {
         long now = clock.millis();
         Run r = runs.get(id);
         if (r == null || r.ended) {
@@ -142,8 +182,13 @@ public final class Runs implements StatusReporter, RunTracker {
         return r.toJson();
     }
 
-    /** {@code POST /runs/{id}/end}; null when the run is unknown. */
-    public synchronized JsonNode end(String id, String reason) {
+    /** {@code POST /runs/{id}/end}, also of a run only ClickHouse knows as live; null when the run is unknown. */
+    public JsonNode end(String id, String reason) throws java.io.IOException, ClickHouseException {
+        adopt(id);
+        return endKnown(id, reason);
+    }
+
+    private synchronized JsonNode endKnown(String id, String reason) {
         Run r = runs.get(id);
         if (r == null) {
             return null;
@@ -158,23 +203,141 @@ public final class Runs implements StatusReporter, RunTracker {
         return r.toJson();
     }
 
-    public synchronized JsonNode get(String id) {
-        Run r = runs.get(id);
-        return r == null ? null : r.toJson();
+    /** One run as {@code GET /runs} lists it: this agent's view, else ClickHouse's; null when neither knows it. */
+    public JsonNode get(String id) throws java.io.IOException, ClickHouseException {
+        synchronized (this) {
+            Run r = runs.get(id);
+            if (r != null) {
+                return r.toJson();
+            }
+        }
+        List<Run> stored = read(" WHERE run_id = " + ClickHouseClient.quote(id));
+        return stored.isEmpty() ? null : stored.get(0).toJson();
+    }
+
+    /** Takes a run only ClickHouse knows into this agent's registry, unchanged (not written again). */
+    private void adopt(String id) throws java.io.IOException, ClickHouseException {
+        synchronized (this) {
+            if (runs.containsKey(id) || ch == null) {
+                return;
+            }
+        }
+        List<Run> stored = read(" WHERE run_id = " + ClickHouseClient.quote(id));
+        synchronized (this) {
+            if (!stored.isEmpty()) {
+                runs.putIfAbsent(id, stored.get(0));
+            }
+        }
+    }
+
+    /** Rows of {@code runs FINAL} matching {@code where}, newest first; none when ClickHouse is off. */
+    private List<Run> read(String where) throws java.io.IOException, ClickHouseException {
+        List<Run> out = new ArrayList<>();
+        if (ch == null) {
+            return out;
+        }
+        String sql = "SELECT " + COLUMNS + " FROM " + ch.table("runs") + " FINAL" + where
+                + " ORDER BY started_ms DESC LIMIT 10000 FORMAT JSONEachRow";
+        try (var in = ch.stream(sql)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            in.transferTo(bytes);
+            for (String line : bytes.toString(StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    out.add(Run.fromRow(JSON.readTree(line)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Ends the runs this agent (or an agent before the {@code agent} column existed) left live in
+     * ClickHouse when it stopped, with reason {@code restart} and the start-up time as end; records
+     * received later resume them as any ended run. A run that records already restarted here keeps
+     * its stored name, metadata and start. Retried by every tick until ClickHouse answers.
+     */
+    void recover() {
+        if (recovered) {
+            return;
+        }
+        List<Run> left;
+        try {
+            left = read(" WHERE status = 'live' AND agent IN (" + ClickHouseClient.quote(agentId) + ", '')");
+        } catch (java.io.IOException | ClickHouseException e) {
+            LOG.warn("reading the runs left live before this start failed (retried on the next tick): {}", dev.nervesys.spi.ErrorLine.of(e));
+            return;
+        }
+        long now = clock.millis();
+        synchronized (this) {
+            for (Run stored : left) {
+                Run r = runs.get(stored.id);
+                if (r == null) {
+                    stored.ended = true;
+                    stored.endedAt = Math.max(now, stored.lastSeen);
+                    stored.endReason = "restart";
+                    stored.dirty = true;
+                    runs.put(stored.id, stored);
+                    LOG.info("run {} was live when this agent stopped: ended (restart)", stored.id);
+                } else {
+                    merge(r, stored);
+                }
+            }
+            recovered = true;
+        }
+    }
+
+    /** A run that records started here while ClickHouse already held it: the stored start and metadata win. */
+    private static void merge(Run r, Run stored) {
+        r.startedAt = Math.min(r.startedAt, stored.startedAt);
+        r.name = r.name.equals(r.id) ? stored.name : r.name;
+        r.engine = r.engine.isEmpty() ? stored.engine : r.engine;
+        r.parameters = r.parameters.equals("{}") ? stored.parameters : r.parameters;
+        r.dirty = true;
+    }
+
+    /** Merges the runs records started here with ClickHouse's rows of them; false while ClickHouse does not answer. */
+    private boolean check() {
+        List<String> ids;
+        synchronized (this) {
+            if (unchecked.isEmpty() || ch == null) {
+                unchecked.clear();
+                return true;
+            }
+            ids = new ArrayList<>(unchecked);
+        }
+        List<Run> stored;
+        try {
+            stored = read(" WHERE run_id IN (" + String.join(",", ids.stream().map(ClickHouseClient::quote).toList()) + ")");
+        } catch (java.io.IOException | ClickHouseException e) {
+            LOG.warn("reading {} runs from ClickHouse failed (retried on the next tick): {}", ids.size(), dev.nervesys.spi.ErrorLine.of(e));
+            return false;
+        }
+        synchronized (this) {
+            for (Run s : stored) {
+                Run r = runs.get(s.id);
+                if (r != null && unchecked.contains(s.id)) {
+                    merge(r, s);
+                }
+            }
+            ids.forEach(unchecked::remove);
+        }
+        return true;
     }
 
     /** Ends idle runs and writes changed runs to ClickHouse. Called by routes/runs.camel.yaml. */
     public void tick() {
+        recover();
+        check();
         List<String> rows = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         synchronized (this) {
             long now = clock.millis();
             for (Run r : runs.values()) {
                 if (!r.ended && now - r.lastSeen >= idleTimeout.toMillis()) {
-                    end(r.id, "idle");
+                    endKnown(r.id, "idle");
                 }
-                if (r.dirty && ch != null) {
-                    rows.add(row(r, now));
+                if (r.dirty && ch != null && !unchecked.contains(r.id)) {
+                    rows.add(row(r, now, agentId));
                     ids.add(r.id);
                     r.dirty = false;
                 }
@@ -202,7 +365,7 @@ public final class Runs implements StatusReporter, RunTracker {
         }
     }
 
-    private static String row(Run r, long version) {
+    private static String row(Run r, long version, String agentId) {
         ObjectNode n = JSON.createObjectNode();
         n.put("run_id", r.id);
         n.put("name", r.name);
@@ -212,6 +375,10 @@ public final class Runs implements StatusReporter, RunTracker {
         n.put("started_at", r.startedAt / 1000);
         n.put("ended_at", r.ended ? r.endedAt / 1000 : 0);
         n.put("end_reason", r.endReason);
+        n.put("started_ms", r.startedAt);
+        n.put("ended_ms", r.ended ? r.endedAt : 0);
+        n.put("last_seen_ms", r.lastSeen);
+        n.put("agent", agentId);
         n.put("version", version * 1000 + (System.nanoTime() % 1000 + 1000) % 1000);
         return n.toString();
     }
@@ -219,36 +386,10 @@ public final class Runs implements StatusReporter, RunTracker {
     /** Live and past runs: ClickHouse's table overlaid with what this agent knows now, newest first. */
     public List<JsonNode> list() {
         Map<String, JsonNode> all = new LinkedHashMap<>();
-        if (ch != null) {
-            String sql = "SELECT run_id, name, engine, parameters, status, " + iso("started_at") + ", " + iso("ended_at")
-                    + ", end_reason FROM "
-                    + ch.table("runs") + " FINAL ORDER BY started_at DESC LIMIT 10000 FORMAT JSONEachRow";
-            try (var in = ch.stream(sql)) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                in.transferTo(out);
-                for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
-                    if (!line.isBlank()) {
-                        JsonNode n = JSON.readTree(line);
-                        ObjectNode o = JSON.createObjectNode();
-                        o.put("run_id", n.get("run_id").asText());
-                        o.put("name", n.get("name").asText());
-                        o.put("engine", n.get("engine").asText());
-                        try {
-                            o.set("parameters", JSON.readTree(n.get("parameters").asText()));
-                        } catch (Exception e) {
-                            o.put("parameters", n.get("parameters").asText());
-                        }
-                        o.put("status", n.get("status").asText());
-                        o.put("started_at", utc(n.get("started_at").asText()));
-                        boolean ended = "ended".equals(n.get("status").asText());
-                        o.put("ended_at", ended ? utc(n.get("ended_at").asText()) : null);
-                        o.put("end_reason", ended ? n.get("end_reason").asText() : null);
-                        all.put(o.get("run_id").asText(), o);
-                    }
-                }
-            } catch (Exception e) {
-                LOG.warn("listing runs from ClickHouse failed, showing this agent's only: {}", e.getMessage());
-            }
+        try {
+            read("").forEach(r -> all.put(r.id, r.toJson()));
+        } catch (java.io.IOException | ClickHouseException e) {
+            LOG.warn("listing runs from ClickHouse failed, showing this agent's only: {}", dev.nervesys.spi.ErrorLine.of(e));
         }
         synchronized (this) {
             runs.values().forEach(r -> all.put(r.id, r.toJson()));
@@ -256,15 +397,6 @@ public final class Runs implements StatusReporter, RunTracker {
         List<JsonNode> out = new ArrayList<>(all.values());
         out.sort(Comparator.comparing((JsonNode n) -> n.get("started_at").asText()).reversed());
         return out;
-    }
-
-    private static String utc(String iso) {
-        return iso;
-    }
-
-    /** A DateTime column as RFC 3339 in UTC (ClickHouse would print it in the server's zone). */
-    private static String iso(String column) {
-        return "concat(replaceOne(toString(" + column + ", 'UTC'), ' ', 'T'), 'Z') AS " + column;
     }
 
     /** This agent's runs as JSON, without asking ClickHouse (the live UI's list). */

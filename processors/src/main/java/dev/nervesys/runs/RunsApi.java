@@ -4,20 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.common.ClickHouseException;
 import dev.nervesys.spi.HttpApi;
+import dev.nervesys.spi.HttpRoutes;
+import dev.nervesys.spi.RequestTarget;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Bean {@code runsApi}, served by the live server (port {@code nervesys.live.port}, 8087, next to
- * the UI): {@code GET /runs}, {@code GET /runs/{id}}, {@code POST /runs/{id}/start},
- * {@code POST /runs/{id}/end}, {@code GET /runs/{id}/export?format=csv|json&series=...}.
- * Not on the ingest port: netty-http builds one pipeline per port from whichever consumer binds it
- * first, and the streaming export would have made the ingest port's pipeline the streaming one.
+ * the UI). Its REST definition is the route table in the constructor. Not on the ingest port:
+ * netty-http builds one pipeline per port from whichever consumer binds it first, and the streaming
+ * export would have made the ingest port's pipeline the streaming one (docs/runs.md).
  */
 public final class RunsApi implements HttpApi {
 
@@ -26,11 +25,23 @@ public final class RunsApi implements HttpApi {
 
     private final Runs runs;
     private final RunExport export;
+    private final HttpRoutes routes;
 
     /** @param export null when ClickHouse is off (export answers 503) */
     public RunsApi(Runs runs, RunExport export) {
         this.runs = runs;
         this.export = export;
+        this.routes = new HttpRoutes()
+                .route("GET", "/runs", r -> json(200, runs.list()))
+                .route("GET", "/runs/{id}", r -> known(r.param("id"), runs.get(r.param("id"))))
+                .route("POST", "/runs/{id}/start", r -> json(200, runs.start(r.param("id"), meta(r.body()))))
+                .route("POST", "/runs/{id}/end", r -> known(r.param("id"), runs.end(r.param("id"), "api")))
+                .route("GET", "/runs/{id}/export", r -> export(r.param("id"), r.query("format"), r.query("series")));
+    }
+
+    /** The route table as {@code METHOD /pattern} lines. */
+    public List<String> routes() {
+        return routes.describe();
     }
 
     @Override
@@ -39,106 +50,45 @@ public final class RunsApi implements HttpApi {
     }
 
     @Override
-    public Answer handle(String method, String uri, byte[] body) {
-        int q = uri.indexOf('?');
-        String path = q < 0 ? uri : uri.substring(0, q);
-        Map<String, String> query = query(q < 0 ? "" : uri.substring(q + 1));
-        String[] parts = path.replaceAll("^/+|/+$", "").split("/");
+    public Answer handle(String method, RequestTarget target, byte[] body) throws Exception {
         try {
-            if (parts.length == 1 && parts[0].equals("runs")) {
-                require(method, "GET");
-                return json(200, runs.list());
-            }
-            if (parts.length < 2 || !parts[0].equals("runs")) {
-                return error(404, "no such resource");
-            }
-            String id = URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
-            String action = parts.length > 2 ? parts[2] : "";
-            if (parts.length > 3) {
-                return error(404, "no such resource");
-            }
-            switch (action) {
-                case "" -> {
-                    require(method, "GET");
-                    JsonNode r = runs.get(id);
-                    return r == null ? error(404, "no run " + id + " on this agent") : json(200, r);
-                }
-                case "start" -> {
-                    require(method, "POST");
-                    JsonNode meta = body == null || body.length == 0 ? null : JSON.readTree(body);
-                    return json(200, runs.start(id, meta));
-                }
-                case "end" -> {
-                    require(method, "POST");
-                    JsonNode r = runs.end(id, "api");
-                    return r == null ? error(404, "no run " + id + " on this agent") : json(200, r);
-                }
-                case "export" -> {
-                    require(method, "GET");
-                    return export(id, query);
-                }
-                default -> {
-                    return error(404, "no such resource");
-                }
-            }
-        } catch (MethodNotAllowed e) {
-            return error(405, e.getMessage());
-        } catch (IllegalArgumentException | IOException e) {
-            return error(400, e.getMessage());
+            return routes.dispatch(method, target, body);
+        } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) { // bad format, body not JSON
+            return HttpRoutes.error(400, dev.nervesys.spi.ErrorLine.oneLine(String.valueOf(e.getMessage())));
         } catch (ClickHouseException e) {
-            LOG.warn("export failed: {}", e.getMessage());
-            return error(502, "ClickHouse: " + e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.warn("runs API {} {} failed", method, path, e);
-            return error(500, String.valueOf(e.getMessage()));
+            LOG.warn("runs API {} {}: ClickHouse failed: {}", method, target.path(), e.getMessage());
+            return HttpRoutes.error(502, "ClickHouse: " + e.getMessage());
+        } catch (IOException e) { // ClickHouse unreachable (the registry and the export read it)
+            LOG.warn("runs API {} {}: ClickHouse unreachable: {}", method, target.path(), dev.nervesys.spi.ErrorLine.of(e));
+            return HttpRoutes.error(502, "ClickHouse unreachable: " + dev.nervesys.spi.ErrorLine.of(e));
         }
     }
 
-    private Answer export(String id, Map<String, String> query) throws IOException, ClickHouseException {
+    private static JsonNode meta(byte[] body) throws IOException {
+        return body.length == 0 ? null : JSON.readTree(body);
+    }
+
+    private static Answer known(String id, JsonNode run) throws IOException {
+        return run == null ? HttpRoutes.error(404, "no run " + id) : json(200, run);
+    }
+
+    private Answer export(String id, String format, String series) throws IOException, ClickHouseException {
         if (export == null) {
-            return error(503, "export needs ClickHouse (nervesys.clickhouse.url is empty)");
+            return HttpRoutes.error(503, "export needs ClickHouse (nervesys.clickhouse.url is empty)");
         }
-        String format = query.getOrDefault("format", "csv");
-        String sql = export.sql(id, query.get("series"), format); // validates the format before streaming
+        String fmt = format == null ? "csv" : format;
+        String sql = export.sql(id, series, fmt); // validates the format before anything else
+        if (runs.get(id) == null) {
+            return HttpRoutes.error(404, "no run " + id);
+        }
         LOG.debug("export {}", sql);
-        String type = format.equals("csv") ? "text/csv; charset=utf-8" : "application/x-ndjson";
+        String type = fmt.equals("csv") ? "text/csv; charset=utf-8" : "application/x-ndjson";
         return Answer.streamed(type, Map.of("Content-Disposition", "attachment; filename=\""
-                + id.replaceAll("[^A-Za-z0-9._-]", "_") + "." + (format.equals("csv") ? "csv" : "ndjson") + "\""),
-                export.open(id, query.get("series"), format));
-    }
-
-    private static void require(String method, String allowed) throws MethodNotAllowed {
-        if (!allowed.equalsIgnoreCase(method)) {
-            throw new MethodNotAllowed(allowed + " only");
-        }
-    }
-
-    private static final class MethodNotAllowed extends Exception {
-        MethodNotAllowed(String message) {
-            super(message);
-        }
-    }
-
-    private static Map<String, String> query(String q) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String kv : q.split("&")) {
-            if (kv.isEmpty()) {
-                continue;
-            }
-            int eq = kv.indexOf('=');
-            String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
-            String v = eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
-            out.merge(k, v, (a, b) -> a + "," + b);
-        }
-        return out;
+                + id.replaceAll("[^A-Za-z0-9._-]", "_") + "." + (fmt.equals("csv") ? "csv" : "ndjson") + "\""),
+                export.open(id, series, fmt));
     }
 
     private static Answer json(int status, Object value) throws IOException {
         return Answer.bytes(status, "application/json", JSON.writeValueAsBytes(value));
-    }
-
-    private static Answer error(int status, String message) {
-        return Answer.bytes(status, "application/json",
-                JSON.createObjectNode().put("error", message).toString().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -23,7 +23,7 @@ public final class RunsBeans implements BeanProvider {
     @Override
     public Map<String, Object> beans(AgentSettings s, Map<String, Object> earlier) throws Exception {
         ClickHouseClient client = BeanProvider.ofType(earlier, ClickHouseClient.class);
-        Runs runs = new Runs(client, RunsSettings.from(s).idleTimeout(), s.clock());
+        Runs runs = new Runs(client, RunsSettings.from(s).idleTimeout(), s.clock(), s.agentId());
         RunTracker.Feed shipped = BeanProvider.ofType(earlier, RunTracker.Feed.class);
         if (shipped != null) {
             shipped.onRunsSeen(runs::seen);

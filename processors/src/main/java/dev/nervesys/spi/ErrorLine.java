@@ -60,6 +60,12 @@ public final class ErrorLine {
 
     /** "connection refused", "connect timed out", "unknown host db.example" ... for the connection failure in {@code t}'s causes. */
     public static String connectReason(Throwable t) {
+        for (Throwable u = t; u != null; u = u.getCause()) {
+            // the JDK HttpClient reports an unknown host as a ConnectException caused by this
+            if (u instanceof java.nio.channels.UnresolvedAddressException) {
+                return "unknown host";
+            }
+        }
         Throwable c = connectCause(t);
         if (c instanceof UnknownHostException) {
             return "unknown host" + (c.getMessage() == null ? "" : " " + c.getMessage());

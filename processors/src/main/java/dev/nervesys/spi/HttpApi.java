@@ -13,12 +13,14 @@ public interface HttpApi {
     boolean accepts(String path);
 
     /**
-     * Answers one request.
+     * Answers one request. An exception thrown here is answered 500 by the server (logged there,
+     * never shown to the client); answer expected failures yourself.
      *
-     * @param uri the request URI with its query
+     * @param target the request target, decoded by the server ({@link RequestTarget}: a malformed
+     *     one was answered 400 before this is called)
      * @param body the request body, empty when none
      */
-    Answer handle(String method, String uri, byte[] body);
+    Answer handle(String method, RequestTarget target, byte[] body) throws Exception;
 
     /**
      * An answer: either {@code body} (sent whole) or {@code stream} (sent chunked with bounded

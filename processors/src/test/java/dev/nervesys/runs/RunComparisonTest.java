@@ -40,9 +40,9 @@ class RunComparisonTest {
                 + " number + 10 + if(number + 10 = 50, 12, 2), number FROM system.numbers LIMIT 100");
         db.query("INSERT INTO {db}.series SELECT 'b', 'engine.temp', number + 10, toDateTime('2025-12-10 12:00:00', 'UTC'), 0, 81, number"
                 + " FROM system.numbers LIMIT 100");
-        db.query("INSERT INTO {db}.runs VALUES ('a', 'run a', 'v8', '{}', 'ended', toDateTime('2025-12-10 12:00:00', 'UTC'),"
+        db.query("INSERT INTO {db}.runs (run_id, name, engine, parameters, status, started_at, ended_at, end_reason, version) VALUES ('a', 'run a', 'v8', '{}', 'ended', toDateTime('2025-12-10 12:00:00', 'UTC'),"
                 + " toDateTime('2025-12-10 12:01:00', 'UTC'), 'api', 1)");
-        db.query("INSERT INTO {db}.runs VALUES ('b', 'run b', 'v8', '{}', 'live', toDateTime('2025-12-10 13:00:00', 'UTC'),"
+        db.query("INSERT INTO {db}.runs (run_id, name, engine, parameters, status, started_at, ended_at, end_reason, version) VALUES ('b', 'run b', 'v8', '{}', 'live', toDateTime('2025-12-10 13:00:00', 'UTC'),"
                 + " toDateTime(0), '', 1)");
     }
 

@@ -142,4 +142,52 @@ class CliTest {
                         + " (connection refused); check --to and that the agent's ingest listens there",
                 "--schema", "../config/schemas/engine.yaml", "--count", "10", "--quiet", "--to", "http://127.0.0.1:" + closed + "/ingest");
     }
+
+    /** Issue 19: the summary counts the bytes on disk, the compressor's last block and trailer included. */
+    @Test
+    void theSummaryCountsTheBytesOnDisk(@TempDir Path dir) throws IOException {
+        String[][] cases = {{"ndjson", "gzip"}, {"csv", "zstd"}, {"lp", "lz4"}, {"ndjson", "none"}, {"bin", "none"}};
+        for (String[] c : cases) {
+            Path out = dir.resolve(c[0] + "-" + c[1]);
+            this.out.getBuffer().setLength(0);
+            assertThat(run(new GenerateCommand(), "--schema", "../config/schemas/engine.yaml", "--count", "30000", "--threads", "2",
+                    "--format", c[0], "--compress", c[1], "--out", out.toString(), "--quiet")).as(err.toString()).isZero();
+            long onDisk;
+            try (Stream<Path> files = Files.list(out)) {
+                onDisk = files.filter(p -> !p.getFileName().toString().equals("anomalies.ndjson")).mapToLong(p -> {
+                    try {
+                        return Files.size(p);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).sum();
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("records/s, ([\\d,]+) bytes").matcher(this.out.toString());
+            assertThat(m.find()).as(this.out.toString()).isTrue();
+            assertThat(Long.parseLong(m.group(1).replace(",", ""))).as("%s %s: %s", c[0], c[1], this.out).isEqualTo(onDisk);
+        }
+    }
+
+    @Test
+    void aRunIdLineProtocolCannotCarryIsRefusedForLp(@TempDir Path dir) throws IOException {
+        assertThat(run(new GenerateCommand(), "--schema", "../config/schemas/engine.yaml", "--count", "10", "--format", "lp",
+                "--run-id", "bench\\", "--out", dir.toString(), "--quiet")).isEqualTo(2);
+        assertThat(err.toString()).contains("line protocol cannot carry --run-id 'bench\\': it ends in a backslash");
+        // the other formats carry it
+        err.getBuffer().setLength(0);
+        assertThat(run(new GenerateCommand(), "--schema", "../config/schemas/engine.yaml", "--count", "10", "--format", "csv",
+                "--run-id", "bench\\", "--out", dir.toString(), "--quiet")).as(err.toString()).isZero();
+        // a packed file of that run decodes to the other formats, and to lp with the reason, not with unparseable lines
+        Path bin = dir.resolve("bin");
+        assertThat(run(new GenerateCommand(), "--schema", "../config/schemas/engine.yaml", "--count", "10", "--threads", "1", "--run-id", "bench\\",
+                "--out", bin.toString(), "--quiet")).as(err.toString()).isZero();
+        err.getBuffer().setLength(0);
+        assertThat(run(new DecodeCommand(), bin.resolve("engine-t0-00001.tcb").toString(), "--format", "lp", "--out",
+                dir.resolve("x.lp").toString())).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("decode: line protocol cannot carry run id 'bench\\': it ends in a backslash,"
+                + " which escapes the delimiter after it; decode to another --format");
+        assertThat(run(new DecodeCommand(), bin.resolve("engine-t0-00001.tcb").toString(), "--format", "ndjson", "--out",
+                dir.resolve("x.ndjson").toString())).isZero();
+        assertThat(Files.readString(dir.resolve("x.ndjson"))).contains("\"run_id\":\"bench\\\\\"");
+    }
 }

@@ -109,14 +109,21 @@ class OutputFormatsTest {
     void lineProtocolEscapesNamesTagsAndStrings() throws IOException {
         String line = write(OutputFormat.LP, sample());
         assertThat(line).isEqualTo("engine1,source=eng\\ 1\\,a\\=b,run_id=run\\ 7,type=event seq=42i,frame=123i,"
-                + "rpm=-0.5,gear=3i,on=true,state=\"run fast\",at=1765368000123000000i,msg\\=x=\"say \\\"hi\\\", \\\\ é\\nok\""
+                + "rpm=-0.5,gear=3i,on=true,state=\"run fast\",at=1765368000123000000i,msg\\=x=\"say \\\"hi\\\", \\\\ é\nok\""
                 + " 1765368000123456789\n");
     }
 
     @Test
     void measurementEscapesCommaAndSpaceButNotEquals() {
         assertThat(dev.nervesys.telecrunch.codec.LineProtocolWriter.escapeMeasurement("a b,c=d")).isEqualTo("a\\ b\\,c=d");
-        assertThat(dev.nervesys.telecrunch.codec.LineProtocolWriter.escapeKey("a b,c=d\n")).isEqualTo("a\\ b\\,c\\=d\\ ");
+        assertThat(dev.nervesys.telecrunch.codec.LineProtocolWriter.escapeTag("a b,c=d", "tag")).isEqualTo("a\\ b\\,c\\=d");
+        // a backslash escapes only a special character: before one it is written escaped-literal plus the escape
+        assertThat(dev.nervesys.telecrunch.codec.LineProtocolWriter.escapeTag("a\\,b\\c", "tag")).isEqualTo("a\\\\,b\\c");
+        // names line protocol cannot carry are refused, never written as lines that parse into something else
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.nervesys.telecrunch.codec.LineProtocolWriter.escapeTag("bench\\", "run id"))
+                .hasMessage("line protocol cannot carry run id 'bench\\': it ends in a backslash, which escapes the delimiter after it");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.nervesys.telecrunch.codec.LineProtocolWriter.escapeFieldKey("a\nb"))
+                .hasMessageContaining("line break");
     }
 
     @Test

@@ -81,7 +81,33 @@ class SchemaLoaderTest {
                 Arguments.of("string no max", "name: t\nversion: 1\nfields: [{name: x, type: string}]", "field 'x': maxLength"),
                 Arguments.of("typo key", "name: t\nversion: 1\nfields: [{name: x, type: int, min: 0, maxx: 3}]", "field 'x': unknown key 'maxx'"),
                 Arguments.of("bad name", "name: 'a b'\nversion: 1\nfields: [{name: x, type: bool}]", "name 'a b' must match"),
-                Arguments.of("not yaml", "name: [unclosed", "not valid YAML"));
+                Arguments.of("not yaml", "name: [unclosed", "not valid YAML"),
+                // issue 19: names every format would duplicate, and names line protocol cannot carry
+                Arguments.of("field time", "name: t\nversion: 1\nfields: [{name: time, type: bool}]",
+                        "field 'time': the name is reserved: every output format carries the record's own run_id, source, type,"
+                                + " frame, time, seq next to the fields"),
+                Arguments.of("field seq", "name: t\nversion: 1\nfields: [{name: seq, type: bool}]", "field 'seq': the name is reserved"),
+                Arguments.of("field source", "name: t\nversion: 1\nfields: [{name: source, type: bool}]", "field 'source': the name is reserved"),
+                Arguments.of("field run_id", "name: t\nversion: 1\nfields: [{name: run_id, type: bool}]", "field 'run_id': the name is reserved"),
+                Arguments.of("field type", "name: t\nversion: 1\nfields: [{name: type, type: bool}]", "field 'type': the name is reserved"),
+                Arguments.of("field frame", "name: t\nversion: 1\nfields: [{name: frame, type: bool}]", "field 'frame': the name is reserved"),
+                Arguments.of("trailing backslash", "name: t\nversion: 1\nfields: [{name: 'x\\', type: bool}]",
+                        "field 'x\\': line protocol cannot carry this name: it ends in a backslash"),
+                Arguments.of("backslash before =", "name: t\nversion: 1\nfields: [{name: 'a\\=b', type: bool}]",
+                        "field 'a\\=b': line protocol cannot carry this name: an odd number of backslashes before '='"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void validateChecksEverySchemaOfTheRevision() {
+        java.util.List<String> problems = new dev.nervesys.telecrunch.SchemaConfigCheck().check(java.util.Map.of(
+                "config/schemas/good.yaml", "name: g\nversion: 1\nfields: [{name: rpm, type: bool}]\n",
+                "config/schemas/bad.yaml", "name: b\nversion: 1\nfields: [{name: time, type: bool}]\n",
+                "config/other.yaml", "not: a schema\n"));
+        assertThat(problems).hasSize(1);
+        assertThat(problems.get(0)).startsWith("config/schemas/bad.yaml: field 'time': the name is reserved");
+        // and it is one of the checks validate and the reload run
+        assertThat(java.util.ServiceLoader.load(dev.nervesys.spi.ConfigCheck.class).stream().map(p -> p.type().getSimpleName()))
+                .contains("SchemaConfigCheck");
     }
 
     @ParameterizedTest(name = "{0}")

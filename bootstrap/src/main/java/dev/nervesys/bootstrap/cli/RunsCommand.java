@@ -90,6 +90,15 @@ public final class RunsCommand implements Callable<Integer> {
                 throw new CliErrors.Failure(CliErrors.FAILED, "no series of run " + runA + " or " + runB + " in " + database + ".series"
                         + " of " + where);
             }
+            PrintWriter err = spec.commandLine().getErr();
+            for (String run : runA.equals(runB) ? List.of(runA) : List.of(runA, runB)) {
+                boolean none = rows.stream().allMatch(r -> (run.equals(runA) ? r.a() : r.b()).points() == 0);
+                if (none) { // a typo in a run id would otherwise only show as POINTS_x 0
+                    err.println("runs compare: warning: run " + run + " has no points in " + database + ".series of " + where
+                            + "; check the run id");
+                }
+            }
+            err.flush();
             out.print(table(runA, runB, rows));
             out.flush();
             return 0;

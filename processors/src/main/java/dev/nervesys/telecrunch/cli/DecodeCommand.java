@@ -134,6 +134,10 @@ public class DecodeCommand implements Callable<Integer> {
             err.println("decode: cannot write " + (out != null ? out : "to stdout") + ": " + ErrorLine.of(e));
             err.flush();
             return 1;
+        } catch (IllegalArgumentException e) { // a name the output format cannot carry (line protocol)
+            err.println("decode: " + ErrorLine.oneLine(e.getMessage()) + "; decode to another --format");
+            err.flush();
+            return 1;
         }
         if (opened) {
             // when no file could be read, their error lines say it all

@@ -132,6 +132,13 @@ public class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (textFormat == OutputFormat.LP) {
+            try {
+                dev.nervesys.telecrunch.codec.LineProtocolWriter.escapeTag(runId, "--run-id");
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage() + "; choose another run id or another --format");
+            }
+        }
         if (binary && compression != Compression.NONE) {
             throw new ParameterException(spec.commandLine(), "--compress applies to text formats; .tcb is already packed");
         }

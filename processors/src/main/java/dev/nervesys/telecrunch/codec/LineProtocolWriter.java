@@ -14,10 +14,12 @@ import java.nio.charset.StandardCharsets;
  * fields seq, frame and the schema's fields; timestamp in nanoseconds. Ints carry the {@code i}
  * suffix, enums and strings are quoted strings, time fields are integer nanoseconds.
  *
- * <p>Escaping follows the InfluxDB reference: measurement escapes comma and space; tag keys, tag
- * values and field keys escape comma, equals sign and space; string field values escape double
- * quote and backslash. Line protocol cannot carry line breaks: they become a space in names and
- * tags, and the two characters {@code \n} in string values.
+ * <p>Escaping follows the InfluxDB reference, checked against a real influxd 1.6.7
+ * (LineProtocolInfluxdTest): measurement escapes comma and space; tag keys and values comma, equals
+ * sign and space; field keys those and the double quote; string field values double quote and
+ * backslash, line breaks stay as they are inside the quotes. A name with a line break or ending in a
+ * backslash cannot be written and is refused ({@link #escape}); schemas refuse such field names when
+ * loaded, generate refuses such a run id for this format (docs/telecrunch.md).
  */
 public final class LineProtocolWriter implements RecordWriter {
 
@@ -35,13 +37,13 @@ public final class LineProtocolWriter implements RecordWriter {
         String measurement = escapeMeasurement(schema.name());
         String[] keys = new String[schema.fieldCount()];
         for (int f = 0; f < keys.length; f++) {
-            keys[f] = escapeKey(schema.field(f).name());
+            keys[f] = escapeFieldKey(schema.field(f).name());
         }
         String[] sources = new String[b.sourceCount()];
         for (int s = 0; s < sources.length; s++) {
-            sources[s] = escapeKey(b.sourceName(s));
+            sources[s] = escapeTag(b.sourceName(s), "source");
         }
-        String runTag = b.runId().isEmpty() ? "" : ",run_id=" + escapeKey(b.runId());
+        String runTag = b.runId().isEmpty() ? "" : ",run_id=" + escapeTag(b.runId(), "run id");
         for (int i = 0; i < b.size(); i++) {
             sb.append(measurement).append(",source=").append(sources[b.source[i]]).append(runTag)
                     .append(",type=").append(b.type[i] == RecordBlock.EVENT ? "event" : "update")
@@ -85,23 +87,64 @@ public final class LineProtocolWriter implements RecordWriter {
         out.flush();
     }
 
+    /**
+     * The measurement: comma and space escaped. influxd 1.x unescapes measurement names twice, so a
+     * backslash right before a comma, space, equals sign or double quote reads back differently
+     * there than by the reference: such a name is refused (schema names never hold one).
+     */
     public static String escapeMeasurement(String s) {
-        return escape(s, false);
+        check(s, "measurement");
+        for (int i = 1; i < s.length(); i++) {
+            if (s.charAt(i - 1) == '\\' && ", =\"".indexOf(s.charAt(i)) >= 0) {
+                throw refused(s, "measurement", "a backslash before '" + s.charAt(i) + "' reads back differently in InfluxDB 1.x");
+            }
+        }
+        return escape(s, ", ");
     }
 
-    /** Tag keys, tag values and field keys. */
-    public static String escapeKey(String s) {
-        return escape(s, true);
+    /**
+     * Tag keys and tag values: comma, equals sign and space escaped; a backslash is itself, also
+     * right before one of those ({@code a\,b} is written {@code a\\\,b}: the reader drops one
+     * backslash before an escaped character).
+     */
+    public static String escapeTag(String s, String what) {
+        check(s, what);
+        return escape(s, ",= ");
     }
 
-    private static String escape(String s, boolean equalsToo) {
+    /**
+     * Field keys: comma, equals sign, space and double quote escaped. InfluxDB reads a backslash in a
+     * field key as escaping whatever follows, so an odd number of backslashes right before a comma,
+     * equals sign or space cannot be written: refused.
+     */
+    public static String escapeFieldKey(String s) {
+        String problem = dev.nervesys.telecrunch.schema.FieldNames.lineProtocolProblem(s);
+        if (problem != null) {
+            throw refused(s, "field key", problem);
+        }
+        return escape(s, ",= \"");
+    }
+
+    /** What no name can carry: a line break (it ends the line), a trailing backslash (it escapes the delimiter after it). */
+    private static void check(String s, String what) {
+        if (s.indexOf('\n') >= 0) {
+            throw refused(s, what, "it holds a line break");
+        }
+        if (s.endsWith("\\")) {
+            throw refused(s, what, "it ends in a backslash, which escapes the delimiter after it");
+        }
+    }
+
+    private static IllegalArgumentException refused(String s, String what, String why) {
+        return new IllegalArgumentException("line protocol cannot carry " + what + " '" + dev.nervesys.spi.RequestTarget.printable(s)
+                + "': " + why);
+    }
+
+    private static String escape(String s, String special) {
         StringBuilder r = new StringBuilder(s.length() + 8);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '\n' || c == '\r') {
-                c = ' ';
-            }
-            if (c == ',' || c == ' ' || (equalsToo && c == '=')) {
+            if (special.indexOf(c) >= 0) {
                 r.append('\\');
             }
             r.append(c);
@@ -109,18 +152,14 @@ public final class LineProtocolWriter implements RecordWriter {
         return r.toString();
     }
 
+    /** String field values: double quote and backslash escaped; a line break goes as it is (it is inside quotes). */
     static void appendStringValue(StringBuilder sb, String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c == '\n') {
-                sb.append("\\n");
-            } else if (c == '\r') {
-                sb.append("\\r");
-            } else {
-                sb.append(c);
+                sb.append('\\');
             }
+            sb.append(c);
         }
     }
 }

@@ -121,6 +121,7 @@ public final class Generator {
                     break;
                 }
             }
+            stats.add(0, sink.finish(), 0);
         }
         return log;
     }

@@ -22,16 +22,34 @@ public final class Sinks {
             throws IOException {
         RotatingTcbWriter w = new RotatingTcbWriter(dir, baseName, schema, runId, maxBytes, maxRecords);
         return new RecordSink() {
+            private boolean closed;
+            private long reported;
+
+            /** Bytes written since the last report: a file's header and a rotation's footer included. */
+            private long fresh() {
+                long n = w.bytesWritten() - reported;
+                reported = w.bytesWritten();
+                return n;
+            }
+
             @Override
             public long accept(RecordBlock block) throws IOException {
-                long before = w.bytesWritten();
                 w.write(block);
-                return w.bytesWritten() - before;
+                return fresh();
+            }
+
+            @Override
+            public long finish() throws IOException {
+                close();
+                return fresh();
             }
 
             @Override
             public void close() throws IOException {
-                w.close();
+                if (!closed) {
+                    closed = true;
+                    w.close();
+                }
             }
         };
     }
@@ -42,18 +60,37 @@ public final class Sinks {
         OutputStream out = new BufferedOutputStream(compression.wrap(counter), 1 << 16);
         RecordWriter writer = format.open(schema, out);
         return new RecordSink() {
+            private boolean closed;
+            private long reported;
+
+            /** Bytes that reached the file since the last report: the compressor's header included. */
+            private long fresh() {
+                long n = counter.count - reported;
+                reported = counter.count;
+                return n;
+            }
+
             @Override
             public long accept(RecordBlock block) throws IOException {
-                long before = counter.count;
                 writer.write(block);
                 writer.flush();
-                return counter.count - before;
+                return fresh();
+            }
+
+            /** The compressor's last block and trailer reach the file only when it is closed. */
+            @Override
+            public long finish() throws IOException {
+                close();
+                return fresh();
             }
 
             @Override
             public void close() throws IOException {
-                writer.flush();
-                out.close();
+                if (!closed) {
+                    closed = true;
+                    writer.flush();
+                    out.close();
+                }
             }
         };
     }

@@ -27,6 +27,8 @@ public final class SchemaLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,63}");
     /** Field names are free text (outputs escape them), minus control characters. */
     private static final Pattern FIELD_NAME = Pattern.compile("[^\\p{Cntrl}]{1,64}");
+    /** The record's own keys, next to the fields in CSV (columns) and line protocol (tags, fields, the timestamp). */
+    public static final List<String> RESERVED = List.of("run_id", "source", "type", "frame", "time", "seq");
     private static final Set<String> TOP_KEYS = Set.of("name", "version", "description", "fields", "generator");
     private static final Set<String> COMMON = Set.of("name", "type", "description", "model");
     private static final Map<FieldType, Set<String>> TYPE_KEYS = Map.of(
@@ -97,6 +99,14 @@ public final class SchemaLoader {
         String name = text(null, f, "name");
         if (!FIELD_NAME.matcher(name).matches()) {
             throw new SchemaException(name, "name must be 1..64 characters without control characters");
+        }
+        if (RESERVED.contains(name)) {
+            throw new SchemaException(name, "the name is reserved: every output format carries the record's own "
+                    + String.join(", ", RESERVED) + " next to the fields (CSV columns, line protocol tags and fields); rename the field");
+        }
+        String lp = FieldNames.lineProtocolProblem(name);
+        if (lp != null) {
+            throw new SchemaException(name, "line protocol cannot carry this name: " + lp + " (docs/telecrunch.md)");
         }
         String typeName = text(name, f, "type");
         FieldType type;

@@ -67,4 +67,44 @@ class RunsCompareCommandTest {
         assertThat(cl.execute("runs", "compare", "x", "y", "--clickhouse", CH, "--database", db)).isEqualTo(1);
         assertThat(err2.toString()).contains("no series of run x or y");
     }
+
+    @Test
+    void aRunWithoutPointsIsWarnedAbout() throws Exception {
+        ch("CREATE DATABASE " + db);
+        ch("CREATE TABLE " + db + ".series (run_id String, series String, frame UInt64, time DateTime, time_ns UInt32, value Float64,"
+                + " buffer_id UInt64) ENGINE = MergeTree PARTITION BY toYYYYMM(time) ORDER BY (run_id, series, frame)");
+        ch("INSERT INTO " + db + ".series SELECT 'r1', 'engine.rpm', number, now(), 0, number, number FROM system.numbers LIMIT 10");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = NervesysCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("runs", "compare", "r1", "r1-typo", "--clickhouse", CH, "--database", db)).isZero();
+        assertThat(err.toString().strip()).isEqualTo("runs compare: warning: run r1-typo has no points in " + db
+                + ".series of ClickHouse at 127.0.0.1:8123; check the run id");
+        assertThat(out.toString()).contains("engine.rpm");
+    }
+
+    @Test
+    void anUnreachableClickHouseIsNamedInOneLine() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = NervesysCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("runs", "compare", "a", "b", "--clickhouse", "http://127.0.0.1:" + closed, "--database", db);
+        assertThat(code).isEqualTo(1); // docs/operations.md: a service that cannot be reached is exit code 1
+        assertThat(err.toString().strip()).isEqualTo("runs compare: cannot reach ClickHouse at 127.0.0.1:" + closed
+                + " (connection refused); check --clickhouse and that the server runs");
+        assertThat(out.toString()).isEmpty();
+        StringWriter err2 = new StringWriter();
+        cl.setErr(new PrintWriter(err2));
+        assertThat(cl.execute("runs", "compare", "a", "b", "--clickhouse", "http://no-such-host.invalid:8123")).isEqualTo(1);
+        assertThat(err2.toString().strip()).isEqualTo("runs compare: cannot reach ClickHouse at no-such-host.invalid:8123"
+                + " (unknown host); check --clickhouse and that the server runs");
+    }
 }
