@@ -69,7 +69,7 @@ public final class RevisionValidator {
             return new ValidatedRevision(revision, null, new TreeMap<>(), Map.of(),
                     List.of(new Problem(file, 0, "malformed properties: " + e.getMessage())));
         }
-        SortedMap<String, String> enabled = enabledRoutes(revision, settings);
+        SortedMap<String, String> enabled = routesToRun(revision, settings);
         List<Problem> problems = new ArrayList<>(configFileProblems(revision));
         // a value that is not of its declared type (a duration without a unit, say): beans would
         // fail at the next start, routes would read it their own way
@@ -119,12 +119,7 @@ public final class RevisionValidator {
         return new Problem(null, 0, text);
     }
 
-    /**
-     * Route files whose module is not switched off with {@code nervesys.modules.<name>=false}. A
-     * revision without {@value #ERROR_POLICIES} gets the jar's copy (the error policies every route
-     * of the default set names), as config files without a copy in the repo get the built-in one;
-     * the repo's own file replaces it, and switching module {@code errors} off drops it.
-     */
+    /** Route files whose module is not switched off with {@code nervesys.modules.<name>=false}. */
     public static SortedMap<String, String> enabledRoutes(Revision revision, Settings settings) {
         SortedMap<String, String> out = new TreeMap<>();
         revision.routeFiles().forEach((file, text) -> {
@@ -132,6 +127,17 @@ public final class RevisionValidator {
                 out.put(file, text);
             }
         });
+        return out;
+    }
+
+    /**
+     * The files a revision runs: its enabled route files and, when it has no {@value #ERROR_POLICIES},
+     * the jar's copy (the error policies every route of the default set names), as config files
+     * without a copy in the repo get the built-in one. The repo's own file replaces it, and
+     * switching module {@code errors} off drops it.
+     */
+    static SortedMap<String, String> routesToRun(Revision revision, Settings settings) {
+        SortedMap<String, String> out = enabledRoutes(revision, settings);
         if (!revision.routeFiles().containsKey(ERROR_POLICIES) && settings.getBoolean(moduleKey(ERROR_POLICIES), true)) {
             String builtin = EmbeddedSource.builtin(ERROR_POLICIES);
             if (builtin != null) {

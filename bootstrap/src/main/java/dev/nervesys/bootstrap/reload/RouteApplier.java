@@ -3,6 +3,8 @@ package dev.nervesys.bootstrap.reload;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -84,14 +86,23 @@ public final class RouteApplier {
         touched.addAll(removed);
         touched.addAll(updated);
         touched.addAll(added);
+        boolean policies = touched.stream().anyMatch(f -> definesPolicies(files.get(f)) || definesPolicies(nextFiles.get(f)));
+        if (policies) {
+            // a route takes its error policy (routeConfiguration) when it is created: when a file that
+            // defines policies changes, every route and every policy is made again
+            touched.addAll(files.keySet());
+            touched.addAll(nextFiles.keySet());
+        }
         Map<String, String> previousProperties = properties;
         try {
             setProperties(nextProps);
             for (String file : touched) {
                 removeRoutes(idsByFile.getOrDefault(file, List.of()));
             }
-            List<String> toLoad = new ArrayList<>(updated);
-            toLoad.addAll(added);
+            if (policies) {
+                removePolicies();
+            }
+            List<String> toLoad = touched.stream().filter(nextFiles::containsKey).toList();
             try {
                 load(nextFiles, toLoad);
             } catch (Exception e) {
@@ -102,7 +113,7 @@ public final class RouteApplier {
             checkStarted(next, toLoad);
         } catch (Exception e) {
             LOG.warn("Applying revision {} failed, rolling back: {}", next.revision().describe(), e.getMessage());
-            rollback(next, touched, previousProperties);
+            rollback(next, touched, policies, previousProperties);
             throw e;
         }
         files = new TreeMap<>(nextFiles);
@@ -112,11 +123,14 @@ public final class RouteApplier {
         return change;
     }
 
-    private void rollback(ValidatedRevision failed, Set<String> touched, Map<String, String> previousProperties) {
+    private void rollback(ValidatedRevision failed, Set<String> touched, boolean policies, Map<String, String> previousProperties) {
         try {
             for (String file : touched) {
                 removeRoutes(failed.routeIdsByFile().getOrDefault(file, List.of()));
                 removeRoutes(idsByFile.getOrDefault(file, List.of()));
+            }
+            if (policies) {
+                removePolicies();
             }
             setProperties(previousProperties);
             List<String> restore = touched.stream().filter(files::containsKey).toList();
@@ -141,6 +155,23 @@ public final class RouteApplier {
             resources.add(ResourceHelper.fromString(file, contents.get(file)));
         }
         PluginHelper.getRoutesLoader(context).loadRoutes(resources);
+    }
+
+    private static boolean definesPolicies(String text) {
+        return text != null && text.contains("routeConfiguration:");
+    }
+
+    /**
+     * Removes every error policy ({@code routeConfiguration}): Camel keeps them when their file's
+     * routes are removed (loading the file again would fail with "Route configuration already
+     * exists"), and does not record which file defined them, so they are all made again from the
+     * files being loaded, with every route.
+     */
+    private void removePolicies() throws Exception {
+        ModelCamelContext model = (ModelCamelContext) context;
+        for (RouteConfigurationDefinition policy : List.copyOf(model.getRouteConfigurationDefinitions())) {
+            model.removeRouteConfiguration(policy);
+        }
     }
 
     private void removeRoutes(List<String> ids) throws Exception {
