@@ -19,6 +19,7 @@ import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
 import dev.nervesys.bootstrap.security.ExposedPorts;
 import dev.nervesys.bootstrap.security.ManagementServerFactory;
+import dev.nervesys.bootstrap.security.RoleJolokiaPlugin;
 import dev.nervesys.spi.DataDirLock;
 import dev.nervesys.spi.Dependencies;
 import dev.nervesys.spi.Dependency;
@@ -132,6 +133,8 @@ public final class Agent implements AutoCloseable {
         bound.forEach(main::bind);
         // camel-main takes the management server's factory from the registry: ours guards every path
         main.bind("nervesysManagementServerFactory", new ManagementServerFactory(consoleUsers));
+        // Camel's plugin registry takes the plugin with id "jolokia" from the registry first: ours has a policy per role
+        main.bind("jolokia", new RoleJolokiaPlugin());
         if (!settings.getBoolean(BootstrapSettings.CLI_ENABLED)) {
             DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
             noCli.setEnabled(false);

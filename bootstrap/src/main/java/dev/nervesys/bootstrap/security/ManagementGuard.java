@@ -1,12 +1,14 @@
 package dev.nervesys.bootstrap.security;
 
 import dev.nervesys.bootstrap.console.ConsoleUsers;
+import dev.nervesys.bootstrap.console.ConsoleUsers.Role;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.AuthenticationHandler;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -23,7 +25,8 @@ import java.util.Set;
  * {@code endpoint} and {@code body}) are refused with 403. A GET that changes state could be sent
  * by any web page a logged-in browser visits.</li>
  * </ul>
- * Jolokia's own policy ({@code jolokia-access.xml}) restricts what its requests may do.
+ * Jolokia's own policies ({@code jolokia-access.xml} for viewers and operators,
+ * {@code jolokia-access-admin.xml} for admins) restrict what its requests may do.
  */
 final class ManagementGuard implements AuthenticationHandler {
 
@@ -32,6 +35,12 @@ final class ManagementGuard implements AuthenticationHandler {
     /** Dev console options that make a console act (Camel 4.17's consoles), refused to everyone. */
     static final Set<String> ACTION_PARAMETERS = Set.of("action", "command", "breakpoint", "enabled", "reload", "endpoint",
             "body", "poll");
+
+    /** Routing context key of the request's {@link Role}. */
+    static final String ROLE = "nervesys.role";
+
+    /** Dev consoles that show JVM arguments or system properties: admin only. */
+    static final Set<String> ADMIN_CONSOLES = Set.of("jvm", "system-properties");
 
     private static final Set<String> HEALTH_DETAIL_PARAMETERS = Set.of("data", "exposureLevel", "stackTrace");
 
@@ -47,17 +56,50 @@ final class ManagementGuard implements AuthenticationHandler {
     public void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         String path = request.path();
-        if (users.enabled() && !(isBareHealth(path, ctx) || authenticated(request.getHeader("Authorization")))) {
-            ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\"")
-                    .putHeader("Content-Type", "text/plain").end("authentication required\n");
-            return;
+        Role role = Role.VIEWER;
+        if (users.enabled()) {
+            Optional<Role> user = authenticated(request.getHeader("Authorization"));
+            if (user.isEmpty() && !isBareHealth(path, ctx)) {
+                ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\"")
+                        .putHeader("Content-Type", "text/plain").end("authentication required\n");
+                return;
+            }
+            role = user.orElse(Role.VIEWER);
         }
         if (isDevConsole(path) && ctx.queryParams().names().stream().anyMatch(ACTION_PARAMETERS::contains)) {
             ctx.response().setStatusCode(403).putHeader("Content-Type", "text/plain")
                     .end("dev console actions are disabled on this agent (docs/security.md)\n");
             return;
         }
+        if (isDevConsole(path) && !role.atLeast(Role.ADMIN) && showsJvmArguments(path)) {
+            ctx.response().setStatusCode(403).putHeader("Content-Type", "text/plain")
+                    .end("this console shows the JVM's arguments and system properties: admin only (docs/security.md)\n");
+            return;
+        }
+        ctx.put(ROLE, role);
         ctx.next();
+    }
+
+    /** {@code /q/dev} (every console), or a list of console ids naming one that shows JVM arguments. */
+    static boolean showsJvmArguments(String path) {
+        String decoded;
+        try {
+            // the console id is read from the decoded path: /q/dev/j%76m is the jvm console
+            decoded = java.net.URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
+        String ids = decoded.length() <= "/q/dev/".length() ? "" : decoded.substring("/q/dev/".length());
+        if (ids.isBlank()) {
+            return true;
+        }
+        for (String id : ids.split("[,/]")) {
+            String i = id.strip();
+            if (ADMIN_CONSOLES.contains(i) || i.equals("*") || i.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean isBareHealth(String path, RoutingContext ctx) {
@@ -69,17 +111,17 @@ final class ManagementGuard implements AuthenticationHandler {
         return path.equals("/q/dev") || path.startsWith("/q/dev/");
     }
 
-    private boolean authenticated(String authorization) {
+    private Optional<Role> authenticated(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return false;
+            return Optional.empty();
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return false;
+            return Optional.empty();
         }
         int colon = decoded.indexOf(':');
-        return colon > 0 && users.check(decoded.substring(0, colon), decoded.substring(colon + 1));
+        return colon > 0 ? users.authenticate(decoded.substring(0, colon), decoded.substring(colon + 1)) : Optional.empty();
     }
 }

@@ -47,6 +47,10 @@ class ManagementSecurityTest extends OneAgentTest {
     private static final String TOKEN = "tok-7f3a9c2e51d84b06";
     private static final String USER = "viewer";
     private static final String PASSWORD = "pw-0b1d5e8a93c2";
+    private static final String OPERATOR = "op";
+    private static final String OPERATOR_PASSWORD = "pw-op-5c1e77a0";
+    private static final String ADMIN = "root";
+    private static final String ADMIN_PASSWORD = "pw-adm:9d03f1";
     /** Operations Hawtio may call on Camel's MBeans (jolokia-access.xml); every other one must be refused. */
     private static final Pattern READ_ONLY = Pattern.compile("dump.*|get.*|explain.*|componentParameterJsonSchema|createRouteStaticEndpointJson");
 
@@ -65,7 +69,8 @@ class ManagementSecurityTest extends OneAgentTest {
         port = TestAgents.freePort();
         Properties flags = TestAgents.flags("agent-sec", tmp.resolve("data"), repo.uri(), port);
         flags.setProperty("camel.management.host", "0.0.0.0");
-        agent = TestAgents.start(flags, Map.of("NERVESYS_INGEST_TOKENS", TOKEN, "NERVESYS_CONSOLE_USERS", USER + ":" + PASSWORD));
+        agent = TestAgents.start(flags, Map.of("NERVESYS_INGEST_TOKENS", TOKEN, "NERVESYS_CONSOLE_USERS",
+                USER + ":" + PASSWORD + "," + OPERATOR + ":" + OPERATOR_PASSWORD + ":operator," + ADMIN + ":" + ADMIN_PASSWORD + ":admin"));
     }
 
     @Test
@@ -96,6 +101,49 @@ class ManagementSecurityTest extends OneAgentTest {
                 .contains("nervesys-config");
         assertThat(TestAgents.get(port, "/observe/metrics", null, null).statusCode()).isEqualTo(401);
         assertThat(TestAgents.get(port, "/q/dev/nervesys", null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void onlyAnAdminStopsARouteOrReadsTheJvmArgumentsAndNobodyTakesAHeapDump() throws Exception {
+        startAgent();
+        String route = "org.apache.camel:context=" + contextMBean().replaceAll(".*context=([^,]+).*", "$1")
+                + ",type=routes,name=\"marker\"";
+        String stop = request("exec", route).put("operation", "stop()").toString();
+        for (String[] user : List.of(new String[] {USER, PASSWORD}, new String[] {OPERATOR, OPERATOR_PASSWORD})) {
+            assertThat(JSON.readTree(jolokia(stop, user[0], user[1]).body()).path("status").asInt()).as(user[0]).isEqualTo(403);
+        }
+        assertThat(agent.context().getRouteController().getRouteStatus("marker")).isEqualTo(ServiceStatus.Started);
+        assertThat(jolokia(stop, ADMIN, "wrong").statusCode()).isEqualTo(401);
+        JsonNode stopped = JSON.readTree(jolokia(stop, ADMIN, ADMIN_PASSWORD).body());
+        assertThat(stopped.path("status").asInt()).as(stopped.toString()).isEqualTo(200);
+        assertThat(agent.context().getRouteController().getRouteStatus("marker")).isEqualTo(ServiceStatus.Stopped);
+
+        // the JVM's arguments and system properties: a -D flag may carry a secret
+        String props = request("read", "java.lang:type=Runtime").put("attribute", "SystemProperties").toString();
+        String args = request("read", "java.lang:type=Runtime").put("attribute", "InputArguments").toString();
+        for (String[] user : List.of(new String[] {USER, PASSWORD}, new String[] {OPERATOR, OPERATOR_PASSWORD})) {
+            assertThat(JSON.readTree(jolokia(props, user[0], user[1]).body()).path("status").asInt()).as(user[0]).isEqualTo(403);
+            assertThat(JSON.readTree(jolokia(args, user[0], user[1]).body()).path("status").asInt()).as(user[0]).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev/jvm", user[0], user[1]).statusCode()).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev/system-properties", user[0], user[1]).statusCode()).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev/memory,j%76m", user[0], user[1]).statusCode()).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev", user[0], user[1]).statusCode()).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev/memory", user[0], user[1]).statusCode()).isEqualTo(200);
+            // reading the whole Runtime MBean is refused (Jolokia does not leave the denied attributes out)
+            assertThat(jolokia(request("read", "java.lang:type=Runtime").toString(), user[0], user[1]).body())
+                    .contains("\"status\":403").doesNotContain("java.class.path").doesNotContain("\"value\"");
+        }
+        assertThat(JSON.readTree(jolokia(props, ADMIN, ADMIN_PASSWORD).body()).path("status").asInt()).isEqualTo(200);
+        assertThat(TestAgents.get(port, "/q/dev/jvm", ADMIN, ADMIN_PASSWORD).statusCode()).isEqualTo(200);
+        // a viewer's getters as operations are gone too (getGlobalOption could show any option)
+        ObjectNode getter = request("exec", contextMBean()).put("operation", "getGlobalOption(java.lang.String)");
+        getter.putArray("arguments").add("x");
+        assertThat(JSON.readTree(jolokia(getter.toString(), USER, PASSWORD).body()).path("status").asInt()).isEqualTo(403);
+        // nobody takes a heap dump, admins included
+        ObjectNode heap = request("exec", "com.sun.management:type=HotSpotDiagnostic").put("operation", "dumpHeap(java.lang.String,boolean)");
+        heap.putArray("arguments").add(tmp.resolve("heap.hprof").toString()).add(true);
+        assertThat(JSON.readTree(jolokia(heap.toString(), ADMIN, ADMIN_PASSWORD).body()).path("status").asInt()).isEqualTo(403);
+        assertThat(tmp.resolve("heap.hprof")).doesNotExist();
     }
 
     @Test
@@ -189,17 +237,19 @@ class ManagementSecurityTest extends OneAgentTest {
         assertThat(agent.context().getRouteController().getRouteStatus("marker")).isEqualTo(ServiceStatus.Started);
 
         // every console the running context serves, as JSON and as text, plus all at once: no token, no password
+        // (each as the least role that may read it: the JVM's arguments and system properties need an admin)
         Map<String, String> outputs = new TreeMap<>();
         for (String id : ids) {
+            boolean admin = id.equals("jvm") || id.equals("system-properties");
             for (String accept : List.of("application/json", "text/plain")) {
                 HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/dev/" + id))
-                        .header("Accept", accept).header("Authorization", basic(USER, PASSWORD)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                        .header("Accept", accept).header("Authorization", admin ? basic(ADMIN, ADMIN_PASSWORD) : basic(USER, PASSWORD))
+                        .build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(id).isEqualTo(200);
                 outputs.put(id + " " + accept, r.body());
             }
         }
-        outputs.put("all", TestAgents.get(port, "/q/dev", USER, PASSWORD).body());
+        outputs.put("all", TestAgents.get(port, "/q/dev", ADMIN, ADMIN_PASSWORD).body());
         outputs.put("beans with properties", TestAgents.get(port, "/q/dev/bean?properties=true&internal=true", USER, PASSWORD).body());
         outputs.put("metrics", TestAgents.get(port, "/observe/metrics", USER, PASSWORD).body());
         outputs.put("health", TestAgents.get(port, "/observe/health?data=true&exposureLevel=full", USER, PASSWORD).body());
@@ -208,6 +258,7 @@ class ManagementSecurityTest extends OneAgentTest {
         outputs.forEach((name, body) -> {
             assertNoSecret(name, body, TOKEN);
             assertNoSecret(name, body, PASSWORD);
+            assertNoSecret(name, body, ADMIN_PASSWORD);
         });
         // nor is the password kept in the data dir
         try (var files = Files.walk(tmp.resolve("data"))) {
