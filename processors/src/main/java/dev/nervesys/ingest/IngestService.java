@@ -3,6 +3,7 @@ package dev.nervesys.ingest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.buffer.BufferFullException;
 import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.common.RateLimiter;
 import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.IngestHooks;
 import dev.nervesys.spi.StatusReporter;

@@ -1,5 +1,7 @@
 package dev.nervesys.live;
 
+import dev.nervesys.common.HttpLimits;
+import dev.nervesys.common.RequestDeadline;
 import dev.nervesys.spi.HttpApi;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -37,6 +39,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -68,6 +72,12 @@ import org.slf4j.LoggerFactory;
  * serves the runs API while that one runs. The port is bound while either runs and released when
  * both stopped, so the runs API keeps its URLs with the live view off, and switching both modules
  * off closes the port. {@link #start()} serves everything at once (tests, benchmarks).
+ *
+ * <p>Every request passes one check first, in {@code HttpHandler.channelRead0} (docs/security.md):
+ * the request line and headers within {@link HttpLimits} (414, 431), a safe path (400), then
+ * {@link LiveAccess}: a token when {@code NERVESYS_LIVE_TOKENS} is set (401, 403) and the rate
+ * limit per token (429). A connection must deliver its request within the body timeout (408,
+ * {@link RequestDeadline}) and at most {@code maxConnections} are open at once.
  */
 public final class LiveServer implements AutoCloseable {
 
@@ -79,6 +89,10 @@ public final class LiveServer implements AutoCloseable {
     private final LiveSettings cfg;
     private final String chartBase;
     private final HttpApi api;
+    private final LiveAccess access;
+    private final HttpLimits limits;
+    private final HttpLimits.Counters counters = new HttpLimits.Counters();
+    private final AtomicInteger connections = new AtomicInteger();
     private ThreadPoolExecutor apiWorkers;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
@@ -104,10 +118,22 @@ public final class LiveServer implements AutoCloseable {
 
     /** @param api served under its paths next to the UI, or null */
     public LiveServer(LiveHub hub, LiveSettings cfg, HttpApi api) {
+        this(hub, cfg, api, LiveAccess.open(), HttpLimits.NONE);
+    }
+
+    /** @param access tokens and rate limit; @param limits input limits of the port */
+    public LiveServer(LiveHub hub, LiveSettings cfg, HttpApi api, LiveAccess access, HttpLimits limits) {
         this.hub = hub;
         this.cfg = cfg;
         this.api = api;
+        this.access = access;
+        this.limits = limits;
         this.chartBase = chartBase();
+    }
+
+    /** Connections cut by the input limits: too slow (408), too many, too large (414/431). */
+    public HttpLimits.Counters counters() {
+        return counters;
     }
 
     private static String chartBase() {
@@ -212,7 +238,19 @@ public final class LiveServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new HttpHandler());
+                            if (limits.maxConnections() > 0 && connections.get() >= limits.maxConnections()) {
+                                counters.refusedConnections.incrementAndGet();
+                                ch.close();
+                                return;
+                            }
+                            connections.incrementAndGet();
+                            ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                            RequestDeadline deadline = new RequestDeadline(limits.bodyTimeoutMillis(), counters.timedOut);
+                            ch.pipeline().addLast(RequestDeadline.NAME, deadline)
+                                    .addLast(new HttpServerCodec(limits.maxUrlBytes(), limits.maxHeaderBytes(), 8192))
+                                    .addLast(new HttpObjectAggregator(1 << 20))
+                                    .addLast(RequestDeadline.MARKER, deadline.marker())
+                                    .addLast(new HttpHandler());
                         }
                     })
                     .bind(new InetSocketAddress(cfg.host(), cfg.port())).sync().channel();
@@ -253,6 +291,28 @@ public final class LiveServer implements AutoCloseable {
     private final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            // the one check of every request on this port: limits, path, token, rate (docs/security.md)
+            int bad = HttpLimits.status(req.decoderResult());
+            if (bad != 0) {
+                counters.tooLarge.incrementAndGet();
+                respond(ctx, req, HttpResponseStatus.valueOf(bad), "text/plain", (HttpLimits.reason(bad) + "\n").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            LiveAccess.Verdict verdict = access.check(req, System.nanoTime());
+            if (verdict.status() != 0) {
+                FullHttpResponse r = response(req, HttpResponseStatus.valueOf(verdict.status()), "text/plain",
+                        (verdict.message() + "\n").getBytes(StandardCharsets.UTF_8));
+                if (verdict.status() == 401) {
+                    r.headers().add(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"nervesys live\"");
+                    r.headers().add(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"nervesys live\"");
+                }
+                if (verdict.retryAfter() > 0) {
+                    r.headers().set(HttpHeaderNames.RETRY_AFTER, verdict.retryAfter());
+                }
+                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            req.setUri(LiveAccess.withoutToken(req.uri()));
             if (HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE, ""))) {
                 if (serveView) {
                     upgrade(ctx, req);
@@ -304,7 +364,16 @@ public final class LiveServer implements AutoCloseable {
                 return;
             }
             String ext = resource.substring(resource.lastIndexOf('.') + 1);
-            respond(ctx, req, HttpResponseStatus.OK, TYPES.getOrDefault(ext, "application/octet-stream"), body);
+            FullHttpResponse r = response(req, HttpResponseStatus.OK, TYPES.getOrDefault(ext, "application/octet-stream"), body);
+            if (verdict.fromQuery()) {
+                // the page's own requests (API, WebSocket) then carry the token without it in their URLs
+                DefaultCookie cookie = new DefaultCookie(LiveAccess.COOKIE, verdict.token());
+                cookie.setHttpOnly(true);
+                cookie.setPath("/");
+                cookie.setSameSite(io.netty.handler.codec.http.cookie.CookieHeaderNames.SameSite.Strict);
+                r.headers().set(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie));
+            }
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
         }
 
         /** The API runs on a worker thread: it may block on ClickHouse, the event loop must not. */
@@ -340,6 +409,7 @@ public final class LiveServer implements AutoCloseable {
                     : new NervesysSession(ch, hub.sendBudget(), cfg, hub.ring());
             hs.handshake(ch, req).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
+                    RequestDeadline.remove(ch); // a WebSocket lives on: the request clock stops here
                     sockets.add(ch);
                     ch.pipeline().replace(HttpHandler.this, "ws", new FrameHandler(hs, session));
                     hub.connected(session);
@@ -430,12 +500,17 @@ public final class LiveServer implements AutoCloseable {
     }
 
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String type, byte[] body) {
+        ctx.writeAndFlush(response(req, status, type, body)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static FullHttpResponse response(FullHttpRequest req, HttpResponseStatus status, String type, byte[] body) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 req.method() == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, req.method() == HttpMethod.HEAD ? 0 : body.length);
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return r;
     }
 
     @Override

@@ -307,7 +307,7 @@ class ManagementSecurityTest extends OneAgentTest {
         assertThat(cl2.execute("run")).isEqualTo(5);
         assertThat(err2.toString().strip()).doesNotContain("\n").contains("ingest port 0.0.0.0:" + ingest)
                 .contains("management port 0.0.0.0:" + management).contains("NERVESYS_CONSOLE_USERS")
-                .endsWith("nervesys.security.allowAnonymous=ingest,management (docs/security.md)");
+                .endsWith("allow with nervesys.security.allowAnonymous=ingest,management (docs/security.md)");
 
         // opened deliberately, by name: it starts and ingest answers on the non-loopback bind
         flags.setProperty("nervesys.security.allowAnonymous", "ingest, management");
