@@ -132,7 +132,8 @@ public final class Agent implements AutoCloseable {
         bound.put("agentInfo", new SyncAgentInfo(state, version()));
         bound.forEach(main::bind);
         // camel-main takes the management server's factory from the registry: ours guards every path
-        main.bind("nervesysManagementServerFactory", new ManagementServerFactory(consoleUsers));
+        main.bind("nervesysManagementServerFactory", new ManagementServerFactory(consoleUsers,
+                settings.getDuration(BootstrapSettings.MANAGEMENT_BODY_TIMEOUT).toMillis()));
         // Camel's plugin registry takes the plugin with id "jolokia" from the registry first: ours has a policy per role
         main.bind("jolokia", new RoleJolokiaPlugin());
         if (!settings.getBoolean(BootstrapSettings.CLI_ENABLED)) {

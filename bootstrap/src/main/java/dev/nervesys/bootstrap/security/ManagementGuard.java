@@ -19,6 +19,8 @@ import java.util.Set;
  * ({@code /observe/health}, {@code .../live}, {@code .../ready} without detail parameters) stays
  * open, so that a container health check or a load balancer needs no credentials; its details
  * ({@code data}, {@code exposureLevel}, {@code stackTrace}) need a user.</li>
+ * <li>A request whose body has not arrived whole within {@code nervesys.management.bodyTimeout}
+ * gets 408 and its connection is closed (slow clients).</li>
  * <li>Always, for everyone: dev console parameters that act instead of showing (the route,
  * route-group and processor consoles' {@code action}, which stops or suspends routes; the trace
  * and receive consoles' {@code enabled}; debug's {@code command}; reload's {@code reload}; send's
@@ -36,6 +38,9 @@ final class ManagementGuard implements AuthenticationHandler {
     static final Set<String> ACTION_PARAMETERS = Set.of("action", "command", "breakpoint", "enabled", "reload", "endpoint",
             "body", "poll");
 
+    /** Largest header block (names, values, separators); Vert.x lets larger ones through in parts. */
+    static final int MAX_HEADER_BYTES = 8192;
+
     /** Routing context key of the request's {@link Role}. */
     static final String ROLE = "nervesys.role";
 
@@ -46,9 +51,11 @@ final class ManagementGuard implements AuthenticationHandler {
 
     private final ConsoleUsers users;
     private final String healthPath;
+    private final long bodyTimeoutMillis;
 
-    ManagementGuard(ConsoleUsers users, String healthPath) {
+    ManagementGuard(ConsoleUsers users, String healthPath, long bodyTimeoutMillis) {
         this.users = users;
+        this.bodyTimeoutMillis = bodyTimeoutMillis;
         this.healthPath = healthPath.endsWith("/") ? healthPath.substring(0, healthPath.length() - 1) : healthPath;
     }
 
@@ -56,6 +63,27 @@ final class ManagementGuard implements AuthenticationHandler {
     public void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         String path = request.path();
+        // Vert.x hands on a request whose line or headers were over its limits, with what it decoded
+        int undecodable = dev.nervesys.common.HttpLimits.status(request.decoderResult());
+        if (undecodable == 0 && headerBytes(request) > MAX_HEADER_BYTES) {
+            undecodable = 431;
+        }
+        if (undecodable != 0) {
+            ctx.response().setStatusCode(undecodable).putHeader("Content-Type", "text/plain").putHeader("Connection", "close")
+                    .end(dev.nervesys.common.HttpLimits.reason(undecodable) + "\n");
+            return;
+        }
+        if (bodyTimeoutMillis > 0 && !request.isEnded()) {
+            // slow clients: a body that has not arrived whole in time gets 408 and the connection is closed
+            long timer = ctx.vertx().setTimer(bodyTimeoutMillis, t -> {
+                if (!request.isEnded() && !ctx.response().ended()) {
+                    ctx.response().setStatusCode(408).putHeader("Content-Type", "text/plain").putHeader("Connection", "close")
+                            .end("request body not received in time (docs/security.md)\n");
+                    request.connection().close();
+                }
+            });
+            ctx.addEndHandler(v -> ctx.vertx().cancelTimer(timer));
+        }
         Role role = Role.VIEWER;
         if (users.enabled()) {
             Optional<Role> user = authenticated(request.getHeader("Authorization"));
@@ -78,6 +106,14 @@ final class ManagementGuard implements AuthenticationHandler {
         }
         ctx.put(ROLE, role);
         ctx.next();
+    }
+
+    private static int headerBytes(HttpServerRequest request) {
+        int n = 0;
+        for (java.util.Map.Entry<String, String> h : request.headers()) {
+            n += h.getKey().length() + h.getValue().length() + 4;
+        }
+        return n;
     }
 
     /** {@code /q/dev} (every console), or a list of console ids naming one that shows JVM arguments. */

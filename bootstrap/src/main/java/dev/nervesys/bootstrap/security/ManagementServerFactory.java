@@ -20,9 +20,12 @@ import org.apache.camel.main.HttpManagementServerConfigurationProperties;
 public final class ManagementServerFactory extends DefaultMainHttpServerFactory {
 
     private final ConsoleUsers users;
+    private final long bodyTimeoutMillis;
 
-    public ManagementServerFactory(ConsoleUsers users) {
+    /** @param bodyTimeoutMillis a request's body must arrive whole within this (408), 0 = no limit */
+    public ManagementServerFactory(ConsoleUsers users, long bodyTimeoutMillis) {
         this.users = users;
+        this.bodyTimeoutMillis = bodyTimeoutMillis;
     }
 
     @Override
@@ -30,7 +33,7 @@ public final class ManagementServerFactory extends DefaultMainHttpServerFactory 
         Service service = super.newHttpManagementServer(camelContext, configuration);
         if (service instanceof ManagementHttpServer server) {
             String healthPath = configuration.getHealthPath() == null ? "/observe/health" : configuration.getHealthPath();
-            ManagementGuard guard = new ManagementGuard(users, healthPath);
+            ManagementGuard guard = new ManagementGuard(users, healthPath, bodyTimeoutMillis);
             AuthenticationConfig auth = server.getConfiguration().getAuthenticationConfig();
             AuthenticationConfig.AuthenticationConfigEntry entry = new AuthenticationConfig.AuthenticationConfigEntry();
             entry.setPath("/*");

@@ -337,6 +337,56 @@ class ManagementSecurityTest extends OneAgentTest {
         assertThat(ingest("{\"timestamp\":\"2025-12-10T12:00:00Z\",\"level\":\"INFO\",\"message\":\"m\"}\n")).isEqualTo(204);
     }
 
+    @Test
+    void oversizedLinesAndHeadersAndASlowBodyAreRefusedWhileOthersAreServed() throws Exception {
+        port = TestAgents.freePort();
+        ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
+        repo.write("routes/marker.camel.yaml", ReloadEndToEndTest.markerRoute("marker", "x", "x.txt"))
+                .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("m") + "\n").commit("marker");
+        Properties flags = TestAgents.flags("agent-limits", tmp.resolve("data"), repo.uri(), port);
+        flags.setProperty("nervesys.management.bodyTimeout", "1s");
+        agent = TestAgents.start(flags, Map.of("NERVESYS_CONSOLE_USERS", USER + ":" + PASSWORD));
+        // Vert.x's own limits: 4096 bytes of request line, 8192 of headers
+        assertThat(TestAgents.get(port, "/q/dev/nervesys?x=" + "a".repeat(5000), USER, PASSWORD).statusCode()).isEqualTo(414);
+        try (java.net.Socket big = new java.net.Socket("127.0.0.1", port)) {
+            big.setSoTimeout(5000);
+            big.getOutputStream().write(("GET /q/dev/nervesys HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic(USER, PASSWORD)
+                    + "\r\nX-Big: " + "b".repeat(10_000) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(big.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(answer).isEqualTo("HTTP/1.1 431");
+        }
+        try (java.net.Socket slow = new java.net.Socket("127.0.0.1", port)) {
+            slow.setSoTimeout(5000);
+            java.io.OutputStream out = slow.getOutputStream();
+            out.write(("POST /observe/jolokia HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic(USER, PASSWORD)
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            long t0 = System.nanoTime();
+            java.io.InputStream in = slow.getInputStream();
+            String answer = null;
+            for (int i = 0; i < 100 && answer == null; i++) {
+                try {
+                    out.write('{');
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                if (i % 3 == 0) {
+                    assertThat(TestAgents.get(port, "/observe/health/ready", null, null).statusCode()).isEqualTo(200);
+                }
+                Thread.sleep(100);
+                if (in.available() > 0) {
+                    answer = new String(in.readNBytes(in.available()), StandardCharsets.US_ASCII);
+                }
+            }
+            if (answer == null) {
+                answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            }
+            assertThat(answer).startsWith("HTTP/1.1 408");
+            assertThat(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(800L, 4000L);
+        }
+        assertThat(TestAgents.get(port, "/q/dev/nervesys", USER, PASSWORD).statusCode()).isEqualTo(200);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private String contextMBean() throws Exception {
