@@ -108,8 +108,10 @@ public final class Agent implements AutoCloseable {
         }
 
         ConsoleUsers consoleUsers;
+        org.apache.camel.support.jsse.SSLContextParameters managementTls;
         try {
             consoleUsers = ConsoleUsers.fromSettings(settings, dataDir.resolve("state"));
+            managementTls = ManagementServerFactory.tls(settings);
         } catch (Exception e) {
             source.close();
             throw e;
@@ -133,7 +135,7 @@ public final class Agent implements AutoCloseable {
         bound.forEach(main::bind);
         // camel-main takes the management server's factory from the registry: ours guards every path
         main.bind("nervesysManagementServerFactory", new ManagementServerFactory(consoleUsers,
-                settings.getDuration(BootstrapSettings.MANAGEMENT_BODY_TIMEOUT).toMillis()));
+                settings.getDuration(BootstrapSettings.MANAGEMENT_BODY_TIMEOUT).toMillis(), managementTls));
         // Camel's plugin registry takes the plugin with id "jolokia" from the registry first: ours has a policy per role
         main.bind("jolokia", new RoleJolokiaPlugin());
         if (!settings.getBoolean(BootstrapSettings.CLI_ENABLED)) {

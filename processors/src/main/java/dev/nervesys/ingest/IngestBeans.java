@@ -25,7 +25,7 @@ public final class IngestBeans implements BeanProvider {
             throw new IllegalStateException("ingest needs the record buffer (BufferBeans)");
         }
         IngestSettings in = IngestSettings.from(s);
-        IngestPortGuard guard = new IngestPortGuard(IngestSettings.limits(s));
+        IngestPortGuard guard = new IngestPortGuard(IngestSettings.limits(s), IngestSettings.tls(s));
         return Map.of("ingest", new IngestService(buffer, in.tokens(), in.rateLimit(), in.rateBurst(), in.maxBodyBytes(),
                 s.clock(), guard), "ingestPortGuard", guard);
     }

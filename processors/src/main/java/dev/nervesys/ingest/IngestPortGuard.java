@@ -33,6 +33,8 @@ import org.apache.camel.component.netty.ChannelHandlerFactory;
  * <li>installs a {@link RequestDeadline}: each request, and a kept-alive connection's next one,
  * must arrive whole within the body timeout, else 408 (slow clients, idle connections),</li>
  * <li>closes connections over {@code maxConnections} at once,</li>
+ * <li>puts TLS in front of it all when {@code nervesys.ingest.tls.*} is set (netty-http's own SSL
+ * options want a key store; these are PEM files),</li>
  * <li>takes the credentials (the {@code Authorization} header, the v1 {@code p} parameter) out of
  * each request before netty-http sees it, and leaves in their place the header
  * {@value #CREDENTIAL_HEADER} with a random one-time handle that {@link IngestService} redeems
@@ -61,8 +63,16 @@ public final class IngestPortGuard extends ChannelHandlerAdapter implements Chan
     private final HttpLimits.Counters counters = new HttpLimits.Counters();
     private final AtomicInteger connections = new AtomicInteger();
 
+    private final io.netty.handler.ssl.SslContext tls;
+
     public IngestPortGuard(HttpLimits limits) {
+        this(limits, null);
+    }
+
+    /** @param tls HTTPS only with it (docs/security.md, "TLS"), or null for plain HTTP */
+    public IngestPortGuard(HttpLimits limits, io.netty.handler.ssl.SslContext tls) {
         this.limits = limits;
+        this.tls = tls;
     }
 
     /** netty-http's {@code maxInitialLineLength} (routes: {@code {{bean:ingestPortGuard.maxUrlBytes}}}). */
@@ -135,6 +145,10 @@ public final class IngestPortGuard extends ChannelHandlerAdapter implements Chan
             });
             deadline = new RequestDeadline(limits.bodyTimeoutMillis(), counters.timedOut);
             ChannelPipeline p = ctx.pipeline();
+            if (tls != null && p.get("ssl") == null) {
+                // added while the pipeline is built, before a byte is read: the whole connection is TLS
+                p.addFirst("ssl", tls.newHandler(ctx.alloc()));
+            }
             if (p.get("ssl") != null) {
                 p.addAfter("ssl", RequestDeadline.NAME, deadline);
             } else {

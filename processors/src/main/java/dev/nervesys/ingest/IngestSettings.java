@@ -42,6 +42,19 @@ public record IngestSettings(String tokens, double rateLimit, double rateBurst, 
     public static final Setting MAX_CONNECTIONS = Setting.integer("nervesys.ingest.maxConnections", "512", "connections", BEANS,
             "open connections at most; more are closed at accept (0 = unbounded)");
 
+    public static final Setting TLS_CERT = Setting.text("nervesys.ingest.tls.cert", "", BEANS,
+            "PEM certificate chain of the ingest port: set with tls.key to serve HTTPS only (docs/security.md)");
+    public static final Setting TLS_KEY = Setting.text("nervesys.ingest.tls.key", "", BEANS,
+            "PEM PKCS#8 private key of the ingest port; its password, if any, in NERVESYS_INGEST_TLS_KEY_PASSWORD");
+    public static final Setting TLS_CLIENT_CA = Setting.text("nervesys.ingest.tls.clientCa", "", BEANS,
+            "PEM bundle of client CAs: when set, mutual TLS for ingest clients (no certificate they signed: no handshake)");
+
+    /** TLS of the ingest port, or null for plain HTTP. */
+    public static io.netty.handler.ssl.SslContext tls(AgentSettings s) {
+        return dev.nervesys.common.ServerTls.server("nervesys.ingest.tls", s.get(TLS_CERT), s.get(TLS_KEY),
+                s.secret("NERVESYS_INGEST_TLS_KEY_PASSWORD").orElse(null), s.get(TLS_CLIENT_CA));
+    }
+
     /** Input limits of the ingest port (bean {@code ingestPortGuard}). */
     public static HttpLimits limits(AgentSettings s) {
         return new HttpLimits(s.getDuration(BODY_TIMEOUT).toMillis(), (int) s.getBytes(MAX_URL_BYTES),
@@ -63,7 +76,7 @@ public record IngestSettings(String tokens, double rateLimit, double rateBurst, 
         @Override
         public List<Setting> settings() {
             return List.of(PORT, HOST, TOKENS, MAX_BODY_BYTES, RATE_LIMIT, RATE_BURST, BODY_TIMEOUT, MAX_URL_BYTES,
-                    MAX_HEADER_BYTES, MAX_CONNECTIONS);
+                    MAX_HEADER_BYTES, MAX_CONNECTIONS, TLS_CERT, TLS_KEY, TLS_CLIENT_CA);
         }
     }
 

@@ -91,6 +91,7 @@ public final class LiveServer implements AutoCloseable {
     private final HttpApi api;
     private final LiveAccess access;
     private final HttpLimits limits;
+    private final io.netty.handler.ssl.SslContext tls;
     private final HttpLimits.Counters counters = new HttpLimits.Counters();
     private final AtomicInteger connections = new AtomicInteger();
     private ThreadPoolExecutor apiWorkers;
@@ -123,6 +124,13 @@ public final class LiveServer implements AutoCloseable {
 
     /** @param access tokens and rate limit; @param limits input limits of the port */
     public LiveServer(LiveHub hub, LiveSettings cfg, HttpApi api, LiveAccess access, HttpLimits limits) {
+        this(hub, cfg, api, access, limits, null);
+    }
+
+    /** @param tls HTTPS and WSS only with it (docs/security.md, "TLS"), or null for plain HTTP */
+    public LiveServer(LiveHub hub, LiveSettings cfg, HttpApi api, LiveAccess access, HttpLimits limits,
+            io.netty.handler.ssl.SslContext tls) {
+        this.tls = tls;
         this.hub = hub;
         this.cfg = cfg;
         this.api = api;
@@ -246,6 +254,9 @@ public final class LiveServer implements AutoCloseable {
                             connections.incrementAndGet();
                             ch.closeFuture().addListener(f -> connections.decrementAndGet());
                             RequestDeadline deadline = new RequestDeadline(limits.bodyTimeoutMillis(), counters.timedOut);
+                            if (tls != null) {
+                                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                            }
                             ch.pipeline().addLast(RequestDeadline.NAME, deadline)
                                     .addLast(new HttpServerCodec(limits.maxUrlBytes(), limits.maxHeaderBytes(), 8192))
                                     .addLast(new HttpObjectAggregator(1 << 20))
@@ -258,7 +269,7 @@ public final class LiveServer implements AutoCloseable {
             unbind();
             throw e;
         }
-        LOG.info("live server on http://{}:{}/ (WebSocket: nervesys.live.v1, foxglove.websocket.v1; runs API)", cfg.host(), port());
+        LOG.info("live server on " + (tls == null ? "http" : "https") + "://{}:{}/ (WebSocket: nervesys.live.v1, foxglove.websocket.v1; runs API)", cfg.host(), port());
     }
 
     private void unbind() {
@@ -369,6 +380,7 @@ public final class LiveServer implements AutoCloseable {
                 // the page's own requests (API, WebSocket) then carry the token without it in their URLs
                 DefaultCookie cookie = new DefaultCookie(LiveAccess.COOKIE, verdict.token());
                 cookie.setHttpOnly(true);
+                cookie.setSecure(tls != null);
                 cookie.setPath("/");
                 cookie.setSameSite(io.netty.handler.codec.http.cookie.CookieHeaderNames.SameSite.Strict);
                 r.headers().set(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie));
@@ -395,7 +407,7 @@ public final class LiveServer implements AutoCloseable {
         }
 
         private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
-            String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri();
+            String url = (tls == null ? "ws://" : "wss://") + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri();
             WebSocketServerHandshaker hs = new WebSocketServerHandshakerFactory(url,
                     FoxgloveSession.SUBPROTOCOL + ",nervesys.live.v1", false, 1 << 20).newHandshaker(req);
             if (hs == null) {

@@ -78,6 +78,13 @@ public record LiveSettings(String host, int port, int maxRecords, long maxBytes,
     public static final Setting MAX_CONNECTIONS = Setting.integer("nervesys.live.maxConnections", "256", "connections", BEANS,
             "open connections at most (WebSockets included); more are closed at accept (0 = unbounded)");
 
+    public static final Setting TLS_CERT = Setting.text("nervesys.live.tls.cert", "", BEANS,
+            "PEM certificate chain of the live port: set with tls.key to serve HTTPS and WSS only (docs/security.md)");
+    public static final Setting TLS_KEY = Setting.text("nervesys.live.tls.key", "", BEANS,
+            "PEM PKCS#8 private key of the live port; its password, if any, in NERVESYS_LIVE_TLS_KEY_PASSWORD");
+    public static final Setting TLS_CLIENT_CA = Setting.text("nervesys.live.tls.clientCa", "", BEANS,
+            "PEM bundle of client CAs: when set, mutual TLS (a client without a certificate they signed fails the handshake)");
+
     /** The declarations of {@code nervesys.live.*}. */
     public static final class Declared implements SettingGroup {
         @Override
@@ -94,13 +101,20 @@ public record LiveSettings(String host, int port, int maxRecords, long maxBytes,
         public List<Setting> settings() {
             return List.of(HOST, PORT, MAX_RECORDS, MAX_BYTES, QUEUE_BATCHES, DEFAULT_RATE, MAX_RATE, TAIL_RECORDS,
                     FOXGLOVE_RATE, FLUSH_EVERY, CLIENT_BUFFER_BYTES, QUEUE_BYTES, MAX_LAG, CLIENTS_BUFFER_BYTES, RATE_LIMIT,
-                    RATE_BURST, BODY_TIMEOUT, MAX_URL_BYTES, MAX_HEADER_BYTES, MAX_CONNECTIONS);
+                    RATE_BURST, BODY_TIMEOUT, MAX_URL_BYTES, MAX_HEADER_BYTES, MAX_CONNECTIONS, TLS_CERT, TLS_KEY,
+                    TLS_CLIENT_CA);
         }
     }
 
     /** Tokens ({@code NERVESYS_LIVE_TOKENS}, environment only) and the rate limit of the live port. */
     public static LiveAccess access(AgentSettings s) {
         return new LiveAccess(s.secret(LiveAccess.ENV).orElse(null), s.getDouble(RATE_LIMIT), s.getDouble(RATE_BURST));
+    }
+
+    /** TLS of the live port, or null for plain HTTP. */
+    public static io.netty.handler.ssl.SslContext tls(AgentSettings s) {
+        return dev.nervesys.common.ServerTls.server("nervesys.live.tls", s.get(TLS_CERT), s.get(TLS_KEY),
+                s.secret("NERVESYS_LIVE_TLS_KEY_PASSWORD").orElse(null), s.get(TLS_CLIENT_CA));
     }
 
     /** Input limits of the live port. */

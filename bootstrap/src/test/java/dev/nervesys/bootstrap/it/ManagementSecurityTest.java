@@ -387,6 +387,30 @@ class ManagementSecurityTest extends OneAgentTest {
         assertThat(TestAgents.get(port, "/q/dev/nervesys", USER, PASSWORD).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void withACertificateTheManagementServerSpeaksHttpsOnly() throws Exception {
+        TestCertificates tls = TestCertificates.make(tmp.resolve("tls"));
+        port = TestAgents.freePort();
+        ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
+        repo.write("routes/marker.camel.yaml", ReloadEndToEndTest.markerRoute("marker", "x", "x.txt"))
+                .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("m") + "\n").commit("marker");
+        Properties flags = TestAgents.flags("agent-tls", tmp.resolve("data"), repo.uri(), port);
+        flags.setProperty("nervesys.management.tls.cert", tls.cert().toString());
+        flags.setProperty("nervesys.management.tls.key", tls.key().toString());
+        agent = TestAgents.start(flags, Map.of("NERVESYS_CONSOLE_USERS", USER + ":" + PASSWORD));
+        HttpClient https = HttpClient.newBuilder().sslContext(tls.trusting()).build();
+        HttpResponse<String> r = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/q/dev/nervesys"))
+                .header("Authorization", basic(USER, PASSWORD)).header("Accept", "application/json").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("agent-tls");
+        assertThat(https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/q/dev/nervesys")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+        // plain HTTP gets no answer
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestAgents.get(port, "/observe/health/ready", null, null))
+                .isInstanceOf(java.io.IOException.class);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private String contextMBean() throws Exception {
