@@ -19,6 +19,7 @@ import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
 import dev.nervesys.bootstrap.security.ExposedPorts;
 import dev.nervesys.bootstrap.security.ManagementServerFactory;
+import dev.nervesys.bootstrap.security.RoleJolokiaPlugin;
 import dev.nervesys.spi.DataDirLock;
 import dev.nervesys.spi.Dependencies;
 import dev.nervesys.spi.Dependency;
@@ -107,8 +108,10 @@ public final class Agent implements AutoCloseable {
         }
 
         ConsoleUsers consoleUsers;
+        org.apache.camel.support.jsse.SSLContextParameters managementTls;
         try {
             consoleUsers = ConsoleUsers.fromSettings(settings, dataDir.resolve("state"));
+            managementTls = ManagementServerFactory.tls(settings);
         } catch (Exception e) {
             source.close();
             throw e;
@@ -131,7 +134,10 @@ public final class Agent implements AutoCloseable {
         bound.put("agentInfo", new SyncAgentInfo(state, version()));
         bound.forEach(main::bind);
         // camel-main takes the management server's factory from the registry: ours guards every path
-        main.bind("nervesysManagementServerFactory", new ManagementServerFactory(consoleUsers));
+        main.bind("nervesysManagementServerFactory", new ManagementServerFactory(consoleUsers,
+                settings.getDuration(BootstrapSettings.MANAGEMENT_BODY_TIMEOUT).toMillis(), managementTls));
+        // Camel's plugin registry takes the plugin with id "jolokia" from the registry first: ours has a policy per role
+        main.bind("jolokia", new RoleJolokiaPlugin());
         if (!settings.getBoolean(BootstrapSettings.CLI_ENABLED)) {
             DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
             noCli.setEnabled(false);

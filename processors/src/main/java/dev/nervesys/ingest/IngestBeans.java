@@ -6,8 +6,9 @@ import dev.nervesys.spi.BeanProvider;
 import java.util.Map;
 
 /**
- * Ingest's bean (docs/ingest.md): {@code ingest}, which routes/ingest.camel.yaml calls and which
- * commits to the buffer. The classifier and the live view hook into it later through
+ * Ingest's beans (docs/ingest.md): {@code ingest}, which routes/ingest.camel.yaml calls and which
+ * commits to the buffer, and {@code ingestPortGuard}, the port's input limits
+ * (docs/security.md). The classifier and the live view hook into it later through
  * {@link dev.nervesys.spi.IngestHooks.Pipeline}.
  */
 public final class IngestBeans implements BeanProvider {
@@ -24,7 +25,8 @@ public final class IngestBeans implements BeanProvider {
             throw new IllegalStateException("ingest needs the record buffer (BufferBeans)");
         }
         IngestSettings in = IngestSettings.from(s);
+        IngestPortGuard guard = new IngestPortGuard(IngestSettings.limits(s), IngestSettings.tls(s));
         return Map.of("ingest", new IngestService(buffer, in.tokens(), in.rateLimit(), in.rateBurst(), in.maxBodyBytes(),
-                s.clock()));
+                s.clock(), guard), "ingestPortGuard", guard);
     }
 }

@@ -3,6 +3,7 @@ package dev.nervesys.ingest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.buffer.BufferFullException;
 import dev.nervesys.buffer.RecordBuffer;
+import dev.nervesys.common.RateLimiter;
 import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.IngestHooks;
 import dev.nervesys.spi.StatusReporter;
@@ -49,6 +50,7 @@ public final class IngestService implements StatusReporter, MeterBinder, IngestH
     private final IngestStats stats;
     private final java.time.Clock clock;
     private final java.time.Instant started;
+    private final IngestPortGuard guard;
 
     public IngestService(RecordBuffer buffer, String tokens, double recordsPerSecond, double burst, long maxBodyBytes) {
         this(buffer, tokens, recordsPerSecond, burst, maxBodyBytes, java.time.Clock.systemUTC());
@@ -57,6 +59,13 @@ public final class IngestService implements StatusReporter, MeterBinder, IngestH
     /** {@code clock}: "now" of points sent without a time, the start time and the rate window. */
     public IngestService(RecordBuffer buffer, String tokens, double recordsPerSecond, double burst, long maxBodyBytes,
                          java.time.Clock clock) {
+        this(buffer, tokens, recordsPerSecond, burst, maxBodyBytes, clock, null);
+    }
+
+    /** @param guard the port's guard, which keeps the credentials of each request out of its headers (and logs), or null */
+    public IngestService(RecordBuffer buffer, String tokens, double recordsPerSecond, double burst, long maxBodyBytes,
+                         java.time.Clock clock, IngestPortGuard guard) {
+        this.guard = guard;
         this.clock = clock;
         this.started = clock.instant();
         this.stats = new IngestStats(clock);
@@ -140,8 +149,10 @@ public final class IngestService implements StatusReporter, MeterBinder, IngestH
         try {
             String key = "internal";
             if (external) {
-                key = auth.check(TokenAuth.presented(in.getHeader("Authorization", String.class),
-                        in.getHeader("p", String.class)));
+                IngestPortGuard.Credentials given = guard == null ? null
+                        : guard.take(in.getHeader(IngestPortGuard.CREDENTIAL_HEADER, String.class));
+                key = given != null ? auth.check(TokenAuth.presented(given.authorization(), given.password()))
+                        : auth.check(TokenAuth.presented(in.getHeader("Authorization", String.class), in.getHeader("p", String.class)));
                 long wait = limiter.admit(key, System.nanoTime());
                 if (wait > 0) {
                     throw new IngestRejected(429, "rate limit of this token exceeded (nervesys.ingest.rateLimit)", wait);

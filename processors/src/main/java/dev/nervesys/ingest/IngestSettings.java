@@ -1,5 +1,6 @@
 package dev.nervesys.ingest;
 
+import dev.nervesys.common.HttpLimits;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.Setting;
 import dev.nervesys.spi.SettingGroup;
@@ -31,6 +32,35 @@ public record IngestSettings(String tokens, double rateLimit, double rateBurst, 
     public static final Setting RATE_BURST = Setting.number("nervesys.ingest.rateBurst", "0", "records", BEANS,
             "records a token may send at once before the rate applies (0 = one second's worth)");
 
+    public static final Setting BODY_TIMEOUT = Setting.duration("nervesys.ingest.bodyTimeout", "60s", BEANS,
+            "a connection must deliver each whole request (line, headers, body) within this, and a kept-alive one its "
+                    + "next request, else 408 and closed (slow clients, docs/security.md)");
+    public static final Setting MAX_URL_BYTES = Setting.bytes("nervesys.ingest.maxUrlBytes", "8KB", BEANS,
+            "longest request line (method, URL, version); longer: 414");
+    public static final Setting MAX_HEADER_BYTES = Setting.bytes("nervesys.ingest.maxHeaderBytes", "16KB", BEANS,
+            "largest request header block; larger: 431");
+    public static final Setting MAX_CONNECTIONS = Setting.integer("nervesys.ingest.maxConnections", "512", "connections", BEANS,
+            "open connections at most; more are closed at accept (0 = unbounded)");
+
+    public static final Setting TLS_CERT = Setting.text("nervesys.ingest.tls.cert", "", BEANS,
+            "PEM certificate chain of the ingest port: set with tls.key to serve HTTPS only (docs/security.md)");
+    public static final Setting TLS_KEY = Setting.text("nervesys.ingest.tls.key", "", BEANS,
+            "PEM PKCS#8 private key of the ingest port; its password, if any, in NERVESYS_INGEST_TLS_KEY_PASSWORD");
+    public static final Setting TLS_CLIENT_CA = Setting.text("nervesys.ingest.tls.clientCa", "", BEANS,
+            "PEM bundle of client CAs: when set, mutual TLS for ingest clients (no certificate they signed: no handshake)");
+
+    /** TLS of the ingest port, or null for plain HTTP. */
+    public static io.netty.handler.ssl.SslContext tls(AgentSettings s) {
+        return dev.nervesys.common.ServerTls.server("nervesys.ingest.tls", s.get(TLS_CERT), s.get(TLS_KEY),
+                s.secret("NERVESYS_INGEST_TLS_KEY_PASSWORD").orElse(null), s.get(TLS_CLIENT_CA));
+    }
+
+    /** Input limits of the ingest port (bean {@code ingestPortGuard}). */
+    public static HttpLimits limits(AgentSettings s) {
+        return new HttpLimits(s.getDuration(BODY_TIMEOUT).toMillis(), (int) s.getBytes(MAX_URL_BYTES),
+                (int) s.getBytes(MAX_HEADER_BYTES), s.getInt(MAX_CONNECTIONS));
+    }
+
     /** The declarations of {@code nervesys.ingest.*}. */
     public static final class Declared implements SettingGroup {
         @Override
@@ -45,7 +75,8 @@ public record IngestSettings(String tokens, double rateLimit, double rateBurst, 
 
         @Override
         public List<Setting> settings() {
-            return List.of(PORT, HOST, TOKENS, MAX_BODY_BYTES, RATE_LIMIT, RATE_BURST);
+            return List.of(PORT, HOST, TOKENS, MAX_BODY_BYTES, RATE_LIMIT, RATE_BURST, BODY_TIMEOUT, MAX_URL_BYTES,
+                    MAX_HEADER_BYTES, MAX_CONNECTIONS, TLS_CERT, TLS_KEY, TLS_CLIENT_CA);
         }
     }
 

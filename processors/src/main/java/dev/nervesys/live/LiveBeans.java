@@ -30,7 +30,8 @@ public final class LiveBeans implements BeanProvider {
         }
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("liveHub", hub);
-        LiveServer server = new LiveServer(hub, live, BeanProvider.ofType(earlier, HttpApi.class));
+        LiveServer server = new LiveServer(hub, live, BeanProvider.ofType(earlier, HttpApi.class), LiveSettings.access(s),
+                LiveSettings.limits(s), LiveSettings.tls(s));
         beans.put("liveServer", server);
         beans.put("liveView", server.view()); // route policy of live-server: the UI and WebSockets
         beans.put("runsApiHttp", server.api()); // route policy of runs-tick: the runs API

@@ -1,5 +1,7 @@
 package dev.nervesys.live;
 
+import dev.nervesys.common.HttpLimits;
+import dev.nervesys.common.RequestDeadline;
 import dev.nervesys.spi.HttpApi;
 import dev.nervesys.spi.HttpRoutes;
 import dev.nervesys.spi.RequestTarget;
@@ -39,6 +41,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -70,6 +74,12 @@ import org.slf4j.LoggerFactory;
  * serves the runs API while that one runs. The port is bound while either runs and released when
  * both stopped, so the runs API keeps its URLs with the live view off, and switching both modules
  * off closes the port. {@link #start()} serves everything at once (tests, benchmarks).
+ *
+ * <p>Every request passes one check first, in {@code HttpHandler.channelRead0} (docs/security.md):
+ * the request line and headers within {@link HttpLimits} (414, 431), a safe path (400), then
+ * {@link LiveAccess}: a token when {@code NERVESYS_LIVE_TOKENS} is set (401, 403) and the rate
+ * limit per token (429). A connection must deliver its request within the body timeout (408,
+ * {@link RequestDeadline}) and at most {@code maxConnections} are open at once.
  */
 public final class LiveServer implements AutoCloseable {
 
@@ -81,6 +91,11 @@ public final class LiveServer implements AutoCloseable {
     private final LiveSettings cfg;
     private final String chartBase;
     private final HttpApi api;
+    private final LiveAccess access;
+    private final HttpLimits limits;
+    private final io.netty.handler.ssl.SslContext tls;
+    private final HttpLimits.Counters counters = new HttpLimits.Counters();
+    private final AtomicInteger connections = new AtomicInteger();
     private ThreadPoolExecutor apiWorkers;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
@@ -106,10 +121,29 @@ public final class LiveServer implements AutoCloseable {
 
     /** @param api served under its paths next to the UI, or null */
     public LiveServer(LiveHub hub, LiveSettings cfg, HttpApi api) {
+        this(hub, cfg, api, LiveAccess.open(), HttpLimits.NONE);
+    }
+
+    /** @param access tokens and rate limit; @param limits input limits of the port */
+    public LiveServer(LiveHub hub, LiveSettings cfg, HttpApi api, LiveAccess access, HttpLimits limits) {
+        this(hub, cfg, api, access, limits, null);
+    }
+
+    /** @param tls HTTPS and WSS only with it (docs/security.md, "TLS"), or null for plain HTTP */
+    public LiveServer(LiveHub hub, LiveSettings cfg, HttpApi api, LiveAccess access, HttpLimits limits,
+            io.netty.handler.ssl.SslContext tls) {
+        this.tls = tls;
         this.hub = hub;
         this.cfg = cfg;
         this.api = api;
+        this.access = access;
+        this.limits = limits;
         this.chartBase = chartBase();
+    }
+
+    /** Connections cut by the input limits: too slow (408), too many, too large (414/431). */
+    public HttpLimits.Counters counters() {
+        return counters;
     }
 
     private static String chartBase() {
@@ -214,7 +248,22 @@ public final class LiveServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new HttpHandler());
+                            if (limits.maxConnections() > 0 && connections.get() >= limits.maxConnections()) {
+                                counters.refusedConnections.incrementAndGet();
+                                ch.close();
+                                return;
+                            }
+                            connections.incrementAndGet();
+                            ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                            RequestDeadline deadline = new RequestDeadline(limits.bodyTimeoutMillis(), counters.timedOut);
+                            if (tls != null) {
+                                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                            }
+                            ch.pipeline().addLast(RequestDeadline.NAME, deadline)
+                                    .addLast(new HttpServerCodec(limits.maxUrlBytes(), limits.maxHeaderBytes(), 8192))
+                                    .addLast(new HttpObjectAggregator(1 << 20))
+                                    .addLast(RequestDeadline.MARKER, deadline.marker())
+                                    .addLast(new HttpHandler());
                         }
                     })
                     .bind(new InetSocketAddress(cfg.host(), cfg.port())).sync().channel();
@@ -222,7 +271,7 @@ public final class LiveServer implements AutoCloseable {
             unbind();
             throw e;
         }
-        LOG.info("live server on http://{}:{}/ (WebSocket: nervesys.live.v1, foxglove.websocket.v1; runs API)", cfg.host(), port());
+        LOG.info("live server on " + (tls == null ? "http" : "https") + "://{}:{}/ (WebSocket: nervesys.live.v1, foxglove.websocket.v1; runs API)", cfg.host(), port());
     }
 
     private void unbind() {
@@ -255,11 +304,36 @@ public final class LiveServer implements AutoCloseable {
     private final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            if (req.decoderResult().isFailure()) { // request line or headers Netty could not read
-                respond(ctx, req, HttpResponseStatus.BAD_REQUEST, "application/json",
-                        HttpRoutes.error(400, "malformed HTTP request").body());
+            // the one check of every request on this port: limits, well-formed target, path, token, rate
+            // (docs/security.md, docs/live.md)
+            int bad = HttpLimits.status(req.decoderResult());
+            if (bad != 0) { // request line or headers Netty could not read, or too large
+                counters.tooLarge.incrementAndGet();
+                respond(ctx, req, HttpResponseStatus.valueOf(bad), "application/json",
+                        HttpRoutes.error(bad, HttpLimits.reason(bad)).body());
                 return;
             }
+            try {
+                RequestTarget.parse(req.uri());
+            } catch (RequestTarget.Malformed e) {
+                respond(ctx, req, HttpResponseStatus.BAD_REQUEST, "application/json", HttpRoutes.error(400, e.getMessage()).body());
+                return;
+            }
+            LiveAccess.Verdict verdict = access.check(req, System.nanoTime());
+            if (verdict.status() != 0) {
+                FullHttpResponse r = response(req, HttpResponseStatus.valueOf(verdict.status()), "text/plain",
+                        (verdict.message() + "\n").getBytes(StandardCharsets.UTF_8));
+                if (verdict.status() == 401) {
+                    r.headers().add(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"nervesys live\"");
+                    r.headers().add(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"nervesys live\"");
+                }
+                if (verdict.retryAfter() > 0) {
+                    r.headers().set(HttpHeaderNames.RETRY_AFTER, verdict.retryAfter());
+                }
+                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            req.setUri(LiveAccess.withoutToken(req.uri()));
             RequestTarget target;
             try {
                 target = RequestTarget.parse(req.uri());
@@ -318,7 +392,17 @@ public final class LiveServer implements AutoCloseable {
                 return;
             }
             String ext = resource.substring(resource.lastIndexOf('.') + 1);
-            respond(ctx, req, HttpResponseStatus.OK, TYPES.getOrDefault(ext, "application/octet-stream"), body);
+            FullHttpResponse r = response(req, HttpResponseStatus.OK, TYPES.getOrDefault(ext, "application/octet-stream"), body);
+            if (verdict.fromQuery()) {
+                // the page's own requests (API, WebSocket) then carry the token without it in their URLs
+                DefaultCookie cookie = new DefaultCookie(LiveAccess.COOKIE, verdict.token());
+                cookie.setHttpOnly(true);
+                cookie.setSecure(tls != null);
+                cookie.setPath("/");
+                cookie.setSameSite(io.netty.handler.codec.http.cookie.CookieHeaderNames.SameSite.Strict);
+                r.headers().set(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie));
+            }
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
         }
 
         /** The API runs on a worker thread: it may block on ClickHouse, the event loop must not. */
@@ -369,7 +453,7 @@ public final class LiveServer implements AutoCloseable {
         }
 
         private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
-            String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri();
+            String url = (tls == null ? "ws://" : "wss://") + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri();
             WebSocketServerHandshaker hs = new WebSocketServerHandshakerFactory(url,
                     FoxgloveSession.SUBPROTOCOL + ",nervesys.live.v1", false, 1 << 20).newHandshaker(req);
             if (hs == null) {
@@ -383,6 +467,7 @@ public final class LiveServer implements AutoCloseable {
                     : new NervesysSession(ch, hub.sendBudget(), cfg, hub.ring());
             hs.handshake(ch, req).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
+                    RequestDeadline.remove(ch); // a WebSocket lives on: the request clock stops here
                     sockets.add(ch);
                     ch.pipeline().replace(HttpHandler.this, "ws", new FrameHandler(hs, session));
                     hub.connected(session);
@@ -482,12 +567,17 @@ public final class LiveServer implements AutoCloseable {
     }
 
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String type, byte[] body) {
+        ctx.writeAndFlush(response(req, status, type, body)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static FullHttpResponse response(FullHttpRequest req, HttpResponseStatus status, String type, byte[] body) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 req.method() == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, req.method() == HttpMethod.HEAD ? 0 : body.length);
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return r;
     }
 
     @Override

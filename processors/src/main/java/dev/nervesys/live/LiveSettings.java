@@ -64,6 +64,27 @@ public record LiveSettings(String host, int port, int maxRecords, long maxBytes,
             "unsent bytes of all clients together: each client may hold min(clientBufferBytes, this / clients); "
                     + "beyond its share its frames are dropped (counted)");
 
+    public static final Setting RATE_LIMIT = Setting.number("nervesys.live.rateLimit", "50", "requests per second", BEANS,
+            "requests (API calls, pages, WebSocket handshakes) per second per token, or for everyone without tokens; "
+                    + "beyond: 429 with Retry-After; 0 = unlimited (docs/security.md)");
+    public static final Setting RATE_BURST = Setting.number("nervesys.live.rateBurst", "200", "requests", BEANS,
+            "requests a token may make at once before rateLimit applies");
+    public static final Setting BODY_TIMEOUT = Setting.duration("nervesys.live.bodyTimeout", "10s", BEANS,
+            "a connection must deliver its whole request (line, headers, body) within this, else 408 and closed (slow clients)");
+    public static final Setting MAX_URL_BYTES = Setting.bytes("nervesys.live.maxUrlBytes", "8KB", BEANS,
+            "longest request line (method, URL, version); longer: 414");
+    public static final Setting MAX_HEADER_BYTES = Setting.bytes("nervesys.live.maxHeaderBytes", "16KB", BEANS,
+            "largest request header block; larger: 431");
+    public static final Setting MAX_CONNECTIONS = Setting.integer("nervesys.live.maxConnections", "256", "connections", BEANS,
+            "open connections at most (WebSockets included); more are closed at accept (0 = unbounded)");
+
+    public static final Setting TLS_CERT = Setting.text("nervesys.live.tls.cert", "", BEANS,
+            "PEM certificate chain of the live port: set with tls.key to serve HTTPS and WSS only (docs/security.md)");
+    public static final Setting TLS_KEY = Setting.text("nervesys.live.tls.key", "", BEANS,
+            "PEM PKCS#8 private key of the live port; its password, if any, in NERVESYS_LIVE_TLS_KEY_PASSWORD");
+    public static final Setting TLS_CLIENT_CA = Setting.text("nervesys.live.tls.clientCa", "", BEANS,
+            "PEM bundle of client CAs: when set, mutual TLS (a client without a certificate they signed fails the handshake)");
+
     /** The declarations of {@code nervesys.live.*}. */
     public static final class Declared implements SettingGroup {
         @Override
@@ -79,8 +100,27 @@ public record LiveSettings(String host, int port, int maxRecords, long maxBytes,
         @Override
         public List<Setting> settings() {
             return List.of(HOST, PORT, MAX_RECORDS, MAX_BYTES, QUEUE_BATCHES, DEFAULT_RATE, MAX_RATE, TAIL_RECORDS,
-                    FOXGLOVE_RATE, FLUSH_EVERY, CLIENT_BUFFER_BYTES, QUEUE_BYTES, MAX_LAG, CLIENTS_BUFFER_BYTES);
+                    FOXGLOVE_RATE, FLUSH_EVERY, CLIENT_BUFFER_BYTES, QUEUE_BYTES, MAX_LAG, CLIENTS_BUFFER_BYTES, RATE_LIMIT,
+                    RATE_BURST, BODY_TIMEOUT, MAX_URL_BYTES, MAX_HEADER_BYTES, MAX_CONNECTIONS, TLS_CERT, TLS_KEY,
+                    TLS_CLIENT_CA);
         }
+    }
+
+    /** Tokens ({@code NERVESYS_LIVE_TOKENS}, environment only) and the rate limit of the live port. */
+    public static LiveAccess access(AgentSettings s) {
+        return new LiveAccess(s.secret(LiveAccess.ENV).orElse(null), s.getDouble(RATE_LIMIT), s.getDouble(RATE_BURST));
+    }
+
+    /** TLS of the live port, or null for plain HTTP. */
+    public static io.netty.handler.ssl.SslContext tls(AgentSettings s) {
+        return dev.nervesys.common.ServerTls.server("nervesys.live.tls", s.get(TLS_CERT), s.get(TLS_KEY),
+                s.secret("NERVESYS_LIVE_TLS_KEY_PASSWORD").orElse(null), s.get(TLS_CLIENT_CA));
+    }
+
+    /** Input limits of the live port. */
+    public static dev.nervesys.common.HttpLimits limits(AgentSettings s) {
+        return new dev.nervesys.common.HttpLimits(s.getDuration(BODY_TIMEOUT).toMillis(), (int) s.getBytes(MAX_URL_BYTES),
+                (int) s.getBytes(MAX_HEADER_BYTES), s.getInt(MAX_CONNECTIONS));
     }
 
     public static LiveSettings from(AgentSettings s) {

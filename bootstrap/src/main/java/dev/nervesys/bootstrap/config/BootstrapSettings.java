@@ -35,6 +35,13 @@ public final class BootstrapSettings {
     public static final Setting ALLOW_ANONYMOUS = Setting.text("nervesys.security.allowAnonymous", "", BEANS,
             "ports that may listen on a non-loopback address without authentication, a comma list of ingest, live, "
                     + "management, server (docs/security.md); empty = none: such a port refuses the start (exit code 5)");
+    public static final Setting MANAGEMENT_BODY_TIMEOUT = Setting.duration("nervesys.management.bodyTimeout", "10s", BEANS,
+            "a management request's body must arrive whole within this, else 408 and the connection is closed (slow "
+                    + "clients, docs/security.md)");
+    public static final Setting MANAGEMENT_TLS_CERT = Setting.text("nervesys.management.tls.cert", "", BEANS,
+            "PEM certificate chain of the management server: set with tls.key to serve HTTPS only (docs/security.md)");
+    public static final Setting MANAGEMENT_TLS_KEY = Setting.text("nervesys.management.tls.key", "", BEANS,
+            "PEM PKCS#8 private key of the management server; its password, if any, in NERVESYS_MANAGEMENT_TLS_KEY_PASSWORD");
     public static final Setting CLI_ENABLED = Setting.flag("nervesys.cli.enabled", "true", BEANS,
             "status files for `camel get` (Camel JBang) under ~/.camel; one agent per process");
     public static final Setting DEMO_PERIOD = Setting.duration("nervesys.demo.period", "10s", ROUTES,
@@ -60,7 +67,7 @@ public final class BootstrapSettings {
         @Override
         public List<Setting> settings() {
             return List.of(AGENT_ID, SERVER, DATA_DIR, ALLOW_ANONYMOUS, CONFIG_REPO, CONFIG_BRANCH, CONFIG_POLL_SECONDS, CONFIG_GIT_USER,
-                    MODULES, CLI_ENABLED, DEMO_PERIOD, DEMO_MESSAGE);
+                    MODULES, MANAGEMENT_BODY_TIMEOUT, MANAGEMENT_TLS_CERT, MANAGEMENT_TLS_KEY, CLI_ENABLED, DEMO_PERIOD, DEMO_MESSAGE);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.nervesys.bootstrap.security;
 
 import dev.nervesys.bootstrap.console.ConsoleUsers;
+import dev.nervesys.live.LiveAccess;
 import dev.nervesys.spi.AgentSettings;
 
 import java.net.InetAddress;
@@ -51,7 +52,7 @@ public final class ExposedPorts {
         }
         if (s.getBoolean("nervesys.modules.live", true)) {
             out.add(new Port("live", "nervesys.live.host", s.get("nervesys.live.host", "127.0.0.1"),
-                    s.getInt("nervesys.live.port", 8087), false, null));
+                    s.getInt("nervesys.live.port", 8087), !s.secret(LiveAccess.ENV).orElse("").isBlank(), LiveAccess.ENV));
         }
         if (s.getBoolean("camel.management.enabled", false)) {
             out.add(new Port("management", "camel.management.host", s.get("camel.management.host", "127.0.0.1"),
@@ -87,11 +88,13 @@ public final class ExposedPorts {
             return;
         }
         List<String> credentials = exposed.stream().map(Port::credential).filter(c -> c != null).toList();
+        boolean one = exposed.size() == 1;
+        // several ports: shorter words, so that three fit in ErrorLine's 400 characters
         throw new Refused(String.join(", ", exposed.stream().map(Port::where).toList())
-                + (exposed.size() == 1 ? " is" : " are") + " reachable from other machines without authentication; "
+                + (one ? " is reachable from" : " are open to") + " other machines without authentication; "
                 + (credentials.isEmpty() ? "" : "set " + String.join(", ", credentials) + ", ")
                 + "bind to 127.0.0.1 with " + String.join(", ", exposed.stream().map(Port::hostKey).toList())
-                + ", or open deliberately with " + ALLOW_ANONYMOUS + "="
+                + (one ? ", or open deliberately with " : ", or allow with ") + ALLOW_ANONYMOUS + "="
                 + String.join(",", exposed.stream().map(Port::name).toList()) + " (docs/security.md)");
     }
 

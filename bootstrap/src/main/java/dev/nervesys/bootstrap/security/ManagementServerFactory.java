@@ -9,6 +9,9 @@ import org.apache.camel.component.platform.http.main.DefaultMainHttpServerFactor
 import org.apache.camel.component.platform.http.main.ManagementHttpServer;
 import org.apache.camel.component.platform.http.vertx.auth.AuthenticationConfig;
 import org.apache.camel.main.HttpManagementServerConfigurationProperties;
+import org.apache.camel.support.jsse.KeyManagersParameters;
+import org.apache.camel.support.jsse.KeyStoreParameters;
+import org.apache.camel.support.jsse.SSLContextParameters;
 
 /**
  * Camel main's factory of the management server (bound in the registry, where camel-main looks
@@ -20,17 +23,57 @@ import org.apache.camel.main.HttpManagementServerConfigurationProperties;
 public final class ManagementServerFactory extends DefaultMainHttpServerFactory {
 
     private final ConsoleUsers users;
+    private final long bodyTimeoutMillis;
+    private final SSLContextParameters tls;
 
-    public ManagementServerFactory(ConsoleUsers users) {
+    /** @param bodyTimeoutMillis a request's body must arrive whole within this (408), 0 = no limit */
+    public ManagementServerFactory(ConsoleUsers users, long bodyTimeoutMillis) {
+        this(users, bodyTimeoutMillis, null);
+    }
+
+    /** @param tls HTTPS only with it, or null */
+    public ManagementServerFactory(ConsoleUsers users, long bodyTimeoutMillis, SSLContextParameters tls) {
         this.users = users;
+        this.bodyTimeoutMillis = bodyTimeoutMillis;
+        this.tls = tls;
+    }
+
+    /**
+     * TLS of the management server from {@code nervesys.management.tls.cert} and {@code .key} (PEM),
+     * the key's password from {@code NERVESYS_MANAGEMENT_TLS_KEY_PASSWORD}; null when not set.
+     */
+    public static SSLContextParameters tls(dev.nervesys.spi.AgentSettings s) {
+        String cert = s.get("nervesys.management.tls.cert", "");
+        String key = s.get("nervesys.management.tls.key", "");
+        if (cert.isBlank() && key.isBlank()) {
+            return null;
+        }
+        if (cert.isBlank() || key.isBlank()) {
+            throw new IllegalArgumentException("nervesys.management.tls.cert and nervesys.management.tls.key go together: "
+                    + "set both PEM files or neither");
+        }
+        // an in-memory store only: its password never leaves this process
+        char[] storePassword = java.util.UUID.randomUUID().toString().toCharArray();
+        KeyStoreParameters store = new KeyStoreParameters();
+        store.setKeyStore(dev.nervesys.common.ServerTls.keyStore("nervesys.management.tls", cert, key,
+                s.secret("NERVESYS_MANAGEMENT_TLS_KEY_PASSWORD").orElse(null), storePassword));
+        KeyManagersParameters keys = new KeyManagersParameters();
+        keys.setKeyStore(store);
+        keys.setKeyPassword(new String(storePassword));
+        SSLContextParameters params = new SSLContextParameters();
+        params.setKeyManagers(keys);
+        return params;
     }
 
     @Override
     public Service newHttpManagementServer(CamelContext camelContext, HttpManagementServerConfigurationProperties configuration) {
         Service service = super.newHttpManagementServer(camelContext, configuration);
         if (service instanceof ManagementHttpServer server) {
+            if (tls != null) {
+                server.setSslContextParameters(tls);
+            }
             String healthPath = configuration.getHealthPath() == null ? "/observe/health" : configuration.getHealthPath();
-            ManagementGuard guard = new ManagementGuard(users, healthPath);
+            ManagementGuard guard = new ManagementGuard(users, healthPath, bodyTimeoutMillis);
             AuthenticationConfig auth = server.getConfiguration().getAuthenticationConfig();
             AuthenticationConfig.AuthenticationConfigEntry entry = new AuthenticationConfig.AuthenticationConfigEntry();
             entry.setPath("/*");

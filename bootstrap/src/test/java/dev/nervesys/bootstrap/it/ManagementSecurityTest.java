@@ -47,6 +47,10 @@ class ManagementSecurityTest extends OneAgentTest {
     private static final String TOKEN = "tok-7f3a9c2e51d84b06";
     private static final String USER = "viewer";
     private static final String PASSWORD = "pw-0b1d5e8a93c2";
+    private static final String OPERATOR = "op";
+    private static final String OPERATOR_PASSWORD = "pw-op-5c1e77a0";
+    private static final String ADMIN = "root";
+    private static final String ADMIN_PASSWORD = "pw-adm:9d03f1";
     /** Operations Hawtio may call on Camel's MBeans (jolokia-access.xml); every other one must be refused. */
     private static final Pattern READ_ONLY = Pattern.compile("dump.*|get.*|explain.*|componentParameterJsonSchema|createRouteStaticEndpointJson");
 
@@ -65,7 +69,8 @@ class ManagementSecurityTest extends OneAgentTest {
         port = TestAgents.freePort();
         Properties flags = TestAgents.flags("agent-sec", tmp.resolve("data"), repo.uri(), port);
         flags.setProperty("camel.management.host", "0.0.0.0");
-        agent = TestAgents.start(flags, Map.of("NERVESYS_INGEST_TOKENS", TOKEN, "NERVESYS_CONSOLE_USERS", USER + ":" + PASSWORD));
+        agent = TestAgents.start(flags, Map.of("NERVESYS_INGEST_TOKENS", TOKEN, "NERVESYS_CONSOLE_USERS",
+                USER + ":" + PASSWORD + "," + OPERATOR + ":" + OPERATOR_PASSWORD + ":operator," + ADMIN + ":" + ADMIN_PASSWORD + ":admin"));
     }
 
     @Test
@@ -96,6 +101,49 @@ class ManagementSecurityTest extends OneAgentTest {
                 .contains("nervesys-config");
         assertThat(TestAgents.get(port, "/observe/metrics", null, null).statusCode()).isEqualTo(401);
         assertThat(TestAgents.get(port, "/q/dev/nervesys", null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void onlyAnAdminStopsARouteOrReadsTheJvmArgumentsAndNobodyTakesAHeapDump() throws Exception {
+        startAgent();
+        String route = "org.apache.camel:context=" + contextMBean().replaceAll(".*context=([^,]+).*", "$1")
+                + ",type=routes,name=\"marker\"";
+        String stop = request("exec", route).put("operation", "stop()").toString();
+        for (String[] user : List.of(new String[] {USER, PASSWORD}, new String[] {OPERATOR, OPERATOR_PASSWORD})) {
+            assertThat(JSON.readTree(jolokia(stop, user[0], user[1]).body()).path("status").asInt()).as(user[0]).isEqualTo(403);
+        }
+        assertThat(agent.context().getRouteController().getRouteStatus("marker")).isEqualTo(ServiceStatus.Started);
+        assertThat(jolokia(stop, ADMIN, "wrong").statusCode()).isEqualTo(401);
+        JsonNode stopped = JSON.readTree(jolokia(stop, ADMIN, ADMIN_PASSWORD).body());
+        assertThat(stopped.path("status").asInt()).as(stopped.toString()).isEqualTo(200);
+        assertThat(agent.context().getRouteController().getRouteStatus("marker")).isEqualTo(ServiceStatus.Stopped);
+
+        // the JVM's arguments and system properties: a -D flag may carry a secret
+        String props = request("read", "java.lang:type=Runtime").put("attribute", "SystemProperties").toString();
+        String args = request("read", "java.lang:type=Runtime").put("attribute", "InputArguments").toString();
+        for (String[] user : List.of(new String[] {USER, PASSWORD}, new String[] {OPERATOR, OPERATOR_PASSWORD})) {
+            assertThat(JSON.readTree(jolokia(props, user[0], user[1]).body()).path("status").asInt()).as(user[0]).isEqualTo(403);
+            assertThat(JSON.readTree(jolokia(args, user[0], user[1]).body()).path("status").asInt()).as(user[0]).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev/jvm", user[0], user[1]).statusCode()).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev/system-properties", user[0], user[1]).statusCode()).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev/memory,j%76m", user[0], user[1]).statusCode()).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev", user[0], user[1]).statusCode()).isEqualTo(403);
+            assertThat(TestAgents.get(port, "/q/dev/memory", user[0], user[1]).statusCode()).isEqualTo(200);
+            // reading the whole Runtime MBean is refused (Jolokia does not leave the denied attributes out)
+            assertThat(jolokia(request("read", "java.lang:type=Runtime").toString(), user[0], user[1]).body())
+                    .contains("\"status\":403").doesNotContain("java.class.path").doesNotContain("\"value\"");
+        }
+        assertThat(JSON.readTree(jolokia(props, ADMIN, ADMIN_PASSWORD).body()).path("status").asInt()).isEqualTo(200);
+        assertThat(TestAgents.get(port, "/q/dev/jvm", ADMIN, ADMIN_PASSWORD).statusCode()).isEqualTo(200);
+        // a viewer's getters as operations are gone too (getGlobalOption could show any option)
+        ObjectNode getter = request("exec", contextMBean()).put("operation", "getGlobalOption(java.lang.String)");
+        getter.putArray("arguments").add("x");
+        assertThat(JSON.readTree(jolokia(getter.toString(), USER, PASSWORD).body()).path("status").asInt()).isEqualTo(403);
+        // nobody takes a heap dump, admins included
+        ObjectNode heap = request("exec", "com.sun.management:type=HotSpotDiagnostic").put("operation", "dumpHeap(java.lang.String,boolean)");
+        heap.putArray("arguments").add(tmp.resolve("heap.hprof").toString()).add(true);
+        assertThat(JSON.readTree(jolokia(heap.toString(), ADMIN, ADMIN_PASSWORD).body()).path("status").asInt()).isEqualTo(403);
+        assertThat(tmp.resolve("heap.hprof")).doesNotExist();
     }
 
     @Test
@@ -189,17 +237,19 @@ class ManagementSecurityTest extends OneAgentTest {
         assertThat(agent.context().getRouteController().getRouteStatus("marker")).isEqualTo(ServiceStatus.Started);
 
         // every console the running context serves, as JSON and as text, plus all at once: no token, no password
+        // (each as the least role that may read it: the JVM's arguments and system properties need an admin)
         Map<String, String> outputs = new TreeMap<>();
         for (String id : ids) {
+            boolean admin = id.equals("jvm") || id.equals("system-properties");
             for (String accept : List.of("application/json", "text/plain")) {
                 HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/dev/" + id))
-                        .header("Accept", accept).header("Authorization", basic(USER, PASSWORD)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                        .header("Accept", accept).header("Authorization", admin ? basic(ADMIN, ADMIN_PASSWORD) : basic(USER, PASSWORD))
+                        .build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(id).isEqualTo(200);
                 outputs.put(id + " " + accept, r.body());
             }
         }
-        outputs.put("all", TestAgents.get(port, "/q/dev", USER, PASSWORD).body());
+        outputs.put("all", TestAgents.get(port, "/q/dev", ADMIN, ADMIN_PASSWORD).body());
         outputs.put("beans with properties", TestAgents.get(port, "/q/dev/bean?properties=true&internal=true", USER, PASSWORD).body());
         outputs.put("metrics", TestAgents.get(port, "/observe/metrics", USER, PASSWORD).body());
         outputs.put("health", TestAgents.get(port, "/observe/health?data=true&exposureLevel=full", USER, PASSWORD).body());
@@ -208,6 +258,7 @@ class ManagementSecurityTest extends OneAgentTest {
         outputs.forEach((name, body) -> {
             assertNoSecret(name, body, TOKEN);
             assertNoSecret(name, body, PASSWORD);
+            assertNoSecret(name, body, ADMIN_PASSWORD);
         });
         // nor is the password kept in the data dir
         try (var files = Files.walk(tmp.resolve("data"))) {
@@ -256,7 +307,7 @@ class ManagementSecurityTest extends OneAgentTest {
         assertThat(cl2.execute("run")).isEqualTo(5);
         assertThat(err2.toString().strip()).doesNotContain("\n").contains("ingest port 0.0.0.0:" + ingest)
                 .contains("management port 0.0.0.0:" + management).contains("NERVESYS_CONSOLE_USERS")
-                .endsWith("nervesys.security.allowAnonymous=ingest,management (docs/security.md)");
+                .endsWith("allow with nervesys.security.allowAnonymous=ingest,management (docs/security.md)");
 
         // opened deliberately, by name: it starts and ingest answers on the non-loopback bind
         flags.setProperty("nervesys.security.allowAnonymous", "ingest, management");
@@ -284,6 +335,80 @@ class ManagementSecurityTest extends OneAgentTest {
         assertThat(console).contains("\"appliedRevision\":\"" + good + "\"").contains(bad)
                 .contains("ingest port 0.0.0.0:" + ingestPort + " is reachable from other machines without authentication");
         assertThat(ingest("{\"timestamp\":\"2025-12-10T12:00:00Z\",\"level\":\"INFO\",\"message\":\"m\"}\n")).isEqualTo(204);
+    }
+
+    @Test
+    void oversizedLinesAndHeadersAndASlowBodyAreRefusedWhileOthersAreServed() throws Exception {
+        port = TestAgents.freePort();
+        ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
+        repo.write("routes/marker.camel.yaml", ReloadEndToEndTest.markerRoute("marker", "x", "x.txt"))
+                .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("m") + "\n").commit("marker");
+        Properties flags = TestAgents.flags("agent-limits", tmp.resolve("data"), repo.uri(), port);
+        flags.setProperty("nervesys.management.bodyTimeout", "1s");
+        agent = TestAgents.start(flags, Map.of("NERVESYS_CONSOLE_USERS", USER + ":" + PASSWORD));
+        // Vert.x's own limits: 4096 bytes of request line, 8192 of headers
+        assertThat(TestAgents.get(port, "/q/dev/nervesys?x=" + "a".repeat(5000), USER, PASSWORD).statusCode()).isEqualTo(414);
+        try (java.net.Socket big = new java.net.Socket("127.0.0.1", port)) {
+            big.setSoTimeout(5000);
+            big.getOutputStream().write(("GET /q/dev/nervesys HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic(USER, PASSWORD)
+                    + "\r\nX-Big: " + "b".repeat(10_000) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(big.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(answer).isEqualTo("HTTP/1.1 431");
+        }
+        try (java.net.Socket slow = new java.net.Socket("127.0.0.1", port)) {
+            slow.setSoTimeout(5000);
+            java.io.OutputStream out = slow.getOutputStream();
+            out.write(("POST /observe/jolokia HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic(USER, PASSWORD)
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            long t0 = System.nanoTime();
+            java.io.InputStream in = slow.getInputStream();
+            String answer = null;
+            for (int i = 0; i < 100 && answer == null; i++) {
+                try {
+                    out.write('{');
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                if (i % 3 == 0) {
+                    assertThat(TestAgents.get(port, "/observe/health/ready", null, null).statusCode()).isEqualTo(200);
+                }
+                Thread.sleep(100);
+                if (in.available() > 0) {
+                    answer = new String(in.readNBytes(in.available()), StandardCharsets.US_ASCII);
+                }
+            }
+            if (answer == null) {
+                answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            }
+            assertThat(answer).startsWith("HTTP/1.1 408");
+            assertThat(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(800L, 4000L);
+        }
+        assertThat(TestAgents.get(port, "/q/dev/nervesys", USER, PASSWORD).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void withACertificateTheManagementServerSpeaksHttpsOnly() throws Exception {
+        TestCertificates tls = TestCertificates.make(tmp.resolve("tls"));
+        port = TestAgents.freePort();
+        ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
+        repo.write("routes/marker.camel.yaml", ReloadEndToEndTest.markerRoute("marker", "x", "x.txt"))
+                .write("config/application.properties", "nervesys.test.markerDir=" + tmp.resolve("m") + "\n").commit("marker");
+        Properties flags = TestAgents.flags("agent-tls", tmp.resolve("data"), repo.uri(), port);
+        flags.setProperty("nervesys.management.tls.cert", tls.cert().toString());
+        flags.setProperty("nervesys.management.tls.key", tls.key().toString());
+        agent = TestAgents.start(flags, Map.of("NERVESYS_CONSOLE_USERS", USER + ":" + PASSWORD));
+        HttpClient https = HttpClient.newBuilder().sslContext(tls.trusting()).build();
+        HttpResponse<String> r = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/q/dev/nervesys"))
+                .header("Authorization", basic(USER, PASSWORD)).header("Accept", "application/json").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("agent-tls");
+        assertThat(https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/q/dev/nervesys")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+        // plain HTTP gets no answer
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestAgents.get(port, "/observe/health/ready", null, null))
+                .isInstanceOf(java.io.IOException.class);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

@@ -51,16 +51,23 @@ class ExposedPortsTest {
                 + " without authentication (set NERVESYS_INGEST_TOKENS, bind it to 127.0.0.1 with nervesys.ingest.host,"
                 + " or open it deliberately with nervesys.security.allowAnonymous=ingest)");
         assertThatThrownBy(() -> ExposedPorts.check(open)).isInstanceOf(ExposedPorts.Refused.class)
-                .hasMessage("ingest port 0.0.0.0:8086, live port 0.0.0.0:8087, management port 0.0.0.0:9876 are reachable"
-                        + " from other machines without authentication; set NERVESYS_INGEST_TOKENS, NERVESYS_CONSOLE_USERS,"
-                        + " bind to 127.0.0.1 with nervesys.ingest.host, nervesys.live.host, camel.management.host, or open"
-                        + " deliberately with nervesys.security.allowAnonymous=ingest,live,management (docs/security.md)")
+                .hasMessage("ingest port 0.0.0.0:8086, live port 0.0.0.0:8087, management port 0.0.0.0:9876 are open"
+                        + " to other machines without authentication; set NERVESYS_INGEST_TOKENS, NERVESYS_LIVE_TOKENS,"
+                        + " NERVESYS_CONSOLE_USERS,"
+                        + " bind to 127.0.0.1 with nervesys.ingest.host, nervesys.live.host, camel.management.host, or allow"
+                        + " with nervesys.security.allowAnonymous=ingest,live,management (docs/security.md)")
                 // the command line prints "<command>: cannot start: <message>" cut at 400 characters
                 .satisfies(e -> assertThat(("cannot start: " + e.getMessage()).length()).isLessThanOrEqualTo(400));
 
         Settings authenticated = settings(Map.of("NERVESYS_INGEST_TOKENS", "t", "NERVESYS_CONSOLE_USERS", "a:b"),
                 "nervesys.ingest.host", "0.0.0.0", "nervesys.live.host", "0.0.0.0", "camel.management.host", "0.0.0.0");
-        assertThat(ExposedPorts.refusals(authenticated)).singleElement().asString().startsWith("live port 0.0.0.0:8087");
+        assertThat(ExposedPorts.refusals(authenticated)).singleElement().asString().startsWith("live port 0.0.0.0:8087")
+                .contains("set NERVESYS_LIVE_TOKENS");
+        // the live port has tokens of its own: with them it opens without allowAnonymous
+        Settings liveTokens = settings(Map.of("NERVESYS_INGEST_TOKENS", "t", "NERVESYS_CONSOLE_USERS", "a:b",
+                "NERVESYS_LIVE_TOKENS", "l"), "nervesys.ingest.host", "0.0.0.0", "nervesys.live.host", "0.0.0.0",
+                "camel.management.host", "0.0.0.0");
+        assertThat(ExposedPorts.refusals(liveTokens)).isEmpty();
 
         Settings allowed = settings(Map.of("NERVESYS_INGEST_TOKENS", "t", "NERVESYS_CONSOLE_USERS", "a:b"),
                 "nervesys.ingest.host", "0.0.0.0", "nervesys.live.host", "0.0.0.0", "camel.management.host", "0.0.0.0",
