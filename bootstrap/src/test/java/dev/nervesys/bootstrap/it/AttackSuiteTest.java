@@ -218,12 +218,19 @@ class AttackSuiteTest extends OneAgentTest {
         LiveServer live = (LiveServer) agent.context().getRegistry().lookupByName("liveServer");
         await().atMost(Duration.ofSeconds(10)).until(() -> listening(live.port()));
         List<String[]> requests = new ArrayList<>();
-        for (String path : List.of("/", "/ui/", "/ui/index.html", "/vendor/chartjs/chart.umd.js", "/runs", "/runs/r1",
-                "/runs/r1/export?format=csv", "/no-such-path")) {
+        // the UI's own paths, and an unknown one: the check sits in front of every path
+        for (String path : List.of("/", "/ui/", "/ui/index.html", "/vendor/chartjs/chart.umd.js", "/no-such-path")) {
             requests.add(new String[] {"GET", path});
         }
-        requests.add(new String[] {"POST", "/runs/r1/start"});
-        requests.add(new String[] {"POST", "/runs/r1/end"});
+        // every route of the running runs API, from its route table ("POST /runs/{id}/end")
+        dev.nervesys.runs.RunsApi api = (dev.nervesys.runs.RunsApi) agent.context().getRegistry().lookupByName("runsApi");
+        assertThat(api.routes()).isNotEmpty();
+        for (String route : api.routes()) {
+            String[] methodAndPattern = route.split(" ", 2);
+            requests.add(new String[] {methodAndPattern[0], methodAndPattern[1].replace("{id}", "r1")
+                    + (methodAndPattern[1].endsWith("/export") ? "?format=csv" : "")});
+        }
+        assertThat(requests).extracting(r -> r[0] + " " + r[1]).contains("POST /runs/r1/start", "GET /runs/r1/export?format=csv");
         for (String[] r : requests) {
             HttpResponse<String> none = send(livePort, r[0], r[1], "", Map.of());
             assertThat(none.statusCode()).as(r[0] + " " + r[1]).isEqualTo(401);
