@@ -184,10 +184,11 @@
     $('#agent-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
     const s = r.body.series;
     const xs = s.map((p) => Number(p.bucket) * 1000);
-    chart('cpu', xs, s.map((p) => p.cpu_percent));
-    chart('ram', xs, s.map((p) => p.ram_percent));
-    chart('disk', xs, s.map((p) => p.disk_percent));
-    chart('buffer', xs, s.map((p) => p.buffer_percent));
+    const range = { min: Date.parse(r.body.from), max: Date.parse(r.body.to) };
+    chart('cpu', xs, s.map((p) => p.cpu_percent), range);
+    chart('ram', xs, s.map((p) => p.ram_percent), range);
+    chart('disk', xs, s.map((p) => p.disk_percent), range);
+    chart('buffer', xs, s.map((p) => p.buffer_percent), range);
     $('#agent-alerts tbody').replaceChildren(...r.body.alerts.map((x) => el('tr', {},
       el('td', { text: time(x.last_seen) }), el('td', { text: x.level || '' }), el('td', { text: x.rule }),
       el('td', { class: 'message', text: x.message || x.label }), el('td', { class: 'num', text: x.count }),
@@ -196,26 +197,34 @@
     loaded();
   }
 
-  function chart(name, xs, ys) {
+  // Tick steps per period: round local times, at most about 8 ticks.
+  const STEPS = [600e3, 1800e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 86400e3, 2 * 86400e3, 5 * 86400e3];
+
+  function chart(name, xs, ys, range) {
     const data = xs.map((x, i) => ({ x: x, y: ys[i] }));
-    const existing = state.charts[name];
-    if (existing) {
-      existing.data.datasets[0].data = data;
-      existing.update('none');
-      return;
-    }
-    const span = () => { const d = existing ? existing.data.datasets[0].data : data; return d.length ? d[d.length - 1].x - d[0].x : 0; };
+    const span = range.max - range.min;
+    const step = STEPS.find((s) => span / s <= 8) || STEPS[STEPS.length - 1];
+    const old = state.charts[name];
+    if (old) old.destroy();
     state.charts[name] = new Chart($('#chart-' + name), {
       type: 'line',
       data: { datasets: [{ label: name, data: data, borderColor: '#1f5fbf', backgroundColor: 'rgba(31,95,191,0.12)', fill: true,
-        pointRadius: 0, borderWidth: 1.5, spanGaps: false }] },
+        pointRadius: 0, borderWidth: 1.5 }] },
       options: { animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
         plugins: { legend: { display: false }, tooltip: { callbacks: { title: (items) => new Date(items[0].parsed.x).toLocaleString() } } },
         scales: {
-          x: { type: 'linear', ticks: { maxTicksLimit: 6, callback: (v) => {
-            const d = new Date(v);
-            return span() > 2 * 86400000 ? d.toLocaleDateString() : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-          } } },
+          x: { type: 'linear', min: range.min, max: range.max,
+            afterBuildTicks: (axis) => {
+              const ticks = [];
+              const offset = new Date(range.min).getTimezoneOffset() * 60e3;
+              for (let t = Math.ceil((range.min - offset) / step) * step + offset; t <= range.max; t += step) ticks.push({ value: t });
+              axis.ticks = ticks;
+            },
+            ticks: { callback: (v) => {
+              const d = new Date(v);
+              return step >= 86400e3 ? d.toLocaleDateString([], { month: 'short', day: 'numeric' })
+                : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+            } } },
           y: { min: 0, suggestedMax: 100 } } }
     });
   }
@@ -236,7 +245,7 @@
       el('td', { text: time(x.last_seen) }),
       el('td', {}, el('a', { href: '#/agent/' + encodeURIComponent(x.agent_id), text: x.agent_id })),
       el('td', { text: x.level || '' }), el('td', { text: x.rule }), el('td', { class: 'message', text: x.message || x.label }),
-      el('td', { class: 'num', text: x.count }), el('td', { text: x.status }),
+      el('td', { class: 'num', text: x.count }), el('td', { text: (x.closed_at ? 'closed' : 'open') + ', ' + x.status }),
       el('td', {}, x.acked_by ? x.acked_by + ', ' + time(x.acked_at)
         : canAck ? el('button', { type: 'button', class: 'ack', 'data-alert': x.alert_id, text: 'Acknowledge' }) : 'no'))));
     if (!r.body.alerts.length) $('#alerts-table tbody').append(el('tr', {}, el('td', { colspan: 8, text: 'no alerts' })));

@@ -325,7 +325,7 @@ public final class ConsoleHttp {
         }
         Optional<UserDirectory.User> user = users.find(name);
         boolean ok = PasswordHashes.verify(user.map(UserDirectory.User::hash).orElse(null), body.path("password").asText().toCharArray());
-        String why = ok ? null : "wrong password or unknown user";
+        String why = ok ? null : "wrong password";
         if (ok && user.get().hasTotp()) {
             String code = body.path("code").asText("");
             long step = Totp.matchingStep(user.get().totpKey(), code, clock.instant());

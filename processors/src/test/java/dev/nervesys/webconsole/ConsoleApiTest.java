@@ -368,7 +368,7 @@ class ConsoleApiTest {
         for (JsonNode e : audit) {
             lines.add(e.path("username").asText() + " " + e.path("outcome").asText() + " " + e.path("detail").asText(""));
         }
-        assertThat(lines).contains("otto failed wrong password or unknown user", "otto failed, now locked wrong password or unknown user",
+        assertThat(lines).contains("otto failed wrong password", "otto failed, now locked wrong password",
                 "otto locked ", "(unknown) failed unknown user name");
         assertThat(lines).noneMatch(l -> l.contains("mallory")); // unknown names are not stored as typed
     }
