@@ -20,10 +20,12 @@
       opts.headers['Content-Type'] = 'application/json';
       if (state.session) opts.headers['X-CSRF-Token'] = state.session.csrf;
     }
+    const sent = state.session;
     const r = await fetch(path, opts);
     let body = null;
     try { body = await r.json(); } catch (e) { body = { error: 'HTTP ' + r.status }; }
-    if (r.status === 401 && path !== '/api/login') {
+    // a 401 ends the session it was sent with (not one a login made meanwhile)
+    if (r.status === 401 && path !== '/api/login' && state.session === sent) {
       state.session = null;
       showLogin();
     }
@@ -38,6 +40,10 @@
     if (s < 5400) return Math.round(s / 60) + ' min ago';
     if (s < 172800) return Math.round(s / 3600) + ' h ago';
     return Math.round(s / 86400) + ' d ago';
+  }
+  function duration(seconds) {
+    const s = Math.round(seconds || 0);
+    return s < 120 ? s + ' s' : s < 7200 ? Math.round(s / 60) + ' min' : Math.round(s / 3600) + ' h';
   }
   const pct = (v) => (v === null || v === undefined) ? '' : Number(v).toFixed(1) + ' %';
   const shortRev = (r) => r ? String(r).slice(0, 10) : '—';
@@ -79,7 +85,7 @@
     clearInterval(state.timer);
     if (!state.session) {
       const r = await api('/api/session');
-      if (r.status !== 200) { showLogin(); return; }
+      if (r.status !== 200) { if (!state.session) showLogin(); return; }
       signedIn(r.body);
     }
     const hash = location.hash || '#/fleet';
@@ -121,7 +127,8 @@
       widget(s.stale, 'stale (no heartbeat for 3 intervals)'),
       widget(s.onNewest + ' / ' + s.agents, 'on newest revision ' + shortRev(state.fleet.newestRevision)),
       widget(s.openAlerts, 'open alerts'),
-      widget(s.alertsToday, 'alerts today (UTC)'));
+      widget(s.alertsToday, 'alerts today (UTC)'),
+      widget(duration(s.maxArchiveLagSeconds), 'largest archive lag'));
   }
 
   function matches(a, text, show) {
@@ -238,6 +245,7 @@
   async function loadAlerts() {
     const q = new URLSearchParams({ state: $('#alerts-state').value, days: $('#alerts-days').value });
     if ($('#alerts-agent').value.trim()) q.set('agent', $('#alerts-agent').value.trim());
+    if ($('#alerts-level').value) q.set('level', $('#alerts-level').value);
     const r = await api('/api/alerts?' + q);
     if (r.status !== 200) { showError(r.body.error); loaded(); return; }
     const canAck = state.session.can.acknowledge;
@@ -300,7 +308,7 @@
     for (const b of document.querySelectorAll('[data-period]')) {
       b.addEventListener('click', () => { state.period = b.dataset.period; loadAgent(); });
     }
-    for (const id of ['#alerts-state', '#alerts-days']) $(id).addEventListener('change', loadAlerts);
+    for (const id of ['#alerts-state', '#alerts-days', '#alerts-level']) $(id).addEventListener('change', loadAlerts);
     $('#alerts-agent').addEventListener('change', loadAlerts);
     $('#alerts-table').addEventListener('click', (e) => {
       const b = e.target.closest('button.ack');

@@ -76,7 +76,7 @@ public final class ConsoleDatabase {
                    h.count, h.status, h.channels, h.closed_at, a.acked_by, a.acked_at
             FROM alert_history h LEFT JOIN console_alert_ack a ON a.alert_id = h.alert_id
             WHERE (CAST(? AS text) IS NULL OR h.agent_id = ?)
-              AND (CAST(? AS text) IS NULL OR h.level = ?)
+              AND (CAST(? AS text) IS NULL OR lower(h.level) = lower(?))
               AND (? = 'all' OR (? = 'open' AND h.closed_at IS NULL) OR (? = 'closed' AND h.closed_at IS NOT NULL)
                    OR (? = 'unacknowledged' AND a.alert_id IS NULL))
               AND h.last_seen >= ?

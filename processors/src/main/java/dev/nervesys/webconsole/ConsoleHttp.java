@@ -388,7 +388,9 @@ public final class ConsoleHttp {
         int stale = 0;
         int onNewest = 0;
         long openAlerts = 0;
+        long maxArchiveLag = 0;
         for (Map<String, Object> a : agents) {
+            maxArchiveLag = Math.max(maxArchiveLag, a.get("archive_lag_seconds") instanceof Number n ? n.longValue() : 0);
             byStatus.merge(String.valueOf(a.get("status")), 1, Integer::sum);
             stale += Boolean.TRUE.equals(a.get("stale")) ? 1 : 0;
             onNewest += Boolean.TRUE.equals(a.get("on_newest")) ? 1 : 0;
@@ -400,6 +402,7 @@ public final class ConsoleHttp {
         summary.put("stale", stale);
         summary.put("onNewest", onNewest);
         summary.put("openAlerts", openAlerts);
+        summary.put("maxArchiveLagSeconds", maxArchiveLag);
         summary.put("alertsToday", database.alertsSince(now.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant()));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("now", now.toString());

@@ -265,6 +265,8 @@ class ConsoleApiTest {
         assertThat(s.path("stale").asInt()).isEqualTo(1);
         assertThat(s.path("onNewest").asInt()).isEqualTo(2);
         assertThat(s.path("alertsToday").asInt()).isEqualTo(2); // al-1 and al-3; al-2 is two days old
+        assertThat(s.path("openAlerts").asInt()).isEqualTo(1);
+        assertThat(s.path("maxArchiveLagSeconds").asInt()).isZero();
     }
 
     @Test
@@ -323,7 +325,7 @@ class ConsoleApiTest {
         assertThat(al1.path("acked_at").asText()).isEqualTo(T0.toString());
         assertThat(json(get(vera, "/api/alerts?state=open")).path("alerts")).hasSize(2);
         assertThat(json(get(vera, "/api/alerts?state=closed&days=7")).path("alerts")).hasSize(1);
-        assertThat(json(get(vera, "/api/alerts?agent=a2&level=ERROR")).path("alerts")).hasSize(1);
+        assertThat(json(get(vera, "/api/alerts?agent=a2&level=error")).path("alerts")).hasSize(1);
         assertThat(get(vera, "/api/alerts?state=maybe").statusCode()).isEqualTo(400);
 
         // the audit log: admins only

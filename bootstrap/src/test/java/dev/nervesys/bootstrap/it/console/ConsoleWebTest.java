@@ -141,6 +141,12 @@ class ConsoleWebTest {
             waitFor(chrome, "alerts");
             assertThat(chrome.script("return document.querySelectorAll('#alerts-table tbody tr').length").asInt()).isEqualTo(3);
             assertThat(chrome.script("return document.querySelectorAll('button.ack').length").asInt()).isZero();
+            chrome.script("const l = document.querySelector('#alerts-level'); l.value = 'critical'; l.dispatchEvent(new Event('change'));");
+            await().atMost(Duration.ofSeconds(10)).until(() -> chrome.script(
+                    "return [...document.querySelectorAll('#alerts-table tbody tr')].map(r => r.dataset.alert).join()").asText().equals("al-2,al-3"));
+            chrome.script("const l = document.querySelector('#alerts-level'); l.value = ''; l.dispatchEvent(new Event('change'));");
+            await().atMost(Duration.ofSeconds(10)).until(() -> chrome.script(
+                    "return document.querySelectorAll('#alerts-table tbody tr').length").asInt() == 3);
             assertThat(chrome.script("return window.nervesysApi('/api/alerts/al-1/ack', {method: 'POST', body: '{}'})"
                     + ".then(r => r.status + ' ' + r.body.error)").asText()).isEqualTo("403 acknowledging alerts needs the operator role");
             assertThat(chrome.script("return document.querySelector('#nav-audit').hidden").asBoolean()).isTrue();
@@ -164,6 +170,7 @@ class ConsoleWebTest {
             chrome.script("document.querySelector('#logout').click()");
             waitFor(chrome, "login");
             login(chrome, "ada", "admin-pw");
+            waitFor(chrome, "alerts"); // logged in, back on the page the last user left
             chrome.script("location.hash = '#/audit'");
             waitFor(chrome, "audit");
             String audit = chrome.script("return document.querySelector('#audit-table tbody').textContent").asText();
