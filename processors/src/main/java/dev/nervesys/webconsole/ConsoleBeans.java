@@ -38,7 +38,9 @@ public final class ConsoleBeans implements BeanProvider {
             c.setConnectionTimeout(5_000);
             c.addDataSourceProperty("socketTimeout", "30");
             c.addDataSourceProperty("ApplicationName", "nervesys-console-" + s.agentId());
-            HikariDataSource ds = new HikariDataSource(c);
+            // the no-argument constructor makes the pool (and its threads) at the first getConnection, not here
+            HikariDataSource ds = new HikariDataSource();
+            c.copyStateTo(ds);
             beans.put("webconsoleDataSource", ds);
             db = new ConsoleDatabase(ds);
         }
