@@ -93,6 +93,7 @@
     if (parts[0] === 'agent' && parts[1]) { await showAgent(decodeURIComponent(parts.slice(1).join('/'))); return; }
     if (parts[0] === 'alerts') { await showAlerts(); return; }
     if (parts[0] === 'audit') { await showAudit(); return; }
+    if (parts[0] === 'modules') { await showModules(); return; }
     await showFleet();
     state.timer = setInterval(() => { if (document.body.dataset.view === 'fleet') loadFleet(); }, 15000);
   }
@@ -267,6 +268,46 @@
     await loadAlerts();
   }
 
+  // ---- modules -------------------------------------------------------------------------------
+  async function showModules() {
+    setView('modules');
+    $('#modules-form').hidden = !state.session.can.switchModules;
+    await loadModules();
+  }
+
+  async function loadModules() {
+    const [m, f] = await Promise.all([api('/api/modules'), api('/api/fleet')]);
+    if (m.status !== 200) { showError(m.body.error); loaded(); return; }
+    $('#modules-commit').textContent = shortRev(m.body.commit);
+    const select = $('#modules-module');
+    const chosen = select.value;
+    select.replaceChildren(...m.body.modules.map((x) => el('option', { value: x.module, text: x.module })));
+    if (chosen) select.value = chosen;
+    $('#modules-table tbody').replaceChildren(...m.body.modules.map((x) => el('tr', { 'data-module': x.module },
+      el('td', { text: x.module }),
+      el('td', {}, el('span', { class: 'badge ' + (x.all ? 's-healthy' : 's-behind'), text: x.all ? 'on' : 'off' })),
+      el('td', { text: Object.entries(x.agents).map(([a, on]) => a + ': ' + (on ? 'on' : 'off')).join(', ') || '—' }))));
+    if (f.status === 200) {
+      $('#modules-fleet tbody').replaceChildren(...f.body.agents.map((a) => el('tr', { 'data-agent': a.agent_id },
+        el('td', { text: a.agent_id }),
+        el('td', {}, shortRev(a.config_revision), ' ', el('span', { class: 'badge ' + (a.on_newest ? 's-newest' : 's-behind'), text: a.on_newest ? 'newest' : 'behind' })),
+        el('td', { text: a.config_rejected_revision ? shortRev(a.config_rejected_revision) : '—' }),
+        el('td', { class: 'message', text: a.config_rejected_error || '' }))));
+    }
+    loaded();
+  }
+
+  async function saveModule() {
+    const agents = $('#modules-agents').value.split(/[\s,]+/).filter((a) => a);
+    $('#modules-save').disabled = true;
+    const r = await api('/api/modules', { method: 'POST', body: JSON.stringify({
+      module: $('#modules-module').value, on: $('#modules-on').value === 'true', agents: agents }) });
+    $('#modules-save').disabled = false;
+    $('#modules-msg').textContent = r.status !== 200 ? (r.body.error || 'failed')
+      : r.body.commit ? 'committed ' + shortRev(r.body.commit) : 'unchanged: the repo says so already';
+    await loadModules();
+  }
+
   // ---- audit ----------------------------------------------------------------------------------
   async function showAudit() {
     setView('audit');
@@ -314,6 +355,7 @@
       const b = e.target.closest('button.ack');
       if (b) acknowledge(b.dataset.alert, b);
     });
+    $('#modules-form').addEventListener('submit', (e) => { e.preventDefault(); saveModule(); });
     window.addEventListener('hashchange', route);
     route();
   });

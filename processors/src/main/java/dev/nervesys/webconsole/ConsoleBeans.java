@@ -48,7 +48,15 @@ public final class ConsoleBeans implements BeanProvider {
                 new Sessions(cs.sessionIdle(), s.clock()),
                 new LoginGuard(cs.lockoutFailures(), cs.lockoutDuration(), s.clock()),
                 db, "the console reads the fleet's PostgreSQL: set nervesys.postgres.url (docs/console.md)",
-                cs.secureCookie(), s.clock()));
+                cs.secureCookie(), s.clock(), modules(s)));
         return beans;
+    }
+
+    /** The config repo's module switches (keys of the bootstrap's settings, read by name), or null without a repo. */
+    private static ModuleSwitches modules(AgentSettings s) {
+        String repo = s.get("nervesys.config.repo", "").trim();
+        return repo.isEmpty() ? null : new ModuleSwitches(repo, s.get("nervesys.config.branch", "main"),
+                s.dataDir().resolve("webconsole").resolve("config-work"), s.get("nervesys.config.gitUser", "x-access-token"),
+                s.secret("NERVESYS_GIT_TOKEN").orElse(null));
     }
 }

@@ -61,10 +61,18 @@ public final class ConsoleHttp {
     private final boolean secureCookie;
     private final Clock clock;
     private final String chartJs;
+    private final ModuleSwitches modules;
 
     /** @param db the fleet's database, or null with {@code noDatabase} saying why there is none */
     public ConsoleHttp(UserDirectory users, Sessions sessions, LoginGuard guard, ConsoleDatabase db, String noDatabase,
                        boolean secureCookie, Clock clock) {
+        this(users, sessions, guard, db, noDatabase, secureCookie, clock, null);
+    }
+
+    /** @param modules the config repo's module switches, or null (no Git config repo) */
+    public ConsoleHttp(UserDirectory users, Sessions sessions, LoginGuard guard, ConsoleDatabase db, String noDatabase,
+                       boolean secureCookie, Clock clock, ModuleSwitches modules) {
+        this.modules = modules;
         this.users = users;
         this.sessions = sessions;
         this.guard = guard;
@@ -241,6 +249,9 @@ public final class ConsoleHttp {
         if (m.matches() && !get) {
             return acknowledge(s, decode(m.group(1)), r);
         }
+        if (p.equals("/api/modules")) {
+            return get ? Reply.json(200, switches().list()) : switchModule(s, r);
+        }
         if (p.equals("/api/audit") && get) {
             if (!s.role().allows(Role.ADMIN)) {
                 throw new ApiError(403, "the audit log is for admins");
@@ -373,7 +384,8 @@ public final class ConsoleHttp {
         m.put("user", s.user());
         m.put("role", s.role().label());
         m.put("csrf", s.csrf());
-        m.put("can", Map.of("acknowledge", s.role().allows(Role.OPERATOR), "audit", s.role().allows(Role.ADMIN)));
+        m.put("can", Map.of("acknowledge", s.role().allows(Role.OPERATOR), "audit", s.role().allows(Role.ADMIN),
+                "switchModules", s.role().allows(Role.ADMIN)));
         return m;
     }
 
@@ -505,6 +517,52 @@ public final class ConsoleHttp {
         }
         ObjectNode out = JSON.createObjectNode().put("alert_id", alertId).put("acknowledged", true)
                 .put("already", done == ConsoleDatabase.Ack.ALREADY);
+        return Reply.json(200, out);
+    }
+
+    private ModuleSwitches switches() throws ApiError {
+        if (modules == null) {
+            throw new ApiError(503, "module switches need a Git config repo (nervesys.config.repo)");
+        }
+        return modules;
+    }
+
+    private Reply switchModule(Sessions.Session s, Request r) throws ApiError, SQLException {
+        JsonNode body;
+        try {
+            body = JSON.readTree(r.body());
+        } catch (IOException e) {
+            body = null;
+        }
+        if (body == null || !body.path("module").isTextual() || !body.path("on").isBoolean()
+                || !(body.path("agents").isMissingNode() || body.path("agents").isArray())) {
+            throw new ApiError(400, "the body must be JSON: {\"module\": ..., \"on\": true|false, \"agents\": [...] (empty = all)}");
+        }
+        String module = body.path("module").asText();
+        boolean on = body.path("on").asBoolean();
+        List<String> agents = new java.util.ArrayList<>();
+        body.path("agents").forEach(a -> agents.add(a.asText().trim()));
+        agents.removeIf(String::isEmpty);
+        String target = module + " " + (on ? "on" : "off") + " for " + (agents.isEmpty() ? "all agents" : String.join(", ", agents));
+        if (!s.role().allows(Role.ADMIN)) {
+            audit(s.user(), "switch module", target, "refused", "role " + s.role().label(), r);
+            throw new ApiError(403, "switching modules needs the admin role");
+        }
+        ConsoleDatabase database = database();
+        String commit;
+        try {
+            commit = switches().set(module, on, agents, s.user());
+        } catch (ApiError e) {
+            audit(s.user(), "switch module", target, "failed", e.getMessage(), r);
+            throw e;
+        }
+        database.audit(new ConsoleDatabase.AuditEntry(clock.instant(), s.user(), "switch module", target,
+                commit == null ? "unchanged" : "ok", commit == null ? "the repo says so already" : "commit " + commit, r.remote()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("module", module);
+        out.put("on", on);
+        out.put("agents", agents);
+        out.put("commit", commit);
         return Reply.json(200, out);
     }
 
