@@ -228,6 +228,7 @@ public final class ConsoleHttp {
             return Reply.json(200, sessionJson(s));
         }
         if (p.equals("/api/logout")) {
+            requirePost(r); // a change like any other: POST with the CSRF token
             sessions.end(s.id());
             audit(s.user(), "logout", null, "ok", null, r);
             Reply reply = Reply.json(200, Map.of("loggedOut", true));

@@ -232,6 +232,9 @@ class ConsoleApiTest {
         JsonNode session = json(get(vera, "/api/session"));
         assertThat(session.path("user").asText()).isEqualTo("vera");
         assertThat(get(vera, "/api/fleet").statusCode()).isEqualTo(200);
+        assertThat(get(vera, "/api/logout").statusCode()).isEqualTo(405);
+        assertThat(post(vera, "/api/logout").statusCode()).isEqualTo(403); // no CSRF token
+        assertThat(get(vera, "/api/fleet").statusCode()).isEqualTo(200);
         assertThat(post(vera, "/api/logout", "X-CSRF-Token", vera.csrf()).statusCode()).isEqualTo(200);
         assertThat(get(vera, "/api/fleet").statusCode()).isEqualTo(401);
     }
@@ -399,6 +402,15 @@ class ConsoleApiTest {
         Client vera = as("vera", "pw-viewer");
         assertThat(json(get(vera, "/api/nothing")).path("error").asText()).isEqualTo("no such API: GET /api/nothing");
         assertThat(get(vera, "/api/alerts?limit=abc").statusCode()).isEqualTo(400);
+        // module switches: admins only, and only with a Git config repo (none here)
+        assertThat(json(get(vera, "/api/modules")).path("error").asText()).isEqualTo("module switches need a Git config repo (nervesys.config.repo)");
+        assertThat(post(vera, "/api/modules", "X-CSRF-Token", vera.csrf()).statusCode()).isEqualTo(400);
+        HttpResponse<String> notAdmin = send("POST", "/api/modules", "{\"module\":\"demo\",\"on\":true}", "Cookie", vera.cookie(),
+                "X-CSRF-Token", vera.csrf());
+        assertThat(notAdmin.statusCode()).isEqualTo(403);
+        Client ada = as("ada", "pw-admin");
+        assertThat(send("POST", "/api/modules", "{\"module\":\"demo\",\"on\":true}", "Cookie", ada.cookie(), "X-CSRF-Token", ada.csrf())
+                .statusCode()).isEqualTo(503);
         assertThat(send("GET", "/assets/..%2fconsole.js", null).statusCode()).isEqualTo(404);
         assertThat(send("GET", "/assets/missing.js", null).statusCode()).isEqualTo(404);
         HttpResponse<String> big = send("POST", "/api/login", "{\"user\":\"" + "x".repeat(70_000) + "\",\"password\":\"p\"}");
