@@ -261,6 +261,14 @@
     loaded();
   }
 
+  async function loadRules() {
+    const r = await api('/api/alert-rules');
+    $('#alerts-rules-where').textContent = r.status !== 200 ? r.body.error
+      : r.body.text === null ? 'The config repo at ' + shortRev(r.body.commit) + ' has no config/alerts.yaml: the built-in rules apply.'
+      : 'At commit ' + shortRev(r.body.commit) + ':';
+    $('#alerts-rules-text').textContent = r.status === 200 && r.body.text !== null ? r.body.text : '';
+  }
+
   async function acknowledge(id, button) {
     button.disabled = true;
     const r = await api('/api/alerts/' + encodeURIComponent(id) + '/ack', { method: 'POST', body: '{}' });
@@ -355,6 +363,7 @@
       const b = e.target.closest('button.ack');
       if (b) acknowledge(b.dataset.alert, b);
     });
+    $('#alerts-rules').addEventListener('toggle', () => { if ($('#alerts-rules').open) loadRules(); });
     $('#modules-form').addEventListener('submit', (e) => { e.preventDefault(); saveModule(); });
     window.addEventListener('hashchange', route);
     route();

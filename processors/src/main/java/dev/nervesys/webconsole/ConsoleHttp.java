@@ -250,6 +250,9 @@ public final class ConsoleHttp {
         if (m.matches() && !get) {
             return acknowledge(s, decode(m.group(1)), r);
         }
+        if (p.equals("/api/alert-rules") && get) {
+            return Reply.json(200, switches().file("config/alerts.yaml"));
+        }
         if (p.equals("/api/modules")) {
             return get ? Reply.json(200, switches().list()) : switchModule(s, r);
         }
@@ -523,7 +526,7 @@ public final class ConsoleHttp {
 
     private ModuleSwitches switches() throws ApiError {
         if (modules == null) {
-            throw new ApiError(503, "module switches need a Git config repo (nervesys.config.repo)");
+            throw new ApiError(503, "module switches and the rules in force need a Git config repo (nervesys.config.repo)");
         }
         return modules;
     }

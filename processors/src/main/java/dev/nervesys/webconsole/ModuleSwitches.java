@@ -88,6 +88,22 @@ public final class ModuleSwitches {
         }
     }
 
+    /** A file of the config repo's tip ({@code text} null when the repo has none), with the tip's commit. */
+    public record RepoFile(String commit, String path, String text) {
+    }
+
+    public synchronized RepoFile file(String path) throws ApiError {
+        try (Git git = sync()) {
+            Path p = work.resolve(path).normalize();
+            if (!p.startsWith(work)) {
+                throw new ApiError(400, "not a path of the config repo: " + path);
+            }
+            return new RepoFile(git.getRepository().resolve("HEAD").name(), path, Files.exists(p) ? Files.readString(p) : null);
+        } catch (IOException e) {
+            throw new ApiError(503, "cannot read the config repo: " + e.getMessage());
+        }
+    }
+
     /**
      * Switches {@code module} on or off for every agent ({@code agents} empty) or for each of
      * {@code agents}; commits as {@code author} and pushes. Returns the commit id, or null when the

@@ -403,7 +403,8 @@ class ConsoleApiTest {
         assertThat(json(get(vera, "/api/nothing")).path("error").asText()).isEqualTo("no such API: GET /api/nothing");
         assertThat(get(vera, "/api/alerts?limit=abc").statusCode()).isEqualTo(400);
         // module switches: admins only, and only with a Git config repo (none here)
-        assertThat(json(get(vera, "/api/modules")).path("error").asText()).isEqualTo("module switches need a Git config repo (nervesys.config.repo)");
+        assertThat(json(get(vera, "/api/modules")).path("error").asText()).isEqualTo("module switches and the rules in force need a Git config repo (nervesys.config.repo)");
+        assertThat(get(vera, "/api/alert-rules").statusCode()).isEqualTo(503);
         assertThat(post(vera, "/api/modules", "X-CSRF-Token", vera.csrf()).statusCode()).isEqualTo(400);
         HttpResponse<String> notAdmin = send("POST", "/api/modules", "{\"module\":\"demo\",\"on\":true}", "Cookie", vera.cookie(),
                 "X-CSRF-Token", vera.csrf());

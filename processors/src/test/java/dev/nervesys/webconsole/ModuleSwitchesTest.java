@@ -75,6 +75,11 @@ class ModuleSwitchesTest {
             // the line is replaced in place; comments and other keys stay
             assertThat(file(r, "config/application.properties")).isEqualTo("# modules\nnervesys.modules.demo = false\nnervesys.x=1\nnervesys.modules.ingest=true\n");
         }
+        ModuleSwitches.RepoFile props = sw.file("config/application.properties");
+        assertThat(props.commit()).isEqualTo(c2);
+        assertThat(props.text()).endsWith("nervesys.modules.ingest=true\n");
+        assertThat(sw.file("config/alerts.yaml").text()).isNull();
+        assertThatThrownBy(() -> sw.file("../../etc/passwd")).hasMessageStartingWith("not a path of the config repo");
         ModuleSwitches.Listing after = sw.list();
         assertThat(after.commit()).isEqualTo(c2);
         assertThat(after.modules().get(0)).containsEntry("agents", Map.of("a2", true, "a3", true));

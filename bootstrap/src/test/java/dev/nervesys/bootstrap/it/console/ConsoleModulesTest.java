@@ -40,7 +40,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * The modules page in headless Chromium: an admin switches module demo on for the running agent;
  * the switch is a commit by that admin in the real bare config repo, and the agent applies it
  * (its demo route runs). A viewer sees the switches but no form, and the API refuses the change.
- * The fleet's rejected revision shows on the page. Screenshot: docs/console/modules.png.
+ * The fleet's rejected revision shows on the page, and the alerts page the rules in force (the
+ * repo's config/alerts.yaml). Screenshot: docs/console/modules.png.
  */
 class ConsoleModulesTest {
 
@@ -78,6 +79,7 @@ class ConsoleModulesTest {
             repo.write("routes/" + f + ".camel.yaml", Files.readString(ConfigRepo.projectRoot().resolve("routes/" + f + ".camel.yaml")));
         }
         repo.write("config/application.properties", "nervesys.modules.webconsole=true\nnervesys.modules.demo=false\n");
+        repo.write("config/alerts.yaml", Files.readString(ConfigRepo.projectRoot().resolve("config/alerts.yaml")));
         String c1 = repo.commit("console on, demo off");
         seed(ds, c1);
         int port = TestAgents.freePort();
@@ -128,10 +130,21 @@ class ConsoleModulesTest {
             assertThat(agent.routeIds()).contains("demo-tick");
             assertThat(errors(chrome)).isEmpty();
 
+            // the alerts page shows the rules in force: config/alerts.yaml at the repo's tip
+            chrome.script("location.hash = '#/alerts'");
+            waitFor(chrome, "alerts");
+            chrome.script("document.querySelector('#alerts-rules').open = true");
+            await().atMost(Duration.ofSeconds(10)).until(() -> chrome.script("return document.querySelector('#alerts-rules-text').textContent")
+                    .asText().contains("dedup_window: 10m"));
+            assertThat(chrome.script("return document.querySelector('#alerts-rules-where').textContent").asText())
+                    .isEqualTo("At commit " + head.name().substring(0, 10) + ":");
+
             // a viewer sees the switches, has no form, and the API refuses the change
             chrome.script("document.querySelector('#logout').click()");
             waitFor(chrome, "login");
             login(chrome, "vera", "viewer-pw");
+            waitFor(chrome, "alerts");
+            chrome.script("location.hash = '#/modules'");
             waitFor(chrome, "modules");
             assertThat(chrome.script("return document.querySelector('#modules-form').hidden").asBoolean()).isTrue();
             assertThat(chrome.script("return window.nervesysApi('/api/modules', {method: 'POST', body: JSON.stringify("
