@@ -16,9 +16,10 @@ import java.util.List;
 
 /**
  * Headless Chromium driven through chromedriver's WebDriver HTTP API (Debian packages chromium and
- * chromium-driver, installed here when missing: if that fails the test fails, it never skips).
+ * chromium-driver, installed here when missing: if that fails the test fails, it never skips). Used by the
+ * runs UI test and the web console's (it.console.ConsoleWebTest).
  */
-final class Chromium implements AutoCloseable {
+public final class Chromium implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -26,7 +27,7 @@ final class Chromium implements AutoCloseable {
     private final String base;
     private final String session;
 
-    static void install() throws Exception {
+    public static void install() throws Exception {
         if (Files.isExecutable(Path.of("/usr/bin/chromedriver")) && Files.isExecutable(Path.of("/usr/bin/chromium"))) {
             return;
         }
@@ -38,7 +39,7 @@ final class Chromium implements AutoCloseable {
         }
     }
 
-    Chromium(Path profile) throws Exception {
+    public Chromium(Path profile) throws Exception {
         install();
         int port = TestAgents.freePort();
         driver = new ProcessBuilder("/usr/bin/chromedriver", "--port=" + port).redirectErrorStream(true)
@@ -56,16 +57,16 @@ final class Chromium implements AutoCloseable {
         session = call("POST", "/session", caps).path("value").path("sessionId").asText();
     }
 
-    void open(String url) throws Exception {
+    public void open(String url) throws Exception {
         call("POST", "/session/" + session + "/url", JSON.createObjectNode().put("url", url).toString());
     }
 
-    JsonNode script(String js) throws Exception {
+    public JsonNode script(String js) throws Exception {
         return call("POST", "/session/" + session + "/execute/sync",
                 JSON.createObjectNode().put("script", js).set("args", JSON.createArrayNode()).toString()).path("value");
     }
 
-    byte[] screenshot() throws Exception {
+    public byte[] screenshot() throws Exception {
         return Base64.getDecoder().decode(call("GET", "/session/" + session + "/screenshot", null).path("value").asText());
     }
 

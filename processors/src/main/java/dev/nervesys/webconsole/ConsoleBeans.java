@@ -1,0 +1,62 @@
+package dev.nervesys.webconsole;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.BeanProvider;
+import dev.nervesys.spi.Dialect;
+import dev.nervesys.spi.StatusDatabaseLocation;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The web console's beans (docs/console.md): {@code webconsole} (the HTTP side, which
+ * routes/webconsole.camel.yaml calls) and {@code webconsoleDataSource}, a small pool on the fleet's
+ * PostgreSQL (the status database of {@code nervesys.postgres.url}, credentials from
+ * NERVESYS_POSTGRES_USER / NERVESYS_POSTGRES_PASSWORD), which connects at the first request, not
+ * here. With no PostgreSQL configured the console still serves its pages and answers the API with
+ * 503 saying so. Users come from NERVESYS_WEBCONSOLE_USERS; a bad entry stops the start.
+ */
+public final class ConsoleBeans implements BeanProvider {
+
+    @Override
+    public Map<String, Object> beans(AgentSettings s) {
+        ConsoleSettings cs = ConsoleSettings.from(s);
+        UserDirectory users = UserDirectory.parse(cs.users());
+        StatusDatabaseLocation where = StatusDatabaseLocation.of(s);
+        Map<String, Object> beans = new LinkedHashMap<>();
+        ConsoleDatabase db = null;
+        if (where.dialect() == Dialect.POSTGRES) {
+            HikariConfig c = new HikariConfig();
+            c.setPoolName("nervesys-webconsole");
+            c.setJdbcUrl(where.jdbcUrl());
+            s.secret("NERVESYS_POSTGRES_USER").ifPresent(c::setUsername);
+            s.secret("NERVESYS_POSTGRES_PASSWORD").ifPresent(c::setPassword);
+            c.setInitializationFailTimeout(-1);
+            c.setMaximumPoolSize(4);
+            c.setMinimumIdle(0);
+            c.setConnectionTimeout(5_000);
+            c.addDataSourceProperty("socketTimeout", "30");
+            c.addDataSourceProperty("ApplicationName", "nervesys-console-" + s.agentId());
+            // the no-argument constructor makes the pool (and its threads) at the first getConnection, not here
+            HikariDataSource ds = new HikariDataSource();
+            c.copyStateTo(ds);
+            beans.put("webconsoleDataSource", ds);
+            db = new ConsoleDatabase(ds);
+        }
+        beans.put("webconsole", new ConsoleHttp(users,
+                new Sessions(cs.sessionIdle(), s.clock()),
+                new LoginGuard(cs.lockoutFailures(), cs.lockoutDuration(), s.clock()),
+                db, "the console reads the fleet's PostgreSQL: set nervesys.postgres.url (docs/console.md)",
+                cs.secureCookie(), s.clock(), modules(s)));
+        return beans;
+    }
+
+    /** The config repo's module switches (keys of the bootstrap's settings, read by name), or null without a repo. */
+    private static ModuleSwitches modules(AgentSettings s) {
+        String repo = s.get("nervesys.config.repo", "").trim();
+        return repo.isEmpty() ? null : new ModuleSwitches(repo, s.get("nervesys.config.branch", "main"),
+                s.dataDir().resolve("webconsole").resolve("config-work"), s.get("nervesys.config.gitUser", "x-access-token"),
+                s.secret("NERVESYS_GIT_TOKEN").orElse(null));
+    }
+}

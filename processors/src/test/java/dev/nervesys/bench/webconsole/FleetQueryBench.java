@@ -1,0 +1,95 @@
+package dev.nervesys.bench.webconsole;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nervesys.heartbeat.FleetQueries;
+import dev.nervesys.heartbeat.Migrations;
+import dev.nervesys.spi.Dialect;
+import dev.nervesys.webconsole.ConsoleDatabase;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The fleet page's data with many agents (docs/console.md, "Measured"): a database of its own
+ * ({@code cons_bench_*}, dropped at the end) filled with {@code agents} x {@code beats} heartbeats
+ * (one a day's worth at {@code 86400 / beats} s), then, alternating, the reference (the
+ * {@code DISTINCT ON} query of {@code nervesys fleet}, FleetQueries.FLEET) and the console's fleet
+ * answer (skip-scan query, newest revision, alerts today, JSON), {@code rounds} times each.
+ * Run: {@code java -cp $CP dev.nervesys.bench.webconsole.FleetQueryBench 10000 144 5}.
+ */
+public final class FleetQueryBench {
+
+    public static void main(String[] args) throws Exception {
+        int agents = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int beats = args.length > 1 ? Integer.parseInt(args[1]) : 144;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        String pg = "jdbc:postgresql://127.0.0.1:5432/";
+        String db = "cons_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        try (Connection c = DriverManager.getConnection(pg + "postgres", "postgres", ""); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + db);
+        }
+        try {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setUrl(pg + db);
+            ds.setUser("postgres");
+            Migrations.apply(ds, Dialect.POSTGRES);
+            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            long step = 86_400L / beats;
+            long t0 = System.nanoTime();
+            try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement("""
+                    INSERT INTO agent_status (agent_id, server, ts, status, metrics, alerts, config_revision, buffer_rows, interval_seconds)
+                    SELECT 'agent-' || lpad(a::text, 5, '0'), 'srv-' || a,
+                           CAST(? AS timestamptz) - b * make_interval(secs => ?) - (a % 60) * interval '1 second',
+                           CASE WHEN a % 50 = 0 THEN 'degraded' ELSE 'healthy' END,
+                           jsonb_build_object('cpu_percent', (a * 7 + b) % 100, 'ram_percent', 40, 'disk_percent', 50,
+                                              'buffer_percent', (a + b) % 10),
+                           '[]'::jsonb, CASE WHEN a % 20 = 0 THEN 'rev-old' ELSE 'rev-new' END, 100, ?
+                    FROM generate_series(1, ?) a, generate_series(0, ? - 1) b
+                    """)) {
+                p.setTimestamp(1, Timestamp.from(now));
+                p.setLong(2, step);
+                p.setLong(3, step);
+                p.setInt(4, agents);
+                p.setInt(5, beats);
+                p.executeUpdate();
+            }
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                s.execute("VACUUM ANALYZE agent_status");
+            }
+            System.out.printf("filled %d agents x %d beats = %d rows in %.1f s%n", agents, beats, (long) agents * beats,
+                    (System.nanoTime() - t0) / 1e9);
+            ConsoleDatabase console = new ConsoleDatabase(ds);
+            console.fleet(now, "agent-00001"); // creates the console's tables once
+            ObjectMapper json = new ObjectMapper();
+            for (int r = 1; r <= rounds; r++) {
+                long a = System.nanoTime();
+                int refRows;
+                try (Connection c = ds.getConnection()) {
+                    refRows = FleetQueries.fleet(c).size();
+                }
+                double ref = (System.nanoTime() - a) / 1e6;
+                long b = System.nanoTime();
+                List<Map<String, Object>> rows = console.fleet(now, null);
+                double query = (System.nanoTime() - b) / 1e6;
+                String rev = console.newestRevision();
+                long today = console.alertsSince(now.truncatedTo(ChronoUnit.DAYS));
+                int bytes = json.writeValueAsBytes(Map.of("agents", rows, "newest", String.valueOf(rev), "today", today)).length;
+                double ours = (System.nanoTime() - b) / 1e6;
+                System.out.printf("round %d: reference (DISTINCT ON, %d rows) %.0f ms, console fleet query %.0f ms, whole answer (%d agents, %d KB JSON) %.0f ms, "
+                        + "ratio %.1fx%n", r, refRows, ref, query, rows.size(), bytes / 1024, ours, ref / ours);
+            }
+        } finally {
+            try (Connection c = DriverManager.getConnection(pg + "postgres", "postgres", ""); Statement s = c.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            }
+        }
+    }
+}
