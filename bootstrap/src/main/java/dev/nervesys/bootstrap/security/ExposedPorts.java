@@ -59,6 +59,11 @@ public final class ExposedPorts {
                     s.getInt("camel.management.port", 9876), s.secret(ConsoleUsers.ENV).isPresent(),
                     ConsoleUsers.ENV));
         }
+        if (s.getBoolean("nervesys.modules.webconsole", false)) {
+            // every page and API call but the login needs a session: nobody gets in without a user
+            out.add(new Port("webconsole", "nervesys.webconsole.host", s.get("nervesys.webconsole.host", "127.0.0.1"),
+                    s.getInt("nervesys.webconsole.port", 8088), true, "NERVESYS_WEBCONSOLE_USERS"));
+        }
         if (s.getBoolean("camel.server.enabled", false)) {
             out.add(new Port("server", "camel.server.host", s.get("camel.server.host", "0.0.0.0"),
                     s.getInt("camel.server.port", 8080), s.getBoolean("camel.server.authenticationEnabled", false),
