@@ -31,13 +31,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bean {@code alerts} (docs/alerts.md). Turns critical records into alerts and alerts into
- * deliveries, all in memory and without I/O, so that the classify route never waits:
+ * Bean {@code alerts} (docs/alerts.md). Turns critical records into alerts, alerts into groups and
+ * groups into deliveries, all in memory and without I/O, so that the classify route never waits:
  * <ul>
  * <li>dedup: a record whose fingerprint (rule, label, message with digits masked) has an open alert
  * seen within {@code dedup_window} only raises that alert's count;</li>
- * <li>rate limit: a token bucket of {@code rate_limit.alerts} new alerts per {@code rate_limit.per};
- * alerts beyond it are kept in the history as {@code rate_limited}, not delivered;</li>
+ * <li>groups ({@link AlertGroups}): alerts with the same {@code group_by} labels are notified
+ * together, after group_wait, every group_interval, again after repeat_interval, and resolved;
+ * rate limits apply per group and to the number of groups, never to lines;</li>
  * <li>retries: route {@code alerts-dispatch} takes the deliveries that are due ({@link #due}), sends
  * them with camel-http or camel-mail and reports back ({@link #delivered} / {@link #failed}); a
  * failure is retried after {@code retry.initial} doubling up to {@code retry.max}, at most
@@ -60,16 +61,16 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int HEARTBEAT_LIST = 50;
 
-    /** One channel's delivery of one alert. */
+    /** One channel's delivery of one group notification. */
     public static final class Delivery {
-        final Alert alert;
+        final Notification notification;
         final AlertsConfig.Channel channel;
         int attempts;
         Instant nextAt;
         boolean inFlight;
 
-        Delivery(Alert alert, AlertsConfig.Channel channel, Instant at) {
-            this.alert = alert;
+        Delivery(Notification notification, AlertsConfig.Channel channel, Instant at) {
+            this.notification = notification;
             this.channel = channel;
             this.nextAt = at;
         }
@@ -78,8 +79,8 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             return channel.name();
         }
 
-        public String alertId() {
-            return alert.id;
+        public String notificationId() {
+            return notification.id();
         }
     }
 
@@ -91,11 +92,10 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     private final Map<String, Alert> byFingerprint = new LinkedHashMap<>();
     private final List<Delivery> deliveries = new ArrayList<>();
     private final Set<Alert> dirty = new LinkedHashSet<>();
-    private double tokens;
-    private Instant refilled;
+    private final AlertGroups groups;
+    private final Payloads payloads;
     private long raised;
     private long deduplicated;
-    private long rateLimited;
     private long unrouted;
     private long evicted;
     private long sent;
@@ -118,13 +118,19 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     }
 
     public AlertService(AlertsConfig config, String agentId, String server, String mailFrom, Supplier<Instant> clock) {
+        this(config, agentId, server, mailFrom, null, clock);
+    }
+
+    /** @param consoleUrl the agent's console, linked from notifications (Alertmanager's generatorURL); null = none */
+    public AlertService(AlertsConfig config, String agentId, String server, String mailFrom, String consoleUrl,
+                        Supplier<Instant> clock) {
         this.config = config;
         this.agentId = agentId;
         this.server = server;
         this.mailFrom = mailFrom;
         this.clock = clock;
-        this.tokens = config.rateLimit();
-        this.refilled = clock.get();
+        this.groups = new AlertGroups(config, agentId, server, dirty::add);
+        this.payloads = new Payloads(agentId, server, consoleUrl);
         for (AlertsConfig.Channel c : config.channels().values()) {
             byChannel.put(c.name(), new ChannelStats());
         }
@@ -182,6 +188,9 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             open.version++;
             dirty.add(open);
             deduplicated++;
+            if (open.group != null) {
+                groups.seen(open.group, now);
+            }
             return;
         }
         raised++;
@@ -193,31 +202,14 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         if (rule == null || channels.isEmpty()) {
             a.status = "unrouted";
             unrouted++;
-        } else if (!takeToken(now)) {
-            a.status = "rate_limited";
-            rateLimited++;
         } else {
             a.status = "pending";
-            for (String name : channels) {
-                deliveries.add(new Delivery(a, config.channels().get(name), now));
-            }
-            a.pendingDeliveries = channels.size();
+            groups.add(a, rule, channels, now);
         }
         byFingerprint.remove(fp);
         byFingerprint.put(fp, a);
         dirty.add(a);
         evict();
-    }
-
-    private boolean takeToken(Instant now) {
-        double perNano = config.rateLimit() / (double) config.ratePer().toNanos();
-        tokens = Math.min(config.rateLimit(), tokens + Duration.between(refilled, now).toNanos() * perNano);
-        refilled = now;
-        if (tokens >= 1) {
-            tokens -= 1;
-            return true;
-        }
-        return false;
     }
 
     /** Alerts quiet for a whole window are closed (a new record of the fingerprint opens a new alert). */
@@ -238,13 +230,14 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             Alert a = it.next();
             if (a.closedAt != null && !dirty.contains(a)) {
                 it.remove();
+                groups.evicted(a);
             }
         }
         it = byFingerprint.values().iterator();
         while (byFingerprint.size() > config.maxOpen() && it.hasNext()) {
             Alert a = it.next();
             it.remove();
-            deliveries.removeIf(d -> d.alert == a);
+            groups.evicted(a);
             evicted++;
         }
     }
@@ -265,10 +258,16 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         }
     }
 
-    /** Route step: the deliveries due now (at most 20), marked in flight. */
+    /** Route step: the deliveries due now (at most 20), marked in flight; groups due are flushed first. */
     public synchronized List<Delivery> due() {
         Instant now = clock.get();
         closeQuiet(now);
+        for (Notification n : groups.flush(now)) {
+            lastAction = "alert group " + n.groupKey() + " " + n.status() + " (" + n.count() + " lines)";
+            for (String name : n.channels()) {
+                deliveries.add(new Delivery(n, config.channels().get(name), now));
+            }
+        }
         List<Delivery> out = new ArrayList<>();
         for (Delivery d : deliveries) {
             if (!d.inFlight && !d.nextAt.isAfter(now)) {
@@ -289,53 +288,39 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         ex.setProperty(CHANNEL_TYPE, d.channel.type());
         Message m = ex.getIn();
         m.removeHeaders("*");
-        Map<String, Object> payload;
-        synchronized (this) {
-            payload = payload(d.alert);
-        }
-        if (d.channel.type().equals("webhook")) {
-            m.setHeader(Exchange.HTTP_URI, d.channel.url());
-            m.setHeader(Exchange.HTTP_METHOD, "POST");
-            m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-            Object body = d.channel.format().equals("slack") ? Map.of("text", text(payload)) : payload;
-            m.setBody(JSON.writeValueAsString(body));
-        } else {
-            m.setHeader("To", String.join(",", d.channel.to()));
-            m.setHeader("From", mailFrom);
-            m.setHeader("Subject", "[nervesys] " + payload.get("label") + " on " + agentId + ": " + abbreviate((String) payload.get("message"), 80));
-            m.setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=UTF-8");
-            m.setBody(text(payload) + "\n\n" + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(payload) + "\n");
+        Notification n = d.notification;
+        switch (d.channel.type()) {
+            case "webhook" -> {
+                m.setHeader(Exchange.HTTP_URI, d.channel.url());
+                m.setHeader(Exchange.HTTP_METHOD, "POST");
+                m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+                Object body = d.channel.format().equals("slack") ? Map.of("text", payloads.slack(n)) : payloads.json(n);
+                m.setBody(JSON.writeValueAsString(body));
+            }
+            case "alertmanager" -> {
+                m.setHeader(Exchange.HTTP_URI, alertmanagerUri(d.channel.url()));
+                m.setHeader(Exchange.HTTP_METHOD, "POST");
+                m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+                m.setBody(JSON.writeValueAsString(payloads.alertmanager(n, clock.get())));
+            }
+            default -> {
+                m.setHeader("To", String.join(",", d.channel.to()));
+                m.setHeader("From", mailFrom);
+                m.setHeader("Subject", payloads.subject(n));
+                m.setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=UTF-8");
+                m.setBody(payloads.mailText(n) + "\n" + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(payloads.json(n)) + "\n");
+            }
         }
     }
 
-    private Map<String, Object> payload(Alert a) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("alert_id", a.id);
-        p.put("agent_id", agentId);
-        p.put("server", server);
-        p.put("label", a.label);
-        p.put("rule", a.rule);
-        p.put("level", a.level);
-        p.put("message", a.message);
-        p.put("reason", a.reason);
-        p.put("count", a.count);
-        p.put("first_seen", a.firstSeen.toString());
-        p.put("last_seen", a.lastSeen.toString());
-        p.put("fingerprint", a.fingerprint);
-        return p;
-    }
-
-    private static String text(Map<String, Object> p) {
-        return ":rotating_light: [" + p.get("label") + "] " + p.get("agent_id") + " (" + p.get("server") + "): "
-                + abbreviate((String) p.get("message"), 300) + " (" + p.get("reason") + ", " + p.get("count") + "x since "
-                + p.get("first_seen") + ")";
+    /** An alertmanager channel's url is Alertmanager's base URL; the alerts go to /api/v2/alerts under it. */
+    static String alertmanagerUri(String base) {
+        String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        return b.endsWith("/api/v2/alerts") ? b : b + "/api/v2/alerts";
     }
 
     private static String abbreviate(String s, int max) {
-        if (s == null) {
-            return "";
-        }
-        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+        return Payloads.abbreviate(s, max);
     }
 
     /** Route step after a successful send. */
@@ -353,15 +338,16 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             cs.lastError = null;
             cs.failingSince = null;
         }
-        Alert a = d.alert;
-        a.attempts++;
-        a.pendingDeliveries--;
-        if (a.pendingDeliveries <= 0 && !"failed".equals(a.status)) {
-            a.status = "sent";
+        for (Alert a : d.notification.included()) {
+            a.attempts++;
+            if (!"sent".equals(a.status)) {
+                a.status = "sent";
+                a.lastError = null;
+            }
+            a.version++;
+            dirty.add(a);
         }
-        a.version++;
-        dirty.add(a);
-        lastAction = "alert " + a.rule + " sent to " + d.channel.name();
+        lastAction = "alert group " + d.notification.groupKey() + " " + d.notification.status() + " sent to " + d.channel.name();
     }
 
     /** Route step in doCatch: schedule a retry with backoff, or give up after the last attempt. */
@@ -383,22 +369,26 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         }
         d.attempts++;
         d.inFlight = false;
-        Alert a = d.alert;
-        a.attempts++;
-        a.lastError = d.channel.name() + ": " + abbreviate(error, 500);
-        if (d.attempts >= config.maxAttempts()) {
+        boolean giveUp = d.attempts >= config.maxAttempts();
+        for (Alert a : d.notification.included()) {
+            a.attempts++;
+            a.lastError = d.channel.name() + ": " + abbreviate(error, 500);
+            if (giveUp && !"sent".equals(a.status)) {
+                a.status = "failed";
+            }
+            a.version++;
+            dirty.add(a);
+        }
+        String what = d.notification.groupKey() + " (" + d.notification.status() + ")";
+        if (giveUp) {
             deliveries.remove(d);
             gaveUp++;
-            a.pendingDeliveries--;
-            a.status = "failed";
-            LOG.warn("alert {} to {} failed {} times, giving up: {}", a.id, d.channel.name(), d.attempts, error);
+            LOG.warn("alert group {} to {} failed {} times, giving up: {}", what, d.channel.name(), d.attempts, error);
         } else {
             Duration delay = Backoff.delay(config.retryInitial(), config.retryMax(), d.attempts);
             d.nextAt = clock.get().plus(delay);
-            LOG.warn("alert {} to {} failed (attempt {}), retry in {} ms: {}", a.id, d.channel.name(), d.attempts, delay.toMillis(), error);
+            LOG.warn("alert group {} to {} failed (attempt {}), retry in {} ms: {}", what, d.channel.name(), d.attempts, delay.toMillis(), error);
         }
-        a.version++;
-        dirty.add(a);
     }
 
     /** Route step: rows of alert_history to upsert (alerts changed since they were last written). */
@@ -443,6 +433,28 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         dirty.removeIf(a -> versions.containsKey(a.id) && versions.get(a.id) == a.version);
     }
 
+    /**
+     * The true number of open alerts: those in memory, and those dropped from memory (max_open) while
+     * their group is still open (not capped by the heartbeat's list).
+     */
+    @Override
+    public synchronized long openCount() {
+        closeQuiet(clock.get());
+        long n = 0;
+        for (Alert a : byFingerprint.values()) {
+            if (a.closedAt == null) {
+                n++;
+            }
+        }
+        return n + groups.evictedOpen();
+    }
+
+    /** Open alert groups. */
+    @Override
+    public synchronized long openGroups() {
+        return groups.openGroups();
+    }
+
     /** Open alerts for the heartbeat's alerts column (newest first, at most 50). */
     @Override
     public synchronized List<Map<String, Object>> openAlerts() {
@@ -459,6 +471,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
                 m.put("message", abbreviate(a.message, 200));
                 m.put("count", a.count);
                 m.put("status", a.status);
+                m.put("group", a.group == null ? null : a.group.describe());
                 m.put("first_seen", a.firstSeen.toString());
                 m.put("last_seen", a.lastSeen.toString());
                 out.add(m);
@@ -523,8 +536,13 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         this.registry = registry;
         FunctionCounter.builder("nervesys.alerts.deduplicated", this, a -> a.deduplicated)
                 .description("Critical records folded into an open alert").register(registry);
-        FunctionCounter.builder("nervesys.alerts.rate.limited", this, a -> a.rateLimited)
-                .description("Alerts kept but not delivered because of the rate limit").register(registry);
+        FunctionCounter.builder("nervesys.alerts.rate.limited", this, a -> a.groups.heldBackRecords)
+                .description("Critical lines held back from a notification by a rate limit (reported by the group's next one)")
+                .register(registry);
+        FunctionCounter.builder("nervesys.alerts.notifications", this, a -> a.groups.notifications)
+                .description("Group notifications made (each goes to every channel of its rule)").register(registry);
+        Gauge.builder("nervesys.alerts.open.groups", this, a -> a.openGroups())
+                .description("Open alert groups").register(registry);
         FunctionCounter.builder("nervesys.alerts.unrouted", this, a -> a.unrouted)
                 .description("Alerts no rule routes to a usable channel").register(registry);
         Gauge.builder("nervesys.alerts.open", this, a -> a.openCount())
@@ -551,10 +569,6 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         }
     }
 
-    private synchronized long openCount() {
-        return byFingerprint.values().stream().filter(a -> a.closedAt == null).count();
-    }
-
     private synchronized int pendingDeliveries() {
         return deliveries.size();
     }
@@ -569,14 +583,17 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("raised", raised);
         m.put("deduplicated", deduplicated);
-        m.put("rateLimited", rateLimited);
+        m.put("notifications", groups.notifications);
+        m.put("rateLimited", groups.heldBackRecords);
+        m.put("heldBackNotifications", groups.heldBackFlushes);
         m.put("unrouted", unrouted);
         m.put("evicted", evicted);
         m.put("sent", sent);
         m.put("failedAttempts", failedAttempts);
         m.put("gaveUp", gaveUp);
         m.put("pendingDeliveries", deliveries.size());
-        m.put("open", byFingerprint.values().stream().filter(a -> a.closedAt == null).count());
+        m.put("open", openCount());
+        m.put("openGroups", (long) groups.openGroups());
         m.put("historyUnwritten", dirty.size());
         List<String> channels = new ArrayList<>();
         config.channels().values().forEach(c -> channels.add(c.name() + " (" + c.type() + (c.usable() ? "" : ", not configured") + ")"));
@@ -591,6 +608,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             perChannel.put(name, c);
         });
         m.put("byChannel", perChannel);
+        m.put("groups", groups.describe(clock.get()));
         return m;
     }
 }
