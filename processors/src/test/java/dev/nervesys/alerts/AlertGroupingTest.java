@@ -230,6 +230,18 @@ class AlertGroupingTest {
         assertThat(s.openCount()).isEqualTo(502);
         assertThat(s.openGroups()).isEqualTo(1);
         assertThat(s.status()).containsEntry("open", 502L).containsEntry("openGroups", 1L);
+        // the heartbeat's status reason and figures say 502, not the 50 of its alerts column
+        dev.nervesys.heartbeat.HeartbeatService beat = new dev.nervesys.heartbeat.HeartbeatService("a1", "srv-a1",
+                Path.of("."), Duration.ofMinutes(1),
+                dev.nervesys.heartbeat.StatusThresholds.parse(YamlNode.parse("config/thresholds.yaml",
+                        "status:\n  open_alerts: {degraded: 20}\n")),
+                null, null, null, null, s, clock);
+        java.util.Map<String, Object> row = beat.snapshot(null, clock.instant());
+        assertThat(row.get("status_reason").toString()).contains("open_alerts 502 >= 20");
+        JsonNode metrics = JSON.readTree(row.get("metrics").toString());
+        assertThat(metrics.get("open_alerts").asLong()).isEqualTo(502);
+        assertThat(metrics.get("open_alert_groups").asLong()).isEqualTo(1);
+        assertThat(JSON.readTree(row.get("alerts").toString())).hasSize(50);
     }
 
     @Test
