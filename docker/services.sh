@@ -61,6 +61,10 @@ tools() {
   command -v pdftoppm >/dev/null 2>&1 || { log "installing poppler-utils"; apt_install poppler-utils; }
   { command -v chromium && command -v chromedriver; } >/dev/null 2>&1 \
     || { log "installing chromium and chromium-driver"; apt_install chromium chromium-driver; }
+  # a real Prometheus Alertmanager for the alertmanager channel's test (AlertmanagerChannelTest starts
+  # the binary itself, on a free port with a temporary config and storage path; not as a service)
+  command -v prometheus-alertmanager >/dev/null 2>&1 \
+    || { log "installing prometheus-alertmanager"; apt_install prometheus-alertmanager; }
 }
 
 postgres

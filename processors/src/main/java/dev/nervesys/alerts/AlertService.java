@@ -130,7 +130,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         this.mailFrom = mailFrom;
         this.clock = clock;
         this.groups = new AlertGroups(config, agentId, server, dirty::add);
-        this.payloads = new Payloads(agentId, server, consoleUrl);
+        this.payloads = new Payloads(agentId, server, consoleUrl, config.dedupWindow());
         for (AlertsConfig.Channel c : config.channels().values()) {
             byChannel.put(c.name(), new ChannelStats());
         }

@@ -15,11 +15,13 @@ final class Payloads {
     private final String agentId;
     private final String server;
     private final String consoleUrl;
+    private final java.time.Duration dedupWindow;
 
-    Payloads(String agentId, String server, String consoleUrl) {
+    Payloads(String agentId, String server, String consoleUrl, java.time.Duration dedupWindow) {
         this.agentId = agentId;
         this.server = server;
         this.consoleUrl = consoleUrl;
+        this.dedupWindow = dedupWindow;
     }
 
     /** Webhook format json: the group, and its first alert's fields at the top (as before groups). */
@@ -108,8 +110,9 @@ final class Payloads {
      * Alertmanager API v2 ({@code POST /api/v2/alerts}): one alert per alert of the group. Labels:
      * alertname (the classifier rule), severity (the label), agent, server, level, nervesys_group
      * (the alerts rule), fingerprint; annotations: summary (the message), description (the reason),
-     * count; startsAt = first seen; endsAt = closed (resolved) or absent (firing: Alertmanager
-     * resolves it after its resolve_timeout unless repeated); generatorURL = the agent's console.
+     * count; startsAt = first seen; endsAt = when it closed (resolved), or, firing, when it will close
+     * unless a new record comes (last seen + dedup_window; the group's next notification moves it);
+     * generatorURL = the agent's console.
      */
     List<Map<String, Object>> alertmanager(Notification n, Instant now) {
         List<Map<String, Object>> out = new ArrayList<>();
@@ -131,8 +134,10 @@ final class Payloads {
             m.put("labels", labels);
             m.put("annotations", ann);
             m.put("startsAt", a.firstSeen().toString());
-            if (n.resolved()) {
+            if (n.resolved() || a.closedAt() != null) {
                 m.put("endsAt", (a.closedAt() == null ? now : a.closedAt()).toString());
+            } else {
+                m.put("endsAt", a.lastSeen().plus(dedupWindow).toString());
             }
             if (consoleUrl != null) {
                 m.put("generatorURL", consoleUrl);
