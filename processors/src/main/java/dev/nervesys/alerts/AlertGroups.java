@@ -122,7 +122,7 @@ final class AlertGroups {
             if (g.nextFlushAt == null || g.nextFlushAt.isAfter(now)) {
                 continue;
             }
-            String silence = silences.apply(g.labels);
+            String silence = silences.apply(silenceLabels(g));
             if (silence != null) {
                 // held back while the silence lasts (checked at every tick); its expiry lets the group through
                 if (!silence.equals(g.silencedBy)) {
@@ -220,6 +220,15 @@ final class AlertGroups {
         return new Notification(UUID.randomUUID().toString(), status, repeat, g.key, g.labels, g.describe(),
                 g.channels, g.count, g.opened, g.count - g.notifiedCount, g.heldBack, g.heldBackSince,
                 g.firstSeen, g.lastSeen, now, views, samples, included);
+    }
+
+    /** What a silence matches: the group's labels, agent, server and alert_rule (the rule of config/alerts.yaml). */
+    private Map<String, String> silenceLabels(AlertGroup g) {
+        Map<String, String> m = new LinkedHashMap<>(g.labels);
+        m.putIfAbsent("agent", agentId);
+        m.putIfAbsent("server", server);
+        m.put("alert_rule", g.route.name());
+        return m;
     }
 
     Map<String, String> labels(Alert a) {

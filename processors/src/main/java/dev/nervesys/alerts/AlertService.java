@@ -108,6 +108,8 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     private final Map<String, java.util.concurrent.atomic.AtomicLong> raisedBySeverity = new java.util.concurrent.ConcurrentHashMap<>();
     static final int MAX_SEVERITIES = 20;
     private MeterRegistry registry;
+    /** The silences read from alert_silence (route alerts-silences), replaced as a whole at each read. */
+    private volatile List<Silence> silences = List.of();
 
     private static final class ChannelStats {
         volatile long sent;
@@ -130,6 +132,15 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         this.mailFrom = mailFrom;
         this.clock = clock;
         this.groups = new AlertGroups(config, agentId, server, dirty::add);
+        this.groups.silencedBy(labels -> {
+            Instant now = clock.get();
+            for (Silence si : silences) {
+                if (si.activeAt(now) && si.matches(labels)) {
+                    return si.id();
+                }
+            }
+            return null;
+        });
         this.payloads = new Payloads(agentId, server, consoleUrl, config.dedupWindow());
         for (AlertsConfig.Channel c : config.channels().values()) {
             byChannel.put(c.name(), new ChannelStats());
@@ -391,6 +402,32 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         }
     }
 
+    /**
+     * Route step of {@code alerts-silences}: the rows of alert_silence not expired (camel-sql's maps,
+     * column names as keys). A row that does not parse is skipped with a warning.
+     */
+    public void silences(List<Map<String, Object>> rows) {
+        List<Silence> out = new ArrayList<>();
+        for (Map<String, Object> r : rows == null ? List.<Map<String, Object>>of() : rows) {
+            Map<String, Object> row = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            row.putAll(r);
+            try {
+                out.add(SilenceStore.of((String) row.get("id"), (String) row.get("matchers"), row.get("starts_at"),
+                        row.get("ends_at"), (String) row.get("created_by"), (String) row.get("comment"),
+                        row.get("created_at"), row.get("expired_at")));
+            } catch (RuntimeException e) {
+                LOG.warn("alert silence {} skipped: {}", row.get("id"), e.getMessage());
+            }
+        }
+        silences = List.copyOf(out);
+    }
+
+    /** The silences in force now (for the console and the management API). */
+    public List<Silence> activeSilences() {
+        Instant now = clock.get();
+        return silences.stream().filter(si -> si.activeAt(now)).toList();
+    }
+
     /** Route step: rows of alert_history to upsert (alerts changed since they were last written). */
     public synchronized List<Map<String, Object>> historyRows(Exchange ex) {
         closeQuiet(clock.get());
@@ -609,6 +646,8 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         });
         m.put("byChannel", perChannel);
         m.put("groups", groups.describe(clock.get()));
+        m.put("silences", activeSilences().stream().map(Silence::toMap).toList());
+        m.put("silencedGroups", groups.silencedFlushes);
         return m;
     }
 }
