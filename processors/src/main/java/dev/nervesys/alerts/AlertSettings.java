@@ -16,7 +16,7 @@ import static dev.nervesys.spi.Setting.ReadBy.ROUTES;
 public record AlertSettings(String mailFrom, String consoleUrl) {
 
     public static final Setting DISPATCH_EVERY = Setting.duration("nervesys.alerts.dispatchEvery", "250ms", ROUTES,
-            "how often route alerts-dispatch looks for due deliveries");
+            "how often route alerts-dispatch flushes the alert groups that are due and looks for due deliveries");
     public static final Setting WEBHOOK_TIMEOUT = Setting.duration("nervesys.alerts.webhook.timeout", "10s", ROUTES,
             "webhook connect and response timeout").renamedFrom("nervesys.alerts.webhook.timeoutMs", "ms");
     public static final Setting SMTP_HOST = Setting.text("nervesys.alerts.smtp.host", "localhost", ROUTES,

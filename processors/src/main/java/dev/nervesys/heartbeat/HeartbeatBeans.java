@@ -62,7 +62,8 @@ public final class HeartbeatBeans implements BeanProvider {
         return beans;
     }
 
-    static LazyDataSource dataSource(AgentSettings s) {
+    /** The status database as the agent opens it (also the `alerts` commands). */
+    public static LazyDataSource dataSource(AgentSettings s) {
         HikariConfig c = new HikariConfig();
         c.setPoolName("nervesys-heartbeat");
         c.setInitializationFailTimeout(-1);

@@ -177,6 +177,42 @@ class AlertsTest {
     }
 
     @Test
+    void aSilenceInTheStatusDatabaseHoldsAGroupBackUntilItIsExpired() throws Exception {
+        int port = DataPathHarness.freePort();
+        try (WebhookReceiver hook = new WebhookReceiver(); WebhookReceiver slack = new WebhookReceiver();
+             RoutesHarness h = start("al-si", hook, slack, port, Map.of())) {
+            java.nio.file.Path db = tmp.resolve("al-si/heartbeat/heartbeat.db");
+            AlertService alerts = h.bean("alerts");
+            String id;
+            await().atMost(Duration.ofSeconds(20)).until(() -> tableExists(db));
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+                id = new SilenceStore(c).create(Map.of("rule", "disk-full"), java.time.Instant.now(), Duration.ofHours(2), "ops", "test")
+                        .id();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> alerts.activeSilences().size() == 1);
+            assertThat(post(port, log("ERROR", "write failed on /dev/sda1: No space left on device"))).isEqualTo(204);
+            await().atMost(Duration.ofSeconds(20)).until(() -> statuses(db).equals("silenced"));
+            assertThat(hook.bodies).isEmpty();
+            assertThat(mail.getReceivedMessages()).isEmpty();
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+                assertThat(new SilenceStore(c).expire(id, java.time.Instant.now())).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> hook.bodies.size() == 1);
+            assertThat(JSON.readTree(hook.bodies.get(0)).get("rule").asText()).isEqualTo("disk-full");
+            await().atMost(Duration.ofSeconds(20)).until(() -> statuses(db).equals("sent"));
+        }
+    }
+
+    private static boolean tableExists(java.nio.file.Path db) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM alert_silence")) {
+            return rs.next();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
     void historyGoesToPostgresWhenConfigured() throws Exception {
         int port = DataPathHarness.freePort();
         try (PgDatabase pg = new PgDatabase(); WebhookReceiver hook = new WebhookReceiver(); WebhookReceiver slack = new WebhookReceiver();

@@ -21,5 +21,6 @@ final class Subcommands {
         cl.addSubcommand(new FleetCommand());
         cl.addSubcommand(new RunsCommand());
         cl.addSubcommand(new RestoreCommand(resolver, workDir));
+        cl.addSubcommand(new AlertsCommand(resolver, workDir));
     }
 }
