@@ -33,6 +33,8 @@ final class AlertGroup {
     /** Records held back by a rate limit since the last sent notification. */
     long heldBack;
     Instant heldBackSince;
+    /** The group's first alert as it came: what a notification shows when memory no longer holds any of its alerts. */
+    Notification.View representative;
     /** Held back by a silence (the matching silence's id), or null. */
     String silencedBy;
 

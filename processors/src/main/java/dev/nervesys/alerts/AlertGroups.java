@@ -76,6 +76,9 @@ final class AlertGroups {
             groups.put(key, g);
         }
         a.group = g;
+        if (g.representative == null) {
+            g.representative = Notification.View.of(a);
+        }
         g.alerts.add(a);
         g.opened++;
         seen(g, now);
@@ -106,7 +109,10 @@ final class AlertGroups {
         Iterator<AlertGroup> it = groups.values().iterator();
         while (it.hasNext()) {
             AlertGroup g = it.next();
-            if (g.lastSeen.plus(config.dedupWindow()).isBefore(now)) {
+            // quiet for the dedup window: closed, but not before its first notification went out
+            // (or a silence held it back): a dedup_window shorter than group_wait loses nothing
+            if (g.lastSeen.plus(config.dedupWindow()).isBefore(now)
+                    && (g.notified() || g.silencedBy != null || g.nextFlushAt == null)) {
                 it.remove();
                 perGroup.remove(g.key);
                 if (g.notified()) {
@@ -207,6 +213,10 @@ final class AlertGroups {
         List<String> samples = new ArrayList<>();
         List<Alert> included = new ArrayList<>();
         List<Alert> all = new ArrayList<>(g.alerts);
+        if (all.isEmpty()) {
+            views.add(g.representative);
+            samples.add(g.representative.message());
+        }
         for (int i = all.size() - 1; i >= 0; i--) {
             Alert a = all.get(i);
             views.add(Notification.View.of(a));

@@ -94,6 +94,9 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     private final Set<Alert> dirty = new LinkedHashSet<>();
     private final AlertGroups groups;
     private final Payloads payloads;
+    private Instant lastCloseCheck;
+    /** Closed alerts still in memory (waiting for eviction): eviction skips its scan without any. */
+    private int closedInMemory;
     private long raised;
     private long deduplicated;
     private long unrouted;
@@ -190,9 +193,14 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
 
     public synchronized void raise(CriticalRecord r) {
         Instant now = clock.get();
-        closeQuiet(now);
+        if (lastCloseCheck == null || !now.isBefore(lastCloseCheck.plusSeconds(1))) {
+            closeQuiet(now); // at most once a second on this path: it scans every alert in memory
+        }
         String fp = fingerprint(r);
         Alert open = byFingerprint.get(fp);
+        if (open != null && open.closedAt == null && quiet(open, now)) {
+            close(open, now);
+        }
         if (open != null && open.closedAt == null) {
             open.count++;
             open.lastSeen = now;
@@ -217,7 +225,10 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             a.status = "pending";
             groups.add(a, rule, channels, now);
         }
-        byFingerprint.remove(fp);
+        Alert before = byFingerprint.remove(fp);
+        if (before != null && before.closedAt != null) {
+            closedInMemory--;
+        }
         byFingerprint.put(fp, a);
         dirty.add(a);
         evict();
@@ -225,30 +236,58 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
 
     /** Alerts quiet for a whole window are closed (a new record of the fingerprint opens a new alert). */
     private void closeQuiet(Instant now) {
+        lastCloseCheck = now;
         for (Alert a : byFingerprint.values()) {
-            if (a.closedAt == null && a.lastSeen.plus(config.dedupWindow()).isBefore(now)) {
-                a.closedAt = now;
-                a.version++;
-                dirty.add(a);
+            if (a.closedAt == null && quiet(a, now)) {
+                close(a, now);
             }
         }
     }
 
+    private boolean quiet(Alert a, Instant now) {
+        return a.lastSeen.plus(config.dedupWindow()).isBefore(now);
+    }
+
+    private void close(Alert a, Instant now) {
+        a.closedAt = now;
+        a.version++;
+        dirty.add(a);
+        closedInMemory++;
+    }
+
     /** Keeps memory bounded: the oldest closed alerts go first, then the oldest open ones (counted). */
     private void evict() {
+        if (byFingerprint.size() <= config.maxOpen()) {
+            return;
+        }
         Iterator<Alert> it = byFingerprint.values().iterator();
-        while (byFingerprint.size() > config.maxOpen() && it.hasNext()) {
+        while (closedInMemory > 0 && byFingerprint.size() > config.maxOpen() && it.hasNext()) {
             Alert a = it.next();
             if (a.closedAt != null && !dirty.contains(a)) {
                 it.remove();
+                closedInMemory--;
                 groups.evicted(a);
             }
         }
-        it = byFingerprint.values().iterator();
-        while (byFingerprint.size() > config.maxOpen() && it.hasNext()) {
-            Alert a = it.next();
-            it.remove();
-            groups.evicted(a);
+        // open ones: the oldest of a group that keeps others in memory (a storm's), so that a small
+        // group (a new problem) keeps its alert; failing that, the oldest
+        while (byFingerprint.size() > config.maxOpen()) {
+            Alert victim = null;
+            int scanned = 0;
+            for (Alert a : byFingerprint.values()) {
+                if (a.group == null || a.group.alerts.size() > 1 || ++scanned > 64) {
+                    victim = a;
+                    break;
+                }
+            }
+            if (victim == null) {
+                victim = byFingerprint.values().iterator().next();
+            }
+            byFingerprint.remove(victim.fingerprint);
+            if (victim.closedAt != null) {
+                closedInMemory--;
+            }
+            groups.evicted(victim);
             evicted++;
         }
     }

@@ -277,6 +277,23 @@ class AlertGroupingTest {
     }
 
     @Test
+    void aNewProblemKeepsItsAlertWhenAStormFillsMemory() throws Exception {
+        AlertService s = service(shipped().replace("dedup_window: 10m", "dedup_window: 10m\nmax_open: 100"));
+        for (int i = 0; i < 300; i++) {
+            s.raise(critical(stormLine(i)));
+        }
+        s.raise(critical(RAID));
+        for (int i = 300; i < 5000; i++) {
+            s.raise(critical(stormLine(i)));
+        }
+        List<JsonNode> sent = run(s, Duration.ofSeconds(11));
+        assertThat(sent).hasSize(2).anySatisfy(n -> assertThat(n.get("message").asText()).isEqualTo(RAID))
+                .anySatisfy(n -> assertThat(n.get("count").asLong()).isEqualTo(5000));
+        assertThat(s.openCount()).isEqualTo(5001);
+        assertThat(s.status()).containsEntry("evicted", 4901L);
+    }
+
+    @Test
     void templateMasksWordsWithDigits() {
         assertThat(AlertGroups.template("Disk /dev/sdb1 failed at 12:30 (req 3fa2b1)")).isEqualTo("disk * failed at * (req *)");
         assertThat(AlertGroups.template(RAID)).isEqualTo("raid array degraded, disk /dev/sdb failed");
