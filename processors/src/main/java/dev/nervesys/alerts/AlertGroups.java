@@ -257,13 +257,19 @@ final class AlertGroups {
         return m;
     }
 
-    /** The message with every word holding a digit replaced by {@code *}, lower-cased, first 200 chars. */
+    private static final java.util.regex.Pattern WITH_DIGIT = java.util.regex.Pattern.compile("[\\p{Alnum}_.:/-]*\\d[\\p{Alnum}_.:/-]*");
+    private static final java.util.regex.Pattern HEX_WORD = java.util.regex.Pattern.compile("\\b[0-9a-f]{6,}\\b");
+
+    /**
+     * The message, lower-cased, first 200 chars, with every word holding a digit and every word of
+     * six or more hex letters (an id such as {@code fdbbea}) replaced by {@code *}.
+     */
     static String template(String message) {
         if (message == null) {
             return "";
         }
-        String m = message.length() > 200 ? message.substring(0, 200) : message;
-        return m.toLowerCase(Locale.ROOT).replaceAll("[\\p{Alnum}_.:/-]*\\d[\\p{Alnum}_.:/-]*", "*");
+        String m = (message.length() > 200 ? message.substring(0, 200) : message).toLowerCase(Locale.ROOT);
+        return HEX_WORD.matcher(WITH_DIGIT.matcher(m).replaceAll("*")).replaceAll("*");
     }
 
     /** Alertmanager's way: {@code {rule="text", agent="a1"}}. */

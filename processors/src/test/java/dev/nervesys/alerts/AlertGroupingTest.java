@@ -297,5 +297,6 @@ class AlertGroupingTest {
     void templateMasksWordsWithDigits() {
         assertThat(AlertGroups.template("Disk /dev/sdb1 failed at 12:30 (req 3fa2b1)")).isEqualTo("disk * failed at * (req *)");
         assertThat(AlertGroups.template(RAID)).isEqualTo("raid array degraded, disk /dev/sdb failed");
+        assertThat(AlertGroups.template("requests are failing (req fdbbea)")).isEqualTo("requests are failing (req *)");
     }
 }
