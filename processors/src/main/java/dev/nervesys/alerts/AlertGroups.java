@@ -257,19 +257,63 @@ final class AlertGroups {
         return m;
     }
 
-    private static final java.util.regex.Pattern WITH_DIGIT = java.util.regex.Pattern.compile("[\\p{Alnum}_.:/-]*\\d[\\p{Alnum}_.:/-]*");
-    private static final java.util.regex.Pattern HEX_WORD = java.util.regex.Pattern.compile("\\b[0-9a-f]{6,}\\b");
-
     /**
      * The message, lower-cased, first 200 chars, with every word holding a digit and every word of
-     * six or more hex letters (an id such as {@code fdbbea}) replaced by {@code *}.
+     * six or more hex letters (an id such as {@code fdbbea}) replaced by {@code *}. A word is a run
+     * of letters, digits and {@code _ . : / -}; the hex rule looks at its parts between {@code . : / -}.
+     * One pass, no regular expression (this runs for every new alert, in a storm too).
      */
     static String template(String message) {
         if (message == null) {
             return "";
         }
         String m = (message.length() > 200 ? message.substring(0, 200) : message).toLowerCase(Locale.ROOT);
-        return HEX_WORD.matcher(WITH_DIGIT.matcher(m).replaceAll("*")).replaceAll("*");
+        StringBuilder out = new StringBuilder(m.length());
+        int i = 0;
+        while (i < m.length()) {
+            char c = m.charAt(i);
+            if (!wordChar(c)) {
+                out.append(c);
+                i++;
+                continue;
+            }
+            int end = i;
+            boolean digit = false;
+            while (end < m.length() && wordChar(m.charAt(end))) {
+                digit |= Character.isDigit(m.charAt(end));
+                end++;
+            }
+            if (digit) {
+                out.append('*');
+            } else {
+                int part = i;
+                for (int k = i; k <= end; k++) {
+                    if (k == end || ".:/-".indexOf(m.charAt(k)) >= 0) {
+                        out.append(k - part >= 6 && hexLetters(m, part, k) ? "*" : m.substring(part, k));
+                        if (k < end) {
+                            out.append(m.charAt(k));
+                        }
+                        part = k + 1;
+                    }
+                }
+            }
+            i = end;
+        }
+        return out.toString();
+    }
+
+    private static boolean wordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == ':' || c == '/' || c == '-';
+    }
+
+    private static boolean hexLetters(String s, int from, int to) {
+        for (int k = from; k < to; k++) {
+            char c = s.charAt(k);
+            if (c < 'a' || c > 'f') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Alertmanager's way: {@code {rule="text", agent="a1"}}. */

@@ -60,6 +60,8 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int HEARTBEAT_LIST = 50;
+    /** Rows of alert_history written per tick of route alerts-history at most. */
+    static final int HISTORY_BATCH = 2000;
 
     /** One channel's delivery of one group notification. */
     public static final class Delivery {
@@ -467,12 +469,15 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         return silences.stream().filter(si -> si.activeAt(now)).toList();
     }
 
-    /** Route step: rows of alert_history to upsert (alerts changed since they were last written). */
+    /** Route step: rows of alert_history to upsert (alerts changed since they were last written), at most {@value #HISTORY_BATCH}. */
     public synchronized List<Map<String, Object>> historyRows(Exchange ex) {
         closeQuiet(clock.get());
         List<Map<String, Object>> rows = new ArrayList<>();
         Map<String, Long> versions = new LinkedHashMap<>();
         for (Alert a : dirty) {
+            if (rows.size() == HISTORY_BATCH) {
+                break; // the rest at the next tick: a storm's thousands of new alerts never hold the lock long
+            }
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("alert_id", a.id);
             r.put("agent_id", agentId);
