@@ -1,6 +1,5 @@
 package dev.nervesys.alerts;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.common.Backoff;
 import dev.nervesys.spi.CriticalRecord;
 import dev.nervesys.spi.Dependency;
@@ -58,7 +57,6 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     public static final String REASON = "NervesysAlertReason";
 
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int HEARTBEAT_LIST = 50;
     /** Rows of alert_history written per tick of route alerts-history at most. */
     static final int HISTORY_BATCH = 2000;
@@ -107,22 +105,12 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     private long failedAttempts;
     private long gaveUp;
     private String lastAction;
-    /** Per channel: deliveries sent, failed attempts, failures in a row, the last error and since when. */
-    private final Map<String, ChannelStats> byChannel = new LinkedHashMap<>();
+    private final ChannelHealth channels;
     /** New alerts by label (the severity), at most {@value #MAX_SEVERITIES} labels, then "other". */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> raisedBySeverity = new java.util.concurrent.ConcurrentHashMap<>();
     static final int MAX_SEVERITIES = 20;
     private MeterRegistry registry;
-    /** The silences read from alert_silence (route alerts-silences), replaced as a whole at each read. */
-    private volatile List<Silence> silences = List.of();
-
-    private static final class ChannelStats {
-        volatile long sent;
-        volatile long failed;
-        volatile int inARow;
-        volatile String lastError;
-        volatile Instant failingSince;
-    }
+    private final Silences silences = new Silences();
 
     public AlertService(AlertsConfig config, String agentId, String server, String mailFrom, Supplier<Instant> clock) {
         this(config, agentId, server, mailFrom, null, clock);
@@ -137,19 +125,9 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         this.mailFrom = mailFrom;
         this.clock = clock;
         this.groups = new AlertGroups(config, agentId, server, dirty::add);
-        this.groups.silencedBy(labels -> {
-            Instant now = clock.get();
-            for (Silence si : silences) {
-                if (si.activeAt(now) && si.matches(labels)) {
-                    return si.id();
-                }
-            }
-            return null;
-        });
+        this.groups.silencedBy(labels -> silences.matching(labels, clock.get()));
         this.payloads = new Payloads(agentId, server, consoleUrl, config.dedupWindow());
-        for (AlertsConfig.Channel c : config.channels().values()) {
-            byChannel.put(c.name(), new ChannelStats());
-        }
+        this.channels = new ChannelHealth(config);
         for (AlertsConfig.Channel c : config.channels().values()) {
             if (!c.usable()) {
                 LOG.warn("alert channel '{}' is not configured on this agent ({}): skipped", c.name(),
@@ -340,35 +318,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         ex.setProperty(CHANNEL_TYPE, d.channel.type());
         Message m = ex.getIn();
         m.removeHeaders("*");
-        Notification n = d.notification;
-        switch (d.channel.type()) {
-            case "webhook" -> {
-                m.setHeader(Exchange.HTTP_URI, d.channel.url());
-                m.setHeader(Exchange.HTTP_METHOD, "POST");
-                m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-                Object body = d.channel.format().equals("slack") ? Map.of("text", payloads.slack(n)) : payloads.json(n);
-                m.setBody(JSON.writeValueAsString(body));
-            }
-            case "alertmanager" -> {
-                m.setHeader(Exchange.HTTP_URI, alertmanagerUri(d.channel.url()));
-                m.setHeader(Exchange.HTTP_METHOD, "POST");
-                m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-                m.setBody(JSON.writeValueAsString(payloads.alertmanager(n, clock.get())));
-            }
-            default -> {
-                m.setHeader("To", String.join(",", d.channel.to()));
-                m.setHeader("From", mailFrom);
-                m.setHeader("Subject", payloads.subject(n));
-                m.setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=UTF-8");
-                m.setBody(payloads.mailText(n) + "\n" + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(payloads.json(n)) + "\n");
-            }
-        }
-    }
-
-    /** An alertmanager channel's url is Alertmanager's base URL; the alerts go to /api/v2/alerts under it. */
-    static String alertmanagerUri(String base) {
-        String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        return b.endsWith("/api/v2/alerts") ? b : b + "/api/v2/alerts";
+        payloads.render(d.notification, d.channel, m, mailFrom, clock.get());
     }
 
     private static String abbreviate(String s, int max) {
@@ -383,13 +333,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         }
         deliveries.remove(d);
         sent++;
-        ChannelStats cs = byChannel.get(d.channel.name());
-        if (cs != null) {
-            cs.sent++;
-            cs.inARow = 0;
-            cs.lastError = null;
-            cs.failingSince = null;
-        }
+        channels.sent(d.channel.name());
         for (Alert a : d.notification.included()) {
             a.attempts++;
             if (!"sent".equals(a.status)) {
@@ -411,14 +355,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
         failedAttempts++;
-        ChannelStats cs = byChannel.get(d.channel.name());
-        if (cs != null) {
-            cs.failed++;
-            if (cs.inARow++ == 0) {
-                cs.failingSince = clock.get();
-            }
-            cs.lastError = abbreviate(error, 300);
-        }
+        channels.failed(d.channel.name(), error, clock.get());
         d.attempts++;
         d.inFlight = false;
         boolean giveUp = d.attempts >= config.maxAttempts();
@@ -448,25 +385,12 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
      * column names as keys). A row that does not parse is skipped with a warning.
      */
     public void silences(List<Map<String, Object>> rows) {
-        List<Silence> out = new ArrayList<>();
-        for (Map<String, Object> r : rows == null ? List.<Map<String, Object>>of() : rows) {
-            Map<String, Object> row = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-            row.putAll(r);
-            try {
-                out.add(SilenceStore.of((String) row.get("id"), (String) row.get("matchers"), row.get("starts_at"),
-                        row.get("ends_at"), (String) row.get("created_by"), (String) row.get("comment"),
-                        row.get("created_at"), row.get("expired_at")));
-            } catch (RuntimeException e) {
-                LOG.warn("alert silence {} skipped: {}", row.get("id"), e.getMessage());
-            }
-        }
-        silences = List.copyOf(out);
+        silences.replace(rows);
     }
 
     /** The silences in force now (for the console and the management API). */
     public List<Silence> activeSilences() {
-        Instant now = clock.get();
-        return silences.stream().filter(si -> si.activeAt(now)).toList();
+        return silences.active(clock.get());
     }
 
     /** Route step: rows of alert_history to upsert (alerts changed since they were last written), at most {@value #HISTORY_BATCH}. */
@@ -587,28 +511,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     /** The {@code alerts} dependency (webhook and mail channels): degraded while a channel's last delivery failed. */
     @Override
     public synchronized DependencyState dependencyState() {
-        List<String> usable = config.channels().values().stream().filter(AlertsConfig.Channel::usable)
-                .map(AlertsConfig.Channel::name).toList();
-        String target = String.join(",", usable);
-        if (usable.isEmpty()) {
-            return DependencyState.off("alerts", null);
-        }
-        Map<String, Number> backlog = Map.of("deliveries", deliveries.size());
-        List<String> errors = new ArrayList<>();
-        Instant since = null;
-        for (Map.Entry<String, ChannelStats> e : byChannel.entrySet()) {
-            ChannelStats cs = e.getValue();
-            if (cs.inARow > 0) {
-                errors.add(e.getKey() + ": " + cs.lastError);
-                if (cs.failingSince != null && (since == null || cs.failingSince.isBefore(since))) {
-                    since = cs.failingSince;
-                }
-            }
-        }
-        if (errors.isEmpty()) {
-            return DependencyState.ok("alerts", target, backlog);
-        }
-        return DependencyState.degraded("alerts", target, String.join("; ", errors), since, backlog);
+        return channels.state(deliveries.size());
     }
 
     /** Prometheus: nervesys_alerts_* (docs/alerts.md, docs/operations.md); channel names come from config/alerts.yaml. */
@@ -630,13 +533,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
                 .description("Open alerts (not closed by a quiet dedup window)").register(registry);
         Gauge.builder("nervesys.alerts.pending.deliveries", this, a -> a.pendingDeliveries())
                 .description("Deliveries waiting to be sent or retried").register(registry);
-        byChannel.forEach((name, cs) -> {
-            FunctionCounter.builder("nervesys.alerts.sent", cs, c -> c.sent)
-                    .description("Alert deliveries sent, by channel").tag("channel", name).register(registry);
-            FunctionCounter.builder("nervesys.alerts.send.failures", cs, c -> c.failed)
-                    .description("Failed delivery attempts, by channel (retried with backoff)").tag("channel", name)
-                    .register(registry);
-        });
+        channels.bindTo(registry);
         // the usual label's series exists from the start, so that increase() sees the first alert
         raisedBySeverity.computeIfAbsent("critical", k -> new java.util.concurrent.atomic.AtomicLong());
         raisedBySeverity.forEach(this::bindSeverity);
@@ -676,19 +573,10 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         m.put("open", openCount());
         m.put("openGroups", (long) groups.openGroups());
         m.put("historyUnwritten", dirty.size());
-        List<String> channels = new ArrayList<>();
-        config.channels().values().forEach(c -> channels.add(c.name() + " (" + c.type() + (c.usable() ? "" : ", not configured") + ")"));
-        m.put("channels", channels);
-        Map<String, Object> perChannel = new LinkedHashMap<>();
-        byChannel.forEach((name, cs) -> {
-            Map<String, Object> c = new LinkedHashMap<>();
-            c.put("sent", cs.sent);
-            c.put("failedAttempts", cs.failed);
-            c.put("failuresInARow", cs.inARow);
-            c.put("lastError", cs.lastError);
-            perChannel.put(name, c);
-        });
-        m.put("byChannel", perChannel);
+        List<String> names = new ArrayList<>();
+        config.channels().values().forEach(c -> names.add(c.name() + " (" + c.type() + (c.usable() ? "" : ", not configured") + ")"));
+        m.put("channels", names);
+        m.put("byChannel", channels.status());
         m.put("groups", groups.describe(clock.get()));
         m.put("silences", activeSilences().stream().map(Silence::toMap).toList());
         m.put("silencedGroups", groups.silencedFlushes);

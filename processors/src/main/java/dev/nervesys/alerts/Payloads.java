@@ -24,6 +24,41 @@ final class Payloads {
         this.dedupWindow = dedupWindow;
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The body and headers of one channel's delivery of a notification, for camel-http (webhook, alertmanager) or camel-mail. */
+    void render(Notification n, AlertsConfig.Channel channel, org.apache.camel.Message m, String mailFrom, Instant now)
+            throws com.fasterxml.jackson.core.JsonProcessingException {
+        switch (channel.type()) {
+            case "webhook" -> {
+                m.setHeader(org.apache.camel.Exchange.HTTP_URI, channel.url());
+                m.setHeader(org.apache.camel.Exchange.HTTP_METHOD, "POST");
+                m.setHeader(org.apache.camel.Exchange.CONTENT_TYPE, "application/json");
+                Object body = channel.format().equals("slack") ? Map.of("text", slack(n)) : json(n);
+                m.setBody(JSON.writeValueAsString(body));
+            }
+            case "alertmanager" -> {
+                m.setHeader(org.apache.camel.Exchange.HTTP_URI, alertmanagerUri(channel.url()));
+                m.setHeader(org.apache.camel.Exchange.HTTP_METHOD, "POST");
+                m.setHeader(org.apache.camel.Exchange.CONTENT_TYPE, "application/json");
+                m.setBody(JSON.writeValueAsString(alertmanager(n, now)));
+            }
+            default -> {
+                m.setHeader("To", String.join(",", channel.to()));
+                m.setHeader("From", mailFrom);
+                m.setHeader("Subject", subject(n));
+                m.setHeader(org.apache.camel.Exchange.CONTENT_TYPE, "text/plain; charset=UTF-8");
+                m.setBody(mailText(n) + "\n" + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json(n)) + "\n");
+            }
+        }
+    }
+
+    /** An alertmanager channel's url is Alertmanager's base URL; the alerts go to /api/v2/alerts under it. */
+    static String alertmanagerUri(String base) {
+        String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        return b.endsWith("/api/v2/alerts") ? b : b + "/api/v2/alerts";
+    }
+
     /** Webhook format json: the group, and its first alert's fields at the top (as before groups). */
     Map<String, Object> json(Notification n) {
         Notification.View a = n.first();
