@@ -64,6 +64,10 @@ tools() {
   # influxd 1.6.7, the independent reader of TeleCrunch's line protocol (LineProtocolInfluxdTest
   # starts its own on free ports; the package's service is not needed)
   command -v influxd >/dev/null 2>&1 || { log "installing influxdb"; apt_install influxdb; }
+  # a real Prometheus Alertmanager for the alertmanager channel's test (AlertmanagerChannelTest starts
+  # the binary itself, on a free port with a temporary config and storage path; not as a service)
+  command -v prometheus-alertmanager >/dev/null 2>&1 \
+    || { log "installing prometheus-alertmanager"; apt_install prometheus-alertmanager; }
 }
 
 postgres

@@ -3,7 +3,10 @@ package dev.nervesys.alerts;
 import java.time.Instant;
 import java.util.List;
 
-/** One alert: all critical records of one fingerprint within the dedup window. Guarded by AlertService. */
+/**
+ * One alert: all critical records of one fingerprint within the dedup window, the unit of
+ * alert_history. Notifications go out per {@link AlertGroup}. Guarded by AlertService.
+ */
 final class Alert {
     final String id;
     final String fingerprint;
@@ -21,7 +24,8 @@ final class Alert {
     String lastError;
     Instant closedAt;
     long version;
-    int pendingDeliveries;
+    /** The group it belongs to (null when unrouted: unrouted alerts are recorded, never notified). */
+    AlertGroup group;
 
     Alert(String id, String fingerprint, String rule, String label, String level, String message, String reason,
           Instant at, List<String> channels) {

@@ -1,6 +1,5 @@
 package dev.nervesys.alerts;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.common.Backoff;
 import dev.nervesys.spi.CriticalRecord;
 import dev.nervesys.spi.Dependency;
@@ -31,13 +30,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bean {@code alerts} (docs/alerts.md). Turns critical records into alerts and alerts into
- * deliveries, all in memory and without I/O, so that the classify route never waits:
+ * Bean {@code alerts} (docs/alerts.md). Turns critical records into alerts, alerts into groups and
+ * groups into deliveries, all in memory and without I/O, so that the classify route never waits:
  * <ul>
  * <li>dedup: a record whose fingerprint (rule, label, message with digits masked) has an open alert
  * seen within {@code dedup_window} only raises that alert's count;</li>
- * <li>rate limit: a token bucket of {@code rate_limit.alerts} new alerts per {@code rate_limit.per};
- * alerts beyond it are kept in the history as {@code rate_limited}, not delivered;</li>
+ * <li>groups ({@link AlertGroups}): alerts with the same {@code group_by} labels are notified
+ * together, after group_wait, every group_interval, again after repeat_interval, and resolved;
+ * rate limits apply per group and to the number of groups, never to lines;</li>
  * <li>retries: route {@code alerts-dispatch} takes the deliveries that are due ({@link #due}), sends
  * them with camel-http or camel-mail and reports back ({@link #delivered} / {@link #failed}); a
  * failure is retried after {@code retry.initial} doubling up to {@code retry.max}, at most
@@ -57,19 +57,20 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     public static final String REASON = "NervesysAlertReason";
 
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int HEARTBEAT_LIST = 50;
+    /** Rows of alert_history written per tick of route alerts-history at most. */
+    static final int HISTORY_BATCH = 2000;
 
-    /** One channel's delivery of one alert. */
+    /** One channel's delivery of one group notification. */
     public static final class Delivery {
-        final Alert alert;
+        final Notification notification;
         final AlertsConfig.Channel channel;
         int attempts;
         Instant nextAt;
         boolean inFlight;
 
-        Delivery(Alert alert, AlertsConfig.Channel channel, Instant at) {
-            this.alert = alert;
+        Delivery(Notification notification, AlertsConfig.Channel channel, Instant at) {
+            this.notification = notification;
             this.channel = channel;
             this.nextAt = at;
         }
@@ -78,8 +79,8 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             return channel.name();
         }
 
-        public String alertId() {
-            return alert.id;
+        public String notificationId() {
+            return notification.id();
         }
     }
 
@@ -91,43 +92,42 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     private final Map<String, Alert> byFingerprint = new LinkedHashMap<>();
     private final List<Delivery> deliveries = new ArrayList<>();
     private final Set<Alert> dirty = new LinkedHashSet<>();
-    private double tokens;
-    private Instant refilled;
+    private final AlertGroups groups;
+    private final Payloads payloads;
+    private Instant lastCloseCheck;
+    /** Closed alerts still in memory (waiting for eviction): eviction skips its scan without any. */
+    private int closedInMemory;
     private long raised;
     private long deduplicated;
-    private long rateLimited;
     private long unrouted;
     private long evicted;
     private long sent;
     private long failedAttempts;
     private long gaveUp;
     private String lastAction;
-    /** Per channel: deliveries sent, failed attempts, failures in a row, the last error and since when. */
-    private final Map<String, ChannelStats> byChannel = new LinkedHashMap<>();
+    private final ChannelHealth channels;
     /** New alerts by label (the severity), at most {@value #MAX_SEVERITIES} labels, then "other". */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> raisedBySeverity = new java.util.concurrent.ConcurrentHashMap<>();
     static final int MAX_SEVERITIES = 20;
     private MeterRegistry registry;
-
-    private static final class ChannelStats {
-        volatile long sent;
-        volatile long failed;
-        volatile int inARow;
-        volatile String lastError;
-        volatile Instant failingSince;
-    }
+    private final Silences silences = new Silences();
 
     public AlertService(AlertsConfig config, String agentId, String server, String mailFrom, Supplier<Instant> clock) {
+        this(config, agentId, server, mailFrom, null, clock);
+    }
+
+    /** @param consoleUrl the agent's console, linked from notifications (Alertmanager's generatorURL); null = none */
+    public AlertService(AlertsConfig config, String agentId, String server, String mailFrom, String consoleUrl,
+                        Supplier<Instant> clock) {
         this.config = config;
         this.agentId = agentId;
         this.server = server;
         this.mailFrom = mailFrom;
         this.clock = clock;
-        this.tokens = config.rateLimit();
-        this.refilled = clock.get();
-        for (AlertsConfig.Channel c : config.channels().values()) {
-            byChannel.put(c.name(), new ChannelStats());
-        }
+        this.groups = new AlertGroups(config, agentId, server, dirty::add);
+        this.groups.silencedBy(labels -> silences.matching(labels, clock.get()));
+        this.payloads = new Payloads(agentId, server, consoleUrl, config.dedupWindow());
+        this.channels = new ChannelHealth(config);
         for (AlertsConfig.Channel c : config.channels().values()) {
             if (!c.usable()) {
                 LOG.warn("alert channel '{}' is not configured on this agent ({}): skipped", c.name(),
@@ -173,15 +173,23 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
 
     public synchronized void raise(CriticalRecord r) {
         Instant now = clock.get();
-        closeQuiet(now);
+        if (lastCloseCheck == null || !now.isBefore(lastCloseCheck.plusSeconds(1))) {
+            closeQuiet(now); // at most once a second on this path: it scans every alert in memory
+        }
         String fp = fingerprint(r);
         Alert open = byFingerprint.get(fp);
+        if (open != null && open.closedAt == null && quiet(open, now)) {
+            close(open, now);
+        }
         if (open != null && open.closedAt == null) {
             open.count++;
             open.lastSeen = now;
             open.version++;
             dirty.add(open);
             deduplicated++;
+            if (open.group != null) {
+                groups.seen(open.group, now);
+            }
             return;
         }
         raised++;
@@ -193,58 +201,73 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         if (rule == null || channels.isEmpty()) {
             a.status = "unrouted";
             unrouted++;
-        } else if (!takeToken(now)) {
-            a.status = "rate_limited";
-            rateLimited++;
         } else {
             a.status = "pending";
-            for (String name : channels) {
-                deliveries.add(new Delivery(a, config.channels().get(name), now));
-            }
-            a.pendingDeliveries = channels.size();
+            groups.add(a, rule, channels, now);
         }
-        byFingerprint.remove(fp);
+        Alert before = byFingerprint.remove(fp);
+        if (before != null && before.closedAt != null) {
+            closedInMemory--;
+        }
         byFingerprint.put(fp, a);
         dirty.add(a);
         evict();
     }
 
-    private boolean takeToken(Instant now) {
-        double perNano = config.rateLimit() / (double) config.ratePer().toNanos();
-        tokens = Math.min(config.rateLimit(), tokens + Duration.between(refilled, now).toNanos() * perNano);
-        refilled = now;
-        if (tokens >= 1) {
-            tokens -= 1;
-            return true;
-        }
-        return false;
-    }
-
     /** Alerts quiet for a whole window are closed (a new record of the fingerprint opens a new alert). */
     private void closeQuiet(Instant now) {
+        lastCloseCheck = now;
         for (Alert a : byFingerprint.values()) {
-            if (a.closedAt == null && a.lastSeen.plus(config.dedupWindow()).isBefore(now)) {
-                a.closedAt = now;
-                a.version++;
-                dirty.add(a);
+            if (a.closedAt == null && quiet(a, now)) {
+                close(a, now);
             }
         }
+    }
+
+    private boolean quiet(Alert a, Instant now) {
+        return a.lastSeen.plus(config.dedupWindow()).isBefore(now);
+    }
+
+    private void close(Alert a, Instant now) {
+        a.closedAt = now;
+        a.version++;
+        dirty.add(a);
+        closedInMemory++;
     }
 
     /** Keeps memory bounded: the oldest closed alerts go first, then the oldest open ones (counted). */
     private void evict() {
+        if (byFingerprint.size() <= config.maxOpen()) {
+            return;
+        }
         Iterator<Alert> it = byFingerprint.values().iterator();
-        while (byFingerprint.size() > config.maxOpen() && it.hasNext()) {
+        while (closedInMemory > 0 && byFingerprint.size() > config.maxOpen() && it.hasNext()) {
             Alert a = it.next();
             if (a.closedAt != null && !dirty.contains(a)) {
                 it.remove();
+                closedInMemory--;
+                groups.evicted(a);
             }
         }
-        it = byFingerprint.values().iterator();
-        while (byFingerprint.size() > config.maxOpen() && it.hasNext()) {
-            Alert a = it.next();
-            it.remove();
-            deliveries.removeIf(d -> d.alert == a);
+        // open ones: the oldest of a group that keeps others in memory (a storm's), so that a small
+        // group (a new problem) keeps its alert; failing that, the oldest
+        while (byFingerprint.size() > config.maxOpen()) {
+            Alert victim = null;
+            int scanned = 0;
+            for (Alert a : byFingerprint.values()) {
+                if (a.group == null || a.group.alerts.size() > 1 || ++scanned > 64) {
+                    victim = a;
+                    break;
+                }
+            }
+            if (victim == null) {
+                victim = byFingerprint.values().iterator().next();
+            }
+            byFingerprint.remove(victim.fingerprint);
+            if (victim.closedAt != null) {
+                closedInMemory--;
+            }
+            groups.evicted(victim);
             evicted++;
         }
     }
@@ -265,10 +288,16 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         }
     }
 
-    /** Route step: the deliveries due now (at most 20), marked in flight. */
+    /** Route step: the deliveries due now (at most 20), marked in flight; groups due are flushed first. */
     public synchronized List<Delivery> due() {
         Instant now = clock.get();
         closeQuiet(now);
+        for (Notification n : groups.flush(now)) {
+            lastAction = "alert group " + n.groupKey() + " " + n.status() + " (" + n.count() + " lines)";
+            for (String name : n.channels()) {
+                deliveries.add(new Delivery(n, config.channels().get(name), now));
+            }
+        }
         List<Delivery> out = new ArrayList<>();
         for (Delivery d : deliveries) {
             if (!d.inFlight && !d.nextAt.isAfter(now)) {
@@ -289,53 +318,11 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         ex.setProperty(CHANNEL_TYPE, d.channel.type());
         Message m = ex.getIn();
         m.removeHeaders("*");
-        Map<String, Object> payload;
-        synchronized (this) {
-            payload = payload(d.alert);
-        }
-        if (d.channel.type().equals("webhook")) {
-            m.setHeader(Exchange.HTTP_URI, d.channel.url());
-            m.setHeader(Exchange.HTTP_METHOD, "POST");
-            m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-            Object body = d.channel.format().equals("slack") ? Map.of("text", text(payload)) : payload;
-            m.setBody(JSON.writeValueAsString(body));
-        } else {
-            m.setHeader("To", String.join(",", d.channel.to()));
-            m.setHeader("From", mailFrom);
-            m.setHeader("Subject", "[nervesys] " + payload.get("label") + " on " + agentId + ": " + abbreviate((String) payload.get("message"), 80));
-            m.setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=UTF-8");
-            m.setBody(text(payload) + "\n\n" + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(payload) + "\n");
-        }
-    }
-
-    private Map<String, Object> payload(Alert a) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("alert_id", a.id);
-        p.put("agent_id", agentId);
-        p.put("server", server);
-        p.put("label", a.label);
-        p.put("rule", a.rule);
-        p.put("level", a.level);
-        p.put("message", a.message);
-        p.put("reason", a.reason);
-        p.put("count", a.count);
-        p.put("first_seen", a.firstSeen.toString());
-        p.put("last_seen", a.lastSeen.toString());
-        p.put("fingerprint", a.fingerprint);
-        return p;
-    }
-
-    private static String text(Map<String, Object> p) {
-        return ":rotating_light: [" + p.get("label") + "] " + p.get("agent_id") + " (" + p.get("server") + "): "
-                + abbreviate((String) p.get("message"), 300) + " (" + p.get("reason") + ", " + p.get("count") + "x since "
-                + p.get("first_seen") + ")";
+        payloads.render(d.notification, d.channel, m, mailFrom, clock.get());
     }
 
     private static String abbreviate(String s, int max) {
-        if (s == null) {
-            return "";
-        }
-        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+        return Payloads.abbreviate(s, max);
     }
 
     /** Route step after a successful send. */
@@ -346,22 +333,17 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         }
         deliveries.remove(d);
         sent++;
-        ChannelStats cs = byChannel.get(d.channel.name());
-        if (cs != null) {
-            cs.sent++;
-            cs.inARow = 0;
-            cs.lastError = null;
-            cs.failingSince = null;
+        channels.sent(d.channel.name());
+        for (Alert a : d.notification.included()) {
+            a.attempts++;
+            if (!"sent".equals(a.status)) {
+                a.status = "sent";
+                a.lastError = null;
+            }
+            a.version++;
+            dirty.add(a);
         }
-        Alert a = d.alert;
-        a.attempts++;
-        a.pendingDeliveries--;
-        if (a.pendingDeliveries <= 0 && !"failed".equals(a.status)) {
-            a.status = "sent";
-        }
-        a.version++;
-        dirty.add(a);
-        lastAction = "alert " + a.rule + " sent to " + d.channel.name();
+        lastAction = "alert group " + d.notification.groupKey() + " " + d.notification.status() + " sent to " + d.channel.name();
     }
 
     /** Route step in doCatch: schedule a retry with backoff, or give up after the last attempt. */
@@ -373,40 +355,53 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         Throwable cause = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
         failedAttempts++;
-        ChannelStats cs = byChannel.get(d.channel.name());
-        if (cs != null) {
-            cs.failed++;
-            if (cs.inARow++ == 0) {
-                cs.failingSince = clock.get();
-            }
-            cs.lastError = abbreviate(error, 300);
-        }
+        channels.failed(d.channel.name(), error, clock.get());
         d.attempts++;
         d.inFlight = false;
-        Alert a = d.alert;
-        a.attempts++;
-        a.lastError = d.channel.name() + ": " + abbreviate(error, 500);
-        if (d.attempts >= config.maxAttempts()) {
+        boolean giveUp = d.attempts >= config.maxAttempts();
+        for (Alert a : d.notification.included()) {
+            a.attempts++;
+            a.lastError = d.channel.name() + ": " + abbreviate(error, 500);
+            if (giveUp && !"sent".equals(a.status)) {
+                a.status = "failed";
+            }
+            a.version++;
+            dirty.add(a);
+        }
+        String what = d.notification.groupKey() + " (" + d.notification.status() + ")";
+        if (giveUp) {
             deliveries.remove(d);
             gaveUp++;
-            a.pendingDeliveries--;
-            a.status = "failed";
-            LOG.warn("alert {} to {} failed {} times, giving up: {}", a.id, d.channel.name(), d.attempts, error);
+            LOG.warn("alert group {} to {} failed {} times, giving up: {}", what, d.channel.name(), d.attempts, error);
         } else {
             Duration delay = Backoff.delay(config.retryInitial(), config.retryMax(), d.attempts);
             d.nextAt = clock.get().plus(delay);
-            LOG.warn("alert {} to {} failed (attempt {}), retry in {} ms: {}", a.id, d.channel.name(), d.attempts, delay.toMillis(), error);
+            LOG.warn("alert group {} to {} failed (attempt {}), retry in {} ms: {}", what, d.channel.name(), d.attempts, delay.toMillis(), error);
         }
-        a.version++;
-        dirty.add(a);
     }
 
-    /** Route step: rows of alert_history to upsert (alerts changed since they were last written). */
+    /**
+     * Route step of {@code alerts-silences}: the rows of alert_silence not expired (camel-sql's maps,
+     * column names as keys). A row that does not parse is skipped with a warning.
+     */
+    public void silences(List<Map<String, Object>> rows) {
+        silences.replace(rows);
+    }
+
+    /** The silences in force now (for the console and the management API). */
+    public List<Silence> activeSilences() {
+        return silences.active(clock.get());
+    }
+
+    /** Route step: rows of alert_history to upsert (alerts changed since they were last written), at most {@value #HISTORY_BATCH}. */
     public synchronized List<Map<String, Object>> historyRows(Exchange ex) {
         closeQuiet(clock.get());
         List<Map<String, Object>> rows = new ArrayList<>();
         Map<String, Long> versions = new LinkedHashMap<>();
         for (Alert a : dirty) {
+            if (rows.size() == HISTORY_BATCH) {
+                break; // the rest at the next tick: a storm's thousands of new alerts never hold the lock long
+            }
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("alert_id", a.id);
             r.put("agent_id", agentId);
@@ -443,6 +438,28 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         dirty.removeIf(a -> versions.containsKey(a.id) && versions.get(a.id) == a.version);
     }
 
+    /**
+     * The true number of open alerts: those in memory, and those dropped from memory (max_open) while
+     * their group is still open (not capped by the heartbeat's list).
+     */
+    @Override
+    public synchronized long openCount() {
+        closeQuiet(clock.get());
+        long n = 0;
+        for (Alert a : byFingerprint.values()) {
+            if (a.closedAt == null) {
+                n++;
+            }
+        }
+        return n + groups.evictedOpen();
+    }
+
+    /** Open alert groups. */
+    @Override
+    public synchronized long openGroups() {
+        return groups.openGroups();
+    }
+
     /** Open alerts for the heartbeat's alerts column (newest first, at most 50). */
     @Override
     public synchronized List<Map<String, Object>> openAlerts() {
@@ -459,6 +476,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
                 m.put("message", abbreviate(a.message, 200));
                 m.put("count", a.count);
                 m.put("status", a.status);
+                m.put("group", a.group == null ? null : a.group.describe());
                 m.put("first_seen", a.firstSeen.toString());
                 m.put("last_seen", a.lastSeen.toString());
                 out.add(m);
@@ -493,28 +511,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     /** The {@code alerts} dependency (webhook and mail channels): degraded while a channel's last delivery failed. */
     @Override
     public synchronized DependencyState dependencyState() {
-        List<String> usable = config.channels().values().stream().filter(AlertsConfig.Channel::usable)
-                .map(AlertsConfig.Channel::name).toList();
-        String target = String.join(",", usable);
-        if (usable.isEmpty()) {
-            return DependencyState.off("alerts", null);
-        }
-        Map<String, Number> backlog = Map.of("deliveries", deliveries.size());
-        List<String> errors = new ArrayList<>();
-        Instant since = null;
-        for (Map.Entry<String, ChannelStats> e : byChannel.entrySet()) {
-            ChannelStats cs = e.getValue();
-            if (cs.inARow > 0) {
-                errors.add(e.getKey() + ": " + cs.lastError);
-                if (cs.failingSince != null && (since == null || cs.failingSince.isBefore(since))) {
-                    since = cs.failingSince;
-                }
-            }
-        }
-        if (errors.isEmpty()) {
-            return DependencyState.ok("alerts", target, backlog);
-        }
-        return DependencyState.degraded("alerts", target, String.join("; ", errors), since, backlog);
+        return channels.state(deliveries.size());
     }
 
     /** Prometheus: nervesys_alerts_* (docs/alerts.md, docs/operations.md); channel names come from config/alerts.yaml. */
@@ -523,21 +520,20 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         this.registry = registry;
         FunctionCounter.builder("nervesys.alerts.deduplicated", this, a -> a.deduplicated)
                 .description("Critical records folded into an open alert").register(registry);
-        FunctionCounter.builder("nervesys.alerts.rate.limited", this, a -> a.rateLimited)
-                .description("Alerts kept but not delivered because of the rate limit").register(registry);
+        FunctionCounter.builder("nervesys.alerts.rate.limited", this, a -> a.groups.heldBackRecords)
+                .description("Critical lines held back from a notification by a rate limit (reported by the group's next one)")
+                .register(registry);
+        FunctionCounter.builder("nervesys.alerts.notifications", this, a -> a.groups.notifications)
+                .description("Group notifications made (each goes to every channel of its rule)").register(registry);
+        Gauge.builder("nervesys.alerts.open.groups", this, a -> a.openGroups())
+                .description("Open alert groups").register(registry);
         FunctionCounter.builder("nervesys.alerts.unrouted", this, a -> a.unrouted)
                 .description("Alerts no rule routes to a usable channel").register(registry);
         Gauge.builder("nervesys.alerts.open", this, a -> a.openCount())
                 .description("Open alerts (not closed by a quiet dedup window)").register(registry);
         Gauge.builder("nervesys.alerts.pending.deliveries", this, a -> a.pendingDeliveries())
                 .description("Deliveries waiting to be sent or retried").register(registry);
-        byChannel.forEach((name, cs) -> {
-            FunctionCounter.builder("nervesys.alerts.sent", cs, c -> c.sent)
-                    .description("Alert deliveries sent, by channel").tag("channel", name).register(registry);
-            FunctionCounter.builder("nervesys.alerts.send.failures", cs, c -> c.failed)
-                    .description("Failed delivery attempts, by channel (retried with backoff)").tag("channel", name)
-                    .register(registry);
-        });
+        channels.bindTo(registry);
         // the usual label's series exists from the start, so that increase() sees the first alert
         raisedBySeverity.computeIfAbsent("critical", k -> new java.util.concurrent.atomic.AtomicLong());
         raisedBySeverity.forEach(this::bindSeverity);
@@ -549,10 +545,6 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
                     .description("New alerts raised, by severity (the alert's label)").tag("severity", severity)
                     .register(registry);
         }
-    }
-
-    private synchronized long openCount() {
-        return byFingerprint.values().stream().filter(a -> a.closedAt == null).count();
     }
 
     private synchronized int pendingDeliveries() {
@@ -569,28 +561,25 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("raised", raised);
         m.put("deduplicated", deduplicated);
-        m.put("rateLimited", rateLimited);
+        m.put("notifications", groups.notifications);
+        m.put("rateLimited", groups.heldBackRecords);
+        m.put("heldBackNotifications", groups.heldBackFlushes);
         m.put("unrouted", unrouted);
         m.put("evicted", evicted);
         m.put("sent", sent);
         m.put("failedAttempts", failedAttempts);
         m.put("gaveUp", gaveUp);
         m.put("pendingDeliveries", deliveries.size());
-        m.put("open", byFingerprint.values().stream().filter(a -> a.closedAt == null).count());
+        m.put("open", openCount());
+        m.put("openGroups", (long) groups.openGroups());
         m.put("historyUnwritten", dirty.size());
-        List<String> channels = new ArrayList<>();
-        config.channels().values().forEach(c -> channels.add(c.name() + " (" + c.type() + (c.usable() ? "" : ", not configured") + ")"));
-        m.put("channels", channels);
-        Map<String, Object> perChannel = new LinkedHashMap<>();
-        byChannel.forEach((name, cs) -> {
-            Map<String, Object> c = new LinkedHashMap<>();
-            c.put("sent", cs.sent);
-            c.put("failedAttempts", cs.failed);
-            c.put("failuresInARow", cs.inARow);
-            c.put("lastError", cs.lastError);
-            perChannel.put(name, c);
-        });
-        m.put("byChannel", perChannel);
+        List<String> names = new ArrayList<>();
+        config.channels().values().forEach(c -> names.add(c.name() + " (" + c.type() + (c.usable() ? "" : ", not configured") + ")"));
+        m.put("channels", names);
+        m.put("byChannel", channels.status());
+        m.put("groups", groups.describe(clock.get()));
+        m.put("silences", activeSilences().stream().map(Silence::toMap).toList());
+        m.put("silencedGroups", groups.silencedFlushes);
         return m;
     }
 }

@@ -25,8 +25,9 @@ public final class AlertsBeans implements BeanProvider {
         AlertsConfig config = s.configFile(AlertsConfig.FILE)
                 .map(text -> AlertsConfig.parse(YamlNode.parse(AlertsConfig.FILE, text), s::secret))
                 .orElseGet(AlertsConfig::defaults);
-        AlertService alerts = new AlertService(config, s.agentId(), s.server(),
-                AlertSettings.from(s).mailFrom(), s.clock()::instant);
+        AlertSettings settings = AlertSettings.from(s);
+        AlertService alerts = new AlertService(config, s.agentId(), s.server(), settings.mailFrom(),
+                settings.consoleUrl(), s.clock()::instant);
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("alerts", alerts);
         beans.put("alertsHealth", new AlertsHealthCheck(alerts, s.clock()));

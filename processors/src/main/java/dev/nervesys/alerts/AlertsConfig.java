@@ -14,11 +14,28 @@ import java.util.function.Function;
  * config/alerts.yaml (docs/alerts.md): where alerts go (channels), which alerts go where (rules),
  * and the dedup window, rate limit and retry policy. Parse errors are {@code file:line: reason}.
  */
-public record AlertsConfig(Duration dedupWindow, int rateLimit, Duration ratePer, int maxAttempts,
-                           Duration retryInitial, Duration retryMax, int maxOpen,
+public record AlertsConfig(Duration dedupWindow, int rateLimit, int rateGroups, Duration ratePer, int maxAttempts,
+                           Duration retryInitial, Duration retryMax, int maxOpen, Grouping grouping,
                            Map<String, Channel> channels, List<Rule> rules) {
 
     public static final String FILE = "config/alerts.yaml";
+    /** The labels an alert group can be keyed by ({@code group_by}). */
+    public static final List<String> GROUP_LABELS = List.of("rule", "agent", "server", "label", "level", "template");
+    static final List<String> CHANNEL_TYPES = List.of("webhook", "mail", "alertmanager");
+
+    /**
+     * How alerts are grouped into notifications, the way Alertmanager does it: by the labels of
+     * {@code group_by}; a new group waits {@code group_wait} for siblings, an open group's news are
+     * batched every {@code group_interval}, an unchanged open group is repeated after
+     * {@code repeat_interval}; a notification shows at most {@code samples} sample lines.
+     */
+    public record Grouping(List<String> groupBy, Duration groupWait, Duration groupInterval, Duration repeatInterval,
+                           int samples) {
+        static Grouping defaults() {
+            return new Grouping(List.of("rule", "agent", "label"), Duration.ofSeconds(10), Duration.ofMinutes(5),
+                    Duration.ofHours(4), 5);
+        }
+    }
 
     /**
      * @param url    the webhook URL (resolved from {@code url_env} when the URL is a secret); null = the
@@ -43,16 +60,33 @@ public record AlertsConfig(Duration dedupWindow, int rateLimit, Duration ratePer
     }
 
     public static AlertsConfig parse(YamlNode root, Function<String, Optional<String>> secrets) {
-        root.allowOnly("dedup_window", "rate_limit", "retry", "max_open", "channels", "rules");
+        root.allowOnly("dedup_window", "rate_limit", "retry", "max_open", "group_by", "group_wait", "group_interval",
+                "repeat_interval", "samples", "channels", "rules");
         Duration window = duration(root.get("dedup_window"), Duration.ofMinutes(10));
-        int limit = 30;
+        int limit = 12;
+        int groups = 30;
         Duration per = Duration.ofHours(1);
         YamlNode rl = root.get("rate_limit");
         if (rl != null) {
-            rl.allowOnly("alerts", "per");
+            rl.allowOnly("alerts", "groups", "per");
             limit = rl.get("alerts") == null ? limit : (int) positive(rl.get("alerts"));
+            groups = rl.get("groups") == null ? groups : (int) positive(rl.get("groups"));
             per = duration(rl.get("per"), per);
         }
+        Grouping g = Grouping.defaults();
+        List<String> groupBy = g.groupBy();
+        if (root.get("group_by") != null) {
+            groupBy = root.get("group_by").strings();
+            for (String l : groupBy) {
+                if (!GROUP_LABELS.contains(l)) {
+                    throw root.get("group_by").error("group_by: unknown label '" + l + "' (one of " + String.join(", ", GROUP_LABELS) + ")");
+                }
+            }
+        }
+        Grouping grouping = new Grouping(List.copyOf(groupBy), duration(root.get("group_wait"), g.groupWait()),
+                duration(root.get("group_interval"), g.groupInterval()),
+                duration(root.get("repeat_interval"), g.repeatInterval()),
+                root.get("samples") == null ? g.samples() : (int) positive(root.get("samples")));
         int attempts = 8;
         Duration initial = Duration.ofSeconds(2);
         Duration max = Duration.ofMinutes(5);
@@ -71,11 +105,14 @@ public record AlertsConfig(Duration dedupWindow, int rateLimit, Duration ratePer
             for (String name : ch.keys()) {
                 YamlNode c = ch.get(name).allowOnly("type", "url", "url_env", "format", "to");
                 if (c.get("type") == null) {
-                    throw c.error("channel '" + name + "': type is required (webhook or mail)");
+                    throw c.error("channel '" + name + "': type is required (" + String.join(", ", CHANNEL_TYPES) + ")");
                 }
                 String type = c.get("type").text();
-                if (type.equals("webhook")) {
+                if (type.equals("webhook") || type.equals("alertmanager")) {
                     String format = c.get("format") == null ? "json" : c.get("format").text();
+                    if (type.equals("alertmanager") && c.get("format") != null) {
+                        throw c.get("format").error("an alertmanager channel has no format (it posts /api/v2/alerts)");
+                    }
                     if (!format.equals("json") && !format.equals("slack")) {
                         throw c.get("format").error("format must be json or slack, not '" + format + "'");
                     }
@@ -103,7 +140,8 @@ public record AlertsConfig(Duration dedupWindow, int rateLimit, Duration ratePer
                     }
                     channels.put(name, new Channel(name, type, null, null, "text", to));
                 } else {
-                    throw c.get("type").error("channel type must be webhook or mail, not '" + type + "'");
+                    throw c.get("type").error("channel type must be " + String.join(", ", CHANNEL_TYPES).replaceFirst(", (\\w+)$", " or $1")
+                            + ", not '" + type + "'");
                 }
             }
         }
@@ -130,7 +168,7 @@ public record AlertsConfig(Duration dedupWindow, int rateLimit, Duration ratePer
                 rules.add(new Rule(name, label, cr, targets));
             }
         }
-        return new AlertsConfig(window, limit, per, attempts, initial, max, maxOpen, channels, rules);
+        return new AlertsConfig(window, limit, groups, per, attempts, initial, max, maxOpen, grouping, channels, rules);
     }
 
     /** The first rule matching, or null. */

@@ -29,7 +29,7 @@ public final class FleetQueries {
             )
             SELECT l.agent_id, l.server, l.ts, l.status, l.config_revision, l.config_rejected_revision,
                    l.metrics->>'cpu_percent' AS cpu, l.metrics->>'disk_percent' AS disk,
-                   jsonb_array_length(l.alerts) AS open_alerts, l.buffer_rows, l.archive_lag_seconds,
+                   COALESCE((l.metrics->>'open_alerts')::int, jsonb_array_length(l.alerts)) AS open_alerts, l.buffer_rows, l.archive_lag_seconds,
                    now() - l.ts > make_interval(secs => 3 * COALESCE(NULLIF(l.interval_seconds, 0), 60)) AS silent,
                    l.config_revision IS DISTINCT FROM (SELECT config_revision FROM newest) AS behind
             FROM latest l

@@ -68,8 +68,9 @@ public final class HeartbeatBeans implements BeanProvider {
      * housekeeper), and validation contexts build the beans without ever using them. It never fails
      * to start while the database is down ({@code initializationFailTimeout=-1}); a call waits at
      * most {@code connectionTimeout}. Credentials come from the environment, never from the URL.
+     * Also opened by the {@code alerts} commands.
      */
-    static HikariDataSource dataSource(AgentSettings s) {
+    public static HikariDataSource dataSource(AgentSettings s) {
         HikariDataSource c = new HikariDataSource();
         c.setPoolName("nervesys-heartbeat");
         c.setInitializationFailTimeout(-1);

@@ -103,6 +103,11 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
         Long lag = archiver == null ? null : archiver.lag().toSeconds();
         Double rate = ingest == null ? null : ingest.recordsPerSecond();
         List<Map<String, Object>> open = alerts == null ? List.of() : alerts.openAlerts();
+        if (alerts != null) {
+            // the true counts: the alerts column lists at most 50
+            metrics.put("open_alerts", alerts.openCount());
+            metrics.put("open_alert_groups", alerts.openGroups());
+        }
         String rejected = info == null ? null : info.rejectedRevision();
 
         Map<String, Number> figures = new LinkedHashMap<>();
@@ -113,7 +118,7 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
         if (rate != null) {
             figures.put("ingest_rate", rate);
         }
-        figures.put("open_alerts", open.size());
+        figures.put("open_alerts", alerts == null ? open.size() : alerts.openCount());
         figures.put("config_rejected", rejected == null ? 0 : 1);
         StatusThresholds.Verdict verdict = thresholds.evaluate(figures);
 

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * due from {@code nervesys.snapshots.backup.time}, or at the first check after start when the store
  * has none for today: a restarted agent makes up for a missed day, while an agent started on a wiped
  * or restored data dir does not overwrite a good backup of today. The last one taken is remembered
- * in {@code <dataDir>/snapshots/last-backup}. Failures back off exponentially and are retried
+ * in {@code <dataDir>/snapshots/targets/<target>/last-backup} (one per target: a new target gets
+ * today's backup at the next check). Failures back off exponentially and are retried
  * until the day's backup is stored.
  */
 final class DailyBackups {
@@ -52,8 +53,8 @@ final class DailyBackups {
     private boolean startChecked;
     private LocalDate dueDate;
 
-    DailyBackups(SnapshotSettings cfg, SnapshotStore store, StateBackup backup, Path snapshotsDir, String agentId,
-                 String server, Clock clock) {
+    DailyBackups(SnapshotSettings cfg, SnapshotStore store, StateBackup backup, Path snapshotsDir, Path markerDir,
+                 String agentId, String server, Clock clock) {
         this.cfg = cfg;
         this.store = store;
         this.backup = backup;
@@ -62,7 +63,7 @@ final class DailyBackups {
         this.clock = clock;
         this.backoff = new Backoff(cfg.backoffInitial(), cfg.backoffMax(), clock);
         this.workDir = snapshotsDir.resolve("work");
-        this.lastBackupFile = snapshotsDir.resolve("last-backup");
+        this.lastBackupFile = markerDir.resolve("last-backup");
     }
 
     /** Takes today's backup when it is due. Never throws: failures are counted and backed off. */
@@ -156,6 +157,7 @@ final class DailyBackups {
                 return;
             }
             Files.createDirectories(workDir);
+            Files.createDirectories(lastBackupFile.getParent());
             if (Files.exists(lastBackupFile)) {
                 List<String> l = Files.readAllLines(lastBackupFile, StandardCharsets.UTF_8);
                 try {

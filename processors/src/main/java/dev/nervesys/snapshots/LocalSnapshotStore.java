@@ -82,6 +82,12 @@ final class LocalSnapshotStore implements SnapshotStore {
     }
 
     @Override
+    public String problem() {
+        return java.nio.file.Files.isDirectory(root) ? null : "the local archive folder " + root
+                + " does not exist (no bucket is set: nervesys.archive.bucket / STORJ_BUCKET; or give --data-dir)";
+    }
+
+    @Override
     public String describe() {
         return root.toString();
     }

@@ -38,6 +38,27 @@ final class S3SnapshotStore implements SnapshotStore {
         this.endpoint = endpoint;
     }
 
+    /** HEAD of the bucket: 404 = no such bucket, 403 = the keys may not read it. */
+    @Override
+    public String problem() throws IOException {
+        try {
+            s3.headBucket(b -> b.bucket(bucket));
+            return null;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return "bucket " + bucket + " does not exist" + (endpoint == null ? "" : " at " + endpoint)
+                        + "; check nervesys.archive.bucket (STORJ_BUCKET) and nervesys.archive.endpoint (STORJ_ENDPOINT)";
+            }
+            if (e.statusCode() == 403 || e.statusCode() == 401) {
+                return "access to bucket " + bucket + (endpoint == null ? "" : " at " + endpoint)
+                        + " denied; check STORJ_ACCESS_KEY / STORJ_SECRET_KEY and the key's permissions on that bucket";
+            }
+            return null;
+        } catch (SdkException e) {
+            throw io("HEAD bucket " + bucket, e);
+        }
+    }
+
     @Override
     public boolean exists(String key) throws IOException {
         return head(key) != null;

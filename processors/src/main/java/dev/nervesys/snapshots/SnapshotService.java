@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
  * tar.gz to {@code <dataDir>/snapshots/pending/}: a reload never waits for the network and never
  * fails because of a snapshot. Route {@code snapshots-upload} calls {@link #uploadDue}, which
  * uploads the pending files oldest first, skipping any whose object exists already (HEAD), leaves
- * a marker in {@code snapshots/uploaded/} and backs off exponentially after a failure. Pending
- * files survive restarts; a revision with a marker is never queued again.
+ * a marker in {@code snapshots/targets/<target>/uploaded/} and backs off exponentially after a
+ * failure. Pending files survive restarts; a revision with a marker for the current target is never
+ * queued again. The "done" markers (uploaded snapshots, last backup) are kept per target (bucket or
+ * folder, {@link #markerDir}): after the target changes, the new one gets the applied revision's
+ * snapshot at once and today's backup at the next check.
  *
  * <p>Route {@code snapshots-backup} calls {@link #backupIfDue}, which {@link DailyBackups} schedules.
  */
@@ -50,6 +53,8 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
     private final AutoCloseable owned;
     private final Path pendingDir;
     private final Path uploadedDir;
+    private final Path markerDir;
+    private final boolean newTarget;
     private final DailyBackups backups;
     private final Object uploadLock = new Object();
     private volatile boolean loaded;
@@ -81,8 +86,19 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
         this.uploadBackoff = new Backoff(cfg.backoffInitial(), cfg.backoffMax(), clock);
         Path root = dataDir.toAbsolutePath().normalize().resolve("snapshots");
         this.pendingDir = root.resolve("pending");
-        this.uploadedDir = root.resolve("uploaded");
-        this.backups = new DailyBackups(cfg, store, backup, root, agentId, server, clock);
+        this.markerDir = markerDir(root, store);
+        this.uploadedDir = markerDir.resolve("uploaded");
+        this.newTarget = !Files.isDirectory(markerDir);
+        this.backups = new DailyBackups(cfg, store, backup, root, markerDir, agentId, server, clock);
+        if (newTarget && cfg.enabled()) {
+            LOG.info("Snapshot target {} is new for this agent (no markers in {}): the applied revision's snapshot goes there"
+                    + " at once, today's backup at the next check", store.describe(), markerDir);
+        }
+    }
+
+    /** Where the markers of one target live: {@code <dataDir>/snapshots/targets/<target as a path segment>}. */
+    static Path markerDir(Path snapshotsRoot, SnapshotStore store) {
+        return snapshotsRoot.resolve("targets").resolve(SnapshotKeys.segment(store.describe()));
     }
 
     // ---- config snapshots -----------------------------------------------------------------
@@ -333,6 +349,8 @@ public final class SnapshotService implements RevisionListener, StatusReporter, 
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("target", store.describe());
+        m.put("targetNew", newTarget && lastSnapshotKey == null);
+        m.put("markers", markerDir.toString());
         m.put("enabled", cfg.enabled());
         int pending;
         try {

@@ -28,6 +28,15 @@ public interface SnapshotStore {
     /** Objects whose keys start with the prefix, in key order. */
     List<StoredObject> list(String prefix) throws IOException;
 
+    /**
+     * What is wrong with the target itself, in one line (no such bucket, access denied, no such
+     * folder), or null when it is usable or the check cannot tell (the operation then says why it
+     * failed). For {@code nervesys restore}, which names the real cause instead of "no backup".
+     */
+    default String problem() throws IOException {
+        return null;
+    }
+
     /** For the console and messages: {@code s3://bucket at endpoint} or the folder. No secrets. */
     String describe();
 

@@ -54,6 +54,16 @@ public final class HeartbeatFigures {
         /** Open alerts, newest first, as JSON-ready maps. */
         List<Map<String, Object>> openAlerts();
 
+        /** The true number of open alerts ({@link #openAlerts} is a capped list). */
+        default long openCount() {
+            return openAlerts().size();
+        }
+
+        /** Open alert groups (the notifications' unit). */
+        default long openGroups() {
+            return 0;
+        }
+
         /** The last thing the alert path did ("alert ... sent to ..."), or null. */
         String lastAction();
     }

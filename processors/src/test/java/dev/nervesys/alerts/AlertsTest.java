@@ -49,6 +49,7 @@ class AlertsTest {
     static String alertsYaml(String extra) {
         return """
                 dedup_window: 10m
+                group_wait: 300ms
                 rate_limit: {alerts: 2, per: 1h}
                 retry: {attempts: 5, initial: 100ms, max: 200ms}
                 channels:
@@ -142,14 +143,19 @@ class AlertsTest {
         }
     }
 
+    /**
+     * Before groups, each of the three alerts was a notification and the third was rate limited; now
+     * they are one group (rule fatal-level), one notification carrying all three (the rate limits
+     * per group and on groups are tested on a hand clock in AlertGroupingTest).
+     */
     @Test
-    void rateLimitKeepsExtraAlertsInHistoryAndAHungWebhookNeverBlocksIngest() throws Exception {
+    void alertsOfOneGroupAreOneNotificationAndAHungWebhookNeverBlocksIngest() throws Exception {
         int port = DataPathHarness.freePort();
         try (WebhookReceiver hook = new WebhookReceiver();
              WebhookReceiver slack = new WebhookReceiver();
              RoutesHarness h = start("al-2", hook, slack, port, Map.of())) {
             hook.hold();
-            // three different fingerprints; rate limit is 2 per hour
+            // three different fingerprints of one group (rule fatal-level, agent, label critical)
             assertThat(post(port, log("fatal", "controller A lost") + log("fatal", "pump B lost") + log("fatal", "valve C lost"))).isEqualTo(204);
             await().atMost(Duration.ofSeconds(20)).until(() -> hook.bodies.isEmpty() && (Long) h.<AlertService>bean("alerts").status().get("raised") == 3L);
             // the webhook hangs, the dispatcher waits on it: ingest and classification go on
@@ -157,11 +163,52 @@ class AlertsTest {
                 assertThat(post(port, log("info", "routine " + i))).isEqualTo(204);
             }
             AlertService alerts = h.bean("alerts");
-            assertThat(alerts.status()).containsEntry("rateLimited", 1L);
+            assertThat(alerts.status()).containsEntry("rateLimited", 0L).containsEntry("openGroups", 1L);
             hook.release();
-            await().atMost(Duration.ofSeconds(20)).until(() -> hook.bodies.size() == 2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> hook.bodies.size() == 1);
+            JsonNode group = JSON.readTree(hook.bodies.get(0));
+            assertThat(group.get("count").asLong()).isEqualTo(3);
+            assertThat(group.get("group").get("rule").asText()).isEqualTo("fatal-level");
+            assertThat(group.get("samples")).hasSize(3);
             java.nio.file.Path db = tmp.resolve("al-2/heartbeat/heartbeat.db");
-            await().atMost(Duration.ofSeconds(20)).until(() -> statuses(db).equals("rate_limited,sent,sent"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> statuses(db).equals("sent,sent,sent"));
+            assertThat(hook.bodies).hasSize(1);
+        }
+    }
+
+    @Test
+    void aSilenceInTheStatusDatabaseHoldsAGroupBackUntilItIsExpired() throws Exception {
+        int port = DataPathHarness.freePort();
+        try (WebhookReceiver hook = new WebhookReceiver(); WebhookReceiver slack = new WebhookReceiver();
+             RoutesHarness h = start("al-si", hook, slack, port, Map.of())) {
+            java.nio.file.Path db = tmp.resolve("al-si/heartbeat/heartbeat.db");
+            AlertService alerts = h.bean("alerts");
+            String id;
+            await().atMost(Duration.ofSeconds(20)).until(() -> tableExists(db));
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+                id = new SilenceStore(c).create(Map.of("rule", "disk-full"), java.time.Instant.now(), Duration.ofHours(2), "ops", "test")
+                        .id();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> alerts.activeSilences().size() == 1);
+            assertThat(post(port, log("ERROR", "write failed on /dev/sda1: No space left on device"))).isEqualTo(204);
+            await().atMost(Duration.ofSeconds(20)).until(() -> statuses(db).equals("silenced"));
+            assertThat(hook.bodies).isEmpty();
+            assertThat(mail.getReceivedMessages()).isEmpty();
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+                assertThat(new SilenceStore(c).expire(id, java.time.Instant.now())).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> hook.bodies.size() == 1);
+            assertThat(JSON.readTree(hook.bodies.get(0)).get("rule").asText()).isEqualTo("disk-full");
+            await().atMost(Duration.ofSeconds(20)).until(() -> statuses(db).equals("sent"));
+        }
+    }
+
+    private static boolean tableExists(java.nio.file.Path db) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM alert_silence")) {
+            return rs.next();
+        } catch (Exception e) {
+            return false;
         }
     }
 
@@ -198,7 +245,7 @@ class AlertsTest {
         assertThat(ConfigChecks.validate(Map.of("config/alerts.yaml", alertsYaml("  - name: x\n    channels: [nowhere]\n"))))
                 .singleElement().asString().matches("config/alerts.yaml:\\d+: rule 'x': unknown channel 'nowhere'");
         assertThat(ConfigChecks.validate(Map.of("config/alerts.yaml", "channels:\n  a: {type: pager}\n")))
-                .containsExactly("config/alerts.yaml:2: channel type must be webhook or mail, not 'pager'");
+                .containsExactly("config/alerts.yaml:2: channel type must be webhook, mail or alertmanager, not 'pager'");
         assertThat(ConfigChecks.validate(Map.of("config/alerts.yaml", "dedup_window: soon\n")))
                 .singleElement().asString().startsWith("config/alerts.yaml:1: not a duration: 'soon'");
     }

@@ -39,7 +39,7 @@ class MigrationsTest {
                     runs.add(pool.submit(() -> Migrations.apply(ds, Dialect.POSTGRES)));
                 }
                 for (Future<Integer> f : runs) {
-                    assertThat(f.get()).isEqualTo(2);
+                    assertThat(f.get()).isEqualTo(3);
                 }
             } finally {
                 pool.shutdownNow();
@@ -48,7 +48,7 @@ class MigrationsTest {
                  ResultSet rs = st.executeQuery("SELECT string_agg(version, ',' ORDER BY installed_rank) FROM "
                          + Migrations.HISTORY_TABLE + " WHERE success")) {
                 rs.next();
-                assertThat(rs.getString(1)).isEqualTo("1,2");
+                assertThat(rs.getString(1)).isEqualTo("1,2,3");
             }
         }
     }
@@ -60,9 +60,9 @@ class MigrationsTest {
                 st.execute("CREATE TABLE someone_elses (id INTEGER)");
                 st.execute("CREATE TABLE flyway_schema_history (installed_rank INT)"); // another Flyway user's history
             }
-            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(2);
+            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(3);
             try (Connection c = pg.connect(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM agent_status, alert_history")) {
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM agent_status, alert_history, alert_silence")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isZero();
             }
@@ -82,12 +82,16 @@ class MigrationsTest {
                         + "VALUES ('a1', 's1', '2026-01-01T00:00:00Z', 'healthy', '{}')");
                 st.execute("DROP INDEX agent_status_ts"); // a script applied again would recreate it
             }
-            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(2);
+            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(3);
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-                try (ResultSet rs = st.executeQuery("SELECT type, version FROM " + Migrations.HISTORY_TABLE)) {
+                // baselined at the runner's 2, then only what came after it (V3, alert silences)
+                try (ResultSet rs = st.executeQuery("SELECT type, version FROM " + Migrations.HISTORY_TABLE + " ORDER BY installed_rank")) {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getString("type")).isEqualTo("BASELINE");
                     assertThat(rs.getString("version")).isEqualTo("2");
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString("type")).isEqualTo("SQL");
+                    assertThat(rs.getString("version")).isEqualTo("3");
                     assertThat(rs.next()).isFalse();
                 }
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_indexes WHERE indexname = 'agent_status_ts'")) {
@@ -100,7 +104,7 @@ class MigrationsTest {
                 }
             }
             // and the next start finds its own history
-            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(2);
+            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(3);
         }
     }
 
@@ -109,7 +113,7 @@ class MigrationsTest {
         Path db = tmp.resolve("hb.db");
         SQLiteDataSource ds = new SQLiteDataSource();
         ds.setUrl("jdbc:sqlite:" + db);
-        assertThat(Migrations.apply(ds, Dialect.SQLITE)).isEqualTo(2);
+        assertThat(Migrations.apply(ds, Dialect.SQLITE)).isEqualTo(3);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("UPDATE " + Migrations.HISTORY_TABLE + " SET checksum = checksum + 1 WHERE version = '1'");
         }

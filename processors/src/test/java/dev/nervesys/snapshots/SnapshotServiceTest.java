@@ -208,7 +208,7 @@ class SnapshotServiceTest {
         service(settings(true), s3.client).backupIfDue();
         String etag2 = etag(day2);
         // restarted with the marker gone (a wiped data dir): today's backup in S3 is not overwritten
-        Files.delete(dir.resolve("snapshots/last-backup"));
+        Files.delete(Path.of((String) snapshots.status().get("markers")).resolve("last-backup"));
         SnapshotService wiped = service(settings(true), s3.client);
         wiped.backupIfDue();
         assertThat(etag(day2)).isEqualTo(etag2);
@@ -220,6 +220,46 @@ class SnapshotServiceTest {
         assertThat(etag(day2)).isNotEqualTo(etag2);
         assertThat(keys("backups/")).containsExactly(day1, day2);
         assertThat(dir.resolve("snapshots/work")).isEmptyDirectory();
+    }
+
+    @Test
+    void aChangedBucketGetsTheSnapshotAtOnceAndTodaysBackupAtTheNextCheck() throws Exception {
+        now.set(Instant.parse("2025-12-10T05:00:00Z"));
+        Files.createDirectories(dir.resolve("state"));
+        Files.writeString(dir.resolve("state/last-good-revision"), "1111111111111111111111111111111111111111\n");
+        AppliedRevision r1 = SnapshotArchiveTest.revision("1111111111111111111111111111111111111111");
+        SnapshotService a = service(settings(true), s3.client);
+        a.applied(r1);
+        a.uploadDue();
+        a.backupIfDue();
+        String snapshot = "configs/snapshots/test-agent/1111111111111111111111111111111111111111.tar.gz";
+        String backup = "backups/daily/test-agent/2025-12-10.tar.gz";
+        assertThat(keys("")).containsExactlyInAnyOrder(snapshot, backup);
+
+        // the archive bucket changes (a restart: beans read it at start); the runtime hands over the applied revision again
+        s3.client.createBucket(b -> b.bucket("bucket-b"));
+        now.set(Instant.parse("2025-12-10T06:00:00Z"));
+        TestSettings changed = settings(true).set("nervesys.archive.bucket", "bucket-b");
+        SnapshotService b = SnapshotBeans.service(changed, Map.of("archiveS3Client", s3.client), clock);
+        assertThat(b.target()).isEqualTo("s3://bucket-b at " + s3.endpoint());
+        assertThat(b.status()).containsEntry("targetNew", true).containsEntry("lastSnapshotKey", null)
+                .containsEntry("lastBackupDate", null);
+        b.applied(r1);
+        b.uploadDue();
+        b.backupIfDue();
+        List<String> inB = new java.util.ArrayList<>();
+        s3.client.listObjectsV2Paginator(x -> x.bucket("bucket-b")).contents().forEach(o -> inB.add(o.key()));
+        assertThat(inB).containsExactlyInAnyOrder(snapshot, backup);
+        assertThat(b.status()).containsEntry("targetNew", false).containsEntry("lastSnapshotKey", snapshot)
+                .containsEntry("lastBackupDate", "2025-12-10").containsEntry("lastError", null);
+
+        // back to the first bucket: its markers still hold, nothing is uploaded again
+        SnapshotService again = service(settings(true), s3.client);
+        again.applied(r1);
+        again.uploadDue();
+        again.backupIfDue();
+        assertThat(again.status()).containsEntry("uploaded", 0L).containsEntry("targetNew", false)
+                .containsEntry("lastBackupDate", "2025-12-10");
     }
 
     @Test

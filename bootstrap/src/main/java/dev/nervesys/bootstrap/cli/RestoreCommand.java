@@ -120,6 +120,11 @@ public final class RestoreCommand implements Callable<Integer> {
             try {
                 SnapshotStore store = SnapshotStore.of(archive, s3);
                 target = store.describe();
+                String problem = store.problem();
+                if (problem != null) {
+                    err.println("restore: " + problem);
+                    return FAILED;
+                }
                 if (what.list) {
                     return list(store, agentId, out);
                 }

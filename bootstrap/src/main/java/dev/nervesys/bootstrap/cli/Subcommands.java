@@ -22,5 +22,6 @@ final class Subcommands {
         cl.addSubcommand(new RunsCommand());
         cl.addSubcommand(new RestoreCommand(resolver, workDir));
         cl.addSubcommand(new dev.nervesys.webconsole.ConsoleCommand());
+        cl.addSubcommand(new AlertsCommand(resolver, workDir));
     }
 }

@@ -1,0 +1,70 @@
+package dev.nervesys.alerts;
+
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One group of alerts (docs/alerts.md, "Groups"): the alerts whose {@code group_by} labels are the
+ * same and that one rule of config/alerts.yaml routes, notified together. Guarded by AlertService.
+ */
+final class AlertGroup {
+    /** The alerts rule name and the group labels, e.g. {@code every-critical:{rule="text", agent="a1", label="critical"}}. */
+    final String key;
+    final Map<String, String> labels;
+    final AlertsConfig.Rule route;
+    final List<String> channels;
+    final Instant firstSeen;
+    Instant lastSeen;
+    /** Critical records folded into the group (all its alerts' counts). */
+    long count;
+    /** Records already reported by a sent notification. */
+    long notifiedCount;
+    /** The group's alerts still in memory, oldest first. */
+    final LinkedHashSet<Alert> alerts = new LinkedHashSet<>();
+    /** Alerts of the group that were dropped from memory (max_open) while open: still counted as open. */
+    long evictedOpen;
+    /** Distinct alerts ever opened in the group. */
+    long opened;
+    /** When the group's next notification is due; null = nothing to say. */
+    Instant nextFlushAt;
+    Instant lastNotifiedAt;
+    /** Records held back by a rate limit since the last sent notification. */
+    long heldBack;
+    Instant heldBackSince;
+    /** The group's first alert as it came: what a notification shows when memory no longer holds any of its alerts. */
+    Notification.View representative;
+    /** Held back by a silence (the matching silence's id), or null. */
+    String silencedBy;
+
+    AlertGroup(String key, Map<String, String> labels, AlertsConfig.Rule route, List<String> channels, Instant at) {
+        this.key = key;
+        this.labels = labels;
+        this.route = route;
+        this.channels = channels;
+        this.firstSeen = at;
+        this.lastSeen = at;
+    }
+
+    boolean notified() {
+        return lastNotifiedAt != null;
+    }
+
+    /** Open alerts of the group: those in memory not closed, plus the evicted ones. */
+    long openAlerts() {
+        long n = evictedOpen;
+        for (Alert a : alerts) {
+            if (a.closedAt == null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    String describe() {
+        StringBuilder b = new StringBuilder();
+        labels.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+        return b.toString();
+    }
+}
