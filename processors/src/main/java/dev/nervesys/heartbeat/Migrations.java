@@ -9,8 +9,8 @@ import java.sql.Statement;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
-import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * The heartbeat database's schema (tables {@code agent_status} and {@code alert_history}), migrated
@@ -34,6 +34,24 @@ public final class Migrations {
 
     /** Applies what is missing; returns the schema version now in force. */
     public static int apply(DataSource ds, Dialect dialect) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return migrate(ds, dialect);
+            } catch (FlywayException e) {
+                // Agents starting together on a database that holds other tables: one creates the history
+                // table and baselines it; another that looked before may find that table still empty.
+                // Once the first has committed, the history is there and the second migrates nothing.
+                if (attempt < 10 && String.valueOf(e.getMessage()).contains("already exists, and is empty")) {
+                    pause(attempt);
+                    continue;
+                }
+                // callers back off and retry on SQLException, as for any database error
+                throw new SQLException("heartbeat schema migration failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static int migrate(DataSource ds, Dialect dialect) throws SQLException {
         var config = Flyway.configure(Migrations.class.getClassLoader())
                 .dataSource(ds)
                 .locations("classpath:db/heartbeat/" + dialect.folder())
@@ -42,32 +60,44 @@ public final class Migrations {
         // A database that holds other tables (another capability's, another application's) is not
         // empty to Flyway: without its own history it starts from a baseline, version 0 (everything
         // applies) or the version an earlier runner recorded.
-        int legacy = legacyVersion(ds).orElse(0);
-        config.baselineOnMigrate(true).baselineVersion(MigrationVersion.fromVersion(String.valueOf(legacy)))
-                .baselineDescription(legacy == 0 ? "before the heartbeat schema" : "schema_version " + legacy + " of an earlier runner");
+        try (Connection c = ds.getConnection()) {
+            if (!hasTable(c, HISTORY_TABLE) && hasAnyTable(c)) {
+                int legacy = legacyVersion(c);
+                config.baselineOnMigrate(true).baselineVersion(MigrationVersion.fromVersion(String.valueOf(legacy)))
+                        .baselineDescription(legacy == 0 ? "before the heartbeat schema" : "schema_version " + legacy + " of an earlier runner");
+            }
+        }
+        Flyway flyway = config.load();
+        flyway.migrate();
+        // read after the migration: another agent may have applied some of it while this one waited
+        // for Flyway's lock, and the migrate result only counts what this one applied
+        MigrationInfo current = flyway.info().current();
+        return current == null || current.getVersion() == null ? 0 : Integer.parseInt(current.getVersion().getVersion());
+    }
+
+    private static void pause(int attempt) throws SQLException {
         try {
-            MigrateResult result = config.load().migrate();
-            String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
-            return version == null ? 0 : Integer.parseInt(version);
-        } catch (FlywayException e) {
-            // callers back off and retry on SQLException, as for any database error
-            throw new SQLException("heartbeat schema migration failed: " + e.getMessage(), e);
+            Thread.sleep(100L * attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting for another agent's migration", e);
         }
     }
 
-    /**
-     * The version an earlier hand-written runner left in {@code schema_version}, when there is no
-     * Flyway history yet.
-     */
-    private static java.util.OptionalInt legacyVersion(DataSource ds) throws SQLException {
-        try (Connection c = ds.getConnection()) {
-            if (hasTable(c, HISTORY_TABLE) || !hasTable(c, LEGACY_TABLE)) {
-                return java.util.OptionalInt.empty();
-            }
-            try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT MAX(version) FROM " + LEGACY_TABLE)) {
-                return rs.next() && rs.getInt(1) > 0 ? java.util.OptionalInt.of(rs.getInt(1)) : java.util.OptionalInt.empty();
-            }
+    /** The version an earlier hand-written runner left in {@code schema_version}; 0 when none. */
+    private static int legacyVersion(Connection c) throws SQLException {
+        if (!hasTable(c, LEGACY_TABLE)) {
+            return 0;
+        }
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT MAX(version) FROM " + LEGACY_TABLE)) {
+            return rs.next() ? Math.max(0, rs.getInt(1)) : 0;
+        }
+    }
+
+    private static boolean hasAnyTable(Connection c) throws SQLException {
+        try (ResultSet rs = c.getMetaData().getTables(null, c.getSchema(), "%", new String[] {"TABLE"})) {
+            return rs.next();
         }
     }
 
