@@ -209,4 +209,57 @@ class OrchestratorEnrollmentTest {
             assertThat(statuses).containsExactly(410, 401, 409, 410);
         }
     }
+
+    @Test
+    void aRevokedAgentIsRefusedByEveryOrchestratorUntilItGetsANewToken() throws Exception {
+        String c1 = upstream.commit("hello 1");
+        Path data = tmp.resolve("agent-data");
+        Properties flags = Orchestrators.agentFlags("host-1", data);
+        String token = Orchestrators.createToken(db, "edge", 1);
+        Agent agent = agent(flags, Map.of(Enrollment.TOKEN_ENV, token, Enrollment.URL_ENV, "http://127.0.0.1:" + portA));
+        String credential = JSON.readTree(Enrollment.file(data).toFile()).path("credential").asText();
+        // its heartbeats go where its group says: the orchestrators' PostgreSQL
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(Orchestrators.cli("fleet", "--postgres", db.url()).out()).contains("edge-host-1"));
+
+        Orchestrators.Result revoke = Orchestrators.cli("agents", "revoke", "edge-host-1", "--postgres", Orchestrators.cliUrl(db));
+        assertThat(revoke.code()).isZero();
+        assertThat(revoke.out()).contains("agent edge-host-1 revoked");
+        assertThat(Orchestrators.cli("agents", "revoke", "edge-nobody", "--postgres", Orchestrators.cliUrl(db)).code()).isEqualTo(4);
+
+        // its next config fetch is refused with the reason; it keeps running its last good revision
+        agent.syncNow();
+        assertThat(agent.state().syncError()).contains("agent edge-host-1 was revoked at").contains("enroll it again with a new token");
+        assertThat(agent.state().applied().id()).isEqualTo(c1);
+        int management = Integer.parseInt(flags.getProperty("camel.management.port"));
+        assertThat(TestAgents.get(management, "/q/dev/nervesys", null, null).body()).contains("was revoked at");
+        assertThat(Orchestrators.cli("fleet", "--postgres", db.url()).out()).containsPattern("edge-host-1 .*REVOKED");
+        assertThat(Orchestrators.cli("agents", "list", "--postgres", Orchestrators.cliUrl(db)).out())
+                .containsPattern("edge-host-1 .* 20\\d\\d-");
+
+        // the other orchestrator refuses it too; no credential at all gets a challenge
+        HttpResponse<String> refs = TestAgents.get(portB, "/git/config/info/refs?service=git-upload-pack", "edge-host-1", credential);
+        assertThat(refs.statusCode()).isEqualTo(200);
+        assertThat(refs.body()).contains("ERR agent edge-host-1 was revoked at");
+        HttpResponse<String> anonymous = TestAgents.get(portB, "/git/config/info/refs?service=git-upload-pack", null, null);
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+        assertThat(TestAgents.get(portB, "/git/config/info/refs?service=git-upload-pack", "edge-host-1", "nva_wrong").statusCode())
+                .isEqualTo(401);
+
+        // a restart refreshes the enrollment first: refused, with what to do
+        stop(agent);
+        assertThatThrownBy(() -> agent(flags, Map.of(Enrollment.TOKEN_ENV, token, Enrollment.URL_ENV, "http://127.0.0.1:" + portB)))
+                .isInstanceOf(Agent.StartRefused.class)
+                .hasMessageContaining("orchestrator http://127.0.0.1:" + portB + " refused agent edge-host-1 (HTTP 403)")
+                .hasMessageContaining("to enroll again set NERVESYS_ENROLL_TOKEN to a new token");
+
+        // a new token enrolls it again, with a new credential
+        String fresh = Orchestrators.createToken(db, "edge", 1);
+        agent = agent(flags, Map.of(Enrollment.TOKEN_ENV, fresh, Enrollment.URL_ENV, "http://127.0.0.1:" + portB));
+        assertThat(agent.settings().agentId()).isEqualTo("edge-host-1");
+        assertThat(agent.state().applied().id()).isEqualTo(c1);
+        assertThat(agent.state().syncError()).isNull();
+        assertThat(JSON.readTree(Enrollment.file(data).toFile()).path("credential").asText()).isNotEqualTo(credential);
+    }
 }
