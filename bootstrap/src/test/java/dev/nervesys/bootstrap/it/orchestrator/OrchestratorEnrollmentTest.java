@@ -7,6 +7,7 @@ import dev.nervesys.bootstrap.enroll.Enrollment;
 import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
 import dev.nervesys.heartbeat.PgDatabase;
+import dev.nervesys.orchestrator.ConfigMirror;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,6 +152,14 @@ class OrchestratorEnrollmentTest {
         });
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(Files.readString(tmp.resolve("markers/hello.txt"))).isEqualTo("hello-2"));
+
+        // each orchestrator fetched upstream once per commit; its other checks were ref listings only
+        for (Agent orchestrator : running.subList(0, 2)) {
+            ConfigMirror mirror = orchestrator.context().getRegistry().lookupByNameAndType("orchestratorMirror", ConfigMirror.class);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(mirror.commit()).isEqualTo(c2));
+            assertThat(mirror.fetches()).isEqualTo(2);
+            assertThat(mirror.status()).containsEntry("mirroredCommit", c2);
+        }
 
         // the enrollment was audited once; the second orchestrator shares the state
         try (Connection c = db.connect(); Statement s = c.createStatement();
