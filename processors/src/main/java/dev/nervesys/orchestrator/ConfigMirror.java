@@ -5,6 +5,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectIdRef;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PacketLineOut;
@@ -52,6 +53,7 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
     private final Path dir;
     private final UsernamePasswordCredentialsProvider credentials;
     private final OrchestratorStore store;
+    private final Rollouts rollouts;
     private final Clock clock;
     private final AtomicLong checks = new AtomicLong();
     private final AtomicLong fetches = new AtomicLong();
@@ -60,7 +62,8 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
     private volatile String lastError;
     private volatile String lastCheck;
 
-    public ConfigMirror(OrchestratorSettings settings, Path dir, String token, OrchestratorStore store, Clock clock) {
+    public ConfigMirror(OrchestratorSettings settings, Path dir, String token, OrchestratorStore store, Rollouts rollouts,
+                        Clock clock) {
         this.upstream = settings.upstream().isEmpty() || settings.upstream().contains("://") ? settings.upstream()
                 : Path.of(settings.upstream()).toAbsolutePath().toString();
         this.branch = settings.upstreamBranch();
@@ -68,6 +71,7 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
         this.credentials = token == null || token.isBlank() ? null
                 : new UsernamePasswordCredentialsProvider(settings.upstreamUser(), token);
         this.store = store;
+        this.rollouts = rollouts;
         this.clock = clock;
     }
 
@@ -128,6 +132,7 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
                 }
                 fetches.incrementAndGet();
             }
+            rollouts.observed(remote.getObjectId().name());
             lastError = null;
             return remote.getObjectId().name();
         } catch (Exception e) {
@@ -181,8 +186,9 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
             ex.getMessage().setHeader("WWW-Authenticate", HttpAuth.CHALLENGE);
             return;
         }
+        String agentId;
         try {
-            store.authenticate(auth.user(), auth.password());
+            agentId = store.authenticate(auth.user(), auth.password()).agentId();
         } catch (Refused r) {
             if (r.status() == 403 && infoRefs) {
                 // Git clients show an ERR line of the advertisement as the remote's own error message
@@ -202,8 +208,9 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
             poll();
         }
         served.incrementAndGet();
+        String target = rollouts.commitFor(agentId);
         if (infoRefs) {
-            UploadPack up = uploadPack();
+            UploadPack up = uploadPack(target);
             advertisement(ex, pkt -> up.sendAdvertisedRefs(new RefAdvertiser.PacketLineOutRefAdvertiser(pkt)));
             return;
         }
@@ -212,7 +219,7 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
             request = new GZIPInputStream(request);
         }
         ByteArrayOutputStream result = new ByteArrayOutputStream();
-        uploadPack().upload(request, result, null);
+        uploadPack(target).upload(request, result, null);
         Message m = ex.getMessage();
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         m.setHeader(Exchange.CONTENT_TYPE, "application/x-git-upload-pack-result");
@@ -220,10 +227,19 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
         m.setBody(result.toByteArray());
     }
 
-    private UploadPack uploadPack() throws Exception {
+    /**
+     * JGit's upload-pack on the mirror. {@code target}: the commit this agent is to see as the branch
+     * head (a staged rollout serves canaries the new commit and the others the previous one), or
+     * null for the mirror's own head. The mirror holds both, the previous being an ancestor.
+     */
+    private UploadPack uploadPack(String target) throws Exception {
         UploadPack up = new UploadPack(repo());
         up.setBiDirectionalPipe(false);
         up.setTimeout(60);
+        if (target != null) {
+            Ref head = new ObjectIdRef.PeeledNonTag(Ref.Storage.PACKED, ref(), ObjectId.fromString(target));
+            up.setRefFilter(refs -> Map.of(ref(), head));
+        }
         return up;
     }
 

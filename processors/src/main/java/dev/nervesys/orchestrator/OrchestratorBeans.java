@@ -39,12 +39,15 @@ public final class OrchestratorBeans implements BeanProvider {
 
         OrchestratorStore store = new OrchestratorStore(ds, s.clock());
         Groups groups = new Groups(s::secret);
+        Rollouts rollouts = new Rollouts(store, Canary.parse(s.get(OrchestratorSettings.ROLLOUT_CANARY)),
+                s.getDuration(OrchestratorSettings.ROLLOUT_SOAK), s.clock());
         ConfigMirror mirror = new ConfigMirror(os, s.dataDir().resolve("orchestrator").resolve("config.git"),
-                s.secret(OrchestratorSettings.UPSTREAM_TOKEN_ENV).orElse(null), store, s.clock());
+                s.secret(OrchestratorSettings.UPSTREAM_TOKEN_ENV).orElse(null), store, rollouts, s.clock());
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("orchestratorDataSource", ds);
         beans.put("orchestratorStore", store);
         beans.put("orchestratorGroups", groups);
+        beans.put("orchestratorRollouts", rollouts);
         beans.put("orchestratorMirror", mirror);
         beans.put("orchestratorApi", new OrchestratorApi(store, groups, mirror));
         return beans;

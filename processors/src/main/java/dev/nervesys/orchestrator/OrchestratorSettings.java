@@ -39,7 +39,15 @@ public record OrchestratorSettings(String upstream, String upstreamBranch, Strin
     public static final Setting UPSTREAM_POLL = Setting.duration("nervesys.orchestrator.upstreamPoll", "30s", ROUTES,
             "how often the mirror checks upstream (a ref listing; a fetch only when the branch moved)");
 
-    /** The declarations of {@code nervesys.orchestrator.*}. */
+    public static final Setting ROLLOUT_CANARY = Setting.text("nervesys.rollout.canary", "10%", BEANS,
+            "canaries of a staged rollout: a percentage of the enrolled agents (by a hash of their ids) or agent ids, "
+                    + "comma-separated; empty = every commit goes to every agent at once");
+    public static final Setting ROLLOUT_SOAK = Setting.duration("nervesys.rollout.soak", "5m", BEANS,
+            "how long every canary must run a new commit healthy before it goes to everyone");
+    public static final Setting ROLLOUT_CHECK_EVERY = Setting.duration("nervesys.rollout.checkEvery", "5s", ROUTES,
+            "how often the running rollout is checked against the canaries' heartbeats (route orchestrator-rollout-check)");
+
+    /** The declarations of {@code nervesys.orchestrator.*} and {@code nervesys.rollout.*}. */
     public static final class Declared implements SettingGroup {
         @Override
         public String title() {
@@ -53,7 +61,8 @@ public record OrchestratorSettings(String upstream, String upstreamBranch, Strin
 
         @Override
         public List<Setting> settings() {
-            return List.of(Role.ROLE, HOST, PORT, UPSTREAM, UPSTREAM_BRANCH, UPSTREAM_USER, UPSTREAM_POLL);
+            return List.of(Role.ROLE, HOST, PORT, UPSTREAM, UPSTREAM_BRANCH, UPSTREAM_USER, UPSTREAM_POLL, ROLLOUT_CANARY,
+                    ROLLOUT_SOAK, ROLLOUT_CHECK_EVERY);
         }
     }
 

@@ -69,7 +69,8 @@ public final class OrchestratorStore {
         migrated = true;
     }
 
-    private Connection connection() throws SQLException {
+    /** A connection to the migrated database (for the orchestrator's other tables: rollouts). */
+    Connection connection() throws SQLException {
         migrate();
         return dataSource.getConnection();
     }
@@ -264,6 +265,19 @@ public final class OrchestratorStore {
         return query("SELECT agent_id, group_name, host, token_id, enrolled_at, seen_at, revoked_at FROM orchestrator_agents ORDER BY agent_id");
     }
 
+    /** Ids of the enrolled agents that are not revoked. */
+    public List<String> activeAgents() throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = connection();
+             PreparedStatement ps = c.prepareStatement("SELECT agent_id FROM orchestrator_agents WHERE revoked_at IS NULL ORDER BY agent_id");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
     public List<Map<String, Object>> tokens() throws SQLException {
         return query("SELECT token_id, group_name, uses, max_uses, created_at, expires_at, revoked_at FROM orchestrator_tokens ORDER BY created_at");
     }
@@ -272,7 +286,7 @@ public final class OrchestratorStore {
         return query("SELECT ts, event, token_id, agent_id, remote, status, message FROM orchestrator_audit ORDER BY id DESC LIMIT " + Math.max(1, limit));
     }
 
-    private List<Map<String, Object>> query(String sql) throws SQLException {
+    List<Map<String, Object>> query(String sql) throws SQLException {
         try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             return rows(rs);
         }
@@ -299,7 +313,7 @@ public final class OrchestratorStore {
         return out;
     }
 
-    private static List<Map<String, Object>> rows(ResultSet rs) throws SQLException {
+    static List<Map<String, Object>> rows(ResultSet rs) throws SQLException {
         List<Map<String, Object>> out = new ArrayList<>();
         ResultSetMetaData md = rs.getMetaData();
         while (rs.next()) {
@@ -313,7 +327,7 @@ public final class OrchestratorStore {
         return out;
     }
 
-    private void audit(Connection c, String event, String tokenId, String agentId, String remote, Integer status, String message)
+    void audit(Connection c, String event, String tokenId, String agentId, String remote, Integer status, String message)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO orchestrator_audit (ts, event, token_id, agent_id, remote, "
                 + "status, message) VALUES (?, ?, ?, ?, ?, ?, ?)")) {

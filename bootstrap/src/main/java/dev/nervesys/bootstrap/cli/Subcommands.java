@@ -22,6 +22,7 @@ final class Subcommands {
         cl.addSubcommand(new FleetCommand());
         cl.addSubcommand(new TokenCommand());
         cl.addSubcommand(new AgentsCommand());
+        cl.addSubcommand(new RolloutCommand());
         cl.addSubcommand(new RunsCommand());
         cl.addSubcommand(new RestoreCommand(resolver, workDir));
     }

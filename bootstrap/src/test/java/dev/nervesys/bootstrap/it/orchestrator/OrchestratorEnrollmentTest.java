@@ -65,8 +65,10 @@ class OrchestratorEnrollmentTest {
         Map<String, String> env = Map.of("ORCH_PG_USER", PgDatabase.USER, "ORCH_EXAMPLE_KEY", SECRET);
         portA = TestAgents.freePort();
         portB = TestAgents.freePort();
-        running.add(Orchestrators.start("orch-a", tmp.resolve("orch-a"), config, portA, db, upstream.uri(), env));
-        running.add(Orchestrators.start("orch-b", tmp.resolve("orch-b"), config, portB, db, upstream.uri(), env));
+        // staged rollouts off here (OrchestratorRolloutTest has them): every commit goes to every agent at once
+        Map<String, String> flags = Map.of("nervesys.rollout.canary", "");
+        running.add(Orchestrators.start("orch-a", tmp.resolve("orch-a"), config, portA, db, upstream.uri(), env, flags));
+        running.add(Orchestrators.start("orch-b", tmp.resolve("orch-b"), config, portB, db, upstream.uri(), env, flags));
     }
 
     @AfterEach
@@ -112,7 +114,7 @@ class OrchestratorEnrollmentTest {
     void anAgentEnrollsOnceWithOneTokenAndFetchesItsConfigThroughEitherOrchestrator() throws Exception {
         String c1 = upstream.commit("hello 1");
         assertThat(running.get(0).routeIds()).containsExactly("orchestrator-enroll", "orchestrator-git",
-                "orchestrator-mirror-poll", "orchestrator-refresh");
+                "orchestrator-mirror-poll", "orchestrator-refresh", "orchestrator-rollout-check");
         String token = Orchestrators.createToken(db, "edge", 1);
         assertThat(token).startsWith("nvt_");
 

@@ -42,15 +42,17 @@ final class Orchestrators {
         return dir;
     }
 
-    /** Starts an orchestrator on {@code port} with the database and the upstream config repo. */
+    /** Starts an orchestrator on {@code port} with the database and the upstream config repo, and {@code flags} on top. */
     static Agent start(String name, Path dataDir, Path config, int port, PgDatabase db, String upstream,
-                       Map<String, String> environment) throws Exception {
+                       Map<String, String> environment, Map<String, String> flags) throws Exception {
         Properties p = TestAgents.flags(name, dataDir, config.toString(), TestAgents.freePort());
         p.setProperty("nervesys.role", "orchestrator");
         p.setProperty("nervesys.orchestrator.port", String.valueOf(port));
         p.setProperty("nervesys.orchestrator.upstream", upstream);
         p.setProperty("nervesys.orchestrator.upstreamPoll", "1s");
         p.setProperty("nervesys.postgres.url", db.url());
+        p.setProperty("nervesys.rollout.checkEvery", "1s");
+        flags.forEach(p::setProperty);
         Map<String, String> env = new java.util.HashMap<>(environment);
         env.put("NERVESYS_POSTGRES_USER", PgDatabase.USER);
         return TestAgents.start(p, env);
