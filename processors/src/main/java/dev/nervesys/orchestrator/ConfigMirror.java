@@ -181,7 +181,6 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
             return;
         }
         if (auth == null) {
-            out.setHeader("WWW-Authenticate", HttpAuth.CHALLENGE);
             OrchestratorApi.error(ex, 401, "agent credential required (basic auth: agent id and credential)");
             ex.getMessage().setHeader("WWW-Authenticate", HttpAuth.CHALLENGE);
             return;

@@ -50,6 +50,7 @@ public final class OrchestratorBeans implements BeanProvider {
         beans.put("orchestratorRollouts", rollouts);
         beans.put("orchestratorMirror", mirror);
         beans.put("orchestratorApi", new OrchestratorApi(store, groups, mirror));
+        beans.put("orchestratorWebhook", new Webhook(s.secret(Webhook.SECRET_ENV).orElse(null), mirror));
         return beans;
     }
 }

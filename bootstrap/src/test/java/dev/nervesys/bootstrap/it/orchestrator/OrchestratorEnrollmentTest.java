@@ -114,7 +114,7 @@ class OrchestratorEnrollmentTest {
     void anAgentEnrollsOnceWithOneTokenAndFetchesItsConfigThroughEitherOrchestrator() throws Exception {
         String c1 = upstream.commit("hello 1");
         assertThat(running.get(0).routeIds()).containsExactly("orchestrator-enroll", "orchestrator-git",
-                "orchestrator-mirror-poll", "orchestrator-refresh", "orchestrator-rollout-check");
+                "orchestrator-mirror-poll", "orchestrator-refresh", "orchestrator-rollout-check", "orchestrator-webhook");
         String token = Orchestrators.createToken(db, "edge", 1);
         assertThat(token).startsWith("nvt_");
 
