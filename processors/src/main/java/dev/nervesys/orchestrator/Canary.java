@@ -7,12 +7,16 @@ import java.util.stream.Collectors;
 /**
  * Which agents are canaries ({@code nervesys.rollout.canary}): a percentage ({@code 10%}: the agents
  * whose id hashes below it, the same agents at every rollout and on every orchestrator), or agent
- * ids separated by commas, or empty (no staged rollouts: every commit goes to everyone at once).
+ * ids separated by commas, or {@code none} (no staged rollouts: every commit goes to everyone at once;
+ * an empty value means the default, as for every setting).
  */
 public record Canary(String spec, int percent, Set<String> names) {
 
     public static Canary parse(String spec) {
         String s = spec == null ? "" : spec.trim();
+        if (s.equalsIgnoreCase("none")) {
+            return new Canary(s, 0, Set.of());
+        }
         if (s.endsWith("%")) {
             int p;
             try {

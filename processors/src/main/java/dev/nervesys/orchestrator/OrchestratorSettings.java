@@ -41,7 +41,7 @@ public record OrchestratorSettings(String upstream, String upstreamBranch, Strin
 
     public static final Setting ROLLOUT_CANARY = Setting.text("nervesys.rollout.canary", "10%", BEANS,
             "canaries of a staged rollout: a percentage of the enrolled agents (by a hash of their ids) or agent ids, "
-                    + "comma-separated; empty = every commit goes to every agent at once");
+                    + "comma-separated; none = every commit goes to every agent at once");
     public static final Setting ROLLOUT_SOAK = Setting.duration("nervesys.rollout.soak", "5m", BEANS,
             "how long every canary must run a new commit healthy before it goes to everyone");
     public static final Setting ROLLOUT_CHECK_EVERY = Setting.duration("nervesys.rollout.checkEvery", "5s", ROUTES,

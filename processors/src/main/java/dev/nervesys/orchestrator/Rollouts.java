@@ -83,7 +83,7 @@ public final class Rollouts implements StatusReporter {
                     ps.setString(4, canary.spec());
                     ps.setTimestamp(5, Timestamp.from(now));
                     ps.setTimestamp(6, staged ? null : Timestamp.from(now));
-                    ps.setString(7, staged ? null : released == null ? "first revision" : "staged rollouts off");
+                    ps.setString(7, staged ? null : released == null ? "first revision" : "staged rollouts off (canary none)");
                     ps.executeUpdate();
                 }
                 c.commit();

@@ -127,11 +127,12 @@ class RolloutsTest {
 
     @Test
     void withoutCanariesEveryCommitGoesToEveryoneAtOnce() throws Exception {
-        Rollouts off = new Rollouts(store, Canary.parse(""), Duration.ofMinutes(5), clock);
+        Rollouts off = new Rollouts(store, Canary.parse("none"), Duration.ofMinutes(5), clock);
         off.observed(C1);
         off.observed(C2);
         assertThat(off.commitFor("canary-1")).isEqualTo(C2);
         assertThat(off.commitFor("other-1")).isEqualTo(C2);
+        assertThat(Canary.parse("none").enabled()).isFalse();
         assertThat(Canary.parse("10%").isCanary("x")).isEqualTo(Math.floorMod("x".hashCode(), 100) < 10);
         assertThatThrownBy(() -> Canary.parse("150%")).hasMessageContaining("not between 0% and 100%");
     }

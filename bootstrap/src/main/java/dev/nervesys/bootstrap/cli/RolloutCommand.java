@@ -30,7 +30,7 @@ final class RolloutCommand implements Callable<Integer> {
 
     private static Rollouts rollouts(OrchestratorDatabase db, CommandSpec spec) {
         // transitions only: the canary set and the soak are the orchestrators' settings
-        return new Rollouts(db.open(spec), Canary.parse(""), Duration.ZERO, Clock.systemUTC());
+        return new Rollouts(db.open(spec), Canary.parse("none"), Duration.ZERO, Clock.systemUTC());
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The newest rollouts with their state.")

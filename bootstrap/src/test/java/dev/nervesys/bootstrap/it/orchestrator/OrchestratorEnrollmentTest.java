@@ -66,7 +66,7 @@ class OrchestratorEnrollmentTest {
         portA = TestAgents.freePort();
         portB = TestAgents.freePort();
         // staged rollouts off here (OrchestratorRolloutTest has them): every commit goes to every agent at once
-        Map<String, String> flags = Map.of("nervesys.rollout.canary", "");
+        Map<String, String> flags = Map.of("nervesys.rollout.canary", "none");
         running.add(Orchestrators.start("orch-a", tmp.resolve("orch-a"), config, portA, db, upstream.uri(), env, flags));
         running.add(Orchestrators.start("orch-b", tmp.resolve("orch-b"), config, portB, db, upstream.uri(), env, flags));
     }
