@@ -1,5 +1,6 @@
 package dev.nervesys.bootstrap.cli;
 
+import dev.nervesys.orchestrator.OrchestratorStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,9 +34,10 @@ final class AgentsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            OrchestratorStore store = db.open(spec);
             List<Map<String, Object>> rows;
             try {
-                rows = db.open(spec).agents();
+                rows = store.agents();
             } catch (Exception e) {
                 throw db.failure(e);
             }
@@ -57,9 +59,10 @@ final class AgentsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            OrchestratorStore store = db.open(spec);
             boolean found;
             try {
-                found = db.open(spec).revokeAgent(agentId.trim());
+                found = store.revokeAgent(agentId.trim());
             } catch (Exception e) {
                 throw db.failure(e);
             }

@@ -42,9 +42,10 @@ final class RolloutCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            Rollouts rollouts = rollouts(db, spec);
             List<Map<String, Object>> rows;
             try {
-                rows = rollouts(db, spec).list();
+                rows = rollouts.list();
             } catch (Exception e) {
                 throw db.failure(e);
             }
@@ -66,8 +67,9 @@ final class RolloutCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            Rollouts rollouts = rollouts(db, spec);
             try {
-                rollouts(db, spec).set(sha.trim(), state());
+                rollouts.set(sha.trim(), state());
             } catch (IllegalArgumentException e) {
                 throw new CliErrors.Failure(CliErrors.FAILED, e.getMessage() + "; see nervesys rollout list", e);
             } catch (Exception e) {

@@ -83,9 +83,10 @@ final class TokenCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            OrchestratorStore store = db.open(spec);
             List<Map<String, Object>> rows;
             try {
-                rows = db.open(spec).tokens();
+                rows = store.tokens();
             } catch (Exception e) {
                 throw db.failure(e);
             }
@@ -106,9 +107,10 @@ final class TokenCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            OrchestratorStore store = db.open(spec);
             boolean found;
             try {
-                found = db.open(spec).revokeToken(tokenId.trim());
+                found = store.revokeToken(tokenId.trim());
             } catch (Exception e) {
                 throw db.failure(e);
             }

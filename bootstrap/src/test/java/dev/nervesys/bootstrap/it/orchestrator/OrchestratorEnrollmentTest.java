@@ -47,6 +47,8 @@ class OrchestratorEnrollmentTest {
     private final List<Agent> running = new ArrayList<>();
     private int portA;
     private int portB;
+    private Path orchestratorConfig;
+    private Map<String, String> orchestratorEnv;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -63,6 +65,8 @@ class OrchestratorEnrollmentTest {
                         + "NERVESYS_POSTGRES_USER=${env:ORCH_PG_USER}\n"
                         + "EXAMPLE_API_KEY=${env:ORCH_EXAMPLE_KEY}\n"));
         Map<String, String> env = Map.of("ORCH_PG_USER", PgDatabase.USER, "ORCH_EXAMPLE_KEY", SECRET);
+        orchestratorConfig = config;
+        orchestratorEnv = env;
         portA = TestAgents.freePort();
         portB = TestAgents.freePort();
         // staged rollouts off here (OrchestratorRolloutTest has them): every commit goes to every agent at once
@@ -272,5 +276,45 @@ class OrchestratorEnrollmentTest {
         assertThat(agent.state().applied().id()).isEqualTo(c1);
         assertThat(agent.state().syncError()).isNull();
         assertThat(JSON.readTree(Enrollment.file(data).toFile()).path("credential").asText()).isNotEqualTo(credential);
+    }
+
+    @Test
+    void agentsKeepTheirLastGoodRevisionWhileTheOrchestratorsAreDownAndReconnect() throws Exception {
+        String c1 = upstream.commit("hello 1");
+        Path data = tmp.resolve("agent-data");
+        Properties flags = Orchestrators.agentFlags("host-1", data);
+        Map<String, String> env = Map.of(Enrollment.TOKEN_ENV, Orchestrators.createToken(db, "edge", 1),
+                Enrollment.URL_ENV, "http://127.0.0.1:" + portA);
+        Agent agent = agent(flags, env);
+        assertThat(agent.state().applied().id()).isEqualTo(c1);
+
+        // both orchestrators down
+        running.get(1).close();
+        running.get(0).close();
+        running.remove(1);
+        running.remove(0);
+        agent.syncNow();
+        assertThat(agent.state().syncError()).isNotNull();
+        assertThat(agent.state().applied().id()).isEqualTo(c1);
+        assertThat(agent.routeIds()).contains("hello");
+
+        // a restart meanwhile: the stored grant and the last good revision
+        stop(agent);
+        agent = agent(flags, env);
+        assertThat(agent.settings().agentId()).isEqualTo("edge-host-1");
+        assertThat(agent.state().applied().id()).isEqualTo(c1);
+        assertThat(agent.routeIds()).contains("hello");
+
+        // an orchestrator is back: the agent fetches the new commit through it
+        running.add(0, Orchestrators.start("orch-a", tmp.resolve("orch-a"), orchestratorConfig, portA, db, upstream.uri(),
+                orchestratorEnv, Map.of("nervesys.rollout.canary", "none")));
+        upstream.write("routes/hello.camel.yaml", marker("hello-2"));
+        String c2 = upstream.commit("hello 2");
+        Agent a = agent;
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            a.syncNow();
+            assertThat(a.state().applied().id()).isEqualTo(c2);
+        });
+        assertThat(a.state().syncError()).isNull();
     }
 }
