@@ -26,7 +26,7 @@ class ArchitectureTest {
 
     /** Every top-level package but spi and common is a capability (a new one must be listed here). */
     private static final List<String> CAPABILITIES = List.of("alerts", "archive", "buffer", "classify", "clickhouse",
-            "heartbeat", "ingest", "live", "reports", "runs", "snapshots", "telecrunch", "webconsole");
+            "heartbeat", "ingest", "live", "orchestrator", "reports", "runs", "snapshots", "telecrunch", "webconsole");
 
     /** How the capabilities meet: contracts (spi) and helpers several of them use (common). */
     private static final List<String> SHARED = List.of("spi", "common");

@@ -8,6 +8,7 @@ import dev.nervesys.bootstrap.console.ConsoleUsers;
 import dev.nervesys.bootstrap.console.IndexedDevConsoleRegistry;
 import dev.nervesys.bootstrap.console.NervesysDevConsole;
 import dev.nervesys.bootstrap.console.SyncAgentInfo;
+import dev.nervesys.bootstrap.enroll.Enrollment;
 import dev.nervesys.bootstrap.reload.ConfigSync;
 import dev.nervesys.bootstrap.reload.RevisionValidator;
 import dev.nervesys.bootstrap.reload.RouteApplier;
@@ -86,7 +87,9 @@ public final class Agent implements AutoCloseable {
         Path dataDir = boot.dataDir();
         DataDirLock lock = DataDirLock.acquire(dataDir, "agent " + boot.agentId());
         try {
-            return start(resolver, boot, dataDir, lock);
+            // an agent of an orchestrator: enroll once, or refresh its stored grant (docs/orchestrator.md)
+            SettingsResolver enrolled = Enrollment.apply(resolver, dataDir, boot.server());
+            return start(enrolled, enrolled == resolver ? boot : enrolled.bootstrap(), dataDir, lock);
         } catch (Exception | Error e) {
             lock.close();
             throw e;

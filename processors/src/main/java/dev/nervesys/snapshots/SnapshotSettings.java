@@ -46,7 +46,7 @@ public record SnapshotSettings(boolean enabled, boolean backupEnabled, LocalTime
             "... and the first check after start");
     public static final Setting BACKUP_EXCLUDE = Setting.text("nervesys.snapshots.backup.exclude", "reports", BEANS,
             "paths below the data dir left out of backups, comma-separated (always left out: buffer/, the archive folders, "
-                    + "config-repo.git/, snapshots/, agent.lock, state/console-users.properties)");
+                    + "config-repo.git/, snapshots/, agent.lock, state/console-users.properties, enrollment/, orchestrator/)");
 
     /** The declarations of {@code nervesys.snapshots.*}. */
     public static final class Declared implements SettingGroup {

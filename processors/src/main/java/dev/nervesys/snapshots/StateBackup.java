@@ -222,6 +222,7 @@ public final class StateBackup {
     public static Set<Path> alwaysExcluded(Path dataDir) {
         Path d = dataDir.toAbsolutePath().normalize();
         return Set.of(d.resolve("buffer"), d.resolve("archive"), d.resolve("archive-work"), d.resolve("config-repo.git"),
-                d.resolve("snapshots"), d.resolve(dev.nervesys.spi.DataDirLock.FILE), d.resolve("state").resolve("console-users.properties"));
+                d.resolve("snapshots"), d.resolve(dev.nervesys.spi.DataDirLock.FILE), d.resolve("state").resolve("console-users.properties"),
+                d.resolve("enrollment"), d.resolve("orchestrator"));
     }
 }

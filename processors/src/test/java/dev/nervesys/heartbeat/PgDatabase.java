@@ -13,9 +13,15 @@ public final class PgDatabase implements AutoCloseable {
     public static final int PORT = Integer.getInteger("nervesys.test.pgPort", 5432);
     public static final String USER = System.getProperty("nervesys.test.pgUser", "postgres");
 
-    public final String name = "hb_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    public final String name;
 
     public PgDatabase() throws SQLException {
+        this("hb_");
+    }
+
+    /** With a name prefix of its own ({@code orch_} for the orchestrator's tests). */
+    public PgDatabase(String prefix) throws SQLException {
+        name = prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         try (Connection c = admin(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }

@@ -71,6 +71,8 @@ class StateBackupTest {
         Files.createDirectories(data.resolve("buffer"));
         write("state/last-good-revision", "0123456789abcdef0123456789abcdef01234567");
         write("state/console-users.properties", "user.alice=secret1,operator\n");
+        write("enrollment/enrollment.json", "{\"credential\": \"nva_secret\"}");
+        write("orchestrator/config.git/HEAD", "ref: refs/heads/main\n");
         write("archive/logs/srv/2025-12-10/08-00.json.gz", "archived");
         write("archive-work/logs_srv_x.json.gz", "work");
         write("config-repo.git/HEAD", "ref: refs/heads/main\n");
@@ -98,7 +100,7 @@ class StateBackupTest {
             assertThat(manifest).containsEntry("agent", "edge-1").containsEntry("format", "nervesys-state-backup/1")
                     .containsEntry("createdAt", "2025-12-10T03:00:00Z");
             assertThat((List<Object>) manifest.get("excluded")).contains("buffer", "archive", "config-repo.git", "agent.lock",
-                    "state/console-users.properties", "reports");
+                    "state/console-users.properties", "enrollment", "orchestrator", "reports");
 
             // into an empty data dir
             Path fresh = tmp.resolve("fresh");
@@ -109,6 +111,7 @@ class StateBackupTest {
             assertThat(Files.readString(fresh.resolve("alerts/notes.txt"))).isEqualTo("caf\u00e9");
             assertThat(fresh.resolve("buffer")).doesNotExist();
             assertThat(fresh.resolve("state/console-users.properties")).doesNotExist();
+            assertThat(fresh.resolve("enrollment")).doesNotExist();
             assertThat(fresh.resolve(".restore-staging")).doesNotExist();
             assertThat(Files.getLastModifiedTime(fresh.resolve("state/last-good-revision")).toMillis())
                     .isEqualTo(Files.getLastModifiedTime(data.resolve("state/last-good-revision")).toMillis());

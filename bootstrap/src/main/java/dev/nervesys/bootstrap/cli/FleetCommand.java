@@ -1,6 +1,7 @@
 package dev.nervesys.bootstrap.cli;
 
 import dev.nervesys.heartbeat.FleetQueries;
+import dev.nervesys.orchestrator.OrchestratorStore;
 import dev.nervesys.spi.ErrorLine;
 import dev.nervesys.spi.StatusDatabaseLocation;
 import java.io.PrintWriter;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
  * Credentials from NERVESYS_POSTGRES_USER / NERVESYS_POSTGRES_PASSWORD, as for the agent.
  */
 @Command(name = "fleet", mixinStandardHelpOptions = true,
-        description = "Print the latest heartbeat of every agent from PostgreSQL (SILENT: no beat for 3 intervals; BEHIND: not on the newest revision).")
+        description = "Print the latest heartbeat of every agent from PostgreSQL (SILENT: no beat for 3 intervals; BEHIND: not on the newest revision; REVOKED: revoked at the orchestrator).")
 public final class FleetCommand implements Callable<Integer> {
 
     @Option(names = "--postgres", required = true, paramLabel = "URL",
@@ -53,8 +54,10 @@ public final class FleetCommand implements Callable<Integer> {
                     + "' is not a PostgreSQL URL; use jdbc:postgresql://host:5432/db or postgresql://host:5432/db");
         }
         List<Map<String, Object>> rows;
+        java.util.Set<String> revoked;
         try (Connection c = DriverManager.getConnection(jdbc, p)) {
             rows = FleetQueries.fleet(c);
+            revoked = OrchestratorStore.revokedAgents(c);
         } catch (SQLException e) {
             String where = "PostgreSQL at " + ErrorLine.hostPort(jdbc);
             if (ErrorLine.unreachable(e)) {
@@ -63,12 +66,13 @@ public final class FleetCommand implements Callable<Integer> {
             }
             throw new CliErrors.Failure(CliErrors.FAILED, where + ": " + ErrorLine.of(e), e);
         }
-        out.print(table(rows));
+        out.print(table(rows, revoked));
         out.flush();
         return 0;
     }
 
-    static String table(List<Map<String, Object>> rows) {
+    /** {@code revoked}: agents an orchestrator revoked (flag REVOKED). */
+    static String table(List<Map<String, Object>> rows, java.util.Set<String> revoked) {
         String[] head = {"AGENT", "SERVER", "LAST BEAT", "STATUS", "REVISION", "ALERTS", "CPU%", "DISK%", "FLAGS"};
         List<String[]> lines = new ArrayList<>();
         lines.add(head);
@@ -79,6 +83,9 @@ public final class FleetCommand implements Callable<Integer> {
             }
             if (Boolean.TRUE.equals(r.get("behind"))) {
                 flags.add("BEHIND");
+            }
+            if (revoked.contains(s(r.get("agent_id")))) {
+                flags.add("REVOKED");
             }
             if (r.get("config_rejected_revision") != null) {
                 flags.add("REJECTED " + shortRev(r.get("config_rejected_revision")));

@@ -45,6 +45,16 @@ public final class SettingsResolver {
         return new SettingsResolver(builtInDefaults, environment, flags);
     }
 
+    /**
+     * The same resolver with more environment variables, each only where the real environment does
+     * not set it (what an orchestrator handed out at enrollment: the real environment still wins).
+     */
+    public SettingsResolver withEnvironmentDefaults(Map<String, String> defaults) {
+        Map<String, String> env = new java.util.HashMap<>(defaults);
+        env.putAll(environment);
+        return new SettingsResolver(builtInDefaults, env, jvmFlags);
+    }
+
     public Map<String, String> environment() {
         return environment;
     }

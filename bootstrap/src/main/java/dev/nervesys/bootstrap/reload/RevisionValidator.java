@@ -6,6 +6,7 @@ import dev.nervesys.bootstrap.revision.EmbeddedSource;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.spi.ConfigCheck;
 import dev.nervesys.spi.Declarations;
+import dev.nervesys.spi.Role;
 import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.cli.connector.DefaultCliConnectorFactory;
@@ -119,11 +120,14 @@ public final class RevisionValidator {
         return new Problem(null, 0, text);
     }
 
-    /** Route files whose module is not switched off with {@code nervesys.modules.<name>=false}. */
+    /**
+     * Route files whose module is on: {@code nervesys.modules.<name>}, else the role's default
+     * (an agent runs every module but orchestrator*, an orchestrator only those and errors: {@link Role}).
+     */
     public static SortedMap<String, String> enabledRoutes(Revision revision, Settings settings) {
         SortedMap<String, String> out = new TreeMap<>();
         revision.routeFiles().forEach((file, text) -> {
-            if (settings.getBoolean(moduleKey(file), true)) {
+            if (Role.moduleOn(settings, Revision.moduleName(file))) {
                 out.put(file, text);
             }
         });

@@ -3,6 +3,7 @@ package dev.nervesys.bootstrap.security;
 import dev.nervesys.bootstrap.console.ConsoleUsers;
 import dev.nervesys.live.LiveAccess;
 import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.Role;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -45,12 +46,12 @@ public final class ExposedPorts {
     /** The ports these settings open (a switched-off module or server opens none). */
     public static List<Port> ports(AgentSettings s) {
         List<Port> out = new ArrayList<>();
-        if (s.getBoolean("nervesys.modules.ingest", true)) {
+        if (Role.moduleOn(s, "ingest")) {
             boolean tokens = !s.secret("NERVESYS_INGEST_TOKENS").orElse(s.get("nervesys.ingest.tokens", "")).isBlank();
             out.add(new Port("ingest", "nervesys.ingest.host", s.get("nervesys.ingest.host", "127.0.0.1"),
                     s.getInt("nervesys.ingest.port", 8086), tokens, "NERVESYS_INGEST_TOKENS"));
         }
-        if (s.getBoolean("nervesys.modules.live", true)) {
+        if (Role.moduleOn(s, "live")) {
             out.add(new Port("live", "nervesys.live.host", s.get("nervesys.live.host", "127.0.0.1"),
                     s.getInt("nervesys.live.port", 8087), !s.secret(LiveAccess.ENV).orElse("").isBlank(), LiveAccess.ENV));
         }

@@ -1,0 +1,118 @@
+package dev.nervesys.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.Map;
+
+/**
+ * The orchestrator's enrollment endpoints (bean {@code orchestratorApi}, routes/orchestrator.camel.yaml):
+ * <ul>
+ * <li>{@code POST /v1/enroll} {@code {"token": "nvt_…", "host": "edge-7"}}: 200 with the agent's id,
+ * its credential (shown this once), its group's settings and secrets and where its config comes
+ * from; 400 bad request, 401 unknown token, 403 revoked token, 409 group missing or broken, 410
+ * expired or used-up token, 503 a group secret missing on the orchestrator.</li>
+ * <li>{@code POST /v1/refresh} with basic auth (agent id, credential): 200 with the group's
+ * current settings; 401 unknown credential, 403 revoked agent.</li>
+ * </ul>
+ * Errors are {@code {"error": "…"}}. Tokens, credentials and secrets are never logged.
+ */
+public final class OrchestratorApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrchestratorApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Where agents fetch their config from the orchestrator (ConfigMirror), relative to its URL. */
+    public static final String GIT_PATH = "/git/config";
+
+    private final OrchestratorStore store;
+    private final Groups groups;
+    private final ConfigMirror mirror;
+
+    public OrchestratorApi(OrchestratorStore store, Groups groups, ConfigMirror mirror) {
+        this.store = store;
+        this.groups = groups;
+        this.mirror = mirror;
+    }
+
+    public void enroll(Exchange ex) throws SQLException {
+        Message in = ex.getIn();
+        String remote = remote(in);
+        String text = in.getBody(String.class);
+        JsonNode body;
+        try {
+            body = JSON.readTree(text == null ? "" : text);
+        } catch (Exception e) {
+            body = null;
+        }
+        if (body == null || !body.isObject() || !body.path("token").isTextual()) {
+            error(ex, 400, "expected a JSON object {\"token\": \"nvt_…\", \"host\": \"<host name>\"}");
+            return;
+        }
+        String host = body.path("host").asText(null);
+        try {
+            OrchestratorStore.Enrolled e = store.enroll(body.get("token").asText(), host, remote,
+                    group -> groups.agentId(group, host));
+            ObjectNode out = grant(e.agentId(), e.group());
+            out.put("credential", e.credential());
+            LOG.info("Agent {} enrolled in group {} with token {} (from {})", e.agentId(), e.group(), e.tokenId(), remote);
+            reply(ex, 200, out);
+        } catch (Refused r) {
+            LOG.info("Enrollment from {} refused: {}", remote, r.getMessage());
+            error(ex, r.status(), r.getMessage());
+        }
+    }
+
+    public void refresh(Exchange ex) throws SQLException {
+        HttpAuth auth = HttpAuth.of(ex.getIn().getHeader("Authorization"));
+        try {
+            OrchestratorStore.AgentRecord a = store.refresh(auth == null ? null : auth.user(), auth == null ? null : auth.password(),
+                    remote(ex.getIn()));
+            reply(ex, 200, grant(a.agentId(), a.group()));
+        } catch (Refused r) {
+            error(ex, r.status(), r.getMessage());
+        }
+    }
+
+    /** What an agent of a group is to use: settings, secrets, config source. */
+    private ObjectNode grant(String agentId, String group) throws Refused {
+        Groups.Group g = groups.group(group);
+        Map<String, String> secrets = groups.secrets(group);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("agentId", agentId);
+        out.put("group", group);
+        ObjectNode settings = out.putObject("settings");
+        g.settings().forEach(settings::put);
+        ObjectNode sec = out.putObject("secrets");
+        secrets.forEach(sec::put);
+        if (!g.settings().containsKey("nervesys.config.repo") && mirror.enabled()) {
+            ObjectNode config = out.putObject("config");
+            config.put("path", GIT_PATH);
+            config.put("branch", mirror.branch());
+        }
+        return out;
+    }
+
+    static String remote(Message in) {
+        Object r = in.getHeader("CamelNettyRemoteAddress");
+        return r == null ? null : r.toString();
+    }
+
+    private static void reply(Exchange ex, int status, ObjectNode body) {
+        Message m = ex.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setHeader("Cache-Control", "no-store");
+        m.setBody(body.toString());
+    }
+
+    static void error(Exchange ex, int status, String message) {
+        reply(ex, status, JSON.createObjectNode().put("error", message));
+    }
+}
