@@ -42,7 +42,7 @@ class RolloutsTest {
         store = new OrchestratorStore(ds, clock);
         rollouts = new Rollouts(store, Canary.parse("canary-1"), Duration.ofMinutes(5), clock);
         try (Connection c = db.connect(); Statement s = c.createStatement();
-             var in = getClass().getResourceAsStream("/db/heartbeat/postgres/V001.sql")) {
+             var in = getClass().getResourceAsStream("/db/heartbeat/postgres/V1__agent_status.sql")) {
             s.execute(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         for (String host : new String[] {"canary-1", "other-1"}) {
