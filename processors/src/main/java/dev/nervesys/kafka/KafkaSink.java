@@ -52,6 +52,11 @@ import org.slf4j.LoggerFactory;
 public final class KafkaSink implements StatusReporter, MeterBinder {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSink.class);
+    /**
+     * Tests only: this many batches fail after ClickHouse confirmed their insert and before their
+     * offsets are committed, as a node that dies between the two (the batch is read again).
+     */
+    static final java.util.concurrent.atomic.AtomicInteger CRASH_AFTER_INSERT_FOR_TEST = new java.util.concurrent.atomic.AtomicInteger();
 
     private final ClickHouseClient ch;
     private final KafkaSettings cfg;
@@ -114,6 +119,9 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
         }
         failures = 0;
         lastError = null;
+        if (CRASH_AFTER_INSERT_FOR_TEST.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new IllegalStateException("test: stopped between the insert and the offset commit");
+        }
         commit(records);
         batches++;
         lastSuccessAt = clock.millis();
