@@ -55,6 +55,21 @@ public final class KafkaClients implements KafkaClientFactory {
         return cfg.bootstrapServers();
     }
 
+    /** The brokers, for the routes' {@code brokers} option ({@code {{bean:kafkaClients.brokers}}}). */
+    public String brokers() {
+        return cfg.configured() ? cfg.bootstrapServers() : "unset";
+    }
+
+    /** The telemetry topic ({@code {{bean:kafkaClients.telemetryTopic}}}: the endpoint's default topic, the sink's topic). */
+    public String telemetryTopic() {
+        return cfg.topicTelemetry().isEmpty() ? KafkaSettings.TOPIC_TELEMETRY.defaultValue() : cfg.topicTelemetry();
+    }
+
+    /** The sink nodes' consumer group ({@code {{bean:kafkaClients.sinkGroup}}}). */
+    public String sinkGroup() {
+        return cfg.sinkGroup();
+    }
+
     public Admin admin() {
         Properties p = common();
         p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, "5000");

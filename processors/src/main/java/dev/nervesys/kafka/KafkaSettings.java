@@ -22,15 +22,18 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
         String acks, String compression, int batchRows, long maxBatchBytes, Duration linger, Duration timeout,
         Duration backoffInitial, Duration backoffMax, String securityProtocol, String saslMechanism,
         String truststore, String keystore, Optional<String> saslUser, Optional<String> saslPassword,
-        Optional<String> truststorePassword, Optional<String> keystorePassword, String sinkGroup, Duration lagEvery) {
+        Optional<String> truststorePassword, Optional<String> keystorePassword, String sinkGroup) {
 
     public static final Setting BOOTSTRAP_SERVERS = Setting.text("nervesys.kafka.bootstrapServers", "", BEANS,
-            "Kafka brokers, host:port[,host:port] (empty = the publisher is off and its cursor holds no rows)");
-    public static final Setting TOPIC_TELEMETRY = Setting.text("nervesys.kafka.topic.telemetry", "nervesys.telemetry", BEANS,
+            "Kafka brokers, host:port[,host:port] (empty = no Kafka: the publisher is off and its cursor holds no rows)");
+    public static final Setting PUBLISH = Setting.flag("nervesys.kafka.publish", "false", BEANS,
+            "this agent publishes its buffer to Kafka (a buffer consumer with its own cursor, route kafka-tick); "
+                    + "false: the cursor holds no rows and the route idles");
+    public static final Setting TOPIC_TELEMETRY = Setting.text("nervesys.kafka.topic.telemetry", "nervesys-telemetry", BEANS,
             "topic of telemetry records (the one the sink reads, route kafka-sink)");
-    public static final Setting TOPIC_LOG = Setting.text("nervesys.kafka.topic.log", "nervesys.logs", BEANS,
+    public static final Setting TOPIC_LOG = Setting.text("nervesys.kafka.topic.log", "nervesys-logs", BEANS,
             "topic of log records (empty = not published)");
-    public static final Setting TOPIC_POINT = Setting.text("nervesys.kafka.topic.point", "nervesys.points", BEANS,
+    public static final Setting TOPIC_POINT = Setting.text("nervesys.kafka.topic.point", "nervesys-points", BEANS,
             "topic of line-protocol points (empty = not published)");
     public static final Setting ACKS = Setting.text("nervesys.kafka.acks", "all", BEANS,
             "producer acks: all (idempotent producer, the default), 1 or 0 (no idempotence; a batch counts as sent "
@@ -61,7 +64,7 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
                     + "NERVESYS_KAFKA_SSL_TRUSTSTORE_PASSWORD");
     public static final Setting KEYSTORE = Setting.text("nervesys.kafka.ssl.keystore", "", BEANS,
             "key store file for TLS client authentication (empty = none); password from NERVESYS_KAFKA_SSL_KEYSTORE_PASSWORD");
-    public static final Setting SINK_GROUP = Setting.text("nervesys.kafka.sink.group", "nervesys-sink", ROUTES,
+    public static final Setting SINK_GROUP = Setting.text("nervesys.kafka.sink.group", "nervesys-sink", BEANS,
             "consumer group of the sink nodes (module kafka-sink): nodes of one group share the partitions");
     public static final Setting SINK_MAX_POLL_RECORDS = Setting.integer("nervesys.kafka.sink.maxPollRecords", "20000", "records",
             ROUTES, "records per ClickHouse insert of the sink, at most");
@@ -84,7 +87,7 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
 
         @Override
         public List<Setting> settings() {
-            return List.of(BOOTSTRAP_SERVERS, TOPIC_TELEMETRY, TOPIC_LOG, TOPIC_POINT, ACKS, COMPRESSION, BATCH_ROWS,
+            return List.of(BOOTSTRAP_SERVERS, PUBLISH, TOPIC_TELEMETRY, TOPIC_LOG, TOPIC_POINT, ACKS, COMPRESSION, BATCH_ROWS,
                     MAX_BATCH_BYTES, LINGER, TIMEOUT, CHECK_EVERY, BACKOFF_INITIAL, BACKOFF_MAX, SECURITY_PROTOCOL,
                     SASL_MECHANISM, TRUSTSTORE, KEYSTORE, SINK_GROUP, SINK_MAX_POLL_RECORDS, SINK_POLL_TIMEOUT, LAG_EVERY);
         }
@@ -106,7 +109,7 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
                     + protocol);
         }
         return new KafkaSettings(servers,
-                s.getBoolean("nervesys.modules.kafka", false),
+                s.getBoolean(PUBLISH),
                 s.get(TOPIC_TELEMETRY).trim(), s.get(TOPIC_LOG).trim(), s.get(TOPIC_POINT).trim(),
                 acks.equals("-1") ? "all" : acks, compression,
                 s.getInt(BATCH_ROWS), s.getBytes(MAX_BATCH_BYTES), s.getDuration(LINGER), s.getDuration(TIMEOUT),
@@ -114,7 +117,7 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
                 protocol, s.get(SASL_MECHANISM).trim(), s.get(TRUSTSTORE).trim(), s.get(KEYSTORE).trim(),
                 s.secret("NERVESYS_KAFKA_SASL_USERNAME"), s.secret("NERVESYS_KAFKA_SASL_PASSWORD"),
                 s.secret("NERVESYS_KAFKA_SSL_TRUSTSTORE_PASSWORD"), s.secret("NERVESYS_KAFKA_SSL_KEYSTORE_PASSWORD"),
-                s.get(SINK_GROUP).trim(), s.getDuration(LAG_EVERY));
+                s.get(SINK_GROUP).trim());
     }
 
     /** Whether brokers are configured (the sink and the health check need them; the publisher needs module kafka too). */
@@ -122,7 +125,7 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
         return !bootstrapServers.isEmpty();
     }
 
-    /** Whether the publisher's cursor is on: brokers set and module {@code kafka} switched on. */
+    /** Whether the publisher's cursor is on: brokers set and {@code nervesys.kafka.publish}. */
     public boolean publishing() {
         return configured() && publish;
     }

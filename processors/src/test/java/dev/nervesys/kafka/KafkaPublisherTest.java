@@ -34,8 +34,8 @@ class KafkaPublisherTest {
     @Test
     void brokerDownTheBufferHoldsThenDrainsEveryRecordOnce() throws Exception {
         try (KafkaBroker broker = new KafkaBroker()) {
-            broker.createTopic("nervesys.telemetry", 3);
-            TestSettings s = KafkaNode.settings(dir, broker).set("nervesys.modules.kafka", "true");
+            broker.createTopic("nervesys-telemetry", 3);
+            TestSettings s = KafkaNode.settings(dir, broker).set("nervesys.kafka.publish", "true");
             try (KafkaNode agent = new KafkaNode(s, "kafka.camel.yaml")) {
                 KafkaNode.telemetry(agent.buffer(), 0, 1000, "run-a", "run-b", "run-c");
                 agent.buffer().append(List.of(RecordKind.LOG), List.of("{\"msg\":\"a log line\"}".getBytes(StandardCharsets.UTF_8)));
@@ -58,12 +58,12 @@ class KafkaPublisherTest {
             List<String> logs = new ArrayList<>();
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
                     "group.id", "check", "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
-                c.subscribe(List.of("nervesys.telemetry", "nervesys.logs"));
+                c.subscribe(List.of("nervesys-telemetry", "nervesys-logs"));
                 long end = System.currentTimeMillis() + 60_000;
                 while ((seen.values().stream().mapToInt(Integer::intValue).sum() < 3000 || logs.isEmpty())
                         && System.currentTimeMillis() < end) {
                     for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                        if (r.topic().equals("nervesys.logs")) {
+                        if (r.topic().equals("nervesys-logs")) {
                             logs.add(new String(r.value(), StandardCharsets.UTF_8));
                             assertThat(r.key()).isEqualTo("test-agent/");
                             continue;

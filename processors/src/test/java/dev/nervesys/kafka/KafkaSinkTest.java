@@ -69,9 +69,9 @@ class KafkaSinkTest {
     @Test
     void recordsReachClickHouseOnceAlsoAfterAStopBetweenInsertAndCommit() throws Exception {
         try (KafkaBroker broker = new KafkaBroker()) {
-            broker.createTopic("nervesys.telemetry", 4);
+            broker.createTopic("nervesys-telemetry", 4);
             KafkaSink.CRASH_AFTER_INSERT_FOR_TEST.set(2);
-            try (KafkaNode agent = new KafkaNode(KafkaNode.settings(dir.resolve("agent"), broker).set("nervesys.modules.kafka", "true"),
+            try (KafkaNode agent = new KafkaNode(KafkaNode.settings(dir.resolve("agent"), broker).set("nervesys.kafka.publish", "true"),
                     "kafka.camel.yaml");
                     KafkaNode sink = new KafkaNode(sinkSettings("sink", broker), "kafka-sink.camel.yaml")) {
                 KafkaNode.telemetry(agent.buffer(), 0, 3000, RUNS);
@@ -91,8 +91,8 @@ class KafkaSinkTest {
     @Test
     void twoSinksShareThePartitionsAndOneLeavingHandsOverWithoutLoss() throws Exception {
         try (KafkaBroker broker = new KafkaBroker()) {
-            broker.createTopic("nervesys.telemetry", 6);
-            try (KafkaNode agent = new KafkaNode(KafkaNode.settings(dir.resolve("agent"), broker).set("nervesys.modules.kafka", "true"),
+            broker.createTopic("nervesys-telemetry", 6);
+            try (KafkaNode agent = new KafkaNode(KafkaNode.settings(dir.resolve("agent"), broker).set("nervesys.kafka.publish", "true"),
                     "kafka.camel.yaml");
                     KafkaNode b = new KafkaNode(sinkSettings("b", broker), "kafka-sink.camel.yaml")) {
                 KafkaNode a = new KafkaNode(sinkSettings("a", broker), "kafka-sink.camel.yaml");
