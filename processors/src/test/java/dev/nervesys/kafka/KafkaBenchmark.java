@@ -13,7 +13,7 @@ import java.time.Duration;
  * (docs/benchmarks.md, "Kafka"). Not a test: run by hand.
  *
  * <pre>
- * usage: KafkaBenchmark [records] [compression]   (a KRaft broker in this JVM, ClickHouse on 127.0.0.1:8123)
+ * usage: KafkaBenchmark [records] [compression] [batchRows]   (a KRaft broker in this JVM, ClickHouse on 127.0.0.1:8123)
  * </pre>
  *
  * The records are written to a buffer first (publishing off); then an agent with the real route
@@ -29,14 +29,17 @@ public final class KafkaBenchmark {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         String compression = args.length > 1 ? args[1] : "zstd";
+        String batchRows = args.length > 2 ? args[2] : "20000";
         Path dir = Files.createTempDirectory("nervesys-kafka-bench");
         String db = "kafka_bench_" + System.nanoTime() % 1_000_000;
         ClickHouseClient admin = new ClickHouseClient("http://127.0.0.1:8123", db, null, null, Duration.ofSeconds(60));
         admin.execute("CREATE DATABASE " + db);
+        java.util.List<dev.nervesys.buffer.BufferedRecord> reference;
+        double referenceRate;
         try (KafkaBroker broker = new KafkaBroker()) {
             broker.createTopic("nervesys-telemetry", 6);
             TestSettings s = KafkaNode.settings(dir, broker)
-                    .set("nervesys.kafka.batchRows", "20000")
+                    .set("nervesys.kafka.batchRows", batchRows)
                     .set("nervesys.kafka.compression", compression)
                     .set("nervesys.kafka.checkEvery", "10ms")
                     .set("nervesys.clickhouse.url", "http://127.0.0.1:8123")
@@ -46,11 +49,39 @@ public final class KafkaBenchmark {
                     KafkaNode.telemetry(filler.buffer(), i, Math.min(10_000, n - i), KafkaSinkTest.RUNS);
                 }
                 System.out.printf("%,d telemetry records, %,d body bytes in the buffer%n", n, filler.buffer().recordBytes());
+                reference = filler.buffer().read(0, n);
+            }
+            // Kafka's own client on the same records (what kafka-producer-perf-test runs): same producer settings,
+            // keys and headers, to a topic of its own, all sent then flushed
+            broker.createTopic("reference", 6);
+            java.util.Properties props = new KafkaClients(KafkaSettings.from(s.set("nervesys.kafka.compression", compression)))
+                    .producerProperties();
+            try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                    props, new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                long r0 = System.nanoTime();
+                java.util.List<java.util.concurrent.Future<?>> acks = new java.util.ArrayList<>(n);
+                for (dev.nervesys.buffer.BufferedRecord r : reference) {
+                    org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> pr = new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            "reference", "bench/" + RunKey.runId(r.body()), r.body());
+                    pr.headers().add(KafkaPublisher.H_AGENT, "bench".getBytes()).add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes())
+                            .add(KafkaPublisher.H_KIND, "telemetry".getBytes())
+                            .add(KafkaPublisher.H_RECEIVED, Long.toString(r.receivedAt()).getBytes());
+                    acks.add(p.send(pr));
+                }
+                p.flush();
+                for (java.util.concurrent.Future<?> f : acks) {
+                    f.get();
+                }
+                referenceRate = n / ((System.nanoTime() - r0) / 1e9);
+                System.out.printf("  KafkaProducer alone (%s, acks=all, idempotent, same records, keys, headers) %,10.0f records/s%n",
+                        compression, referenceRate);
             }
             s.set("nervesys.kafka.publish", "true");
-            long t0 = System.nanoTime();
             double kafka;
+            reference = null;
             try (KafkaNode agent = new KafkaNode(s, "kafka.camel.yaml")) {
+                long t0 = System.nanoTime(); // from the started route (its first tick waits checkEvery)
                 while (agent.publisher().pendingRows() > 0) {
                     if (agent.publisher().consecutiveFailures() > 0) {
                         throw new IllegalStateException(agent.publisher().lastError());
@@ -58,7 +89,8 @@ public final class KafkaBenchmark {
                     Thread.sleep(5);
                 }
                 kafka = n / ((System.nanoTime() - t0) / 1e9);
-                System.out.printf("  buffer -> Kafka (%s, acks=all, idempotent, batches of 20,000) %,10.0f records/s%n", compression, kafka);
+                System.out.printf("  buffer -> Kafka (%s, acks=all, idempotent, batches of %s) %,10.0f records/s%n", compression, batchRows,
+                        kafka);
                 ClickHouseShipper shipper = (ClickHouseShipper) agent.beans.get("clickhouseShipper");
                 long t1 = System.nanoTime();
                 while (shipper.pendingRows() > 0) {
@@ -69,7 +101,8 @@ public final class KafkaBenchmark {
                 }
                 double ch = n / ((System.nanoTime() - t1) / 1e9);
                 System.out.printf("  buffer -> ClickHouse (shipper, RowBinary, batches of 50,000) %,10.0f records/s%n", ch);
-                System.out.printf("  ratio Kafka / ClickHouse shipper = %.2f%n", kafka / ch);
+                System.out.printf("  ratio Kafka / ClickHouse shipper = %.2f, ratio Kafka / KafkaProducer alone = %.2f%n", kafka / ch,
+                        kafka / referenceRate);
             }
         } finally {
             admin.execute("DROP DATABASE IF EXISTS " + db);
