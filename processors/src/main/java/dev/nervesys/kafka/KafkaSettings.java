@@ -70,6 +70,9 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
             ROUTES, "records per ClickHouse insert of the sink, at most");
     public static final Setting SINK_POLL_TIMEOUT = Setting.duration("nervesys.kafka.sink.pollTimeout", "500ms", ROUTES,
             "how long the sink waits for records before an insert of what it has");
+    public static final Setting SINK_SESSION_TIMEOUT = Setting.duration("nervesys.kafka.sink.sessionTimeout", "45s", ROUTES,
+            "a sink node that stops answering (killed, hung) loses its partitions to the others after this long "
+                    + "(session.timeout.ms; the broker allows 6s..30m by default)");
     public static final Setting LAG_EVERY = Setting.duration("nervesys.kafka.sink.lagEvery", "10s", ROUTES,
             "how often the sink's consumer lag per partition is read from the broker (metric nervesys_kafka_sink_lag_records)");
 
@@ -89,7 +92,8 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
         public List<Setting> settings() {
             return List.of(BOOTSTRAP_SERVERS, PUBLISH, TOPIC_TELEMETRY, TOPIC_LOG, TOPIC_POINT, ACKS, COMPRESSION, BATCH_ROWS,
                     MAX_BATCH_BYTES, LINGER, TIMEOUT, CHECK_EVERY, BACKOFF_INITIAL, BACKOFF_MAX, SECURITY_PROTOCOL,
-                    SASL_MECHANISM, TRUSTSTORE, KEYSTORE, SINK_GROUP, SINK_MAX_POLL_RECORDS, SINK_POLL_TIMEOUT, LAG_EVERY);
+                    SASL_MECHANISM, TRUSTSTORE, KEYSTORE, SINK_GROUP, SINK_MAX_POLL_RECORDS, SINK_POLL_TIMEOUT,
+                    SINK_SESSION_TIMEOUT, LAG_EVERY);
         }
     }
 
