@@ -147,4 +147,11 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
     public String describe() {
         return configured() ? bootstrapServers + " (" + securityProtocol + ")" : "off (nervesys.kafka.bootstrapServers empty)";
     }
+
+    /** Without the credentials (a record's own toString would print them). */
+    @Override
+    public String toString() {
+        return "KafkaSettings[" + describe() + ", publish=" + publish + ", acks=" + acks + ", compression=" + compression
+                + ", credentials from the environment not shown]";
+    }
 }
