@@ -92,9 +92,6 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
         if (records == null || records.isEmpty()) {
             return;
         }
-        if (ch == null) {
-            throw new IllegalStateException("nervesys.clickhouse.url is empty: the Kafka sink has nowhere to insert");
-        }
         long t0 = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
@@ -165,6 +162,10 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
     }
 
     private void store(List<Exchange> records) throws IOException, ClickHouseException {
+        if (ch == null) {
+            // held and retried with backoff like an outage (never a hot loop of failed polls)
+            throw new IllegalStateException("nervesys.clickhouse.url is empty: the Kafka sink has nowhere to insert");
+        }
         if (!schemaReady) {
             ClickHouseSchema.create(ch);
             eventsBinary = ClickHouseSchema.rowBinaryFits(ch, "events");
