@@ -76,6 +76,8 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
     private volatile String lastError;
     private volatile long lastSuccessAt;
     private volatile long lastBatchMillis;
+    /** Agent commit (nervesys.received) to ClickHouse confirmation, per record; null until metrics are bound. */
+    private volatile io.micrometer.core.instrument.Timer latency;
 
     /** @param ch null when ClickHouse is not configured ({@code nervesys.clickhouse.url} empty): every batch then fails */
     public KafkaSink(ClickHouseClient ch, KafkaSettings cfg, KafkaLag lag, Clock clock) {
@@ -120,6 +122,16 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
             throw new IllegalStateException("test: stopped between the insert and the offset commit");
         }
         commit(records);
+        io.micrometer.core.instrument.Timer t = latency;
+        if (t != null) {
+            long now = clock.millis();
+            for (Exchange e : records) {
+                String received = text(e.getMessage().getHeader(KafkaPublisher.H_RECEIVED));
+                if (received != null) {
+                    t.record(Math.max(0, now - Long.parseLong(received)), java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+            }
+        }
         batches++;
         lastSuccessAt = clock.millis();
         lastBatchMillis = (System.nanoTime() - t0) / 1_000_000;
@@ -380,6 +392,10 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
                 .description("Failed inserts (each retried with backoff) and failed offset commits").register(registry);
         Gauge.builder("nervesys.kafka.sink.consecutive.failures", this, s -> s.failures)
                 .description("Failed inserts since the last success").register(registry);
+        latency = io.micrometer.core.instrument.Timer.builder("nervesys.kafka.sink.latency")
+                .description("From the agent's commit of a record to ClickHouse's confirmation of its insert by the sink "
+                        + "(across machines: includes their clock difference)")
+                .publishPercentiles(0.5, 0.99).register(registry);
         lag.bindTo(registry);
     }
 

@@ -14,6 +14,7 @@ import java.time.Duration;
  *
  * <pre>
  * usage: KafkaBenchmark [records] [compression] [batchRows]   (a KRaft broker in this JVM, ClickHouse on 127.0.0.1:8123)
+ *        KafkaBenchmark latency [records/s] [seconds]       (end to end: agent -> Kafka -> sink -> ClickHouse)
  * </pre>
  *
  * The records are written to a buffer first (publishing off); then an agent with the real route
@@ -27,6 +28,10 @@ public final class KafkaBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("latency")) {
+            latency(args.length > 1 ? Integer.parseInt(args[1]) : 10_000, args.length > 2 ? Integer.parseInt(args[2]) : 20);
+            return;
+        }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         String compression = args.length > 1 ? args[1] : "zstd";
         String batchRows = args.length > 2 ? args[2] : "20000";
@@ -103,6 +108,67 @@ public final class KafkaBenchmark {
                 System.out.printf("  buffer -> ClickHouse (shipper, RowBinary, batches of 50,000) %,10.0f records/s%n", ch);
                 System.out.printf("  ratio Kafka / ClickHouse shipper = %.2f, ratio Kafka / KafkaProducer alone = %.2f%n", kafka / ch,
                         kafka / referenceRate);
+            }
+        } finally {
+            admin.execute("DROP DATABASE IF EXISTS " + db);
+        }
+    }
+
+    /**
+     * End to end at a steady rate: an agent (real kafka.camel.yaml) takes {@code rate} records/s into
+     * its buffer for {@code seconds}, a sink node (real kafka-sink.camel.yaml) in the same JVM moves
+     * them into ClickHouse; the sink's timer nervesys.kafka.sink.latency (agent commit to ClickHouse
+     * confirmation) gives the median and p99. The first 2 s are not counted (warm-up), nor 1,000 records sent through before (the sink's group join).
+     */
+    static void latency(int rate, int seconds) throws Exception {
+        Path dir = Files.createTempDirectory("nervesys-kafka-latency");
+        String db = "kafka_bench_" + System.nanoTime() % 1_000_000;
+        ClickHouseClient admin = new ClickHouseClient("http://127.0.0.1:8123", db, null, null, Duration.ofSeconds(60));
+        admin.execute("CREATE DATABASE " + db);
+        try (KafkaBroker broker = new KafkaBroker()) {
+            broker.createTopic("nervesys-telemetry", 6);
+            TestSettings agentSettings = KafkaNode.settings(dir.resolve("agent"), broker).set("nervesys.kafka.publish", "true")
+                    .set("nervesys.kafka.batchRows", "20000").set("nervesys.kafka.checkEvery", "10ms");
+            TestSettings sinkSettings = KafkaNode.settings(dir.resolve("sink"), broker)
+                    .set("nervesys.clickhouse.url", "http://127.0.0.1:8123").set("nervesys.clickhouse.database", db)
+                    .set("nervesys.kafka.sink.maxPollRecords", "20000").set("nervesys.kafka.sink.pollTimeout", "50ms");
+            try (KafkaNode agent = new KafkaNode(agentSettings, "kafka.camel.yaml");
+                    KafkaNode sink = new KafkaNode(sinkSettings, "kafka-sink.camel.yaml")) {
+                io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+                int perTick = rate / 100;
+                // the sink joins its group and gets its partitions first: 1,000 records through, not counted
+                KafkaNode.telemetry(agent.buffer(), 0, 1000, KafkaSinkTest.RUNS);
+                while (sink.sink().insertedRecords() < 1000) {
+                    Thread.sleep(20);
+                }
+                long start = System.nanoTime();
+                int sent = 1000;
+                for (int tick = 0; tick < seconds * 100; tick++) {
+                    if (tick == 200) {
+                        sink.sink().bindTo(registry); // counted from here on
+                    }
+                    long due = start + tick * 10_000_000L;
+                    while (System.nanoTime() < due) {
+                        Thread.sleep(1);
+                    }
+                    KafkaNode.telemetry(agent.buffer(), sent, perTick, KafkaSinkTest.RUNS);
+                    sent += perTick;
+                }
+                double fed = (System.nanoTime() - start) / 1e9;
+                long publishedAtEnd = agent.publisher().sentRecords() - 1000;
+                long insertedAtEnd = sink.sink().insertedRecords() - 1000;
+                while (sink.sink().insertedRecords() < sent) {
+                    Thread.sleep(50);
+                }
+                sent -= 1000;
+                System.out.printf("fed in %.1f s; when feeding ended: published %,d, in ClickHouse %,d; drained %.1f s later%n", fed,
+                        publishedAtEnd, insertedAtEnd, (System.nanoTime() - start) / 1e9 - fed);
+                io.micrometer.core.instrument.Timer t = registry.get("nervesys.kafka.sink.latency").timer();
+                var p = t.takeSnapshot().percentileValues();
+                System.out.printf("%,d records at %,d records/s for %d s (the last %d s counted: %,d records): "
+                        + "agent commit -> ClickHouse confirmed median %.0f ms, p99 %.0f ms, max %.0f ms%n", sent, rate, seconds,
+                        seconds - 2, t.count(), p[0].value(java.util.concurrent.TimeUnit.MILLISECONDS),
+                        p[1].value(java.util.concurrent.TimeUnit.MILLISECONDS), t.max(java.util.concurrent.TimeUnit.MILLISECONDS));
             }
         } finally {
             admin.execute("DROP DATABASE IF EXISTS " + db);
