@@ -7,7 +7,8 @@
 #     the archive, is measured apart.
 #  2. RSS under load: bin/nervesys (Java 17) with the generator feeding 10,000 records/s into
 #     ingest and archiving on (to the local folder, the default), sampled every minute.
-#   bench/footprint.sh [ROUNDS] [LOAD_SECONDS]        (defaults 3 and 600)
+#   bench/footprint.sh [ROUNDS] [LOAD_SECONDS]        (defaults 3 and 600; ROUNDS 0: the load run only)
+# LOAD_JAVA_OPTS: more JVM options for the load run (NERVESYS_JAVA_OPTS), such as -Xmx128m.
 # JAVA17_HOME and JAVA25_HOME pick the JDKs; a JDK that is missing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,16 +59,16 @@ idle() { # NAME JAVA_HOME launcher|jar [ENV...]
 
 echo "jar: $(( $(stat -c %s "$jar") / 1024 / 1024 )) MB ($(stat -c %s "$jar") bytes); $(nproc) cores; $(date -u +%FT%TZ)"
 variants=()
-if [ -x "$j17/bin/java" ]; then
+if (( rounds > 0 )) && [ -x "$j17/bin/java" ]; then
     idle "first-start-17-recording" "$j17" launcher   # records the AppCDS archive, written at exit
     variants+=("readme-launcher-17|$j17|launcher" "launcher-17-no-cds|$j17|launcher|NERVESYS_CDS=off" "java-jar-17|$j17|jar")
 fi
-if [ -x "$j25/bin/java" ]; then
+if (( rounds > 0 )) && [ -x "$j25/bin/java" ]; then
     idle "first-start-25-recording" "$j25" launcher   # records the AOT cache
     variants+=("launcher-25-aot|$j25|launcher" "java-jar-25|$j25|jar")
 fi
-ls -l "$NERVESYS_CDS_DIR" | tail -n +2 | awk '{printf "archive %s: %d MB\n", $9, $5 / 1048576}'
-for r in $(seq "$rounds"); do
+{ ls -l "$NERVESYS_CDS_DIR" 2> /dev/null || true; } | tail -n +2 | awk '{printf "archive %s: %d MB\n", $9, $5 / 1048576}'
+for r in $(seq 1 "$rounds"); do
     for v in "${variants[@]}"; do
         IFS='|' read -r name home how extra <<< "$v"
         if [ -n "$extra" ]; then idle "$name" "$home" "$how" "$extra"; else idle "$name" "$home" "$how" X=; fi
@@ -78,7 +79,7 @@ if (( load_seconds > 0 )) && [ -x "$j17/bin/java" ]; then
     # 1,000 records every 100 ms = 10,000 records/s through ingest-ndjson into the buffer; the archiver ships
     # every 10 MB (nervesys.archive.maxBytes) to <data>/archive
     start "load-launcher-17" "$j17" launcher NERVESYS_MODULES_GENERATOR=true NERVESYS_GENERATOR_BATCH=1000 \
-        NERVESYS_GENERATOR_INTERVALMS=100 NERVESYS_GENERATOR_DELAY=1s
+        NERVESYS_GENERATOR_INTERVALMS=100 NERVESYS_GENERATOR_DELAY=1s NERVESYS_JAVA_OPTS="${LOAD_JAVA_OPTS:-}"
     max=0
     for m in $(seq 60 60 "$load_seconds"); do
         sleep 60
@@ -89,6 +90,6 @@ if (( load_seconds > 0 )) && [ -x "$j17/bin/java" ]; then
     archives=$(find "$w/data/archive" -name '*.json.gz' | wc -l)
     archived=$(du -sm "$w/data/archive" | cut -f1)
     stop
-    printf 'load: %d records ingested in %d s (%d/s), %d archives (%d MB), RSS at the end %d MB, max %d MB\n' \
-        "$ingested" "$load_seconds" $(( ingested / load_seconds )) "$archives" "$archived" "$rss" "$max"
+    printf 'load (%s): %d records ingested in %d s (%d/s), %d archives (%d MB), RSS at the end %d MB, max %d MB\n' \
+        "${LOAD_JAVA_OPTS:-config/jvm.options}" "$ingested" "$load_seconds" $(( ingested / load_seconds )) "$archives" "$archived" "$rss" "$max"
 fi
