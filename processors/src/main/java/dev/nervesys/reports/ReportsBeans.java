@@ -16,22 +16,11 @@ import java.util.Map;
  * which gives the google-drive component our client factory and the credentials from the
  * environment, so that no secret ever appears in an endpoint URI. Nothing connects here: the
  * database is read and Drive is called only when a report runs.
- *
- * <p>With the module off when the agent starts ({@code nervesys.modules.reports=false}, the
- * default) nothing is bound, so that no class of POI, PDFBox, JFreeChart, quartz or the Google
- * client is ever loaded on the agents that do not report; switching the module on then takes a
- * restart (a reload that switches it on is rejected: its routes name beans that do not exist).
  */
 public final class ReportsBeans implements BeanProvider {
 
-    /** The route module's switch (bootstrap's {@code nervesys.modules.<name>}), read by name. */
-    static final String MODULE = "nervesys.modules.reports";
-
     @Override
     public Map<String, Object> beans(AgentSettings s) {
-        if (!s.getBoolean(MODULE, true)) {
-            return Map.of();
-        }
         ReportSettings settings = ReportSettings.from(s);
         ReportStatus status = new ReportStatus(settings.drive().configured(), s.clock());
         Map<String, Object> beans = new LinkedHashMap<>();
@@ -41,9 +30,9 @@ public final class ReportsBeans implements BeanProvider {
         beans.put("reportStatus", status);
         beans.put("reportsHealth", new DriveHealthCheck(status, s.clock()));
         ReportSettings.Drive drive = settings.drive();
-        ReportsDriveClientFactory factory = new ReportsDriveClientFactory(drive);
         beans.put("reportDriveCustomizer", ComponentCustomizer.forType(GoogleDriveComponent.class, component -> {
-            component.setClientFactory(factory);
+            // made here, when a route first uses google-drive: it loads the Google client
+            component.setClientFactory(new ReportsDriveClientFactory(drive));
             GoogleDriveConfiguration c = component.getConfiguration() == null ? new GoogleDriveConfiguration() : component.getConfiguration();
             c.setApplicationName(drive.applicationName());
             c.setScopes(drive.scopes());

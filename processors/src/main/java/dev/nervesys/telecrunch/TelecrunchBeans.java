@@ -14,16 +14,11 @@ import java.util.Map;
  * the config revision's file at {@code nervesys.generator.schema} (a path in the config repo), or
  * else a file of that path on disk. When neither exists nothing is bound, and the generator module,
  * off by default, must stay off (validation reports the missing bean if it is switched on).
- * Nothing is bound either, and the schema not read, while the module is off when the agent starts
- * ({@code nervesys.modules.generator=false}, the default): switching it on then takes a restart.
  */
 public final class TelecrunchBeans implements BeanProvider {
 
     @Override
     public Map<String, Object> beans(AgentSettings s) throws Exception {
-        if (!s.getBoolean("nervesys.modules.generator", true)) {
-            return Map.of();
-        }
         GeneratorSettings g = GeneratorSettings.from(s);
         String path = g.schema();
         Schema schema;
