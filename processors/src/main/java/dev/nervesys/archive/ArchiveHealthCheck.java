@@ -78,7 +78,7 @@ public final class ArchiveHealthCheck extends DependencyCheck implements Depende
             return DependencyState.ok("archive", target, backlog);
         }
         String target = "s3://" + cfg.bucket();
-        String probe = probe(archiver.s3(), cfg.bucket());
+        String probe = probe(Archiver.S3Side.client(archiver), cfg.bucket());
         if (probe != null) {
             Instant probeSince = Instant.ofEpochMilli(probeFailingSince);
             return DependencyState.degraded("archive", target, "bucket " + cfg.bucket() + " does not answer: " + probe,

@@ -67,8 +67,11 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
     private final Lookahead ahead;
     private boolean workDirCleared;
 
-    /** @param s3 null when no bucket is configured (archives go to the local folder) */
-    public Archiver(RecordBuffer buffer, ArchiveSettings cfg, S3Client s3) {
+    /**
+     * @param s3 null when no bucket is configured (archives go to the local folder). Package-private,
+     *           like {@link S3Side}: Camel's bean introspection reads the public constructors too.
+     */
+    Archiver(RecordBuffer buffer, ArchiveSettings cfg, S3Client s3) {
         this.buffer = buffer;
         this.cfg = cfg;
         this.s3 = s3;
@@ -157,9 +160,9 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
         ArchiveState state = ArchiveState.decode(buffer.consumerState(CONSUMER));
         Path work = workFile(state.key());
         long expected = Files.size(work);
-        HeadObjectResponse head = s3.headObject(b -> b.bucket(cfg.bucket()).key(state.key()));
-        if (head.contentLength() == null || head.contentLength() != expected) {
-            throw new IOException("uploaded " + state.key() + " has " + head.contentLength() + " bytes, expected " + expected);
+        Long size = S3Side.contentLength(this, state.key());
+        if (size == null || size != expected) {
+            throw new IOException("uploaded " + state.key() + " has " + size + " bytes, expected " + expected);
         }
         finish(state, work);
     }
@@ -418,7 +421,24 @@ public final class Archiver implements StatusReporter, MeterBinder, HeartbeatFig
         return cfg;
     }
 
-    S3Client s3() {
-        return s3;
+    /**
+     * The archiver's AWS SDK calls. Only here, in a nested class, do S3 types appear in a method's
+     * signature (a lambda's included): Camel's bean introspection of the archiver reads every
+     * declared method, which would load the SDK on an agent that archives to the local folder.
+     */
+    static final class S3Side {
+
+        private S3Side() {
+        }
+
+        static S3Client client(Archiver archiver) {
+            return archiver.s3;
+        }
+
+        /** The object's size as the bucket reports it (HEAD). */
+        static Long contentLength(Archiver archiver, String key) {
+            HeadObjectResponse head = archiver.s3.headObject(b -> b.bucket(archiver.cfg.bucket()).key(key));
+            return head.contentLength();
+        }
     }
 }

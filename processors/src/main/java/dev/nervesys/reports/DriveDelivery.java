@@ -92,13 +92,7 @@ public final class DriveDelivery {
         Drive drive = client(exchange.getContext());
         for (String id : old == null ? List.<String>of() : old) {
             if (!id.equals(created.getId())) {
-                try {
-                    drive.files().delete(id).execute();
-                } catch (GoogleJsonResponseException e) {
-                    if (e.getStatusCode() != 404) {
-                        throw e;
-                    }
-                }
+                DriveCalls.deleteIfPresent(drive, id);
             }
         }
         ReportService.deleteQuietly(marker(file));
@@ -216,5 +210,27 @@ public final class DriveDelivery {
 
     private Path marker(Path file) {
         return settings.localDir().resolve(".pending").resolve(settings.localDir().relativize(file));
+    }
+
+    /**
+     * Google client calls with a handler for a Google exception: the JVM's verifier loads every caught
+     * type when the class is linked, so here, in a nested class, they load the Google client at the
+     * first upload and not when the bean is created (reports are off on most agents).
+     */
+    private static final class DriveCalls {
+
+        private DriveCalls() {
+        }
+
+        /** Deletes a file; one that is gone already (404) is no error. */
+        static void deleteIfPresent(Drive drive, String id) throws java.io.IOException {
+            try {
+                drive.files().delete(id).execute();
+            } catch (GoogleJsonResponseException e) {
+                if (e.getStatusCode() != 404) {
+                    throw e;
+                }
+            }
+        }
     }
 }

@@ -30,9 +30,9 @@ public final class ReportsBeans implements BeanProvider {
         beans.put("reportStatus", status);
         beans.put("reportsHealth", new DriveHealthCheck(status, s.clock()));
         ReportSettings.Drive drive = settings.drive();
-        ReportsDriveClientFactory factory = new ReportsDriveClientFactory(drive);
         beans.put("reportDriveCustomizer", ComponentCustomizer.forType(GoogleDriveComponent.class, component -> {
-            component.setClientFactory(factory);
+            // made here, when a route first uses google-drive: it loads the Google client
+            component.setClientFactory(new ReportsDriveClientFactory(drive));
             GoogleDriveConfiguration c = component.getConfiguration() == null ? new GoogleDriveConfiguration() : component.getConfiguration();
             c.setApplicationName(drive.applicationName());
             c.setScopes(drive.scopes());

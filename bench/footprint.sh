@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Footprint of an agent on the default routes (issue 20, docs/benchmarks.md "Footprint"):
+#  1. time to /observe/health/ready and RSS after 30 s idle, for the README command (bin/nervesys,
+#     config/jvm.options, class-data archive) and `java -jar` with the JVM's default flags, on
+#     Java 17 and Java 25, plus bin/nervesys without the archive; ROUNDS rounds, interleaved in one
+#     run (the machine is shared: compare within a run). The launcher's first start, which records
+#     the archive, is measured apart.
+#  2. RSS under load: bin/nervesys (Java 17) with the generator feeding 10,000 records/s into
+#     ingest and archiving on (to the local folder, the default), sampled every minute.
+#   bench/footprint.sh [ROUNDS] [LOAD_SECONDS]        (defaults 3 and 600; ROUNDS 0: the load run only)
+# LOAD_JAVA_OPTS: more JVM options for the load run (NERVESYS_JAVA_OPTS), such as -Xmx128m.
+# JAVA17_HOME and JAVA25_HOME pick the JDKs; a JDK that is missing is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+load_seconds=${2:-600}
+idle_seconds=30
+jar=$PWD/bootstrap/target/nervesys.jar
+j17=${JAVA17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+j25=${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+unset MALLOC_ARENA_MAX NERVESYS_JAVA_OPTS NERVESYS_JVM_OPTIONS JAVA_TOOL_OPTIONS
+export NERVESYS_CDS_DIR=$w/cds
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# start NAME JAVA_HOME launcher|jar [ENV=VALUE...]: starts an agent, sets pid, mgmt, ingest, t_ready_ms
+start() {
+    local name=$1 home=$2 how=$3; shift 3
+    mgmt=$(free_port); ingest=$(free_port)
+    local live; live=$(free_port)
+    rm -rf "$w/data"
+    local t0; t0=$(date +%s%N)
+    if [ "$how" = launcher ]; then
+        env "$@" JAVA_HOME="$home" NERVESYS_DATADIR="$w/data" CAMEL_MANAGEMENT_PORT="$mgmt" NERVESYS_INGEST_PORT="$ingest" \
+            NERVESYS_LIVE_PORT="$live" bin/nervesys > "$w/$name.log" 2>&1 &
+    else
+        env "$@" NERVESYS_DATADIR="$w/data" CAMEL_MANAGEMENT_PORT="$mgmt" NERVESYS_INGEST_PORT="$ingest" \
+            NERVESYS_LIVE_PORT="$live" "$home/bin/java" -jar "$jar" > "$w/$name.log" 2>&1 &
+    fi
+    pid=$!
+    local n=0
+    until curl -sf "localhost:$mgmt/observe/health/ready" > /dev/null; do
+        sleep 0.02; n=$((n + 1))
+        if (( n > 4000 )); then echo "$name: not ready after 80 s"; tail -30 "$w/$name.log"; exit 1; fi
+    done
+    t_ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+rss_mb() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
+stop() { kill "$pid"; wait "$pid" 2> /dev/null || true; }
+
+idle() { # NAME JAVA_HOME launcher|jar [ENV...]
+    start "$@"
+    sleep "$idle_seconds"
+    local rss; rss=$(rss_mb "$pid")
+    stop
+    printf '%-26s ready %5d ms   idle RSS %4d MB\n' "$1" "$t_ready_ms" "$rss"
+}
+
+echo "jar: $(( $(stat -c %s "$jar") / 1024 / 1024 )) MB ($(stat -c %s "$jar") bytes); $(nproc) cores; $(date -u +%FT%TZ)"
+variants=()
+if (( rounds > 0 )) && [ -x "$j17/bin/java" ]; then
+    idle "first-start-17-recording" "$j17" launcher   # records the AppCDS archive, written at exit
+    variants+=("readme-launcher-17|$j17|launcher" "launcher-17-no-cds|$j17|launcher|NERVESYS_CDS=off" "java-jar-17|$j17|jar")
+fi
+if (( rounds > 0 )) && [ -x "$j25/bin/java" ]; then
+    idle "first-start-25-recording" "$j25" launcher   # records the AOT cache
+    variants+=("launcher-25-aot|$j25|launcher" "java-jar-25|$j25|jar")
+fi
+{ ls -l "$NERVESYS_CDS_DIR" 2> /dev/null || true; } | tail -n +2 | awk '{printf "archive %s: %d MB\n", $9, $5 / 1048576}'
+for r in $(seq 1 "$rounds"); do
+    for v in "${variants[@]}"; do
+        IFS='|' read -r name home how extra <<< "$v"
+        if [ -n "$extra" ]; then idle "$name" "$home" "$how" "$extra"; else idle "$name" "$home" "$how" X=; fi
+    done
+done
+
+if (( load_seconds > 0 )) && [ -x "$j17/bin/java" ]; then
+    # 1,000 records every 100 ms = 10,000 records/s through ingest-ndjson into the buffer; the archiver ships
+    # every 10 MB (nervesys.archive.maxBytes) to <data>/archive
+    start "load-launcher-17" "$j17" launcher NERVESYS_MODULES_GENERATOR=true NERVESYS_GENERATOR_BATCH=1000 \
+        NERVESYS_GENERATOR_INTERVALMS=100 NERVESYS_GENERATOR_DELAY=1s NERVESYS_JAVA_OPTS="${LOAD_JAVA_OPTS:-}"
+    max=0
+    for m in $(seq 60 60 "$load_seconds"); do
+        sleep 60
+        rss=$(rss_mb "$pid"); (( rss > max )) && max=$rss
+        printf 'load %4d s: RSS %4d MB\n' "$m" "$rss"
+    done
+    ingested=$(curl -s "localhost:$mgmt/observe/metrics" | awk '/^nervesys_ingest_records_total.*result="accepted"/ {s += $2} END {printf "%d", s}')
+    archives=$(find "$w/data/archive" -name '*.json.gz' | wc -l)
+    archived=$(du -sm "$w/data/archive" | cut -f1)
+    stop
+    printf 'load (%s): %d records ingested in %d s (%d/s), %d archives (%d MB), RSS at the end %d MB, max %d MB\n' \
+        "${LOAD_JAVA_OPTS:-config/jvm.options}" "$ingested" "$load_seconds" $(( ingested / load_seconds )) "$archives" "$archived" "$rss" "$max"
+fi
