@@ -1,5 +1,6 @@
 package dev.nervesys.ingest;
 
+import dev.nervesys.common.HttpCredentials;
 import dev.nervesys.common.HttpLimits;
 import dev.nervesys.common.RequestDeadline;
 import io.netty.buffer.Unpooled;
@@ -105,23 +106,6 @@ public final class IngestPortGuard extends ChannelHandlerAdapter implements Chan
         return new PerConnection();
     }
 
-    /** The URI without every {@code name=...} parameter of its query, the rest exactly as sent. */
-    static String withoutParameter(String uri, String name) {
-        int q = uri.indexOf('?');
-        if (q < 0) {
-            return uri;
-        }
-        StringBuilder out = new StringBuilder(uri.substring(0, q));
-        char sep = '?';
-        for (String kv : uri.substring(q + 1).split("&")) {
-            if (kv.isEmpty() || kv.equals(name) || kv.startsWith(name + "=")) {
-                continue;
-            }
-            out.append(sep).append(kv);
-            sep = '&';
-        }
-        return out.toString();
-    }
 
     private final class PerConnection extends ChannelDuplexHandler {
         private RequestDeadline deadline;
@@ -203,7 +187,7 @@ public final class IngestPortGuard extends ChannelHandlerAdapter implements Chan
             req.headers().remove(HttpHeaderNames.AUTHORIZATION);
             req.headers().set(CREDENTIAL_HEADER, handle);
             if (password != null) {
-                req.setUri(withoutParameter(req.uri(), "p"));
+                req.setUri(HttpCredentials.withoutParameter(req.uri(), "p"));
             }
         }
     }

@@ -1,9 +1,9 @@
 package dev.nervesys.ingest;
 
+import dev.nervesys.common.HttpCredentials;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -37,25 +37,9 @@ final class TokenAuth {
      * @param password      the v1 {@code p} query parameter
      */
     static String presented(String authorization, String password) {
-        if (authorization != null) {
-            String a = authorization.trim();
-            int sp = a.indexOf(' ');
-            if (sp > 0) {
-                String scheme = a.substring(0, sp);
-                String value = a.substring(sp + 1).trim();
-                if (scheme.equalsIgnoreCase("Token") || scheme.equalsIgnoreCase("Bearer")) {
-                    return value;
-                }
-                if (scheme.equalsIgnoreCase("Basic")) {
-                    try {
-                        String userPass = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
-                        int colon = userPass.indexOf(':');
-                        return colon >= 0 ? userPass.substring(colon + 1) : userPass;
-                    } catch (IllegalArgumentException e) {
-                        return null;
-                    }
-                }
-            }
+        String token = HttpCredentials.fromAuthorization(authorization);
+        if (token != null || HttpCredentials.scheme(authorization).equalsIgnoreCase("Basic")) {
+            return token; // a Basic header that does not decode presents nothing, not the p parameter
         }
         return password == null || password.isEmpty() ? null : password;
     }

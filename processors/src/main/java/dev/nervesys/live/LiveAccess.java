@@ -1,5 +1,6 @@
 package dev.nervesys.live;
 
+import dev.nervesys.common.HttpCredentials;
 import dev.nervesys.common.RateLimiter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -11,7 +12,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -111,29 +111,7 @@ public final class LiveAccess {
     }
 
     static String fromHeader(String authorization) {
-        if (authorization == null) {
-            return null;
-        }
-        String a = authorization.strip();
-        int sp = a.indexOf(' ');
-        if (sp <= 0) {
-            return null;
-        }
-        String scheme = a.substring(0, sp);
-        String value = a.substring(sp + 1).strip();
-        if (scheme.equalsIgnoreCase("Bearer") || scheme.equalsIgnoreCase("Token")) {
-            return value;
-        }
-        if (scheme.equalsIgnoreCase("Basic")) {
-            try {
-                String userPass = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
-                int colon = userPass.indexOf(':');
-                return colon >= 0 ? userPass.substring(colon + 1) : userPass;
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
-        return null;
+        return HttpCredentials.fromAuthorization(authorization);
     }
 
     private static String fromCookie(String header) {
@@ -150,20 +128,7 @@ public final class LiveAccess {
 
     /** The URI without the {@value #PARAMETER} parameter: the token goes no further than this check (nor into the runs API or logs). */
     static String withoutToken(String uri) {
-        int q = uri.indexOf('?');
-        if (q < 0) {
-            return uri;
-        }
-        StringBuilder out = new StringBuilder(uri.substring(0, q));
-        char sep = '?';
-        for (String kv : uri.substring(q + 1).split("&")) {
-            if (kv.isEmpty() || kv.equals(PARAMETER) || kv.startsWith(PARAMETER + "=")) {
-                continue;
-            }
-            out.append(sep).append(kv);
-            sep = '&';
-        }
-        return out.toString();
+        return HttpCredentials.withoutParameter(uri, PARAMETER);
     }
 
     /**
