@@ -3,6 +3,7 @@ package dev.nervesys.kafka;
 import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.common.Backoff;
+import dev.nervesys.spi.RecordKind;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -108,7 +109,11 @@ public final class KafkaPublisher implements StatusReporter, MeterBinder {
             }
             Message m = new DefaultMessage(ex.getContext());
             m.setBody(r.body());
-            m.setHeader(KafkaConstants.OVERRIDE_TOPIC, topic);
+            if (r.kind() != RecordKind.TELEMETRY) {
+                // telemetry goes to the endpoint's own topic (kafkaClients.telemetryTopic): no header to set, read and
+                // remove per record (docs/benchmarks.md, "Kafka", profile of the publisher)
+                m.setHeader(KafkaConstants.OVERRIDE_TOPIC, topic);
+            }
             m.setHeader(KafkaConstants.KEY, agentId + "/" + RunKey.runId(r.body()));
             m.setHeader(H_AGENT, agentId);
             m.setHeader(H_ID, Long.toString(r.id()));

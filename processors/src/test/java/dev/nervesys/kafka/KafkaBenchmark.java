@@ -15,6 +15,8 @@ import java.time.Duration;
  * <pre>
  * usage: KafkaBenchmark [records] [compression] [batchRows]   (a KRaft broker in this JVM, ClickHouse on 127.0.0.1:8123)
  *        KafkaBenchmark latency [records/s] [seconds]       (end to end: agent -> Kafka -> sink -> ClickHouse)
+ *        KafkaBenchmark reference [records] [rounds] [compression] [both|publisher|sink]
+ *            (publisher beside kafka-producer-perf-test, sink beside ClickHouse's own insert: KafkaReferenceBenchmark)
  * </pre>
  *
  * The records are written to a buffer first (publishing off); then an agent with the real route
@@ -30,6 +32,11 @@ public final class KafkaBenchmark {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("latency")) {
             latency(args.length > 1 ? Integer.parseInt(args[1]) : 10_000, args.length > 2 ? Integer.parseInt(args[2]) : 20);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("reference")) {
+            KafkaReferenceBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 200_000, args.length > 2 ? Integer.parseInt(args[2]) : 4,
+                    args.length > 3 ? args[3] : "zstd", args.length > 4 ? args[4] : "both");
             return;
         }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;

@@ -1,0 +1,332 @@
+package dev.nervesys.kafka;
+
+import dev.nervesys.buffer.BufferedRecord;
+import dev.nervesys.buffer.TestSettings;
+import dev.nervesys.clickhouse.ClickHouseSchema;
+import dev.nervesys.clickhouse.RowEncoder;
+import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.testing.KafkaBroker;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.tools.ProducerPerformance;
+
+/**
+ * The two rates issue 14 asks for, each beside the product's own tool, alternated over several
+ * rounds in one run (docs/benchmarks.md, "Kafka", "Beside Kafka's and ClickHouse's own tools"). Not a
+ * test: run by hand ({@code KafkaBenchmark reference [records] [rounds] [compression]}).
+ *
+ * <ol>
+ * <li>Agent -> Kafka: the publisher (real kafka.camel.yaml, timed from the started route until its
+ * cursor reached the head) beside {@code kafka-producer-perf-test} ({@link ProducerPerformance} of
+ * kafka-tools 3.9.1, its own rate as it prints it) with the publisher's producer settings
+ * ({@code --producer.config}) and the same record bodies ({@code --payload-file}); the tool sends
+ * no key and no headers, so a plain {@link KafkaProducer} with the publisher's keys and headers is
+ * run too.</li>
+ * <li>Kafka -> ClickHouse: the sink (real kafka-sink.camel.yaml; group joined on 1,000 records
+ * first, route suspended while the topic is filled, timed from its resume until every record is
+ * inserted) beside ClickHouse's own insert of the same rows: the same records encoded beforehand
+ * with {@link RowEncoder} and POSTed to the HTTP interface as the sink sends them (RowBinary,
+ * {@code events} then {@code series}, in slices of the sink's poll size), each in a database of its
+ * own.</li>
+ * </ol>
+ */
+final class KafkaReferenceBenchmark {
+
+    private static final Pattern PERF_TOTAL = Pattern.compile("(\\d+) records sent, ([\\d.]+) records/sec");
+    private static final String CLICKHOUSE = "http://127.0.0.1:8123";
+
+    private KafkaReferenceBenchmark() {
+    }
+
+    static void run(int n, int rounds, String compression, String which) throws Exception {
+        Path dir = Files.createTempDirectory("nervesys-kafka-ref");
+        List<String> dbs = new ArrayList<>();
+        ClickHouseClient admin = new ClickHouseClient(CLICKHOUSE, "default", null, null, Duration.ofSeconds(60));
+        try (KafkaBroker broker = new KafkaBroker()) {
+            TestSettings base = KafkaNode.settings(dir.resolve("fill"), broker).set("nervesys.kafka.compression", compression);
+            List<BufferedRecord> records;
+            try (KafkaNode filler = new KafkaNode(base)) {
+                fill(filler, n);
+                records = filler.buffer().read(0, n);
+            }
+            long bodyBytes = records.stream().mapToLong(r -> r.body().length).sum();
+            System.out.printf(Locale.ROOT, "%,d telemetry records, %.0f body bytes each on average, compression %s, %d rounds%n", n,
+                    (double) bodyBytes / n, compression, rounds);
+            Properties producer = new KafkaClients(KafkaSettings.from(base)).producerProperties();
+            if (!which.equals("sink")) {
+                agentToKafka(broker, dir, records, producer, rounds, compression, dbs);
+            }
+            if (!which.equals("publisher")) {
+                kafkaToClickHouse(broker, dir, records, producer, rounds, compression, dbs);
+            }
+        } finally {
+            for (String db : dbs) {
+                admin.execute("DROP DATABASE IF EXISTS " + db);
+            }
+        }
+    }
+
+    private static void fill(KafkaNode node, int n) throws Exception {
+        for (int i = 0; i < n; i += 10_000) {
+            KafkaNode.telemetry(node.buffer(), i, Math.min(10_000, n - i), KafkaSinkTest.RUNS);
+        }
+    }
+
+    // ---- 1. agent -> Kafka beside kafka-producer-perf-test ----
+
+    private static void agentToKafka(KafkaBroker broker, Path dir, List<BufferedRecord> records, Properties producer, int rounds,
+            String compression, List<String> dbs) throws Exception {
+        int n = records.size();
+        broker.createTopic("nervesys-telemetry", 6);
+        broker.createTopic("perf", 6);
+        broker.createTopic("keyed", 6);
+        Path payload = dir.resolve("payload.txt");
+        try (OutputStream out = Files.newOutputStream(payload)) {
+            for (BufferedRecord r : records) {
+                out.write(r.body());
+                out.write('\n');
+            }
+        }
+        Path config = dir.resolve("producer.properties");
+        try (OutputStream out = Files.newOutputStream(config)) {
+            producer.store(out, "the publisher's producer settings (KafkaClients.producerProperties)");
+        }
+        System.out.println("producer settings: " + new java.util.TreeMap<>(producer));
+        String[] perfArgs = {"--topic", "perf", "--num-records", Integer.toString(n), "--throughput", "-1", "--payload-file",
+                payload.toString(), "--producer.config", config.toString()};
+        System.out.println("kafka-producer-perf-test " + String.join(" ", perfArgs));
+        List<double[]> table = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            double perf = 0;
+            double pub = 0;
+            double keyed;
+            // alternate the order: the machine is noisy and the first runs of a JVM are slower (JIT)
+            if (round % 2 == 0) {
+                perf = producerPerformance(perfArgs);
+                pub = publisher(broker, dir.resolve("pub-" + round), n, compression, dbs, round);
+            } else {
+                pub = publisher(broker, dir.resolve("pub-" + round), n, compression, dbs, round);
+                perf = producerPerformance(perfArgs);
+            }
+            keyed = keyedProducer(producer, records);
+            System.out.printf(Locale.ROOT, "round %d: kafka-producer-perf-test %,.0f rec/s, publisher %,.0f rec/s, "
+                    + "KafkaProducer with keys and headers %,.0f rec/s; publisher / perf-test %.2f, publisher / keyed %.2f%n", round,
+                    perf, pub, keyed, pub / perf, pub / keyed);
+            table.add(new double[] {perf, pub, keyed});
+        }
+        System.out.println("| round | kafka-producer-perf-test | publisher | KafkaProducer, keys + headers | publisher / perf-test | publisher / keyed |");
+        for (int i = 0; i < table.size(); i++) {
+            double[] t = table.get(i);
+            System.out.printf(Locale.ROOT, "| %d (%s) | %,.0f | %,.0f | %,.0f | %.2f | %.2f |%n", i + 1,
+                    i % 2 == 0 ? "perf-test first" : "publisher first", t[0], t[1], t[2], t[1] / t[0], t[1] / t[2]);
+        }
+    }
+
+    /** kafka-producer-perf-test in this JVM: its own figure (records/s from its start to the closed producer). */
+    private static double producerPerformance(String[] args) throws Exception {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        long t0 = System.nanoTime();
+        try {
+            ProducerPerformance.main(args);
+        } finally {
+            System.setOut(out);
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        String text = captured.toString(StandardCharsets.UTF_8);
+        Matcher m = PERF_TOTAL.matcher(text);
+        String last = null;
+        while (m.find()) {
+            last = m.group(2);
+        }
+        if (last == null) {
+            throw new IllegalStateException("kafka-producer-perf-test printed no total: " + text);
+        }
+        String[] lines = text.strip().split("\n");
+        System.out.printf(Locale.ROOT, "  perf-test: %s (wall %.2f s)%n", lines[lines.length - 1], wall);
+        return Double.parseDouble(last);
+    }
+
+    private static double publisher(KafkaBroker broker, Path dir, int n, String compression, List<String> dbs, int round)
+            throws Exception {
+        String db = "kmeas_pub_" + round;
+        dbs.add(db);
+        TestSettings s = KafkaNode.settings(dir, broker).set("nervesys.kafka.batchRows", "20000")
+                .set("nervesys.kafka.compression", compression).set("nervesys.kafka.checkEvery", "10ms")
+                // the shipper's cursor holds the rows as in KafkaBenchmark (the shipper is not run)
+                .set("nervesys.clickhouse.url", CLICKHOUSE).set("nervesys.clickhouse.database", db);
+        try (KafkaNode filler = new KafkaNode(s)) {
+            fill(filler, n);
+        }
+        s.set("nervesys.kafka.publish", "true");
+        try (KafkaNode agent = new KafkaNode(s, "kafka.camel.yaml")) {
+            long t0 = System.nanoTime();
+            while (agent.publisher().pendingRows() > 0) {
+                if (agent.publisher().consecutiveFailures() > 0) {
+                    throw new IllegalStateException(agent.publisher().lastError());
+                }
+                Thread.sleep(2);
+            }
+            double rate = n / ((System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "  publisher: %,d records in %.2f s%n", n, n / rate);
+            return rate;
+        }
+    }
+
+    private static double keyedProducer(Properties props, List<BufferedRecord> records) throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            long t0 = System.nanoTime();
+            send(p, "keyed", records);
+            return records.size() / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** The records as the publisher sends them (key agent/run, its four headers), all acknowledged. */
+    private static void send(KafkaProducer<String, byte[]> p, String topic, List<BufferedRecord> records) throws Exception {
+        List<Future<?>> acks = new ArrayList<>(records.size());
+        for (BufferedRecord r : records) {
+            ProducerRecord<String, byte[]> pr = new ProducerRecord<>(topic, "bench/" + RunKey.runId(r.body()), r.body());
+            pr.headers().add(KafkaPublisher.H_AGENT, "bench".getBytes(StandardCharsets.UTF_8))
+                    .add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.UTF_8))
+                    .add(KafkaPublisher.H_KIND, "telemetry".getBytes(StandardCharsets.UTF_8))
+                    .add(KafkaPublisher.H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.UTF_8));
+            acks.add(p.send(pr));
+        }
+        p.flush();
+        for (Future<?> f : acks) {
+            f.get();
+        }
+    }
+
+    // ---- 2. Kafka -> ClickHouse beside ClickHouse's own insert of the same rows ----
+
+    private static final int WARM_UP = 1_000;
+    private static final int POLL = 20_000;
+
+    private static void kafkaToClickHouse(KafkaBroker broker, Path dir, List<BufferedRecord> records, Properties producer, int rounds,
+            String compression, List<String> dbs) throws Exception {
+        List<BufferedRecord> timed = records.subList(WARM_UP, records.size());
+        List<double[]> table = new ArrayList<>();
+        long[] rows = new long[1];
+        for (int round = 0; round < rounds; round++) {
+            double sink;
+            double own;
+            if (round % 2 == 0) {
+                own = clickHouseOwn(timed, round, dbs, rows);
+                sink = sink(broker, dir.resolve("sink-" + round), records, producer, round, dbs);
+            } else {
+                sink = sink(broker, dir.resolve("sink-" + round), records, producer, round, dbs);
+                own = clickHouseOwn(timed, round, dbs, rows);
+            }
+            System.out.printf(Locale.ROOT, "round %d: ClickHouse's own insert %,.0f rec/s, sink %,.0f rec/s; sink / own %.2f%n", round,
+                    own, sink, sink / own);
+            table.add(new double[] {own, sink});
+        }
+        System.out.printf(Locale.ROOT, "%,d records = %,d rows (events + series) each round%n", timed.size(), rows[0]);
+        System.out.println("| round | ClickHouse's own insert (rec/s, rows/s) | sink (rec/s, rows/s) | sink / own |");
+        double perRecord = (double) rows[0] / timed.size();
+        for (int i = 0; i < table.size(); i++) {
+            double[] t = table.get(i);
+            System.out.printf(Locale.ROOT, "| %d (%s) | %,.0f / %,.0f | %,.0f / %,.0f | %.2f |%n", i + 1,
+                    i % 2 == 0 ? "own first" : "sink first", t[0], t[0] * perRecord, t[1], t[1] * perRecord, t[1] / t[0]);
+        }
+    }
+
+    /** The records' rows, encoded beforehand as the sink encodes them, POSTed slice by slice: events, then series. */
+    private static double clickHouseOwn(List<BufferedRecord> timed, int round, List<String> dbs, long[] rows) throws Exception {
+        String db = "kmeas_own_" + round;
+        dbs.add(db);
+        ClickHouseClient ch = new ClickHouseClient(CLICKHOUSE, db, null, null, Duration.ofSeconds(60));
+        ClickHouseSchema.create(ch);
+        boolean eb = ClickHouseSchema.rowBinaryFits(ch, "events");
+        boolean sb = ClickHouseSchema.rowBinaryFits(ch, "series");
+        List<RowEncoder.Batch> slices = new ArrayList<>();
+        long seriesRows = 0;
+        for (int i = 0; i < timed.size(); i += POLL) {
+            RowEncoder.Batch b = RowEncoder.encode(timed.subList(i, Math.min(timed.size(), i + POLL)), eb, sb);
+            slices.add(b);
+            seriesRows += b.seriesRows;
+        }
+        rows[0] = timed.size() + seriesRows;
+        long t0 = System.nanoTime();
+        for (RowEncoder.Batch b : slices) {
+            post(ch, "events", eb, RowEncoder.EVENTS_COLUMNS, b.events);
+            post(ch, "series", sb, RowEncoder.SERIES_COLUMNS, b.series);
+        }
+        double rate = timed.size() / ((System.nanoTime() - t0) / 1e9);
+        long inEvents = Long.parseLong(ch.execute("SELECT count() FROM " + ch.table("events")).trim());
+        System.out.printf(Locale.ROOT, "  ClickHouse's own insert (%s, %d slices): %,d records in %.2f s, %,d in events%n",
+                eb && sb ? "RowBinary" : "JSONEachRow", slices.size(), timed.size(), timed.size() / rate, inEvents);
+        if (inEvents != timed.size()) {
+            throw new IllegalStateException("events holds " + inEvents + " rows, expected " + timed.size());
+        }
+        return rate;
+    }
+
+    private static void post(ClickHouseClient ch, String table, boolean binary, String columns, RowEncoder.Bytes rows)
+            throws Exception {
+        if (binary) {
+            ch.insertRowBinary(table, columns, rows.buf, 0, rows.size);
+        } else {
+            ch.insert(table, rows.buf, 0, rows.size);
+        }
+    }
+
+    private static double sink(KafkaBroker broker, Path dir, List<BufferedRecord> records, Properties producer, int round,
+            List<String> dbs) throws Exception {
+        String db = "kmeas_sink_" + round;
+        dbs.add(db);
+        String topic = "sink-" + round;
+        broker.createTopic(topic, 6);
+        TestSettings s = KafkaNode.settings(dir, broker).set("nervesys.clickhouse.url", CLICKHOUSE)
+                .set("nervesys.clickhouse.database", db).set("nervesys.kafka.topic.telemetry", topic)
+                .set("nervesys.kafka.sink.group", "sink-" + round).set("nervesys.kafka.sink.maxPollRecords", Integer.toString(POLL));
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(producer, new StringSerializer(), new ByteArraySerializer());
+                KafkaNode sink = new KafkaNode(s, "kafka-sink.camel.yaml")) {
+            // the group is joined and the partitions assigned on the first records, not timed
+            send(p, topic, records.subList(0, WARM_UP));
+            while (sink.sink().insertedRecords() < WARM_UP) {
+                check(sink);
+                Thread.sleep(10);
+            }
+            sink.context.getRouteController().suspendRoute("kafka-sink");
+            send(p, topic, records.subList(WARM_UP, records.size()));
+            int timed = records.size() - WARM_UP;
+            long batches0 = (Long) sink.sink().status().get("batches");
+            long t0 = System.nanoTime();
+            sink.context.getRouteController().resumeRoute("kafka-sink");
+            while (sink.sink().insertedRecords() < records.size()) {
+                check(sink);
+                Thread.sleep(2);
+            }
+            double rate = timed / ((System.nanoTime() - t0) / 1e9);
+            Thread.sleep(200); // the last batch counts itself after its offset commit
+            System.out.printf(Locale.ROOT, "  sink: %,d records in %.2f s (%d batches, %,d duplicates)%n", timed,
+                    timed / rate, (Long) sink.sink().status().get("batches") - batches0, sink.sink().duplicatesSkipped());
+            return rate;
+        }
+    }
+
+    private static void check(KafkaNode sink) {
+        if (sink.sink().consecutiveFailures() > 0) {
+            throw new IllegalStateException(sink.sink().lastError());
+        }
+    }
+}
