@@ -17,7 +17,7 @@ import java.util.Map;
 public final class KafkaBeans implements BeanProvider {
 
     /** After the ClickHouse provider, whose client the sink uses. */
-    static final int ORDER = CLICKHOUSE + 5;
+    static final int ORDER = KAFKA;
 
     @Override
     public int order() {

@@ -33,6 +33,8 @@ public interface BeanProvider {
     int ARCHIVE = 30;
     /** The ClickHouse shipper: a buffer consumer; makes the ClickHouse client runs query. */
     int CLICKHOUSE = 40;
+    /** The Kafka publisher and sink: after ClickHouse, whose row encoder the sink uses. */
+    int KAFKA = 45;
     /** Runs: queries ClickHouse, hears of runs from the shipper. */
     int RUNS = 50;
     /** The live view: listens to ingest, tells runs, serves the runs API. */
