@@ -64,10 +64,12 @@ public final class Agent implements AutoCloseable {
     private final SyncState state;
     private final Settings settings;
     private final DataDirLock lock;
+    private final dev.nervesys.bootstrap.reload.OrchestratorWatch watch;
 
     private Agent(Main main, BeanFactory beans, RevisionSource source, ConfigSync sync, SyncState state, Settings settings,
-                  DataDirLock lock) {
+                  DataDirLock lock, dev.nervesys.bootstrap.reload.OrchestratorWatch watch) {
         this.lock = lock;
+        this.watch = watch;
         this.main = main;
         this.beans = beans;
         this.source = source;
@@ -172,10 +174,18 @@ public final class Agent implements AutoCloseable {
 
         sync.initial(first);
         sync.startPolling(Duration.ofSeconds(Math.max(1, boot.getInt(BootstrapSettings.CONFIG_POLL_SECONDS))));
+        // an agent whose config comes from an orchestrator learns of a new commit by long-poll (docs/orchestrator.md)
+        Optional<String> waitUrl = boot.secret(Enrollment.WAIT_ENV);
+        Optional<String> credential = boot.secret("NERVESYS_GIT_TOKEN");
+        dev.nervesys.bootstrap.reload.OrchestratorWatch watch = waitUrl.isPresent() && credential.isPresent()
+                && source instanceof GitSource
+                ? new dev.nervesys.bootstrap.reload.OrchestratorWatch(waitUrl.get(), boot.get(BootstrapSettings.CONFIG_GIT_USER),
+                        credential.get(), sync).start()
+                : null;
         LOG.info("Nervesys agent {} ready in {} ms, config from {}, revision {}", settings.agentId(),
                 (System.nanoTime() - t0) / 1_000_000, source.describe(),
                 state.applied() == null ? "none" : state.applied().id());
-        return new Agent(main, beans, source, sync, state, settings, lock);
+        return new Agent(main, beans, source, sync, state, settings, lock, watch);
     }
 
     /** The agent cannot start; the message says why and what to change (no stack trace needed). */
@@ -328,6 +338,9 @@ public final class Agent implements AutoCloseable {
 
     @Override
     public void close() {
+        if (watch != null) {
+            watch.close();
+        }
         sync.close();
         try {
             main.stop();

@@ -61,6 +61,7 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
     private volatile Repository repo;
     private volatile String lastError;
     private volatile String lastCheck;
+    private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ConfigMirror(OrchestratorSettings settings, Path dir, String token, OrchestratorStore store, Rollouts rollouts,
                         Clock clock) {
@@ -134,11 +135,19 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
             }
             rollouts.observed(remote.getObjectId().name());
             lastError = null;
+            if (local == null || !remote.getObjectId().equals(local.getObjectId())) {
+                listeners.forEach(Runnable::run);
+            }
             return remote.getObjectId().name();
         } catch (Exception e) {
             lastError = USER_INFO.matcher(e.getClass().getSimpleName() + ": " + e.getMessage()).replaceAll("//");
             throw e;
         }
+    }
+
+    /** Runs {@code listener} after every poll that moved the mirrored branch (LongPoll wakes its waiting agents). */
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
     }
 
     /** Upstream's URL without any user:password@. */

@@ -14,7 +14,8 @@ import java.util.Map;
  * ({@code nervesys.role=orchestrator}); an agent gets none. {@code orchestratorStore} (tokens,
  * agents, audit in PostgreSQL), {@code orchestratorGroups} (config/groups/*.properties of every
  * applied revision), {@code orchestratorMirror} (the config repo mirror served to agents) and
- * {@code orchestratorApi} (enrollment). The database pool connects on first use, the schema is
+ * {@code orchestratorApi} (enrollment), {@code orchestratorFleetApi} (the fleet API, admin tokens of
+ * NERVESYS_ORCHESTRATOR_API_TOKENS). The database pool connects on first use, the schema is
  * migrated then (Flyway).
  */
 public final class OrchestratorBeans implements BeanProvider {
@@ -50,6 +51,8 @@ public final class OrchestratorBeans implements BeanProvider {
         beans.put("orchestratorRollouts", rollouts);
         beans.put("orchestratorMirror", mirror);
         beans.put("orchestratorApi", new OrchestratorApi(store, groups, mirror));
+        beans.put("orchestratorWait", new LongPoll(store, rollouts, mirror, s.clock()));
+        beans.put("orchestratorFleetApi", new FleetApi(s.secret(ApiTokens.ENV).orElse(null), store, rollouts, mirror, s.clock()));
         beans.put("orchestratorWebhook", new Webhook(s.secret(Webhook.SECRET_ENV).orElse(null), mirror));
         return beans;
     }

@@ -28,7 +28,7 @@ public record OrchestratorSettings(String upstream, String upstreamBranch, Strin
     public static final Setting HOST = Setting.text("nervesys.orchestrator.host", "127.0.0.1", ROUTES,
             "address of the orchestrator's HTTP port (enrollment, config fan-out); 0.0.0.0 to serve other machines");
     public static final Setting PORT = Setting.integer("nervesys.orchestrator.port", "8090", "port", ROUTES,
-            "the orchestrator's HTTP port: /v1/enroll, /v1/refresh, /git/config (agents' Git fetches)");
+            "the orchestrator's HTTP port: /v1/enroll, /v1/refresh, /git/config (agents' Git fetches), the fleet API (/v1/agents, ...)");
     public static final Setting UPSTREAM = Setting.text("nervesys.orchestrator.upstream", "", BEANS,
             "Git URL (https://, file://) or path of the fleet's config repo, mirrored once and served to enrolled agents; "
                     + "https token: " + UPSTREAM_TOKEN_ENV + "; empty = agents get no config from the orchestrator");

@@ -99,10 +99,22 @@ public final class Rollouts implements StatusReporter {
 
     /** The commit to serve this agent as the branch head, or null: the mirror's own. */
     public String commitFor(String agentId) throws SQLException {
+        return targets().apply(agentId);
+    }
+
+    /**
+     * What {@link #commitFor} answers for every agent, from one read of the newest rollout (the fleet
+     * API asks it for the whole fleet at once).
+     */
+    public java.util.function.Function<String, String> targets() throws SQLException {
         Rollout r;
         try (Connection c = store.connection()) {
             r = latest(c);
         }
+        return agentId -> target(r, agentId);
+    }
+
+    private String target(Rollout r, String agentId) {
         if (r == null) {
             return null;
         }
@@ -158,6 +170,11 @@ public final class Rollouts implements StatusReporter {
      * @throws IllegalArgumentException when the commit is not the newest rollout or already in that state
      */
     public void set(String commitPrefix, String state) throws SQLException {
+        set(commitPrefix, state, "command");
+    }
+
+    /** {@link #set(String, String)} recording who asked ({@code by}: "command", "API token 1a2b…") in the reason and audit. */
+    public void set(String commitPrefix, String state, String by) throws SQLException {
         Rollout r;
         try (Connection c = store.connection()) {
             r = latest(c);
@@ -169,7 +186,7 @@ public final class Rollouts implements StatusReporter {
         if (r.state().equals(state)) {
             throw new IllegalArgumentException("rollout of " + r.commit() + " is already " + state);
         }
-        end(r.commit(), state, state + " by command");
+        end(r.commit(), state, state + " by " + by);
     }
 
     public List<Map<String, Object>> list() throws SQLException {

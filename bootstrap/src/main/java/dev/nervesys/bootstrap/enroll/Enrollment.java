@@ -48,6 +48,9 @@ public final class Enrollment {
 
     public static final String TOKEN_ENV = "NERVESYS_ENROLL_TOKEN";
     public static final String URL_ENV = "NERVESYS_ORCHESTRATOR_URL";
+    /** The orchestrator's long-poll URL, set from the grant when the config comes from the orchestrator (reload.OrchestratorWatch). */
+    public static final String WAIT_ENV = "NERVESYS_CONFIG_WAIT";
+    static final String WAIT_PATH = "/v1/wait";
     private static final Logger LOG = LoggerFactory.getLogger(Enrollment.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -175,6 +178,7 @@ public final class Enrollment {
             env.put("NERVESYS_CONFIG_BRANCH", config.path("branch").asText("main"));
             env.put("NERVESYS_CONFIG_GITUSER", agentId);
             env.put("NERVESYS_GIT_TOKEN", grant.path("credential").asText());
+            env.put(WAIT_ENV, url + WAIT_PATH);
         }
         return env;
     }

@@ -100,6 +100,11 @@ public final class ConfigSync implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::pollOnce, ms, ms, TimeUnit.MILLISECONDS);
     }
 
+    /** The id of the newest revision fetched (applied or rejected), or null. */
+    public String lastSeen() {
+        return lastSeenId;
+    }
+
     /** One poll: fetch, and process the revision if it is new. */
     public synchronized void pollOnce() {
         try {

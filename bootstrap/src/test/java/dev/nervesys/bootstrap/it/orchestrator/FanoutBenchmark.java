@@ -7,6 +7,7 @@ import dev.nervesys.bootstrap.it.GitHttpServer;
 import dev.nervesys.bootstrap.it.TestAgents;
 import dev.nervesys.heartbeat.PgDatabase;
 import dev.nervesys.orchestrator.ConfigMirror;
+import dev.nervesys.orchestrator.LongPoll;
 import dev.nervesys.orchestrator.Webhook;
 
 import javax.crypto.Mac;
@@ -23,6 +24,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -37,7 +39,8 @@ import java.util.regex.Pattern;
  * poll (the ref advertisement), and, after a signed push webhook, the fetch of the new commit
  * (advertisement + upload-pack). The reference, in the same run, is a plain JGit upload-pack server
  * (GitHttpServer: the JDK's HTTP server, one password, no database) serving the same repository to
- * the same simulated agents. Not a test: run it by hand.
+ * the same simulated agents. Last, the same push with every agent holding a long-poll
+ * ({@code GET /v1/wait}), as enrolled agents do: time from the webhook to 100 % fetched. Not a test: run it by hand.
  *
  * <p>{@code java -cp $CP dev.nervesys.bootstrap.it.orchestrator.FanoutBenchmark N CONCURRENCY}
  */
@@ -54,8 +57,8 @@ public final class FanoutBenchmark {
         int n = Integer.parseInt(args[0]);
         int concurrency = Integer.parseInt(args[1]);
         Path tmp = Files.createTempDirectory("fanout-bench");
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(4)).build();
+        ExecutorService httpThreads = Executors.newFixedThreadPool(4);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpThreads).build();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try (PgDatabase db = new PgDatabase("orch_bench_"); ConfigRepo upstream = new ConfigRepo(tmp.resolve("upstream"));
              GitHttpServer reference = GitHttpServer.http("ref-password")) {
@@ -131,10 +134,61 @@ public final class FanoutBenchmark {
                 report("push to 100% fetched, orchestrator", n, orchConverge, null);
                 report("same fetches, reference", n, refConverge, orchConverge / refConverge);
                 System.out.printf("pack bytes per agent: %d%n", bytes.get() / n);
+
+                // long-poll: every agent holds GET /v1/wait?have=<its commit>; a push (webhook) answers them all and
+                // each fetches at once, as reload.OrchestratorWatch does
+                LongPoll longPoll = orchestrator.context().getRegistry().lookupByNameAndType("orchestratorWait", LongPoll.class);
+                upstream.write("routes/demo.camel.yaml", Files.readString(root.resolve("routes/demo.camel.yaml")) + "\n# bench 2\n");
+                String c3 = upstream.commit("bench push 2");
+                CountDownLatch done = new CountDownLatch(n);
+                AtomicInteger failed = new AtomicInteger();
+                for (int i = 0; i < n; i++) {
+                    longPoll(http, pool, base, auth[i], c2, c3, done, failed);
+                }
+                long waitStart = System.nanoTime();
+                while (longPoll.waiting() < n && seconds(waitStart) < 25) {
+                    Thread.sleep(20);
+                }
+                System.out.printf("long-poll: %d of %d agents held after %.2f s%n", longPoll.waiting(), n, seconds(waitStart));
+                fetchesBefore = mirror.fetches();
+                t0 = System.nanoTime();
+                String body3 = "{\"after\":\"" + c3 + "\"}";
+                check(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/webhook")).header("X-Hub-Signature-256", sign(body3))
+                        .POST(HttpRequest.BodyPublishers.ofString(body3)).build(), HttpResponse.BodyHandlers.ofString()), 200);
+                done.await();
+                double longPolled = seconds(t0);
+                System.out.printf("long-poll push: upstream fetches %d, failed agents %d%n", mirror.fetches() - fetchesBefore, failed.get());
+                report("push to 100% fetched, long-poll", n, longPolled, longPolled / orchConverge);
             }
         } finally {
             pool.shutdownNow();
+            httpThreads.shutdownNow();
         }
+    }
+
+    /** One agent's long-poll: wait until the served commit is not {@code have}, then fetch it (again on a hold's end). */
+    private static void longPoll(HttpClient http, ExecutorService pool, String base, String auth, String have, String expected,
+                                 CountDownLatch done, AtomicInteger failed) {
+        http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/wait?have=" + have)).header("Authorization", auth)
+                        .timeout(java.time.Duration.ofSeconds(45)).build(), HttpResponse.BodyHandlers.ofString())
+                .thenAcceptAsync(r -> {
+                    try {
+                        check(r, 200);
+                        if (!JSON.readTree(r.body()).path("changed").asBoolean()) {
+                            longPoll(http, pool, base, auth, have, expected, done, failed);
+                            return;
+                        }
+                        fetch(http, base + "/git/config", auth, expected);
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                    }
+                    done.countDown();
+                }, pool)
+                .exceptionally(e -> {
+                    failed.incrementAndGet();
+                    done.countDown();
+                    return null;
+                });
     }
 
     private interface Task {
@@ -200,6 +254,6 @@ public final class FanoutBenchmark {
 
     private static void report(String what, int n, double seconds, Double ratio) {
         System.out.printf("%-40s N=%-6d %8.2f s  %9.0f agents/s%s%n", what, n, seconds, n / seconds,
-                ratio == null ? "" : String.format("   orchestrator/reference time: %.2f", ratio));
+                ratio == null ? "" : String.format("   ratio: %.2f", ratio));
     }
 }

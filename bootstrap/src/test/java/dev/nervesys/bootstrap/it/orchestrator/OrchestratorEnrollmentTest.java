@@ -117,8 +117,9 @@ class OrchestratorEnrollmentTest {
     @Test
     void anAgentEnrollsOnceWithOneTokenAndFetchesItsConfigThroughEitherOrchestrator() throws Exception {
         String c1 = upstream.commit("hello 1");
-        assertThat(running.get(0).routeIds()).containsExactly("orchestrator-enroll", "orchestrator-git",
-                "orchestrator-mirror-poll", "orchestrator-refresh", "orchestrator-rollout-check", "orchestrator-webhook");
+        assertThat(running.get(0).routeIds()).containsExactly("orchestrator-api-agents", "orchestrator-api-audit",
+                "orchestrator-api-revisions", "orchestrator-api-rollouts", "orchestrator-api-tokens", "orchestrator-enroll", "orchestrator-git",
+                "orchestrator-mirror-poll", "orchestrator-refresh", "orchestrator-rollout-check", "orchestrator-wait", "orchestrator-webhook");
         String token = Orchestrators.createToken(db, "edge", 1);
         assertThat(token).startsWith("nvt_");
 
@@ -156,7 +157,8 @@ class OrchestratorEnrollmentTest {
             a.syncNow();
             assertThat(a.state().applied().id()).isEqualTo(c2);
         });
-        // the marker route's timer writes the file after its first period: until then it is missing, not wrong
+        // the marker file is missing until the route's timer writes it (and for an instant while it rewrites it):
+        // awaitility retries only assertion errors unless told
         await().atMost(Duration.ofSeconds(10)).ignoreException(java.nio.file.NoSuchFileException.class).untilAsserted(() ->
                 assertThat(Files.readString(tmp.resolve("markers/hello.txt"))).isEqualTo("hello-2"));
 
