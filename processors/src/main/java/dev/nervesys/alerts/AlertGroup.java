@@ -32,6 +32,8 @@ final class AlertGroup {
     Instant lastNotifiedAt;
     /** Records held back by a rate limit since the last sent notification. */
     long heldBack;
+    /** Of those, lines the classifier's queue folded under pressure (not rate-limited). */
+    long coalesced;
     Instant heldBackSince;
     /** The group's first alert as it came: what a notification shows when memory no longer holds any of its alerts. */
     Notification.View representative;

@@ -1,5 +1,6 @@
 package dev.nervesys.alerts;
 
+import dev.nervesys.spi.CriticalRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -7,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -45,6 +45,8 @@ final class AlertGroups {
     private final java.util.function.Consumer<Alert> changed;
     long notifications;
     long heldBackRecords;
+    /** Critical lines the classifier's queue folded into another under pressure (reported as held back). */
+    long coalescedRecords;
     long heldBackFlushes;
     long silencedFlushes;
 
@@ -91,6 +93,24 @@ final class AlertGroups {
         if (g.nextFlushAt == null && g.lastNotifiedAt != null) {
             Instant next = g.lastNotifiedAt.plus(config.grouping().groupInterval());
             g.nextFlushAt = next.isBefore(now) ? now : next;
+        }
+    }
+
+    /**
+     * {@code n} more lines of the group that the classifier's queue folded into the record just
+     * raised (docs/alerts.md, "Storms"): counted, and reported by the group's next notification as
+     * held back.
+     */
+    void coalesced(AlertGroup g, long n, Instant now) {
+        if (n <= 0) {
+            return;
+        }
+        coalescedRecords += n;
+        g.count += n;
+        g.heldBack += n;
+        g.coalesced += n;
+        if (g.heldBackSince == null) {
+            g.heldBackSince = now;
         }
     }
 
@@ -157,6 +177,7 @@ final class AlertGroups {
             take(g, now);
             g.notifiedCount = g.count;
             g.heldBack = 0;
+            g.coalesced = 0;
             g.heldBackSince = null;
             g.lastNotifiedAt = now;
             g.nextFlushAt = null;
@@ -228,7 +249,7 @@ final class AlertGroups {
             }
         }
         return new Notification(UUID.randomUUID().toString(), status, repeat, g.key, g.labels, g.describe(),
-                g.channels, g.count, g.opened, g.count - g.notifiedCount, g.heldBack, g.heldBackSince,
+                g.channels, g.count, g.opened, g.count - g.notifiedCount, g.heldBack, g.coalesced, g.heldBackSince,
                 g.firstSeen, g.lastSeen, now, views, samples, included);
     }
 
@@ -257,63 +278,9 @@ final class AlertGroups {
         return m;
     }
 
-    /**
-     * The message, lower-cased, first 200 chars, with every word holding a digit and every word of
-     * six or more hex letters (an id such as {@code fdbbea}) replaced by {@code *}. A word is a run
-     * of letters, digits and {@code _ . : / -}; the hex rule looks at its parts between {@code . : / -}.
-     * One pass, no regular expression (this runs for every new alert, in a storm too).
-     */
+    /** The message template of group label {@code template} ({@link CriticalRecord#template}). */
     static String template(String message) {
-        if (message == null) {
-            return "";
-        }
-        String m = (message.length() > 200 ? message.substring(0, 200) : message).toLowerCase(Locale.ROOT);
-        StringBuilder out = new StringBuilder(m.length());
-        int i = 0;
-        while (i < m.length()) {
-            char c = m.charAt(i);
-            if (!wordChar(c)) {
-                out.append(c);
-                i++;
-                continue;
-            }
-            int end = i;
-            boolean digit = false;
-            while (end < m.length() && wordChar(m.charAt(end))) {
-                digit |= Character.isDigit(m.charAt(end));
-                end++;
-            }
-            if (digit) {
-                out.append('*');
-            } else {
-                int part = i;
-                for (int k = i; k <= end; k++) {
-                    if (k == end || ".:/-".indexOf(m.charAt(k)) >= 0) {
-                        out.append(k - part >= 6 && hexLetters(m, part, k) ? "*" : m.substring(part, k));
-                        if (k < end) {
-                            out.append(m.charAt(k));
-                        }
-                        part = k + 1;
-                    }
-                }
-            }
-            i = end;
-        }
-        return out.toString();
-    }
-
-    private static boolean wordChar(char c) {
-        return Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == ':' || c == '/' || c == '-';
-    }
-
-    private static boolean hexLetters(String s, int from, int to) {
-        for (int k = from; k < to; k++) {
-            char c = s.charAt(k);
-            if (c < 'a' || c > 'f') {
-                return false;
-            }
-        }
-        return true;
+        return CriticalRecord.template(message);
     }
 
     /** Alertmanager's way: {@code {rule="text", agent="a1"}}. */

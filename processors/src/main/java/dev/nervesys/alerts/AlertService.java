@@ -189,6 +189,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             deduplicated++;
             if (open.group != null) {
                 groups.seen(open.group, now);
+                groups.coalesced(open.group, r.coalesced(), now);
             }
             return;
         }
@@ -204,6 +205,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         } else {
             a.status = "pending";
             groups.add(a, rule, channels, now);
+            groups.coalesced(a.group, r.coalesced(), now);
         }
         Alert before = byFingerprint.remove(fp);
         if (before != null && before.closedAt != null) {
@@ -563,6 +565,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         m.put("deduplicated", deduplicated);
         m.put("notifications", groups.notifications);
         m.put("rateLimited", groups.heldBackRecords);
+        m.put("coalesced", groups.coalescedRecords);
         m.put("heldBackNotifications", groups.heldBackFlushes);
         m.put("unrouted", unrouted);
         m.put("evicted", evicted);

@@ -13,14 +13,16 @@ import java.util.Map;
  * @param count        critical records in the group since it opened
  * @param alertCount   distinct alerts (fingerprints) in the group since it opened
  * @param newRecords   records not reported by an earlier notification
- * @param heldBack     records a rate limit held back from earlier notifications (reported now)
+ * @param heldBack     records held back from earlier notifications (reported now): by a rate limit, or
+ *                     folded by the classifier's queue under pressure
+ * @param coalesced    of {@code heldBack}, the records the classifier's queue folded
  * @param alerts       the group's alerts in memory, newest first (Alertmanager gets each of them)
  * @param samples      up to {@code samples} messages, newest first
  * @param included     alerts whose status becomes sent once a channel took this notification
  */
 record Notification(String id, String status, boolean repeat, String groupKey, Map<String, String> groupLabels,
                     String groupDescription, List<String> channels, long count, long alertCount, long newRecords,
-                    long heldBack, Instant heldBackSince, Instant firstSeen, Instant lastSeen, Instant at,
+                    long heldBack, long coalesced, Instant heldBackSince, Instant firstSeen, Instant lastSeen, Instant at,
                     List<View> alerts, List<String> samples, List<Alert> included) {
 
     /** One alert as it was when the notification was made. */

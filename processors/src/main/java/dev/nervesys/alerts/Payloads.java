@@ -79,6 +79,7 @@ final class Payloads {
         p.put("alerts", n.alertCount());
         p.put("new", n.newRecords());
         p.put("held_back", n.heldBack());
+        p.put("coalesced", n.coalesced());
         p.put("first_seen", n.firstSeen().toString());
         p.put("last_seen", n.lastSeen().toString());
         p.put("samples", n.samples());
@@ -91,7 +92,7 @@ final class Payloads {
 
     /**
      * One line: {@code 500 lines in 500 alerts of rule=text, label=critical since …: <samples> and
-     * 495 more of rule=text, label=critical}, plus what a rate limit held back.
+     * 495 more of rule=text, label=critical}, plus what a rate limit or the classifier's queue held back.
      */
     static String summary(Notification n) {
         StringBuilder b = new StringBuilder();
@@ -111,16 +112,25 @@ final class Payloads {
         }
         if (n.heldBack() > 0) {
             b.append("; ").append(n.heldBack()).append(" more lines of ").append(n.groupDescription())
-                    .append(" held back by the rate limit since ").append(n.heldBackSince());
+                    .append(" held back by ").append(heldBy(n)).append(" since ").append(n.heldBackSince());
         }
         return b.toString();
+    }
+
+    /** What held lines back: the rate limit, the classifier's queue under pressure (folded), or both. */
+    static String heldBy(Notification n) {
+        if (n.coalesced() == 0) {
+            return "the rate limit";
+        }
+        String queue = "the classifier's queue under pressure";
+        return n.coalesced() == n.heldBack() ? queue : "the rate limit and " + queue + " (" + n.coalesced() + ")";
     }
 
     String slack(Notification n) {
         Notification.View a = n.first();
         String icon = n.resolved() ? ":white_check_mark:" : ":rotating_light:";
         String more = n.alertCount() > 1 ? " (+" + (n.alertCount() - 1) + " more of " + n.groupDescription() + ")" : "";
-        String held = n.heldBack() > 0 ? ", " + n.heldBack() + " held back by the rate limit" : "";
+        String held = n.heldBack() > 0 ? ", " + n.heldBack() + " held back by " + heldBy(n) : "";
         return icon + (n.resolved() ? " RESOLVED" : "") + " [" + a.label() + "] " + agentId + " (" + server + "): "
                 + abbreviate(a.message(), 300) + more + " (" + a.reason() + ", " + n.count() + "x since " + n.firstSeen()
                 + held + ")";

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>Critical records are handed to {@code seda:critical-records} ({@link CriticalRecords}), the
  * bounded queue of route {@code classify-critical}, which raises their alerts; when it is full (or
  * the route is off) the alert is counted as dropped, never waited for, and the record is stored all
- * the same. Any failure here leaves the record unannotated (counted) rather than failing the ingest
+ * the same; under pressure the queue folds a storm's records by template, so that a new problem
+ * still gets in. Any failure here leaves the record unannotated (counted) rather than failing the ingest
  * request.
  */
 public final class Classifier implements IngestHooks.Inspector, StatusReporter {
@@ -170,7 +171,8 @@ public final class Classifier implements IngestHooks.Inspector, StatusReporter {
         m.put("defaultLevelUsed", defaulted.sum());
         m.put("truncatedMessages", truncated.sum());
         m.put("criticalQueued", critical.queued());
-        m.put("criticalDropped", dropped.sum());
+        m.put("criticalCoalesced", critical.coalesced());
+        m.put("criticalDropped", dropped.sum() + critical.lostFolded());
         m.put("failures", failures.sum());
         return m;
     }

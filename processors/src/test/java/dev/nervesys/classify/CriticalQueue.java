@@ -24,19 +24,24 @@ public final class CriticalQueue {
 
     public final Classifier classifier;
     private final SedaEndpoint endpoint;
+    private final CriticalRecords hand;
 
     public CriticalQueue(ClassifierConfig cfg, int size) throws Exception {
-        endpoint = CONTEXT.getEndpoint("seda:critical-records-" + NEXT.incrementAndGet()
-                + "?size=" + size + "&blockWhenFull=false&discardWhenFull=false", SedaEndpoint.class);
-        CriticalRecords hand = new CriticalRecords();
-        hand.attach(null, endpoint);
-        classifier = new Classifier(cfg, hand, Clock.systemUTC());
+        this(cfg, size, Clock.systemUTC());
     }
 
-    /** What waits on the queue, taken off it. */
+    public CriticalQueue(ClassifierConfig cfg, int size, Clock clock) throws Exception {
+        endpoint = CONTEXT.getEndpoint("seda:critical-records-" + NEXT.incrementAndGet()
+                + "?size=" + size + "&blockWhenFull=false&discardWhenFull=false", SedaEndpoint.class);
+        hand = new CriticalRecords();
+        hand.attach(null, endpoint);
+        classifier = new Classifier(cfg, hand, clock);
+    }
+
+    /** What waits on the queue, taken off it as route classify-critical takes it (with the records folded into each). */
     public List<CriticalRecord> drain() {
         List<Exchange> taken = new ArrayList<>();
         endpoint.getQueue().drainTo(taken);
-        return taken.stream().map(e -> e.getMessage().getBody(CriticalRecord.class)).toList();
+        return taken.stream().map(hand::taken).toList();
     }
 }
