@@ -26,6 +26,9 @@ import java.util.Set;
  * and receive consoles' {@code enabled}; debug's {@code command}; reload's {@code reload}; send's
  * {@code endpoint} and {@code body}) are refused with 403. A GET that changes state could be sent
  * by any web page a logged-in browser visits.</li>
+ * <li>Operator actions ({@link SilencesApi}: creating and expiring alert silences, POST under
+ * {@value SilencesApi#PATH}) need the operator or admin role: 403 for a viewer, and for everyone on
+ * an agent without users. Listing them (GET) is a viewer's right.</li>
  * </ul>
  * Jolokia's own policies ({@code jolokia-access.xml} for viewers and operators,
  * {@code jolokia-access-admin.xml} for admins) restrict what its requests may do.
@@ -43,6 +46,9 @@ final class ManagementGuard implements AuthenticationHandler {
 
     /** Routing context key of the request's {@link Role}. */
     static final String ROLE = "nervesys.role";
+
+    /** Routing context key of the authenticated user's name (absent on an agent without users). */
+    static final String USER = "nervesys.user";
 
     /** Dev consoles that show JVM arguments or system properties: admin only. */
     static final Set<String> ADMIN_CONSOLES = Set.of("jvm", "system-properties");
@@ -85,14 +91,22 @@ final class ManagementGuard implements AuthenticationHandler {
             ctx.addEndHandler(v -> ctx.vertx().cancelTimer(timer));
         }
         Role role = Role.VIEWER;
+        String userName = null;
         if (users.enabled()) {
-            Optional<Role> user = authenticated(request.getHeader("Authorization"));
+            String[] credentials = credentials(request.getHeader("Authorization"));
+            Optional<Role> user = credentials == null ? Optional.empty() : users.authenticate(credentials[0], credentials[1]);
             if (user.isEmpty() && !isBareHealth(path, ctx)) {
                 ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\"")
                         .putHeader("Content-Type", "text/plain").end("authentication required\n");
                 return;
             }
             role = user.orElse(Role.VIEWER);
+            userName = user.isPresent() ? credentials[0] : null;
+        }
+        if (SilencesApi.acts(ctx.normalizedPath(), request.method()) && !role.atLeast(Role.OPERATOR)) {
+            ctx.response().setStatusCode(403).putHeader("Content-Type", "text/plain")
+                    .end("creating and expiring silences needs the operator or admin role (docs/security.md)\n");
+            return;
         }
         if (isDevConsole(path) && ctx.queryParams().names().stream().anyMatch(ACTION_PARAMETERS::contains)) {
             ctx.response().setStatusCode(403).putHeader("Content-Type", "text/plain")
@@ -105,6 +119,9 @@ final class ManagementGuard implements AuthenticationHandler {
             return;
         }
         ctx.put(ROLE, role);
+        if (userName != null) {
+            ctx.put(USER, userName);
+        }
         ctx.next();
     }
 
@@ -147,17 +164,18 @@ final class ManagementGuard implements AuthenticationHandler {
         return path.equals("/q/dev") || path.startsWith("/q/dev/");
     }
 
-    private Optional<Role> authenticated(String authorization) {
+    /** User and password of a basic Authorization header, or null. */
+    private static String[] credentials(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return Optional.empty();
+            return null;
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return Optional.empty();
+            return null;
         }
         int colon = decoded.indexOf(':');
-        return colon > 0 ? users.authenticate(decoded.substring(0, colon), decoded.substring(colon + 1)) : Optional.empty();
+        return colon > 0 ? new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)} : null;
     }
 }

@@ -18,7 +18,8 @@ import org.apache.camel.support.jsse.SSLContextParameters;
  * first), with {@link ManagementGuard} in front of every path. Camel's own management auth reads
  * its users from a Vert.x properties file with plain-text passwords; this keeps them in memory.
  * The guard is installed through the server's {@link AuthenticationConfig}, so it runs before any
- * route of the server (health, metrics, Jolokia, dev consoles).
+ * route of the server (health, metrics, Jolokia, dev consoles), and before {@link SilencesApi}, which
+ * is added to the server's router once the context has started.
  */
 public final class ManagementServerFactory extends DefaultMainHttpServerFactory {
 
@@ -86,6 +87,24 @@ public final class ManagementServerFactory extends DefaultMainHttpServerFactory 
             });
             auth.getEntries().add(entry);
             auth.setEnabled(true);
+            // operator actions of our own (alert silences): on the server's router once it runs, after the guard
+            try {
+                camelContext.addStartupListener(new org.apache.camel.StartupListener() {
+                    @Override
+                    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                    }
+
+                    @Override
+                    public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+                        if (server.getRouter() == null) {
+                            throw new IllegalStateException("the management server has no router: cannot add " + SilencesApi.PATH);
+                        }
+                        SilencesApi.mount(server.getRouter(), context);
+                    }
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot add " + SilencesApi.PATH + " to the management server", e);
+            }
         } else {
             throw new IllegalStateException("unexpected management server " + service + ": cannot protect it");
         }
