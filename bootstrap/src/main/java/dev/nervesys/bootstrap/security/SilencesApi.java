@@ -98,7 +98,11 @@ final class SilencesApi {
             if (d == null || !d.isTextual()) {
                 throw new IllegalArgumentException("\"for\": give how long, e.g. \"30m\", \"2h\", \"1d\"");
             }
-            duration = Sizes.parseDuration(d.asText());
+            try {
+                duration = Sizes.parseDuration(d.asText());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("\"for\": " + e.getMessage());
+            }
             if (duration.isZero() || duration.isNegative()) {
                 throw new IllegalArgumentException("\"for\": must be positive, not '" + d.asText() + "'");
             }
