@@ -94,11 +94,14 @@ public final class AlertStormBench {
                 Thread.sleep(2000); // the storm group's own group_wait ends too
                 AlertService alerts = h.bean("alerts");
                 System.out.printf("round %d with alerts: %s; RAID notification after %.2f s; webhook calls %d; "
-                                + "alerts %s, open %s, groups %s, deduplicated %s, critical records dropped by the classifier's queue %s%n",
+                                + "alerts %s, open %s, groups %s, deduplicated %s, critical records dropped by the classifier's queue %s, "
+                        + "folded under pressure %s (reported as held back: %s)%n",
                         round, rate, raidSeen == 0 ? -1 : (raidSeen - raidAt) / 1e9, hook.bodies.size(),
                         alerts.status().get("raised"), alerts.status().get("open"), alerts.status().get("openGroups"),
                         alerts.status().get("deduplicated"),
-                        h.<dev.nervesys.spi.StatusReporter>bean("classifier").status().get("criticalDropped"));
+                        h.<dev.nervesys.spi.StatusReporter>bean("classifier").status().get("criticalDropped"),
+                        h.<dev.nervesys.spi.StatusReporter>bean("classifier").status().get("criticalCoalesced"),
+                        alerts.status().get("coalesced"));
             }
         }
     }
