@@ -9,7 +9,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code nervesys agents list|revoke}: the agents enrolled at the orchestrators (docs/orchestrator.md). */
@@ -35,15 +34,7 @@ final class AgentsCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             OrchestratorStore store = db.open(spec);
-            List<Map<String, Object>> rows;
-            try {
-                rows = store.agents();
-            } catch (Exception e) {
-                throw db.failure(e);
-            }
-            spec.commandLine().getOut().print(Tables.of(rows));
-            spec.commandLine().getOut().flush();
-            return 0;
+            return db.printTable(spec, () -> store.agents());
         }
     }
 

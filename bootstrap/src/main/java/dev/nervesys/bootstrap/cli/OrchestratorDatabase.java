@@ -46,6 +46,24 @@ final class OrchestratorDatabase {
         return new OrchestratorStore(ds, Clock.systemUTC());
     }
 
+    /** A query of a {@code list} command. */
+    interface Rows {
+        java.util.List<java.util.Map<String, Object>> get() throws Exception;
+    }
+
+    /** Runs a list command's query and prints its rows as a table; a database failure is the command's one line. */
+    int printTable(CommandSpec spec, Rows query) {
+        java.util.List<java.util.Map<String, Object>> rows;
+        try {
+            rows = query.get();
+        } catch (Exception e) {
+            throw failure(e);
+        }
+        spec.commandLine().getOut().print(Tables.of(rows));
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
     /** A database failure as the command's one line. */
     CliErrors.Failure failure(Exception e) {
         String where = "PostgreSQL at " + ErrorLine.hostPort(StatusDatabaseLocation.jdbcUrl(url.trim()));

@@ -11,8 +11,6 @@ import picocli.CommandLine.Spec;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code nervesys rollout list|promote|halt}: the orchestrators' staged rollouts (docs/orchestrator.md). */
@@ -43,15 +41,7 @@ final class RolloutCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             Rollouts rollouts = rollouts(db, spec);
-            List<Map<String, Object>> rows;
-            try {
-                rows = rollouts.list();
-            } catch (Exception e) {
-                throw db.failure(e);
-            }
-            spec.commandLine().getOut().print(Tables.of(rows));
-            spec.commandLine().getOut().flush();
-            return 0;
+            return db.printTable(spec, () -> rollouts.list());
         }
     }
 

@@ -13,7 +13,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code nervesys token create|list|revoke}: enrollment tokens of the orchestrators (docs/orchestrator.md). */
@@ -84,15 +83,7 @@ final class TokenCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             OrchestratorStore store = db.open(spec);
-            List<Map<String, Object>> rows;
-            try {
-                rows = store.tokens();
-            } catch (Exception e) {
-                throw db.failure(e);
-            }
-            spec.commandLine().getOut().print(Tables.of(rows));
-            spec.commandLine().getOut().flush();
-            return 0;
+            return db.printTable(spec, () -> store.tokens());
         }
     }
 
