@@ -2,17 +2,13 @@ package dev.nervesys.heartbeat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.nervesys.common.BuiltinConfig;
+import dev.nervesys.common.StatusDatabasePool;
 import dev.nervesys.common.YamlNode;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.BeanProvider;
-import dev.nervesys.spi.Dialect;
 import dev.nervesys.spi.HeartbeatFigures;
 import dev.nervesys.spi.Sizes;
 import dev.nervesys.spi.StatusDatabase;
-import dev.nervesys.spi.StatusDatabaseLocation;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -63,42 +59,11 @@ public final class HeartbeatBeans implements BeanProvider {
     }
 
     /**
-     * The pool heartbeats and alert history share. Made with HikariCP's no-argument constructor, so
-     * it starts on the first {@code getConnection()}: bean providers must not start threads (Hikari's
-     * housekeeper), and validation contexts build the beans without ever using them. It never fails
-     * to start while the database is down ({@code initializationFailTimeout=-1}); a call waits at
-     * most {@code connectionTimeout}. Credentials come from the environment, never from the URL.
-     * Also opened by the {@code alerts} commands.
+     * The pool heartbeats and alert history share ({@link StatusDatabasePool}), also used by the web
+     * console (through {@link StatusDatabase#dataSource()}) and opened by the {@code alerts} commands.
      */
     public static HikariDataSource dataSource(AgentSettings s) {
-        HikariDataSource c = new HikariDataSource();
-        c.setPoolName("nervesys-heartbeat");
-        c.setInitializationFailTimeout(-1);
         HeartbeatSettings hs = HeartbeatSettings.from(s);
-        StatusDatabaseLocation db = hs.database();
-        if (db.dialect() == Dialect.POSTGRES) {
-            c.setJdbcUrl(db.jdbcUrl());
-            s.secret("NERVESYS_POSTGRES_USER").ifPresent(c::setUsername);
-            s.secret("NERVESYS_POSTGRES_PASSWORD").ifPresent(c::setPassword);
-            Duration connect = hs.connectTimeout();
-            c.setConnectionTimeout(Math.max(250, connect.toMillis()));
-            c.setMaximumPoolSize(hs.poolSize());
-            c.setMinimumIdle(0);
-            c.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, connect.toSeconds())));
-            c.addDataSourceProperty("socketTimeout",
-                    String.valueOf(Math.max(1, hs.socketTimeout().toSeconds())));
-            c.addDataSourceProperty("ApplicationName", "nervesys-" + s.agentId());
-            return c;
-        }
-        Path file = db.sqliteFile();
-        try {
-            java.nio.file.Files.createDirectories(file.getParent());
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create " + file.getParent(), e);
-        }
-        c.setJdbcUrl(db.jdbcUrl());
-        c.setMaximumPoolSize(1);
-        c.setConnectionTimeout(30_000);
-        return c;
+        return StatusDatabasePool.open(s, hs.database(), "nervesys-heartbeat", hs.poolSize(), hs.connectTimeout(), hs.socketTimeout());
     }
 }

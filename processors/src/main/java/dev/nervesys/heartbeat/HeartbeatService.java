@@ -143,6 +143,7 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
         row.put("ingest_rate", rate);
         row.put("agent_version", info == null ? null : info.version());
         row.put("interval_seconds", (int) interval.toSeconds());
+        row.put("route_stats", RouteFigures.of(context));
         return row;
     }
 

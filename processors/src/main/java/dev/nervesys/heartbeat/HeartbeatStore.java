@@ -79,6 +79,12 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
         return dialect;
     }
 
+    /** The pool heartbeats and the alert history share (the console reads through it too). */
+    @Override
+    public javax.sql.DataSource dataSource() {
+        return dataSource;
+    }
+
     public BeatSpool spool() {
         return spool;
     }
@@ -114,7 +120,9 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
         List<BeatSpool.Entry> entries = spool.peek(batch);
         List<Map<String, Object>> rows = new ArrayList<>(entries.size());
         for (BeatSpool.Entry e : entries) {
-            rows.add(JSON.readValue(e.json(), ROW));
+            Map<String, Object> row = JSON.readValue(e.json(), ROW);
+            row.putIfAbsent("route_stats", null); // beats spooled by a version without the column
+            rows.add(row);
         }
         if (!entries.isEmpty()) {
             ex.setProperty(UP_TO, entries.get(entries.size() - 1).seq());

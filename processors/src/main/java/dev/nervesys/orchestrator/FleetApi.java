@@ -2,6 +2,7 @@ package dev.nervesys.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nervesys.common.FleetQueries;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -184,10 +185,9 @@ public final class FleetApi {
                            l.metrics->>'buffer_percent' AS buffer_percent, l.alerts::text AS alerts, l.agent_version,
                            l.ts < CAST(? AS timestamptz) - make_interval(secs => 3 * COALESCE(NULLIF(l.interval_seconds, 0), 60)) AS silent
                     FROM orchestrator_agents a
-                    LEFT JOIN (SELECT DISTINCT ON (agent_id) * FROM agent_status ORDER BY agent_id, ts DESC) l
-                      ON l.agent_id = a.agent_id
+                    LEFT JOIN LATERAL (%s) l ON true
                     ORDER BY a.agent_id
-                    """ : "SELECT agent_id, group_name, host, token_id, enrolled_at, seen_at, revoked_at FROM orchestrator_agents "
+                    """.formatted(FleetQueries.latestBeatOf("a")) : "SELECT agent_id, group_name, host, token_id, enrolled_at, seen_at, revoked_at FROM orchestrator_agents "
                     + "ORDER BY agent_id";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 if (beats) {

@@ -15,6 +15,12 @@ public interface StatusDatabase {
     /** Which SQL of {@code db/heartbeat/} to run (compared as text in routes: {@code POSTGRES}, {@code SQLITE}). */
     Dialect dialect();
 
+    /**
+     * The one pool on this database (common's {@code StatusDatabasePool}): the web console reads
+     * the fleet through it instead of opening a second pool to the same database.
+     */
+    javax.sql.DataSource dataSource();
+
     /** Migrates the schema (agent_status, alert_history) once; throws while the database is unreachable. */
     void ensureSchema() throws SQLException;
 

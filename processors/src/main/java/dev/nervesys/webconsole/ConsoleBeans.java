@@ -1,54 +1,68 @@
 package dev.nervesys.webconsole;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.nervesys.common.StatusDatabasePool;
 import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.BeanProvider;
 import dev.nervesys.spi.Dialect;
+import dev.nervesys.spi.StatusDatabase;
 import dev.nervesys.spi.StatusDatabaseLocation;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * The web console's beans (docs/console.md): {@code webconsole} (the HTTP side, which
- * routes/webconsole.camel.yaml calls) and {@code webconsoleDataSource}, a small pool on the fleet's
- * PostgreSQL (the status database of {@code nervesys.postgres.url}, credentials from
- * NERVESYS_POSTGRES_USER / NERVESYS_POSTGRES_PASSWORD), which connects at the first request, not
- * here. With no PostgreSQL configured the console still serves its pages and answers the API with
+ * routes/webconsole.camel.yaml calls). It reads the fleet's PostgreSQL (the status database of
+ * {@code nervesys.postgres.url}) through the heartbeat's pool (spi {@link StatusDatabase}), which
+ * connects at the first request, not here; without the heartbeat's beans it makes one of its own
+ * the same way ({@code webconsoleDataSource}). With no PostgreSQL configured the console still serves its pages and answers the API with
  * 503 saying so. Users come from NERVESYS_WEBCONSOLE_USERS; a bad entry stops the start.
  */
 public final class ConsoleBeans implements BeanProvider {
 
+    /** After the heartbeat, whose pool on the status database ({@link StatusDatabase#dataSource()}) the console shares. */
+    @Override
+    public int order() {
+        return INDEPENDENT;
+    }
+
     @Override
     public Map<String, Object> beans(AgentSettings s) {
+        return beans(s, Map.of());
+    }
+
+    @Override
+    public Map<String, Object> beans(AgentSettings s, Map<String, Object> earlier) {
         ConsoleSettings cs = ConsoleSettings.from(s);
         UserDirectory users = UserDirectory.parse(cs.users());
         StatusDatabaseLocation where = StatusDatabaseLocation.of(s);
         Map<String, Object> beans = new LinkedHashMap<>();
         ConsoleDatabase db = null;
         if (where.dialect() == Dialect.POSTGRES) {
-            HikariConfig c = new HikariConfig();
-            c.setPoolName("nervesys-webconsole");
-            c.setJdbcUrl(where.jdbcUrl());
-            s.secret("NERVESYS_POSTGRES_USER").ifPresent(c::setUsername);
-            s.secret("NERVESYS_POSTGRES_PASSWORD").ifPresent(c::setPassword);
-            c.setInitializationFailTimeout(-1);
-            c.setMaximumPoolSize(4);
-            c.setMinimumIdle(0);
-            c.setConnectionTimeout(5_000);
-            c.addDataSourceProperty("socketTimeout", "30");
-            c.addDataSourceProperty("ApplicationName", "nervesys-console-" + s.agentId());
-            // the no-argument constructor makes the pool (and its threads) at the first getConnection, not here
-            HikariDataSource ds = new HikariDataSource();
-            c.copyStateTo(ds);
-            beans.put("webconsoleDataSource", ds);
+            StatusDatabase status = BeanProvider.ofType(earlier, StatusDatabase.class);
+            DataSource ds;
+            if (status != null && status.dialect() == Dialect.POSTGRES) {
+                ds = status.dataSource(); // the heartbeat's pool: one pool per process on the fleet's database
+            } else {
+                // without the heartbeat's beans (tests, embedders): a pool of our own, made the same way
+                HikariDataSource own = StatusDatabasePool.open(s, where, "nervesys-webconsole", 4, Duration.ofSeconds(5),
+                        Duration.ofSeconds(30));
+                beans.put("webconsoleDataSource", own);
+                ds = own;
+            }
             db = new ConsoleDatabase(ds);
         }
-        beans.put("webconsole", new ConsoleHttp(users,
-                new Sessions(cs.sessionIdle(), s.clock()),
+        Sessions sessions = new Sessions(cs.sessionIdle(), s.clock());
+        // the reports capability's folder (its setting nervesys.reports.localDir, read by name)
+        String reportsDir = s.get("nervesys.reports.localDir", "").trim();
+        ReportFiles reports = new ReportFiles(reportsDir.isEmpty() ? s.dataDir().resolve("reports") : java.nio.file.Path.of(reportsDir));
+        ConsolePages pages = new ConsolePages(db, users, sessions, reports, s.clock(), cs.hashCost());
+        beans.put("webconsole", new ConsoleHttp(sessions,
                 new LoginGuard(cs.lockoutFailures(), cs.lockoutDuration(), s.clock()),
                 db, "the console reads the fleet's PostgreSQL: set nervesys.postgres.url (docs/console.md)",
-                cs.secureCookie(), s.clock(), modules(s)));
+                cs.secureCookie(), s.clock(), modules(s), pages));
         return beans;
     }
 

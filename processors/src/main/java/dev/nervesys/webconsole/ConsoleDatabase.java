@@ -1,16 +1,13 @@
 package dev.nervesys.webconsole;
 
+import dev.nervesys.common.FleetQueries;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -18,49 +15,10 @@ import javax.sql.DataSource;
 /**
  * What the console reads and writes in the fleet's PostgreSQL (docs/console.md): agent_status
  * and alert_history, written by the heartbeat and the alerts of every agent (read only here), and
- * the console's own tables, console_audit and console_alert_ack, created at first use. "Now" is
+ * the console's own tables, console_audit, console_alert_ack and console_users, created at first use. "Now" is
  * always a parameter (the agent's clock), never the database's now().
  */
 public final class ConsoleDatabase {
-
-    /** A JSON number of the metrics column, or NULL. */
-    private static String metric(String key) {
-        return "CASE WHEN jsonb_typeof(l.metrics->'" + key + "') = 'number' THEN (l.metrics->>'" + key + "')::float8 END";
-    }
-
-    /**
-     * Every agent id, by a skip scan of index (agent_id, ts DESC): one index probe per agent
-     * instead of reading every beat, which {@code DISTINCT ON} does (docs/console.md, "Measured").
-     */
-    static final String ALL_AGENTS = """
-            agents AS (
-              (SELECT agent_id FROM agent_status ORDER BY agent_id LIMIT 1)
-              UNION ALL
-              SELECT (SELECT s.agent_id FROM agent_status s WHERE s.agent_id > a.agent_id ORDER BY s.agent_id LIMIT 1)
-              FROM agents a WHERE a.agent_id IS NOT NULL
-            )""";
-    static final String ONE_AGENT = "agents AS (SELECT CAST(? AS text) AS agent_id)";
-
-    /** The latest beat of each agent (one index probe each), with its age, stale and on-newest flags. */
-    static final String FLEET = """
-            WITH RECURSIVE %s, latest AS (
-              SELECT l.* FROM agents a CROSS JOIN LATERAL (
-                SELECT * FROM agent_status s WHERE s.agent_id = a.agent_id ORDER BY s.ts DESC LIMIT 1) l
-            ), newest AS (
-              SELECT config_revision FROM agent_status WHERE config_revision IS NOT NULL ORDER BY ts DESC LIMIT 1
-            )
-            SELECT l.agent_id, l.server, l.ts, l.status, l.status_reason, l.config_revision,
-                   l.config_rejected_revision, l.config_rejected_error, l.agent_version,
-                   %s AS cpu_percent, %s AS ram_percent, %s AS disk_percent, %s AS buffer_percent,
-                   l.buffer_rows, l.buffer_dropped, l.archive_lag_seconds, l.ingest_rate, l.uptime_seconds,
-                   COALESCE(l.interval_seconds, 60) AS interval_seconds,
-                   jsonb_array_length(l.alerts) AS open_alerts,
-                   EXTRACT(EPOCH FROM (CAST(? AS timestamptz) - l.ts))::float8 AS age_seconds,
-                   CAST(? AS timestamptz) - l.ts > make_interval(secs => 3 * COALESCE(NULLIF(l.interval_seconds, 0), 60)) AS stale,
-                   l.config_revision IS NOT DISTINCT FROM (SELECT config_revision FROM newest) AS on_newest
-            FROM latest l
-            ORDER BY l.agent_id
-            """;
 
     static final String HISTORY = """
             SELECT floor(EXTRACT(EPOCH FROM l.ts) / ?) * ? AS bucket,
@@ -69,7 +27,8 @@ public final class ConsoleDatabase {
             FROM agent_status l
             WHERE l.agent_id = ? AND l.ts >= ? AND l.ts < ?
             GROUP BY bucket ORDER BY bucket
-            """.formatted(metric("cpu_percent"), metric("ram_percent"), metric("disk_percent"), metric("buffer_percent"));
+            """.formatted(FleetQueries.metric("cpu_percent"), FleetQueries.metric("ram_percent"),
+            FleetQueries.metric("disk_percent"), FleetQueries.metric("buffer_percent"));
 
     static final String ALERTS = """
             SELECT h.alert_id, h.agent_id, h.server, h.rule, h.label, h.level, h.message, h.first_seen, h.last_seen,
@@ -97,6 +56,17 @@ public final class ConsoleDatabase {
             remote TEXT
         )""",
         "CREATE INDEX IF NOT EXISTS console_audit_ts ON console_audit (ts DESC)",
+        """
+        CREATE TABLE IF NOT EXISTS console_users (
+            username TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+            password_hash TEXT NOT NULL,
+            totp_secret TEXT,
+            created_at TIMESTAMPTZ NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL,
+            updated_by TEXT NOT NULL
+        )""",
         """
         CREATE TABLE IF NOT EXISTS console_alert_ack (
             alert_id TEXT PRIMARY KEY,
@@ -143,25 +113,15 @@ public final class ConsoleDatabase {
 
     /** The latest beat of every agent (or of one, {@code agent} not null), with its age, stale and on-newest flags. */
     public List<Map<String, Object>> fleet(Instant now, String agent) throws SQLException {
-        String sql = FLEET.formatted(agent == null ? ALL_AGENTS : ONE_AGENT, metric("cpu_percent"), metric("ram_percent"),
-                metric("disk_percent"), metric("buffer_percent"));
-        try (Connection c = connect(); PreparedStatement p = c.prepareStatement(sql)) {
-            int i = 1;
-            if (agent != null) {
-                p.setString(i++, agent);
-            }
-            p.setTimestamp(i++, Timestamp.from(now));
-            p.setTimestamp(i, Timestamp.from(now));
-            return rows(p);
+        try (Connection c = connect()) {
+            return FleetQueries.fleet(c, now, agent);
         }
     }
 
     /** The revision of the fleet's most recent beat (null when none has one). */
     public String newestRevision() throws SQLException {
-        try (Connection c = connect(); PreparedStatement p = c.prepareStatement(
-                "SELECT config_revision FROM agent_status WHERE config_revision IS NOT NULL ORDER BY ts DESC LIMIT 1");
-             ResultSet rs = p.executeQuery()) {
-            return rs.next() ? rs.getString(1) : null;
+        try (Connection c = connect()) {
+            return FleetQueries.newestRevision(c);
         }
     }
 
@@ -246,7 +206,7 @@ public final class ConsoleDatabase {
         }
     }
 
-    private static void insertAudit(Connection c, AuditEntry e) throws SQLException {
+    static void insertAudit(Connection c, AuditEntry e) throws SQLException {
         try (PreparedStatement p = c.prepareStatement(
                 "INSERT INTO console_audit (ts, username, action, target, outcome, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             p.setTimestamp(1, Timestamp.from(e.ts()));
@@ -275,26 +235,7 @@ public final class ConsoleDatabase {
         }
     }
 
-    /** Rows as maps of column label to value; timestamps as ISO-8601 text. */
-    private static List<Map<String, Object>> rows(PreparedStatement p) throws SQLException {
-        List<Map<String, Object>> out = new ArrayList<>();
-        try (ResultSet rs = p.executeQuery()) {
-            ResultSetMetaData md = rs.getMetaData();
-            int n = md.getColumnCount();
-            while (rs.next()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                for (int i = 1; i <= n; i++) {
-                    Object v = rs.getObject(i);
-                    if (v instanceof Timestamp t) {
-                        v = t.toInstant().toString();
-                    } else if (v instanceof OffsetDateTime o) {
-                        v = o.toInstant().toString();
-                    }
-                    row.put(md.getColumnLabel(i), v);
-                }
-                out.add(row);
-            }
-        }
-        return out;
+    static List<Map<String, Object>> rows(PreparedStatement p) throws SQLException {
+        return FleetQueries.rows(p);
     }
 }

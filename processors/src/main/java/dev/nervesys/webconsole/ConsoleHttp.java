@@ -53,7 +53,7 @@ public final class ConsoleHttp {
     private static final String CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-    private final UserDirectory users;
+    private final ConsolePages pages;
     private final Sessions sessions;
     private final LoginGuard guard;
     private final ConsoleDatabase db;
@@ -72,8 +72,16 @@ public final class ConsoleHttp {
     /** @param modules the config repo's module switches, or null (no Git config repo) */
     public ConsoleHttp(UserDirectory users, Sessions sessions, LoginGuard guard, ConsoleDatabase db, String noDatabase,
                        boolean secureCookie, Clock clock, ModuleSwitches modules) {
+        this(sessions, guard, db, noDatabase, secureCookie, clock, modules,
+                new ConsolePages(db, users, sessions, new ReportFiles(java.nio.file.Path.of("data", "reports")), clock,
+                        PasswordHashes.DEFAULT_COST));
+    }
+
+    /** @param pages the reports, performance and users pages, and the login's user lookup */
+    ConsoleHttp(Sessions sessions, LoginGuard guard, ConsoleDatabase db, String noDatabase, boolean secureCookie, Clock clock,
+                ModuleSwitches modules, ConsolePages pages) {
         this.modules = modules;
-        this.users = users;
+        this.pages = pages;
         this.sessions = sessions;
         this.guard = guard;
         this.db = db;
@@ -98,6 +106,7 @@ public final class ConsoleHttp {
     /** One request in, one answer out, on the same message. */
     public void handle(Exchange ex) {
         Message in = ex.getMessage();
+        pages.context(ex.getContext());
         Reply reply;
         try {
             reply = route(Request.of(in));
@@ -256,6 +265,10 @@ public final class ConsoleHttp {
         if (p.equals("/api/modules")) {
             return get ? Reply.json(200, switches().list()) : switchModule(s, r);
         }
+        Reply own = pages.route(r, s, get); // reports, performance, users (ConsolePages)
+        if (own != null) {
+            return own;
+        }
         if (p.equals("/api/audit") && get) {
             if (!s.role().allows(Role.ADMIN)) {
                 throw new ApiError(403, "the audit log is for admins");
@@ -325,7 +338,7 @@ public final class ConsoleHttp {
         if (r.origin() != null && (r.host() == null || !sameOrigin(r.origin(), r.host()))) {
             throw new ApiError(403, "cross-origin request refused");
         }
-        if (users.isEmpty()) {
+        if (!pages.anyUsers()) {
             throw new ApiError(503, "no console users: set NERVESYS_WEBCONSOLE_USERS (docs/console.md)");
         }
         ConsoleDatabase database = database();
@@ -335,10 +348,10 @@ public final class ConsoleHttp {
         }
         Optional<Instant> locked = guard.lockedUntil(name);
         if (locked.isPresent()) {
-            audit(users.find(name).map(UserDirectory.User::name).orElse("(unknown)"), "login", null, "locked", null, r);
+            audit(pages.findUser(name).map(UserDirectory.User::name).orElse("(unknown)"), "login", null, "locked", null, r);
             throw locked(locked.get());
         }
-        Optional<UserDirectory.User> user = users.find(name);
+        Optional<UserDirectory.User> user = pages.findUser(name);
         boolean ok = PasswordHashes.verify(user.map(UserDirectory.User::hash).orElse(null), body.path("password").asText().toCharArray());
         String why = ok ? null : "wrong password";
         if (ok && user.get().hasTotp()) {
@@ -388,8 +401,10 @@ public final class ConsoleHttp {
         m.put("user", s.user());
         m.put("role", s.role().label());
         m.put("csrf", s.csrf());
-        m.put("can", Map.of("acknowledge", s.role().allows(Role.OPERATOR), "audit", s.role().allows(Role.ADMIN),
-                "switchModules", s.role().allows(Role.ADMIN)));
+        Map<String, Boolean> can = new LinkedHashMap<>(Map.of("acknowledge", s.role().allows(Role.OPERATOR),
+                "audit", s.role().allows(Role.ADMIN), "switchModules", s.role().allows(Role.ADMIN)));
+        can.putAll(ConsolePages.can(s.role()));
+        m.put("can", can);
         return m;
     }
 

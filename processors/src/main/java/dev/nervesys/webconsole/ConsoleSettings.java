@@ -14,7 +14,7 @@ import java.util.List;
  * interface and port are the route's; the rest is read by the bean {@code webconsole} at start.
  */
 public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFailures, Duration lockoutDuration,
-                              boolean secureCookie) {
+                              boolean secureCookie, int hashCost) {
 
     public static final Setting HOST = Setting.text("nervesys.webconsole.host", "127.0.0.1", ROUTES,
             "interface the web console binds (module webconsole, off by default)");
@@ -34,6 +34,9 @@ public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFai
             "mark the session cookie Secure (set true when the console is reached over TLS; a request with "
                     + "X-Forwarded-Proto: https gets it anyway)");
 
+    public static final Setting HASH_COST = Setting.integer("nervesys.webconsole.hashCost", "12", "bcrypt cost", BEANS,
+            "bcrypt cost of the passwords set on the users page (each step doubles the time a login takes to check)");
+
     /** The declarations of {@code nervesys.webconsole.*}. */
     public static final class Declared implements SettingGroup {
         @Override
@@ -48,7 +51,7 @@ public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFai
 
         @Override
         public List<Setting> settings() {
-            return List.of(HOST, PORT, USERS, SESSION_IDLE, LOCKOUT_FAILURES, LOCKOUT_DURATION, SECURE_COOKIE);
+            return List.of(HOST, PORT, USERS, SESSION_IDLE, LOCKOUT_FAILURES, LOCKOUT_DURATION, SECURE_COOKIE, HASH_COST);
         }
     }
 
@@ -58,6 +61,7 @@ public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFai
                 s.getDuration(SESSION_IDLE),
                 s.getInt(LOCKOUT_FAILURES),
                 s.getDuration(LOCKOUT_DURATION),
-                s.getBoolean(SECURE_COOKIE));
+                s.getBoolean(SECURE_COOKIE),
+                Math.max(4, Math.min(31, s.getInt(HASH_COST))));
     }
 }

@@ -106,6 +106,17 @@ public final class Sessions {
         }
     }
 
+    /** Ends every session of {@code user} (its role or password changed); returns how many. */
+    public int endAll(String user) {
+        int[] n = {0};
+        sessions.values().removeIf(s -> {
+            boolean hit = s.user().equalsIgnoreCase(user);
+            n[0] += hit ? 1 : 0;
+            return hit;
+        });
+        return n[0];
+    }
+
     public Duration idle() {
         return idle;
     }

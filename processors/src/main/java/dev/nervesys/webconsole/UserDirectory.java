@@ -76,6 +76,11 @@ public final class UserDirectory {
         return name == null ? Optional.empty() : Optional.ofNullable(users.get(key(name)));
     }
 
+    /** Every user, in the order given. */
+    public java.util.Collection<User> all() {
+        return java.util.Collections.unmodifiableCollection(users.values());
+    }
+
     public boolean isEmpty() {
         return users.isEmpty();
     }

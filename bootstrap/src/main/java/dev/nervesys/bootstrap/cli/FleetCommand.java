@@ -1,6 +1,6 @@
 package dev.nervesys.bootstrap.cli;
 
-import dev.nervesys.heartbeat.FleetQueries;
+import dev.nervesys.common.FleetQueries;
 import dev.nervesys.orchestrator.OrchestratorStore;
 import dev.nervesys.spi.ErrorLine;
 import dev.nervesys.spi.StatusDatabaseLocation;
@@ -56,7 +56,7 @@ public final class FleetCommand implements Callable<Integer> {
         List<Map<String, Object>> rows;
         java.util.Set<String> revoked;
         try (Connection c = DriverManager.getConnection(jdbc, p)) {
-            rows = FleetQueries.fleet(c);
+            rows = FleetQueries.fleet(c, java.time.Instant.now(), null);
             revoked = OrchestratorStore.revokedAgents(c);
         } catch (SQLException e) {
             String where = "PostgreSQL at " + ErrorLine.hostPort(jdbc);
@@ -78,10 +78,10 @@ public final class FleetCommand implements Callable<Integer> {
         lines.add(head);
         for (Map<String, Object> r : rows) {
             List<String> flags = new ArrayList<>();
-            if (Boolean.TRUE.equals(r.get("silent"))) {
+            if (Boolean.TRUE.equals(r.get("stale"))) {
                 flags.add("SILENT");
             }
-            if (Boolean.TRUE.equals(r.get("behind"))) {
+            if (Boolean.FALSE.equals(r.get("on_newest"))) {
                 flags.add("BEHIND");
             }
             if (revoked.contains(s(r.get("agent_id")))) {
@@ -91,7 +91,7 @@ public final class FleetCommand implements Callable<Integer> {
                 flags.add("REJECTED " + shortRev(r.get("config_rejected_revision")));
             }
             lines.add(new String[] {s(r.get("agent_id")), s(r.get("server")), s(r.get("ts")), s(r.get("status")),
-                    shortRev(r.get("config_revision")), s(r.get("open_alerts")), s(r.get("cpu")), s(r.get("disk")),
+                    shortRev(r.get("config_revision")), s(r.get("open_alerts")), pct(r.get("cpu_percent")), pct(r.get("disk_percent")),
                     String.join(",", flags)});
         }
         int[] w = new int[head.length];
@@ -113,6 +113,10 @@ public final class FleetCommand implements Callable<Integer> {
 
     private static String s(Object o) {
         return o == null ? "-" : o.toString();
+    }
+
+    private static String pct(Object o) {
+        return o instanceof Number n ? String.format(java.util.Locale.ROOT, "%.1f", n.doubleValue()) : "-";
     }
 
     private static String shortRev(Object o) {

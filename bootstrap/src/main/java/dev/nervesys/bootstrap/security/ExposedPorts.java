@@ -60,7 +60,7 @@ public final class ExposedPorts {
                     s.getInt("camel.management.port", 9876), s.secret(ConsoleUsers.ENV).isPresent(),
                     ConsoleUsers.ENV));
         }
-        if (s.getBoolean("nervesys.modules.webconsole", false)) {
+        if (Role.moduleOn(s, Role.CONSOLE)) {
             // every page and API call but the login needs a session: nobody gets in without a user
             out.add(new Port("webconsole", "nervesys.webconsole.host", s.get("nervesys.webconsole.host", "127.0.0.1"),
                     s.getInt("nervesys.webconsole.port", 8088), true, "NERVESYS_WEBCONSOLE_USERS"));

@@ -1,7 +1,6 @@
 package dev.nervesys.bench.webconsole;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nervesys.heartbeat.FleetQueries;
 import dev.nervesys.heartbeat.Migrations;
 import dev.nervesys.spi.Dialect;
 import dev.nervesys.webconsole.ConsoleDatabase;
@@ -21,11 +20,23 @@ import org.postgresql.ds.PGSimpleDataSource;
  * The fleet page's data with many agents (docs/console.md, "Measured"): a database of its own
  * ({@code cons_bench_*}, dropped at the end) filled with {@code agents} x {@code beats} heartbeats
  * (one a day's worth at {@code 86400 / beats} s), then, alternating, the reference (the
- * {@code DISTINCT ON} query of {@code nervesys fleet}, FleetQueries.FLEET) and the console's fleet
+ * {@code DISTINCT ON} query of {@code nervesys fleet}, the DISTINCT ON query it used before common.FleetQueries, kept here as REFERENCE) and the console's fleet
  * answer (skip-scan query, newest revision, alerts today, JSON), {@code rounds} times each.
  * Run: {@code java -cp $CP dev.nervesys.bench.webconsole.FleetQueryBench 10000 144 5}.
  */
 public final class FleetQueryBench {
+
+    /** The fleet query of {@code nervesys fleet} before the skip scan: DISTINCT ON reads every beat. */
+    static final String REFERENCE = """
+            WITH latest AS (SELECT DISTINCT ON (agent_id) * FROM agent_status ORDER BY agent_id, ts DESC),
+                 newest AS (SELECT config_revision FROM agent_status WHERE config_revision IS NOT NULL ORDER BY ts DESC LIMIT 1)
+            SELECT l.agent_id, l.server, l.ts, l.status, l.config_revision, l.config_rejected_revision,
+                   l.metrics->>'cpu_percent' AS cpu, l.metrics->>'disk_percent' AS disk,
+                   COALESCE((l.metrics->>'open_alerts')::int, jsonb_array_length(l.alerts)) AS open_alerts, l.buffer_rows,
+                   l.archive_lag_seconds, now() - l.ts > make_interval(secs => 3 * COALESCE(NULLIF(l.interval_seconds, 0), 60)) AS silent,
+                   l.config_revision IS DISTINCT FROM (SELECT config_revision FROM newest) AS behind
+            FROM latest l ORDER BY l.agent_id
+            """;
 
     public static void main(String[] args) throws Exception {
         int agents = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
@@ -72,8 +83,13 @@ public final class FleetQueryBench {
             for (int r = 1; r <= rounds; r++) {
                 long a = System.nanoTime();
                 int refRows;
-                try (Connection c = ds.getConnection()) {
-                    refRows = FleetQueries.fleet(c).size();
+                try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+                     java.sql.ResultSet rs = s.executeQuery(REFERENCE)) {
+                    int n = 0;
+                    while (rs.next()) {
+                        n++;
+                    }
+                    refRows = n;
                 }
                 double ref = (System.nanoTime() - a) / 1e6;
                 long b = System.nanoTime();
