@@ -32,6 +32,10 @@
     return { status: r.status, body: body };
   }
   window.nervesysApi = api;
+  const pages = {};
+  // what page scripts need of this one
+  window.nervesysConsole = { api: api, el: el, setView: setView, loaded: loaded, showError: showError, time: (t) => time(t),
+    session: () => state.session, page: (name, show) => { pages[name] = show; } };
 
   function age(seconds) {
     if (seconds === null || seconds === undefined) return '';
@@ -78,6 +82,7 @@
     $('#who-name').textContent = s.user;
     $('#who-role').textContent = s.role;
     $('#nav-audit').hidden = !s.can.audit;
+    if ($('#nav-users')) $('#nav-users').hidden = !s.can.manageUsers;
   }
 
   async function route() {
@@ -94,6 +99,8 @@
     if (parts[0] === 'alerts') { await showAlerts(); return; }
     if (parts[0] === 'audit') { await showAudit(); return; }
     if (parts[0] === 'modules') { await showModules(); return; }
+    // pages of other files (pages.js) register themselves here
+    if (pages[parts[0]]) { await pages[parts[0]](parts.slice(1)); return; }
     await showFleet();
     state.timer = setInterval(() => { if (document.body.dataset.view === 'fleet') loadFleet(); }, 15000);
   }
