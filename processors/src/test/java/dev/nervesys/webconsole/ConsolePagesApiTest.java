@@ -185,7 +185,7 @@ class ConsolePagesApiTest {
         assertThat(status(get(vera, "/api/reports/file?folder=..&name=x"))).isEqualTo("400 give folder and name of a report file");
         assertThat(status(get(vera, "/api/reports/file?folder=Daily&name=..%2F..%2Fetc"))).startsWith("400");
         assertThat(status(get(vera, "/api/reports/file?folder=Daily&name=nope.pdf"))).isEqualTo("404 no report file Daily/nope.pdf");
-        assertThat(send("GET", "/api/reports").statusCode()).isEqualTo(401);
+        assertThat(send("GET", "/api/reports", null).statusCode()).isEqualTo(401);
 
         // run now: a viewer is refused (audited); without the reports module here an operator is told so
         assertThat(status(post(vera, "/api/reports/run", "{\"day\":\"2026-01-31\"}"))).isEqualTo("403 running reports needs the operator role");
