@@ -72,7 +72,9 @@ public final class ModuleSwitches {
             for (String m : moduleNames()) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("module", m);
-                row.put("all", !"false".equalsIgnoreCase(all.getOrDefault(m, "true").trim()));
+                // no line: the agents' default of spi.Role (the orchestrator's modules and the console off)
+                boolean byRole = !m.startsWith(dev.nervesys.spi.Role.ORCHESTRATOR) && !m.equals(dev.nervesys.spi.Role.CONSOLE);
+                row.put("all", all.containsKey(m) ? !"false".equalsIgnoreCase(all.get(m).trim()) : byRole);
                 Map<String, Boolean> overrides = new TreeMap<>();
                 perAgent.forEach((agent, sw) -> {
                     if (sw.containsKey(m)) {

@@ -31,6 +31,7 @@ class ModuleSwitchesTest {
             Files.createDirectories(seed.resolve("config/agents"));
             Files.writeString(seed.resolve("routes/demo.camel.yaml"), "# demo\n");
             Files.writeString(seed.resolve("routes/ingest.camel.yaml"), "# ingest\n");
+            Files.writeString(seed.resolve("routes/webconsole.camel.yaml"), "# console\n");
             Files.writeString(seed.resolve("config/application.properties"), "# modules\nnervesys.modules.demo = false\nnervesys.x=1");
             Files.writeString(seed.resolve("config/agents/a1.properties"), "nervesys.modules.ingest=false\n");
             g.add().addFilepattern(".").call();
@@ -54,9 +55,11 @@ class ModuleSwitchesTest {
         Path bare = bare();
         ModuleSwitches sw = new ModuleSwitches(bare.toUri().toString(), "main", tmp.resolve("work"), "x", null);
         ModuleSwitches.Listing before = sw.list();
-        assertThat(before.modules()).extracting(m -> m.get("module")).containsExactly("demo", "ingest");
+        assertThat(before.modules()).extracting(m -> m.get("module")).containsExactly("demo", "ingest", "webconsole");
         assertThat(before.modules().get(0)).containsEntry("all", false).containsEntry("agents", Map.of());
         assertThat(before.modules().get(1)).containsEntry("all", true).containsEntry("agents", Map.of("a1", false));
+        // no line for it: an agent's default (spi.Role), off for the console
+        assertThat(before.modules().get(2)).containsEntry("all", false);
 
         String c1 = sw.set("demo", true, List.of("a2", "a3"), "ada");
         String c2 = sw.set("ingest", true, List.of(), "otto");
