@@ -14,7 +14,7 @@ import java.util.List;
  * interface and port are the route's; the rest is read by the bean {@code webconsole} at start.
  */
 public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFailures, Duration lockoutDuration,
-                              boolean secureCookie) {
+                              boolean secureCookie, String liveUrl) {
 
     public static final Setting HOST = Setting.text("nervesys.webconsole.host", "127.0.0.1", ROUTES,
             "interface the web console binds (module webconsole, off by default)");
@@ -34,6 +34,11 @@ public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFai
             "mark the session cookie Secure (set true when the console is reached over TLS; a request with "
                     + "X-Forwarded-Proto: https gets it anyway)");
 
+    public static final Setting LIVE_URL = Setting.text("nervesys.webconsole.liveUrl", "", BEANS,
+            "WebSocket of the live view that the runs pages follow live runs on (ws://host:port/, added to the pages' "
+                    + "Content-Security-Policy); empty = this agent's nervesys.live.host and port when that is one address; "
+                    + "off = the pages re-read live runs from ClickHouse every 5 s instead");
+
     /** The declarations of {@code nervesys.webconsole.*}. */
     public static final class Declared implements SettingGroup {
         @Override
@@ -48,7 +53,7 @@ public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFai
 
         @Override
         public List<Setting> settings() {
-            return List.of(HOST, PORT, USERS, SESSION_IDLE, LOCKOUT_FAILURES, LOCKOUT_DURATION, SECURE_COOKIE);
+            return List.of(HOST, PORT, USERS, SESSION_IDLE, LOCKOUT_FAILURES, LOCKOUT_DURATION, SECURE_COOKIE, LIVE_URL);
         }
     }
 
@@ -58,6 +63,7 @@ public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFai
                 s.getDuration(SESSION_IDLE),
                 s.getInt(LOCKOUT_FAILURES),
                 s.getDuration(LOCKOUT_DURATION),
-                s.getBoolean(SECURE_COOKIE));
+                s.getBoolean(SECURE_COOKIE),
+                s.get(LIVE_URL));
     }
 }
