@@ -203,10 +203,16 @@ final class ConsoleRuns {
                     last = Math.max(last, i.lastFrame());
                 }
             }
-            from = from != null ? from : last < 0 ? 0 : first;
-            to = to != null ? to : Math.max(from, last);
+            if (last < 0) { // no points yet (a run just started): an empty answer
+                from = from != null ? from : 0;
+                to = to != null ? to : from;
+            } else {
+                from = from != null ? from : first;
+                to = to != null ? to : last;
+            }
             if (from > to) {
-                throw new ApiError(400, "bad frame range: from (" + from + ") is after the run's last frame (" + to + ")");
+                throw new ApiError(400, "bad frame range: from (" + from + ") is after to (" + to + "), the run's frames are "
+                        + first + ".." + last);
             }
         }
         RunCatalog.Points pts = c.points(id, series, from, to, max);
