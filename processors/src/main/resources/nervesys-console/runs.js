@@ -93,6 +93,7 @@
     st.b = compare || null;
     st.range = null;
     st.bMeta = null;
+    st.cursor = null;
     if (st.b) {
       const bm = await c().api('/api/runs/' + enc(st.b));
       if (bm.status === 200) st.bMeta = bm.body; else { c().showError('overlay: ' + bm.body.error); st.b = null; }
@@ -255,11 +256,12 @@
   /** The values of every selected series at one frame, for both runs (the shared cursor). */
   function showValues(frame) {
     st.cursor = frame === undefined ? null : frame;
-    const head = el('tr', {}, el('th', { text: 'Series' }), el('th', { text: st.a }), ...(st.b ? [el('th', { text: st.b }), el('th', { text: st.b + ' − ' + st.a })] : []));
+    const head = el('tr', {}, el('th', { text: 'Series' }), el('th', { text: st.a }), ...(st.b ? [el('th', { text: st.b }), el('th', { text: 'difference', title: st.b + ' − ' + st.a })] : []));
     $('#run-values thead').replaceChildren(head);
     if (frame === null || frame === undefined) {
       $('#run-values tbody').replaceChildren(el('tr', {}, el('td', { text: 'move over a chart or type a frame' })));
       $('#run-values-frame').textContent = '';
+      $('#run-cursor').value = '';
       return;
     }
     $('#run-cursor').value = frame;
