@@ -146,6 +146,14 @@ class ConsoleRunsWebTest {
             assertThat(text(chrome, "#runs-table tr[data-run=\"bench-a\"]")).contains("bench A", "v8", "ended", "\"load\":0.5");
             assertThat(text(chrome, "#runs-table tr[data-run=\"live-c\"]")).contains("soak", "live");
             Files.write(SHOTS.resolve("runs.png"), chrome.screenshot());
+            // two runs picked in the list open as an overlay
+            assertThat(chrome.script("return document.querySelector('#runs-overlay').disabled").asBoolean()).isTrue();
+            chrome.script("for (const r of ['bench-a', 'bench-b']) { const i = document.querySelector('input.pick[data-run=\"' + r + '\"]');"
+                    + " i.checked = true; i.dispatchEvent(new Event('change', {bubbles: true})); }"
+                    + " document.querySelector('#runs-overlay').click();");
+            waitFor(chrome, "run");
+            assertThat(chrome.script("return location.hash").asText()).isEqualTo("#/run/bench-b?compare=bench-a");
+            assertThat(chrome.script("return nervesysRunCharts[0].series.map(s => s.label).join()").asText()).isEqualTo("frame,bench-b,bench-a");
 
             // a finished run: its two series drawn over all 3,000 frames (one point per 2 frames: 1,500 at most)
             chrome.script("location.hash = '#/run/bench-a'");
