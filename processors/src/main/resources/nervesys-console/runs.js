@@ -32,6 +32,7 @@
     st.gen++;
     if (st.ws) { st.ws.onclose = null; st.ws.close(); st.ws = null; }
     clearInterval(st.poll); st.poll = null;
+    clearInterval(st.listTimer); st.listTimer = null;
     for (const u of st.charts) u.destroy();
     st.charts = [];
     st.live.mode = '';
@@ -52,6 +53,18 @@
     st.list = r.body;
     renderList();
     c().loaded();
+    // new runs and status changes show up without a reload
+    st.listTimer = setInterval(async () => {
+      if (document.body.dataset.view !== 'runs') return;
+      const again = await c().api('/api/runs');
+      if (again.status === 200 && document.body.dataset.view === 'runs') {
+        const picked = new Set([...document.querySelectorAll('#runs-table input.pick:checked')].map((i) => i.dataset.run));
+        st.list = again.body;
+        renderList();
+        for (const i of document.querySelectorAll('#runs-table input.pick')) i.checked = picked.has(i.dataset.run);
+        pickChanged();
+      }
+    }, 15000);
   }
 
   function renderList() {
@@ -153,7 +166,8 @@
       const b = st.b ? await points(st.b, a.from, a.to) : null;
       if (gen !== st.gen) return;
       st.data = { a: a, b: b, bucket: a.bucket, from: a.from, to: a.to };
-      st.extra = { a: {}, b: {} };
+      // live points that ClickHouse does not hold yet stay (the shipper writes in batches)
+      st.extra = { a: newer(a, 'a'), b: newer(b, 'b') };
     } catch (e) {
       c().showError(String(e.message || e));
       return;
@@ -163,6 +177,19 @@
     $('#run-bucket').textContent = st.data.bucket > 1 ? 'each point: mean of ' + st.data.bucket + ' frames' : 'every frame';
     exportLinks();
     draw();
+  }
+
+  /** The live points of a run after the last frame ClickHouse gave for each series. */
+  function newer(d, which) {
+    const out = {};
+    const old = (st.extra && st.extra[which]) || {};
+    for (const [name, m] of Object.entries(old)) {
+      const base = d && d.series[name];
+      const last = base && base.f.length ? base.f[base.f.length - 1] + (d.bucket || 1) - 1 : -1;
+      const i = m.f.findIndex((f) => f > last);
+      if (i >= 0) out[name] = { f: m.f.slice(i), v: m.v.slice(i) };
+    }
+    return out;
   }
 
   /** One series' frames and values of a run, with what the live WebSocket added after them. */
@@ -324,6 +351,13 @@
         for (let i = 0; i < pts.f.length; i++) {
           if (pts.f[i] > last) { more.f.push(pts.f[i]); more.v.push(pts.v[i]); last = pts.f[i]; st.live.received++; }
         }
+      }
+      // a long live run: past 20,000 live points per series, read it again down-sampled
+      const longest = Math.max(0, ...Object.values(st.extra[which]).map((m) => m.f.length));
+      if (longest > 20000 && !st.range && !st.reloading && Date.now() - (st.reloadedAt || 0) > 10000) {
+        st.reloading = true;
+        st.reloadedAt = Date.now();
+        load().finally(() => { st.reloading = false; });
       }
       refresh();
     };
