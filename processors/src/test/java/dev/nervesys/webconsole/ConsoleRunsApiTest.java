@@ -319,6 +319,32 @@ class ConsoleRunsApiTest {
     }
 
     @Test
+    void withoutClickHouseTheRegistryIsListedAndSeriesAre503AndWithoutTheRunsCapabilityEverythingIs503() throws Exception {
+        Runs memory = new Runs(null, Duration.ofMinutes(5), CLOCK, "no-clickhouse");
+        memory.start("m1", null);
+        Sessions.Session s = new Sessions(Duration.ofHours(1), CLOCK).create("vera", Role.VIEWER);
+        ConsoleRuns runs = new ConsoleRuns(new RunCatalogQueries(memory, null), null, null, CLOCK);
+        JsonNode list = JSON.readTree(runs.route(request("/api/runs"), s).body);
+        assertThat(list.path("hasSeries").asBoolean()).isFalse();
+        assertThat(list.path("liveUrl").isNull()).isTrue();
+        assertThat(list.path("runs").get(0).path("run_id").asText()).isEqualTo("m1");
+        assertThat(JSON.readTree(runs.route(request("/api/runs/m1"), s).body).path("series")).isEmpty();
+        assertThat(runs.connectSource()).isNull();
+        for (String path : List.of("/api/runs/m1/points", "/api/runs/m1/export", "/api/run-presets")) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(ApiError.class, () -> runs.route(request(path), s)).status)
+                    .as(path).isEqualTo(503);
+        }
+        ConsoleRuns none = new ConsoleRuns(null, null, null, CLOCK);
+        ApiError e = org.assertj.core.api.Assertions.catchThrowableOfType(ApiError.class, () -> none.route(request("/api/runs"), s));
+        assertThat(e.status).isEqualTo(503);
+        assertThat(e.getMessage()).isEqualTo("runs are read by the runs capability, which this process does not have");
+    }
+
+    private static ConsoleHttp.Request request(String path) {
+        return new ConsoleHttp.Request("GET", path, Map.of(), null, null, null, "127.0.0.1", false, new byte[0], "127.0.0.1");
+    }
+
+    @Test
     void uplotIsServedFromItsWebJar() throws Exception {
         HttpResponse<String> js = send("GET", "/assets/uplot.min.js", null);
         assertThat(js.statusCode()).isEqualTo(200);
