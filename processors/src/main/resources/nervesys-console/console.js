@@ -54,6 +54,8 @@
   const time = (t) => t ? new Date(t).toLocaleString() : '';
 
   function showError(msg) { $('#page-error').textContent = msg || ''; }
+  // what the runs pages (runs.js) use of this file
+  window.nervesysConsole = { api: api, el: el, setView: (v) => setView(v), loaded: () => loaded(), showError: showError };
 
   function setView(name) {
     for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== 'view-' + name;
@@ -88,6 +90,7 @@
   async function route() {
     showError('');
     clearInterval(state.timer);
+    if (window.nervesysRuns) window.nervesysRuns.leave();
     if (!state.session) {
       const r = await api('/api/session');
       if (r.status !== 200) { if (!state.session) showLogin(); return; }
@@ -96,6 +99,7 @@
     const hash = location.hash || '#/fleet';
     const parts = hash.slice(2).split('/');
     if (parts[0] === 'agent' && parts[1]) { await showAgent(decodeURIComponent(parts.slice(1).join('/'))); return; }
+    if ((parts[0] === 'runs' || parts[0] === 'run') && window.nervesysRuns) { await window.nervesysRuns.show(); return; }
     if (parts[0] === 'alerts') { await showAlerts(); return; }
     if (parts[0] === 'audit') { await showAudit(); return; }
     if (parts[0] === 'modules') { await showModules(); return; }

@@ -23,6 +23,11 @@ public final class RunExport {
 
     /** The SQL for a run and comma-separated series patterns ({@code *} matches any characters). */
     public String sql(String runId, String series, String format) {
+        return sql(runId, series, format, null, null);
+    }
+
+    /** The same with a frame range, both ends included (null = open): the web console's export of a selection. */
+    public String sql(String runId, String series, String format, Long fromFrame, Long toFrame) {
         String fmt = switch (format) {
             case "csv" -> "CSVWithNames";
             case "json" -> "JSONEachRow";
@@ -31,11 +36,17 @@ public final class RunExport {
         return "SELECT series, frame, concat(replaceOne(toString(time, 'UTC'), ' ', 'T'), '.',"
                 + " substring(toString(1000000000 + time_ns), 2), 'Z') AS time, value FROM " + ch.table("series")
                 + " WHERE run_id = " + ClickHouseClient.quote(runId) + seriesFilter(series)
+                + (fromFrame == null ? "" : " AND frame >= " + fromFrame) + (toFrame == null ? "" : " AND frame <= " + toFrame)
                 + " ORDER BY series, frame FORMAT " + fmt;
     }
 
     public InputStream open(String runId, String series, String format) throws IOException, ClickHouseException {
         return ch.stream(sql(runId, series, format));
+    }
+
+    public InputStream open(String runId, String series, String format, Long fromFrame, Long toFrame)
+            throws IOException, ClickHouseException {
+        return ch.stream(sql(runId, series, format, fromFrame, toFrame));
     }
 
     /** {@code AND (...)} for the patterns: exact names by equality, wildcards as anchored regexes. */

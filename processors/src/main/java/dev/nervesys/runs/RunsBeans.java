@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Beans of runs (docs/runs.md): {@code runs} (the registry, {@link Runs}) and {@code runsApi}
- * (served by the live server next to its UI). Both query ClickHouse through the shipper's
+ * (served by the live server next to its UI), and {@code runCatalog} ({@link RunCatalogQueries}: the same
+ * queries for the web console's runs pages). Both query ClickHouse through the shipper's
  * {@code clickhouseClient} when shipping is on; the shipper tells the registry which runs it
  * shipped ({@link RunTracker.Feed}), the live view which runs it saw.
  */
@@ -31,6 +32,8 @@ public final class RunsBeans implements BeanProvider {
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("runs", runs);
         beans.put("runsApi", new RunsApi(runs, client == null ? null : new RunExport(client)));
+        beans.put("runCatalog", new RunCatalogQueries(runs, client)); // the web console's runs pages
+
         return beans;
     }
 }

@@ -6,6 +6,7 @@ import dev.nervesys.spi.AgentSettings;
 import dev.nervesys.spi.BeanProvider;
 import dev.nervesys.spi.Dialect;
 import dev.nervesys.spi.StatusDatabase;
+import dev.nervesys.spi.RunCatalog;
 import dev.nervesys.spi.StatusDatabaseLocation;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ public final class ConsoleBeans implements BeanProvider {
         return beans(s, Map.of());
     }
 
+    /** The runs pages read runs through the runs capability's {@link RunCatalog}, an earlier bean (order {@link #RUNS}). */
     @Override
     public Map<String, Object> beans(AgentSettings s, Map<String, Object> earlier) {
         ConsoleSettings cs = ConsoleSettings.from(s);
@@ -62,8 +64,30 @@ public final class ConsoleBeans implements BeanProvider {
         beans.put("webconsole", new ConsoleHttp(sessions,
                 new LoginGuard(cs.lockoutFailures(), cs.lockoutDuration(), s.clock()),
                 db, "the console reads the fleet's PostgreSQL: set nervesys.postgres.url (docs/console.md)",
-                cs.secureCookie(), s.clock(), modules(s), pages));
+                cs.secureCookie(), s.clock(), modules(s), pages)
+                .runs(new ConsoleRuns(BeanProvider.ofType(earlier, RunCatalog.class), db, liveUrl(s, cs), s.clock())));
         return beans;
+    }
+
+    /**
+     * The live view's WebSocket that the run pages use for live runs: {@code nervesys.webconsole.liveUrl}, else
+     * the live port of this agent ({@code nervesys.live.host}:{@code nervesys.live.port}, read by name) when
+     * it binds one address; null ({@code off}, or a wildcard host) and the pages poll the console instead.
+     */
+    static String liveUrl(AgentSettings s, ConsoleSettings cs) {
+        String url = cs.liveUrl().strip();
+        if (url.equals("off")) {
+            return null;
+        }
+        if (!url.isEmpty()) {
+            return url;
+        }
+        String host = s.get("nervesys.live.host", "127.0.0.1").strip();
+        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            return null;
+        }
+        return "ws://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":"
+                + s.get("nervesys.live.port", "8087").strip() + "/";
     }
 
     /** The config repo's module switches (keys of the bootstrap's settings, read by name), or null without a repo. */

@@ -62,6 +62,8 @@ public final class ConsoleHttp {
     private final Clock clock;
     private final String chartJs;
     private final ModuleSwitches modules;
+    private ConsoleRuns runs;
+    private String csp = CSP;
 
     /** @param db the fleet's database, or null with {@code noDatabase} saying why there is none */
     public ConsoleHttp(UserDirectory users, Sessions sessions, LoginGuard guard, ConsoleDatabase db, String noDatabase,
@@ -89,6 +91,13 @@ public final class ConsoleHttp {
         this.secureCookie = secureCookie;
         this.clock = clock;
         this.chartJs = chartJs();
+    }
+
+    /** Serves the runs pages' API ({@code /api/runs...}) and lets their pages reach the live WebSocket. */
+    ConsoleHttp runs(ConsoleRuns r) {
+        this.runs = r;
+        this.csp = r.connectSource() == null ? CSP : CSP.replace("connect-src 'self'", "connect-src 'self' " + r.connectSource());
+        return this;
     }
 
     private static String chartJs() {
@@ -127,7 +136,7 @@ public final class ConsoleHttp {
         in.setHeader("X-Content-Type-Options", "nosniff");
         in.setHeader("X-Frame-Options", "DENY");
         in.setHeader("Referrer-Policy", "same-origin");
-        in.setHeader("Content-Security-Policy", CSP);
+        in.setHeader("Content-Security-Policy", csp);
         in.setHeader("Cache-Control", "no-store");
         reply.headers.forEach(in::setHeader);
         in.setBody(reply.body);
@@ -232,6 +241,9 @@ public final class ConsoleHttp {
         if (!get) {
             requirePost(r);
             checkChange(r, s);
+        }
+        if (runs != null && runs.handles(p)) {
+            return runs.route(r, s);
         }
         if (p.equals("/api/session") && get) {
             return Reply.json(200, sessionJson(s));
@@ -592,6 +604,10 @@ public final class ConsoleHttp {
         if (p.equals("/assets/chart.umd.min.js")) {
             return resource(chartJs, "text/javascript; charset=utf-8");
         }
+        Reply vendor = runs == null ? null : runs.asset(p);
+        if (vendor != null) {
+            return vendor;
+        }
         Matcher m = ASSET.matcher(p);
         if (m.matches()) {
             String name = m.group(1);
@@ -602,7 +618,7 @@ public final class ConsoleHttp {
         throw new ApiError(404, "not found: " + p);
     }
 
-    private static Reply resource(String path, String type) throws ApiError {
+    static Reply resource(String path, String type) throws ApiError {
         try (InputStream in = ConsoleHttp.class.getClassLoader().getResourceAsStream(path)) {
             if (in == null) {
                 throw new ApiError(404, "not found");

@@ -14,7 +14,7 @@ import java.util.List;
  * interface and port are the route's; the rest is read by the bean {@code webconsole} at start.
  */
 public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFailures, Duration lockoutDuration,
-                              boolean secureCookie, int hashCost) {
+                              boolean secureCookie, int hashCost, String liveUrl) {
 
     public static final Setting HOST = Setting.text("nervesys.webconsole.host", "127.0.0.1", ROUTES,
             "interface the web console binds (module webconsole, off by default)");
@@ -36,6 +36,10 @@ public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFai
 
     public static final Setting HASH_COST = Setting.integer("nervesys.webconsole.hashCost", "12", "bcrypt cost", BEANS,
             "bcrypt cost of the passwords set on the users page (each step doubles the time a login takes to check)");
+    public static final Setting LIVE_URL = Setting.text("nervesys.webconsole.liveUrl", "", BEANS,
+            "WebSocket of the live view that the runs pages follow live runs on (ws://host:port/, added to the pages' "
+                    + "Content-Security-Policy); empty = this agent's nervesys.live.host and port when that is one address; "
+                    + "off = the pages re-read live runs from ClickHouse every 5 s instead");
 
     /** The declarations of {@code nervesys.webconsole.*}. */
     public static final class Declared implements SettingGroup {
@@ -51,7 +55,7 @@ public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFai
 
         @Override
         public List<Setting> settings() {
-            return List.of(HOST, PORT, USERS, SESSION_IDLE, LOCKOUT_FAILURES, LOCKOUT_DURATION, SECURE_COOKIE, HASH_COST);
+            return List.of(HOST, PORT, USERS, SESSION_IDLE, LOCKOUT_FAILURES, LOCKOUT_DURATION, SECURE_COOKIE, HASH_COST, LIVE_URL);
         }
     }
 
@@ -62,6 +66,7 @@ public record ConsoleSettings(String users, Duration sessionIdle, int lockoutFai
                 s.getInt(LOCKOUT_FAILURES),
                 s.getDuration(LOCKOUT_DURATION),
                 s.getBoolean(SECURE_COOKIE),
-                Math.max(4, Math.min(31, s.getInt(HASH_COST))));
+                Math.max(4, Math.min(31, s.getInt(HASH_COST))),
+                s.get(LIVE_URL));
     }
 }
