@@ -56,7 +56,7 @@ public final class OrchestratorApi {
         }
         String host = body.path("host").asText(null);
         try {
-            OrchestratorStore.Enrolled e = store.enroll(body.get("token").asText(), host, remote,
+            OrchestratorStore.Enrolled e = store.enroll(Secrets.tokenSecret(body.get("token").asText()), host, remote,
                     group -> groups.agentId(group, host));
             ObjectNode out = grant(e.agentId(), e.group());
             out.put("credential", e.credential());
