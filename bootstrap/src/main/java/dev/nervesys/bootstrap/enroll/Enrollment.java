@@ -8,6 +8,9 @@ import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.revision.PinnedGitConnections;
 import dev.nervesys.common.PinnedTls;
+import dev.nervesys.heartbeat.HeartbeatSettings;
+import dev.nervesys.heartbeat.OrchestratorTarget;
+import dev.nervesys.spi.StatusDatabaseLocation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +58,7 @@ public final class Enrollment {
     /** The orchestrator's long-poll URL, set from the grant when the config comes from the orchestrator (reload.OrchestratorWatch). */
     public static final String WAIT_ENV = "NERVESYS_CONFIG_WAIT";
     static final String WAIT_PATH = "/v1/wait";
+    static final String HEARTBEAT_PATH = "/v1/heartbeat";
     private static final Logger LOG = LoggerFactory.getLogger(Enrollment.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -241,6 +245,11 @@ public final class Enrollment {
         }
         String agentId = grant.path("agentId").asText();
         env.put(Settings.environmentName(Settings.AGENT_ID), agentId);
+        env.put(OrchestratorTarget.CREDENTIAL_ENV, grant.path("credential").asText());
+        if (!grant.path("settings").has(StatusDatabaseLocation.POSTGRES_URL.key())) {
+            // no database named by the group: heartbeats (applied and rejected revision, health) go to the orchestrator
+            env.put(Settings.environmentName(HeartbeatSettings.ORCHESTRATOR.key()), url + HEARTBEAT_PATH);
+        }
         JsonNode config = grant.path("config");
         if (config.isObject()) {
             env.put("NERVESYS_CONFIG_REPO", url + config.path("path").asText());

@@ -118,7 +118,7 @@ class OrchestratorEnrollmentTest {
     void anAgentEnrollsOnceWithOneTokenAndFetchesItsConfigThroughEitherOrchestrator() throws Exception {
         String c1 = upstream.commit("hello 1");
         assertThat(running.get(0).routeIds()).containsExactly("orchestrator-api-agents", "orchestrator-api-audit",
-                "orchestrator-api-revisions", "orchestrator-api-rollouts", "orchestrator-api-tokens", "orchestrator-enroll", "orchestrator-git",
+                "orchestrator-api-revisions", "orchestrator-api-rollouts", "orchestrator-api-tokens", "orchestrator-enroll", "orchestrator-git", "orchestrator-heartbeat",
                 "orchestrator-mirror-poll", "orchestrator-refresh", "orchestrator-rollout-check", "orchestrator-wait", "orchestrator-webhook");
         String token = Orchestrators.createToken(db, "edge", 1);
         assertThat(token).startsWith("nvt_");
