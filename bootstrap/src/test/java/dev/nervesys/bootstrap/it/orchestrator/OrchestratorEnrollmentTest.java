@@ -314,10 +314,11 @@ class OrchestratorEnrollmentTest {
         upstream.write("routes/hello.camel.yaml", marker("hello-2"));
         String c2 = upstream.commit("hello 2");
         Agent a = agent;
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            a.syncNow();
-            assertThat(a.state().applied().id()).isEqualTo(c2);
-        });
+        // nothing nudges the agent: its own poll and long-poll reconnect
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(a.state().applied().id()).isEqualTo(c2));
         assertThat(a.state().syncError()).isNull();
+        dev.nervesys.orchestrator.LongPoll longPoll = running.get(0).context().getRegistry()
+                .lookupByNameAndType("orchestratorWait", dev.nervesys.orchestrator.LongPoll.class);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(longPoll.waiting()).as("its long-poll is held again").isEqualTo(1));
     }
 }

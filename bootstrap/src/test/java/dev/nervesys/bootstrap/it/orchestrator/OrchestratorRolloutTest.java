@@ -161,4 +161,49 @@ class OrchestratorRolloutTest {
                 .containsPattern(c3 + " +promoted .*every canary \\(1\\) ran it healthy for PT3S");
         assertThat(alerts.stream().filter(a -> a.contains(c2))).as("one alert for both orchestrators").hasSize(1);
     }
+
+    @Test
+    void anOperatorPromotesACanaryCommitToEveryoneBeforeTheSoakEnds() throws Exception {
+        db = new PgDatabase("orch_");
+        upstream = new ConfigRepo(tmp.resolve("upstream"));
+        upstream.copyFromProject("routes/errors.camel.yaml", "routes/heartbeat.camel.yaml");
+        String c1 = upstream.commit("heartbeat only");
+        Path config = Orchestrators.orchestratorConfig(tmp.resolve("orchestrator-config"), Map.of("edge",
+                "agentId=edge-{host}\nnervesys.postgres.url=" + db.url() + "\nnervesys.heartbeat.interval=1s\n"
+                        + "nervesys.heartbeat.flushEvery=1s\nNERVESYS_POSTGRES_USER=${env:ORCH_PG_USER}\n"));
+        int port = TestAgents.freePort();
+        running.add(Orchestrators.start("orch", tmp.resolve("orch"), config, port, db, upstream.uri(),
+                Map.of("ORCH_PG_USER", PgDatabase.USER), Map.of("nervesys.rollout.canary", "edge-canary", "nervesys.rollout.soak", "1h")));
+        String token = Orchestrators.createToken(db, "edge", 2);
+        Agent canary = TestAgents.start(Orchestrators.agentFlags("canary", tmp.resolve("canary")),
+                Map.of(Enrollment.TOKEN_ENV, token, Enrollment.URL_ENV, "http://127.0.0.1:" + port));
+        running.add(canary);
+        Agent other = TestAgents.start(Orchestrators.agentFlags("other", tmp.resolve("other")),
+                Map.of(Enrollment.TOKEN_ENV, token, Enrollment.URL_ENV, "http://127.0.0.1:" + port));
+        running.add(other);
+
+        upstream.write("routes/tick.camel.yaml", "- route:\n    id: tick\n    from:\n      uri: timer:tick\n      parameters:\n"
+                + "        period: 60000\n      steps:\n        - log: tick\n");
+        String c2 = upstream.commit("a tick");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            canary.syncNow();
+            assertThat(canary.state().applied().id()).isEqualTo(c2);
+        });
+        // the canary runs it healthy, the soak (an hour) is far from over: the other agent stays on c1
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(Orchestrators.cli("rollout", "list", "--postgres", Orchestrators.cliUrl(db)).out())
+                        .containsPattern(c2 + " +canary .* 20\\d\\d-"));
+        other.syncNow();
+        assertThat(other.state().applied().id()).isEqualTo(c1);
+
+        Orchestrators.Result promote = Orchestrators.cli("rollout", "promote", c2.substring(0, 8), "--postgres", Orchestrators.cliUrl(db));
+        assertThat(promote.code()).as(promote.err()).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            other.syncNow();
+            assertThat(other.state().applied().id()).isEqualTo(c2);
+        });
+        assertThat(canary.state().applied().id()).isEqualTo(c2);
+        assertThat(Orchestrators.cli("rollout", "list", "--postgres", Orchestrators.cliUrl(db)).out())
+                .containsPattern(c2 + " +promoted .*promoted by command");
+    }
 }
