@@ -50,6 +50,12 @@ public final class HeartbeatBeans implements BeanProvider {
                 BeanProvider.ofType(earlier, HeartbeatFigures.Archive.class),
                 BeanProvider.ofType(earlier, HeartbeatFigures.Ingest.class),
                 BeanProvider.ofType(earlier, HeartbeatFigures.Alerts.class), s.clock());
+        String orchestrator = s.get(HeartbeatSettings.ORCHESTRATOR).strip();
+        if (!orchestrator.isEmpty()) {
+            store.sendTo(new OrchestratorTarget(orchestrator, s.agentId(), s.secret(OrchestratorTarget.CREDENTIAL_ENV)
+                    .orElseThrow(() -> new IllegalArgumentException(HeartbeatSettings.ORCHESTRATOR.key() + " needs the agent's credential in "
+                            + OrchestratorTarget.CREDENTIAL_ENV + " (an enrolled agent has it from its grant)"))));
+        }
         beans.put("heartbeatDataSource", ds);
         beans.put("heartbeatStore", store);
         beans.put("statusDatabase", store);

@@ -37,6 +37,9 @@ public record HeartbeatSettings(StatusDatabaseLocation database, Duration connec
             "delay of the first beat and first flush after start");
     public static final Setting FLUSH_EVERY = Setting.duration("nervesys.heartbeat.flushEvery", "2s", ROUTES,
             "how often spooled beats are written to the database (route heartbeat-flush, also alerts-history)");
+    public static final Setting ORCHESTRATOR = Setting.text("nervesys.heartbeat.orchestrator", "", BEANS,
+            "URL the beats are posted to instead of a database: <orchestrator>/v1/heartbeat, set by an enrollment whose group "
+                    + "names no nervesys.postgres.url (docs/orchestrator.md); credential " + OrchestratorTarget.CREDENTIAL_ENV);
     public static final Setting SQLITE_FILE = StatusDatabaseLocation.SQLITE_FILE;
     public static final Setting SPOOL_MAX = Setting.integer("nervesys.heartbeat.spoolMax", "10080", "beats", BEANS,
             "beats kept while the database is unreachable (10080 = a week at 60 s); beyond, the oldest are dropped and counted");
@@ -62,7 +65,7 @@ public record HeartbeatSettings(StatusDatabaseLocation database, Duration connec
         @Override
         public List<Setting> settings() {
             return List.of(POSTGRES_URL, CONNECT_TIMEOUT, SOCKET_TIMEOUT, POOL_SIZE, INTERVAL, FIRST_DELAY, FLUSH_EVERY,
-                    SQLITE_FILE, SPOOL_MAX, BATCH, BACKOFF_INITIAL, BACKOFF_MAX);
+                    ORCHESTRATOR, SQLITE_FILE, SPOOL_MAX, BATCH, BACKOFF_INITIAL, BACKOFF_MAX);
         }
     }
 

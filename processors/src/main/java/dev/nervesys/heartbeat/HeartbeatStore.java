@@ -56,6 +56,7 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     private volatile long failuresTotal;
     private final Clock clock;
     private final Instant created;
+    private volatile OrchestratorTarget target;
 
     public HeartbeatStore(HikariDataSource dataSource, Dialect dialect, BeatSpool spool, int batch, Duration backoffInitial,
                           Duration backoffMax) {
@@ -85,6 +86,17 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
         return dataSource;
     }
 
+    /** Beats go to the orchestrator instead of the database (an enrolled agent; see {@link OrchestratorTarget}). */
+    public void sendTo(OrchestratorTarget target) {
+        this.target = target;
+    }
+
+    /** Route step of heartbeat-flush when the dialect property is {@code orchestrator}: body = the pending beats. */
+    @SuppressWarnings("unchecked")
+    public void send(Exchange ex) throws Exception {
+        target.send(ex.getIn().getBody(List.class));
+    }
+
     public BeatSpool spool() {
         return spool;
     }
@@ -112,11 +124,14 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
 
     /** Route step: body = the oldest spooled beats as column maps (empty while backing off). */
     public List<Map<String, Object>> pending(Exchange ex) throws Exception {
-        ex.setProperty(DIALECT, dialect.folder());
+        OrchestratorTarget t = target;
+        ex.setProperty(DIALECT, t != null ? "orchestrator" : dialect.folder());
         if (backingOff()) {
             return List.of();
         }
-        ensureSchema();
+        if (t == null) {
+            ensureSchema();
+        }
         List<BeatSpool.Entry> entries = spool.peek(batch);
         List<Map<String, Object>> rows = new ArrayList<>(entries.size());
         for (BeatSpool.Entry e : entries) {

@@ -56,7 +56,7 @@ public final class OrchestratorApi {
         }
         String host = body.path("host").asText(null);
         try {
-            OrchestratorStore.Enrolled e = store.enroll(body.get("token").asText(), host, remote,
+            OrchestratorStore.Enrolled e = store.enroll(Secrets.tokenSecret(body.get("token").asText()), host, remote,
                     group -> groups.agentId(group, host));
             ObjectNode out = grant(e.agentId(), e.group());
             out.put("credential", e.credential());
@@ -77,6 +77,65 @@ public final class OrchestratorApi {
         } catch (Refused r) {
             error(ex, r.status(), r.getMessage());
         }
+    }
+
+    /** Exchange property: true when {@link #heartbeat} accepted the beats (the body), which the route then stores. */
+    public static final String BEATS_ACCEPTED = "NervesysOrchestratorBeats";
+    /** The agent_status columns a beat must carry (db/heartbeat/postgres/insert-agent-status.sql). */
+    private static final java.util.Set<String> BEAT_COLUMNS = java.util.Set.of("agent_id", "server", "ts", "status", "status_reason",
+            "metrics", "alerts", "last_action", "uptime_seconds", "config_revision", "config_rejected_revision",
+            "config_rejected_error", "buffer_rows", "buffer_dropped", "archive_lag_seconds", "ingest_rate", "agent_version",
+            "interval_seconds");
+    private static final int MAX_BEATS = 1000;
+
+    /**
+     * Route step of orchestrator-heartbeat: an enrolled agent posts its spooled beats (a JSON array of
+     * agent_status rows) with its credential; they must all be its own. Accepted: the body becomes the
+     * rows and {@value #BEATS_ACCEPTED} true, and the route inserts them into agent_status with the
+     * heartbeat's own SQL. Refused: the answer is set here (401, 403 revoked or another agent's beat, 400).
+     */
+    public void heartbeat(Exchange ex) throws SQLException {
+        ex.setProperty(BEATS_ACCEPTED, false);
+        HttpAuth auth = HttpAuth.of(ex.getIn().getHeader("Authorization"));
+        OrchestratorStore.AgentRecord agent;
+        try {
+            agent = store.authenticate(auth == null ? null : auth.user(), auth == null ? null : auth.password());
+        } catch (Refused r) {
+            error(ex, r.status(), r.getMessage());
+            return;
+        }
+        JsonNode body;
+        try {
+            body = JSON.readTree(ex.getIn().getBody(String.class));
+        } catch (Exception e) {
+            body = null;
+        }
+        if (body == null || !body.isArray() || body.size() > MAX_BEATS) {
+            error(ex, 400, "expected a JSON array of at most " + MAX_BEATS + " heartbeats (agent_status rows)");
+            return;
+        }
+        java.util.List<Map<String, Object>> rows = new java.util.ArrayList<>(body.size());
+        for (JsonNode beat : body) {
+            if (!beat.isObject() || !beat.path("agent_id").asText("").equals(agent.agentId())) {
+                error(ex, 403, "agent " + agent.agentId() + " may report its own heartbeats only");
+                return;
+            }
+            Map<String, Object> row = JSON.convertValue(beat, new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() {
+            });
+            if (!row.keySet().equals(BEAT_COLUMNS)) {
+                error(ex, 400, "a heartbeat has exactly the agent_status columns " + new java.util.TreeSet<>(BEAT_COLUMNS));
+                return;
+            }
+            rows.add(row);
+        }
+        ex.getMessage().setBody(rows);
+        ex.setProperty(BEATS_ACCEPTED, true);
+    }
+
+    /** Route step after the insert: 200 with how many beats were stored. */
+    public void heartbeatStored(Exchange ex) {
+        java.util.List<?> rows = ex.getIn().getBody(java.util.List.class);
+        reply(ex, 200, JSON.createObjectNode().put("stored", rows == null ? 0 : rows.size()));
     }
 
     /** What an agent of a group is to use: settings, secrets, config source. */

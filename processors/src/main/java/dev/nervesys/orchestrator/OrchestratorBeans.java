@@ -53,6 +53,7 @@ public final class OrchestratorBeans implements BeanProvider {
         beans.put("orchestratorApi", new OrchestratorApi(store, groups, mirror));
         beans.put("orchestratorWait", new LongPoll(store, rollouts, mirror, s.clock()));
         beans.put("orchestratorFleetApi", new FleetApi(s.secret(ApiTokens.ENV).orElse(null), store, rollouts, mirror, s.clock()));
+        beans.put("orchestratorTls", OrchestratorTls.from(s, store, s.clock()));
         beans.put("orchestratorWebhook", new Webhook(s.secret(Webhook.SECRET_ENV).orElse(null), mirror));
         return beans;
     }

@@ -29,6 +29,16 @@ public record OrchestratorSettings(String upstream, String upstreamBranch, Strin
             "address of the orchestrator's HTTP port (enrollment, config fan-out); 0.0.0.0 to serve other machines");
     public static final Setting PORT = Setting.integer("nervesys.orchestrator.port", "8090", "port", ROUTES,
             "the orchestrator's HTTP port: /v1/enroll, /v1/refresh, /git/config (agents' Git fetches), the fleet API (/v1/agents, ...)");
+    public static final String TLS_KEY_PASSWORD_ENV = "NERVESYS_ORCHESTRATOR_TLS_KEY_PASSWORD";
+    public static final Setting TLS_CERT = Setting.text("nervesys.orchestrator.tls.cert", "", BEANS,
+            "PEM certificate chain of the orchestrator's port: set with tls.key to serve HTTPS only with the operator's "
+                    + "certificate (docs/orchestrator.md, TLS); wins over tls.selfSigned");
+    public static final Setting TLS_KEY = Setting.text("nervesys.orchestrator.tls.key", "", BEANS,
+            "PEM PKCS#8 private key of the orchestrator's port; its password, if any, in " + TLS_KEY_PASSWORD_ENV);
+    public static final Setting TLS_SELF_SIGNED = Setting.flag("nervesys.orchestrator.tls.selfSigned", "false", BEANS,
+            "serve HTTPS only with a self-signed certificate made at the first start and kept in PostgreSQL "
+                    + "(orchestrator_tls), so every orchestrator on the database presents the same one; agents pin its "
+                    + "SHA-256 fingerprint, which nervesys token create prints and puts in the token");
     public static final Setting UPSTREAM = Setting.text("nervesys.orchestrator.upstream", "", BEANS,
             "Git URL (https://, file://) or path of the fleet's config repo, mirrored once and served to enrolled agents; "
                     + "https token: " + UPSTREAM_TOKEN_ENV + "; empty = agents get no config from the orchestrator");
@@ -61,7 +71,7 @@ public record OrchestratorSettings(String upstream, String upstreamBranch, Strin
 
         @Override
         public List<Setting> settings() {
-            return List.of(Role.ROLE, HOST, PORT, UPSTREAM, UPSTREAM_BRANCH, UPSTREAM_USER, UPSTREAM_POLL, ROLLOUT_CANARY,
+            return List.of(Role.ROLE, HOST, PORT, TLS_CERT, TLS_KEY, TLS_SELF_SIGNED, UPSTREAM, UPSTREAM_BRANCH, UPSTREAM_USER, UPSTREAM_POLL, ROLLOUT_CANARY,
                     ROLLOUT_SOAK, ROLLOUT_CHECK_EVERY);
         }
     }

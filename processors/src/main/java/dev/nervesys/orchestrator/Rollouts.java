@@ -125,32 +125,36 @@ public final class Rollouts implements StatusReporter {
         };
     }
 
-    /** One evaluation of the running rollout (route orchestrator-rollout-check). */
-    public void check() throws SQLException {
+    /**
+     * One evaluation of the running rollout (route orchestrator-rollout-check).
+     *
+     * @return the halt this call made, as the alert's message (the route raises it through the alerts
+     *         capability), or an empty list: a halt is reported once, by the orchestrator whose update
+     *         made it, however many orchestrators check the same rollout
+     */
+    public List<String> check() throws SQLException {
         Rollout r;
         try (Connection c = store.connection()) {
             r = latest(c);
         }
         if (r == null || !r.state().equals("canary")) {
-            return;
+            return List.of();
         }
         List<String> canaries = store.activeAgents().stream().filter(canary::isCanary).toList();
         if (canaries.isEmpty()) {
             end(r.commit(), "promoted", "no canary agent is enrolled");
-            return;
+            return List.of();
         }
         Map<String, Map<String, Object>> beats = latestBeats(canaries);
         boolean allRunIt = true;
         for (String agent : canaries) {
             Map<String, Object> b = beats.get(agent);
             if (b != null && r.commit().equals(b.get("config_rejected_revision"))) {
-                end(r.commit(), "halted", "canary " + agent + " rejected it: " + b.get("config_rejected_error"));
-                return;
+                return halted(r, "canary " + agent + " rejected it: " + b.get("config_rejected_error"));
             }
             boolean runsIt = b != null && r.commit().equals(b.get("config_revision"));
             if (runsIt && "critical".equals(b.get("status"))) {
-                end(r.commit(), "halted", "canary " + agent + " is critical running it: " + b.get("status_reason"));
-                return;
+                return halted(r, "canary " + agent + " is critical running it: " + b.get("status_reason"));
             }
             allRunIt &= runsIt;
         }
@@ -162,6 +166,15 @@ public final class Rollouts implements StatusReporter {
         } else if (!now.isBefore(r.soakedSince().plus(soak))) {
             end(r.commit(), "promoted", "every canary (" + canaries.size() + ") ran it healthy for " + soak);
         }
+        return List.of();
+    }
+
+    private List<String> halted(Rollout r, String reason) throws SQLException {
+        if (!end(r.commit(), "halted", reason)) {
+            return List.of();
+        }
+        return List.of("Rollout of " + r.commit() + " halted: " + reason + "; the fleet stays on "
+                + (r.previous() == null ? "its previous revision" : r.previous()));
     }
 
     /**
@@ -194,7 +207,8 @@ public final class Rollouts implements StatusReporter {
                 + "FROM orchestrator_rollouts ORDER BY seq DESC LIMIT 50");
     }
 
-    private void end(String commit, String state, String reason) throws SQLException {
+    /** @return true when this call made the transition (another orchestrator may have made it first) */
+    private boolean end(String commit, String state, String reason) throws SQLException {
         try (Connection c = store.connection();
              PreparedStatement ps = c.prepareStatement("UPDATE orchestrator_rollouts SET state = ?, ended_at = ?, reason = ? "
                      + "WHERE commit_id = ? AND state <> ?")) {
@@ -210,7 +224,9 @@ public final class Rollouts implements StatusReporter {
                 } else {
                     LOG.info("Rollout of {} {}: {}", commit, state, reason);
                 }
+                return true;
             }
+            return false;
         }
     }
 

@@ -37,6 +37,27 @@ public final class Secrets {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    /**
+     * A token as printed when the orchestrators speak TLS: {@code nvt_<secret>.<certificate SHA-256 hex>}, so that
+     * an agent given only the token can pin the certificate (docs/orchestrator.md, "TLS"). The secret part is what
+     * is hashed and checked; '.' never occurs in base64url.
+     */
+    public static String withPin(String token, String fingerprint) {
+        return fingerprint == null ? token : token + "." + fingerprint;
+    }
+
+    /** The secret part of a token ({@link #withPin}'s suffix cut off). */
+    public static String tokenSecret(String token) {
+        int dot = token.indexOf('.');
+        return (dot < 0 ? token : token.substring(0, dot)).trim();
+    }
+
+    /** The certificate fingerprint a token carries, or null. */
+    public static String tokenPin(String token) {
+        int dot = token.indexOf('.');
+        return dot < 0 || dot == token.length() - 1 ? null : token.substring(dot + 1).trim();
+    }
+
     /** SHA-256, hex. */
     public static String hash(String secret) {
         try {

@@ -1,6 +1,9 @@
 package dev.nervesys.bootstrap.cli;
 
+import dev.nervesys.common.PinnedTls;
 import dev.nervesys.orchestrator.OrchestratorStore;
+import dev.nervesys.orchestrator.OrchestratorTls;
+import dev.nervesys.orchestrator.Secrets;
 import dev.nervesys.spi.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,6 +45,10 @@ final class TokenCommand implements Callable<Integer> {
         int uses;
         @Option(names = "--ttl", defaultValue = "24h", description = "how long it is valid: 30m, 24h, 7d (default 24h)")
         String ttl;
+        @Option(names = "--tls-cert", paramLabel = "PEM", defaultValue = "${env:NERVESYS_ORCHESTRATOR_TLS_CERT}",
+                description = "the orchestrators' own certificate (nervesys.orchestrator.tls.cert) whose fingerprint the token "
+                        + "carries; default: the self-signed certificate in the database, if the orchestrators made one")
+        String tlsCert;
 
         @Override
         public Integer call() {
@@ -58,14 +65,29 @@ final class TokenCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--group: '" + group + "' is not a group name (letters, digits, '-', '_')");
             }
             OrchestratorStore store = db.open(spec);
+            String fingerprint = null;
+            if (tlsCert != null && !tlsCert.isBlank()) {
+                try {
+                    fingerprint = OrchestratorTls.fingerprintOfPem(java.nio.file.Path.of(tlsCert.strip()));
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), "--tls-cert: " + e.getMessage());
+                }
+            }
             OrchestratorStore.CreatedToken t;
             try {
+                if (fingerprint == null) {
+                    fingerprint = OrchestratorTls.storedFingerprint(store);
+                }
                 t = store.createToken(group, uses, d);
             } catch (Exception e) {
                 throw db.failure(e);
             }
             PrintWriter out = spec.commandLine().getOut();
-            out.println(t.token());
+            out.println(Secrets.withPin(t.token(), fingerprint));
+            if (fingerprint != null) {
+                spec.commandLine().getErr().println("orchestrator certificate SHA-256 " + PinnedTls.display(fingerprint)
+                        + " (in the token: the agent pins it at enrollment and refuses any other)");
+            }
             spec.commandLine().getErr().println("token " + t.tokenId() + " for group " + group + ", " + uses
                     + " use(s), expires " + t.expiresAt() + " (printed once: only its hash is stored)");
             out.flush();

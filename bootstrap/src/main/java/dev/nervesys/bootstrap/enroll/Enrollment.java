@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nervesys.bootstrap.Agent;
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
+import dev.nervesys.bootstrap.revision.PinnedGitConnections;
+import dev.nervesys.common.PinnedTls;
+import dev.nervesys.heartbeat.HeartbeatSettings;
+import dev.nervesys.heartbeat.OrchestratorTarget;
+import dev.nervesys.spi.StatusDatabaseLocation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,12 +53,14 @@ public final class Enrollment {
 
     public static final String TOKEN_ENV = "NERVESYS_ENROLL_TOKEN";
     public static final String URL_ENV = "NERVESYS_ORCHESTRATOR_URL";
+    /** The orchestrator certificate's SHA-256 to pin, when the token does not carry it (docs/orchestrator.md, "TLS"). */
+    public static final String FINGERPRINT_ENV = "NERVESYS_ORCHESTRATOR_FINGERPRINT";
     /** The orchestrator's long-poll URL, set from the grant when the config comes from the orchestrator (reload.OrchestratorWatch). */
     public static final String WAIT_ENV = "NERVESYS_CONFIG_WAIT";
     static final String WAIT_PATH = "/v1/wait";
+    static final String HEARTBEAT_PATH = "/v1/heartbeat";
     private static final Logger LOG = LoggerFactory.getLogger(Enrollment.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private Enrollment() {
     }
@@ -71,7 +78,12 @@ public final class Enrollment {
      */
     public static SettingsResolver apply(SettingsResolver resolver, Path dataDir, String host) throws IOException {
         Map<String, String> env = resolver.environment();
-        String token = blankToNull(env.get(TOKEN_ENV));
+        String given = blankToNull(env.get(TOKEN_ENV));
+        String token = given == null ? null : dev.nervesys.orchestrator.Secrets.tokenSecret(given);
+        String pin = pin(blankToNull(env.get(FINGERPRINT_ENV)), FINGERPRINT_ENV);
+        if (pin == null && given != null) {
+            pin = pin(dev.nervesys.orchestrator.Secrets.tokenPin(given), TOKEN_ENV);
+        }
         String url = blankToNull(env.get(URL_ENV));
         if (url != null) {
             url = url.replaceAll("/+$", "");
@@ -84,28 +96,81 @@ public final class Enrollment {
         if (Files.exists(file)) {
             grant = (ObjectNode) JSON.readTree(file.toFile());
             url = url != null ? url : grant.path("orchestratorUrl").asText();
-            grant = refreshed(grant, url, token, host, file);
+            // the pin of the enrollment holds, unless the operator gives another one (a new certificate)
+            pin = pin != null ? pin : blankToNull(grant.path("fingerprint").asText(null));
+            pinned(url, pin);
+            grant = refreshed(grant, url, token, pin, host, file);
         } else if (token != null) {
             if (url == null) {
                 throw new Agent.StartRefused(TOKEN_ENV + " is set but " + URL_ENV + " is not: set the orchestrator's URL");
             }
-            grant = enroll(url, token, host, file);
+            pinned(url, pin);
+            grant = enroll(url, token, pin, host, file);
         } else {
             return resolver;
         }
         return resolver.withEnvironmentDefaults(environment(grant, url));
     }
 
-    private static ObjectNode refreshed(ObjectNode grant, String url, String token, String host, Path file) throws IOException {
+    /** A pin given by a person or a token, normalized; null when none. */
+    private static String pin(String given, String from) {
+        if (given == null) {
+            return null;
+        }
+        try {
+            return PinnedTls.normalize(given);
+        } catch (IllegalArgumentException e) {
+            throw new Agent.StartRefused(from + ": " + e.getMessage());
+        }
+    }
+
+    /** Every client of this agent that talks to {@code url} (this class, Git, the long-poll, heartbeats) pins the certificate. */
+    private static void pinned(String url, String pin) {
+        if (pin != null && url.startsWith("https://")) {
+            PinnedTls.pin(url, pin);
+            PinnedGitConnections.install();
+        }
+    }
+
+    private static HttpClient client(String url) {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        javax.net.ssl.SSLContext pinned = PinnedTls.contextFor(url);
+        if (pinned != null) {
+            b.sslContext(pinned);
+        }
+        return b.build();
+    }
+
+    /** Why a TLS connection failed, in words an operator can act on. */
+    private static String tlsReason(String url, IOException e) {
+        PinnedTls.Mismatch m = PinnedTls.mismatch(e);
+        if (m != null) {
+            return m.getMessage() + " at " + url + "; refusing it (a wrong fingerprint in the token or " + FINGERPRINT_ENV
+                    + ", or not the orchestrator: nervesys token create prints its fingerprint)";
+        }
+        if (e instanceof javax.net.ssl.SSLException && url.startsWith("https://") && PinnedTls.pinFor(url) == null) {
+            return (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + "; a self-signed orchestrator "
+                    + "certificate needs its fingerprint: use the token nervesys token create prints, or set " + FINGERPRINT_ENV;
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static ObjectNode refreshed(ObjectNode grant, String url, String token, String pin, String host, Path file) throws IOException {
         String agentId = grant.path("agentId").asText();
         HttpResponse<String> r;
         try {
-            r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/refresh")).timeout(Duration.ofSeconds(30))
+            r = client(url).send(HttpRequest.newBuilder(URI.create(url + "/v1/refresh")).timeout(Duration.ofSeconds(30))
                     .header("Authorization", basic(agentId, grant.path("credential").asText()))
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
+            if (PinnedTls.mismatch(e) != null) {
+                // not the orchestrator it enrolled with: nothing is sent to it, and the Git fetch refuses it as well
+                LOG.error("Orchestrator {}: {}; starting as agent {} with the enrollment stored in {} and the last good revision",
+                        url, tlsReason(url, e), agentId, file);
+                return grant;
+            }
             LOG.warn("Orchestrator {} unreachable ({}): starting as agent {} with the enrollment stored in {}", url,
-                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), agentId, file);
+                    tlsReason(url, e), agentId, file);
             return grant;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -117,13 +182,16 @@ public final class Enrollment {
             fresh.put("tokenHash", grant.path("tokenHash").asText());
             fresh.put("orchestratorUrl", url);
             fresh.put("enrolledAt", grant.path("enrolledAt").asText());
+            if (pin != null) {
+                fresh.put("fingerprint", pin);
+            }
             store(file, fresh);
             return fresh;
         }
         String reason = "orchestrator " + url + " refused agent " + agentId + " (HTTP " + r.statusCode() + "): " + error(r);
         if ((r.statusCode() == 401 || r.statusCode() == 403) && token != null && !sha256(token).equals(grant.path("tokenHash").asText())) {
             LOG.warn("{}; enrolling again with the new {}", reason, TOKEN_ENV);
-            return enroll(url, token, host, file);
+            return enroll(url, token, pin, host, file);
         }
         if (r.statusCode() == 401 || r.statusCode() == 403) {
             throw new Agent.StartRefused(reason + "; to enroll again set " + TOKEN_ENV + " to a new token");
@@ -132,16 +200,18 @@ public final class Enrollment {
         return grant;
     }
 
-    private static ObjectNode enroll(String url, String token, String host, Path file) throws IOException {
+    private static ObjectNode enroll(String url, String token, String pin, String host, Path file) throws IOException {
         ObjectNode body = JSON.createObjectNode().put("token", token).put("host", host);
         HttpResponse<String> r;
         try {
-            r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/enroll")).timeout(Duration.ofSeconds(30))
+            r = client(url).send(HttpRequest.newBuilder(URI.create(url + "/v1/enroll")).timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new Agent.StartRefused("cannot enroll: orchestrator " + url + " unreachable ("
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+            if (PinnedTls.mismatch(e) != null) {
+                throw new Agent.StartRefused("cannot enroll: " + tlsReason(url, e));
+            }
+            throw new Agent.StartRefused("cannot enroll: orchestrator " + url + " unreachable (" + tlsReason(url, e) + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -153,6 +223,9 @@ public final class Enrollment {
         grant.put("tokenHash", sha256(token));
         grant.put("orchestratorUrl", url);
         grant.put("enrolledAt", java.time.Instant.now().toString());
+        if (pin != null) {
+            grant.put("fingerprint", pin);
+        }
         store(file, grant);
         LOG.info("Enrolled at {} as agent {} in group {}; enrollment stored in {}", url, grant.path("agentId").asText(),
                 grant.path("group").asText(), file);
@@ -172,6 +245,11 @@ public final class Enrollment {
         }
         String agentId = grant.path("agentId").asText();
         env.put(Settings.environmentName(Settings.AGENT_ID), agentId);
+        env.put(OrchestratorTarget.CREDENTIAL_ENV, grant.path("credential").asText());
+        if (!grant.path("settings").has(StatusDatabaseLocation.POSTGRES_URL.key())) {
+            // no database named by the group: heartbeats (applied and rejected revision, health) go to the orchestrator
+            env.put(Settings.environmentName(HeartbeatSettings.ORCHESTRATOR.key()), url + HEARTBEAT_PATH);
+        }
         JsonNode config = grant.path("config");
         if (config.isObject()) {
             env.put("NERVESYS_CONFIG_REPO", url + config.path("path").asText());

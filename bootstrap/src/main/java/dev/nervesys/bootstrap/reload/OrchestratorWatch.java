@@ -41,7 +41,13 @@ public final class OrchestratorWatch implements AutoCloseable {
         this.url = url;
         this.authorization = "Basic " + Base64.getEncoder().encodeToString((agentId + ":" + credential).getBytes(StandardCharsets.UTF_8));
         this.sync = sync;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10));
+        // the certificate pinned at enrollment (docs/orchestrator.md, "TLS"), when the orchestrator speaks TLS
+        javax.net.ssl.SSLContext pinned = dev.nervesys.common.PinnedTls.contextFor(url);
+        if (pinned != null) {
+            b.sslContext(pinned);
+        }
+        this.http = b.build();
         this.thread = new Thread(this::loop, "nervesys-config-watch");
         thread.setDaemon(true);
     }

@@ -118,7 +118,7 @@ class OrchestratorEnrollmentTest {
     void anAgentEnrollsOnceWithOneTokenAndFetchesItsConfigThroughEitherOrchestrator() throws Exception {
         String c1 = upstream.commit("hello 1");
         assertThat(running.get(0).routeIds()).containsExactly("orchestrator-api-agents", "orchestrator-api-audit",
-                "orchestrator-api-revisions", "orchestrator-api-rollouts", "orchestrator-api-tokens", "orchestrator-enroll", "orchestrator-git",
+                "orchestrator-api-revisions", "orchestrator-api-rollouts", "orchestrator-api-tokens", "orchestrator-enroll", "orchestrator-git", "orchestrator-heartbeat",
                 "orchestrator-mirror-poll", "orchestrator-refresh", "orchestrator-rollout-check", "orchestrator-wait", "orchestrator-webhook");
         String token = Orchestrators.createToken(db, "edge", 1);
         assertThat(token).startsWith("nvt_");
@@ -314,10 +314,11 @@ class OrchestratorEnrollmentTest {
         upstream.write("routes/hello.camel.yaml", marker("hello-2"));
         String c2 = upstream.commit("hello 2");
         Agent a = agent;
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            a.syncNow();
-            assertThat(a.state().applied().id()).isEqualTo(c2);
-        });
+        // nothing nudges the agent: its own poll and long-poll reconnect
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(a.state().applied().id()).isEqualTo(c2));
         assertThat(a.state().syncError()).isNull();
+        dev.nervesys.orchestrator.LongPoll longPoll = running.get(0).context().getRegistry()
+                .lookupByNameAndType("orchestratorWait", dev.nervesys.orchestrator.LongPoll.class);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(longPoll.waiting()).as("its long-poll is held again").isEqualTo(1));
     }
 }
