@@ -86,6 +86,8 @@ public final class OrchestratorApi {
             "metrics", "alerts", "last_action", "uptime_seconds", "config_revision", "config_rejected_revision",
             "config_rejected_error", "buffer_rows", "buffer_dropped", "archive_lag_seconds", "ingest_rate", "agent_version",
             "interval_seconds");
+    /** Columns a beat may leave out (agents of a version before them): stored as NULL. */
+    private static final java.util.Set<String> OPTIONAL_BEAT_COLUMNS = java.util.Set.of("route_stats");
     private static final int MAX_BEATS = 1000;
 
     /**
@@ -122,9 +124,15 @@ public final class OrchestratorApi {
             }
             Map<String, Object> row = JSON.convertValue(beat, new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() {
             });
-            if (!row.keySet().equals(BEAT_COLUMNS)) {
-                error(ex, 400, "a heartbeat has exactly the agent_status columns " + new java.util.TreeSet<>(BEAT_COLUMNS));
+            java.util.Set<String> given = new java.util.HashSet<>(row.keySet());
+            given.removeAll(OPTIONAL_BEAT_COLUMNS);
+            if (!given.equals(BEAT_COLUMNS)) {
+                error(ex, 400, "a heartbeat has exactly the agent_status columns " + new java.util.TreeSet<>(BEAT_COLUMNS)
+                        + " (and optionally " + new java.util.TreeSet<>(OPTIONAL_BEAT_COLUMNS) + ")");
                 return;
+            }
+            for (String optional : OPTIONAL_BEAT_COLUMNS) {
+                row.putIfAbsent(optional, null);
             }
             rows.add(row);
         }
