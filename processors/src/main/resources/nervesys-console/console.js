@@ -33,7 +33,7 @@
   }
   window.nervesysApi = api;
   const pages = {};
-  // what page scripts need of this one
+  // what page scripts (pages.js, runs.js) need of this one
   window.nervesysConsole = { api: api, el: el, setView: setView, loaded: loaded, showError: showError, time: (t) => time(t),
     session: () => state.session, page: (name, show) => { pages[name] = show; } };
 
@@ -54,8 +54,6 @@
   const time = (t) => t ? new Date(t).toLocaleString() : '';
 
   function showError(msg) { $('#page-error').textContent = msg || ''; }
-  // what the runs pages (runs.js) use of this file
-  window.nervesysConsole = { api: api, el: el, setView: (v) => setView(v), loaded: () => loaded(), showError: showError };
 
   function setView(name) {
     for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== 'view-' + name;
