@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * Changed alerts are written to {@code alert_history} by route {@code alerts-history}
  * ({@link #historyRows} / {@link #historyWritten}); open ones go into every heartbeat.
  */
-public final class AlertService implements StatusReporter, Dependency, MeterBinder, HeartbeatFigures.Alerts {
+public final class AlertService implements StatusReporter, Dependency, MeterBinder, HeartbeatFigures.Alerts,
+        CriticalRecord.Grouping {
 
     public static final String DELIVERY = "NervesysAlertDelivery";
     public static final String CHANNEL_TYPE = "NervesysAlertChannel";
@@ -183,6 +184,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         }
         if (open != null && open.closedAt == null) {
             open.count++;
+            open.folded += r.coalesced();
             open.lastSeen = now;
             open.version++;
             dirty.add(open);
@@ -199,6 +201,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         List<String> channels = rule == null ? List.of() : rule.channels().stream()
                 .filter(n -> config.channels().get(n).usable()).toList();
         Alert a = new Alert(UUID.randomUUID().toString(), fp, r.rule(), r.label(), r.level(), r.message(), r.reason(), now, channels);
+        a.folded = r.coalesced();
         if (rule == null || channels.isEmpty()) {
             a.status = "unrouted";
             unrouted++;
@@ -214,6 +217,18 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         byFingerprint.put(fp, a);
         dirty.add(a);
         evict();
+    }
+
+    /**
+     * The group a record would join (its rule of config/alerts.yaml and {@code group_by} labels), or
+     * for a record no rule routes, its own coalescing key: the classifier's queue folds by it when it
+     * is full (docs/classify.md). Reads only the immutable config: no lock, safe on ingest threads.
+     */
+    @Override
+    public String groupOf(CriticalRecord r) {
+        AlertsConfig.Rule rule = config.route(r.label(), r.rule());
+        return rule == null ? "unrouted\n" + r.coalescingKey()
+                : rule.name() + ":" + AlertGroups.flat(groups.labels(r.rule(), r.label(), r.level(), r.message()));
     }
 
     /** Alerts quiet for a whole window are closed (a new record of the fingerprint opens a new alert). */
@@ -430,6 +445,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             r.put("first_seen", a.firstSeen.toString());
             r.put("last_seen", a.lastSeen.toString());
             r.put("count", a.count);
+            r.put("folded", a.folded);
             r.put("status", a.status);
             r.put("channels", String.join(",", a.channels));
             r.put("attempts", a.attempts);
@@ -491,6 +507,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
                 m.put("label", a.label);
                 m.put("message", abbreviate(a.message, 200));
                 m.put("count", a.count);
+                m.put("folded", a.folded);
                 m.put("status", a.status);
                 m.put("group", a.group == null ? null : a.group.describe());
                 m.put("first_seen", a.firstSeen.toString());

@@ -21,6 +21,18 @@ public record CriticalRecord(Instant at, String rule, String label, String level
         this(at, rule, label, level, message, reason, 0);
     }
 
+    /**
+     * What the alert path notifies a record with (docs/alerts.md, "Groups"): a bean of this type in
+     * the registry (bean {@code alerts}) tells the classifier's queue which group a record belongs
+     * to, so that a full queue folds records by group, never across groups (docs/classify.md).
+     * Called on ingest threads: it must be thread-safe and cheap.
+     */
+    @FunctionalInterface
+    public interface Grouping {
+        /** A key equal for two records exactly when the alert path puts them in the same group. */
+        String groupOf(CriticalRecord record);
+    }
+
     /** The same record carrying {@code n} folded lines. */
     public CriticalRecord withCoalesced(long n) {
         return new CriticalRecord(at, rule, label, level, message, reason, n);
