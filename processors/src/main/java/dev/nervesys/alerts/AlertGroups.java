@@ -300,6 +300,15 @@ final class AlertGroups {
         return groups.size();
     }
 
+    /** Critical lines of the open groups (each group's count: its alerts' lines and those folded into them). */
+    long openLines() {
+        long n = 0;
+        for (AlertGroup g : groups.values()) {
+            n += g.count;
+        }
+        return n;
+    }
+
     /** Alerts dropped from memory while their group is open: still open. */
     long evictedOpen() {
         long n = 0;

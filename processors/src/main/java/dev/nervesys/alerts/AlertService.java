@@ -486,6 +486,22 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         return n + groups.evictedOpen();
     }
 
+    /**
+     * Critical lines of the open alerts, folded ones included: every line of the open groups (which
+     * keep counting the lines of alerts evicted from memory) and of open alerts no rule routes.
+     */
+    @Override
+    public synchronized long openLines() {
+        closeQuiet(clock.get());
+        long n = groups.openLines();
+        for (Alert a : byFingerprint.values()) {
+            if (a.closedAt == null && a.group == null) {
+                n += a.count + a.folded;
+            }
+        }
+        return n;
+    }
+
     /** Open alert groups. */
     @Override
     public synchronized long openGroups() {
@@ -606,6 +622,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         m.put("pendingDeliveries", deliveries.size());
         m.put("open", openCount());
         m.put("openGroups", (long) groups.openGroups());
+        m.put("openLines", openLines());
         m.put("historyUnwritten", dirty.size());
         List<String> names = new ArrayList<>();
         config.channels().values().forEach(c -> names.add(c.name() + " (" + c.type() + (c.usable() ? "" : ", not configured") + ")"));
