@@ -141,7 +141,16 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         return config;
     }
 
-    /** Route step of {@code classify-critical}: body = the critical records drained from the classifier. */
+    /**
+     * Route step of {@code classify-critical}: body = the records of the entry taken off the
+     * classifier's queue (its own, then those held back while the queue was full). A name of its
+     * own: an overloaded {@code raise(${body})} made Camel match the methods again for every entry.
+     */
+    public void raiseAll(List<CriticalRecord> records) {
+        raise(records);
+    }
+
+    /** The critical records given, in order. */
     public void raise(List<CriticalRecord> records) {
         if (records == null) {
             return;
@@ -296,14 +305,18 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             char c = msg.charAt(i);
             norm.append(Character.isDigit(c) ? '#' : Character.toLowerCase(c));
         }
+        byte[] h = SHA256.get().digest((r.rule() + '\n' + r.label() + '\n' + norm).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(h, 0, 12);
+    }
+
+    /** One digest per thread: looking the algorithm up for every alert showed in a storm's profile. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] h = sha.digest((r.rule() + '\n' + r.label() + '\n' + norm).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(h, 0, 12);
+            return MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
     /** Route step: the deliveries due now (at most 20), marked in flight; groups due are flushed first. */
     public synchronized List<Delivery> due() {
