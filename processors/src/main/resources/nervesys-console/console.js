@@ -52,6 +52,9 @@
   const pct = (v) => (v === null || v === undefined) ? '' : Number(v).toFixed(1) + ' %';
   const shortRev = (r) => r ? String(r).slice(0, 10) : '—';
   const time = (t) => t ? new Date(t).toLocaleString() : '';
+  // the lines an alert stands for: its own (count) and those the classifier's queue folded into it (docs/alerts.md, "Storms")
+  const lines = (x) => el('td', { class: 'num', text: x.lines ?? x.count,
+    title: x.folded ? x.count + ' of this message, ' + x.folded + ' folded into it by the classifier\'s queue' : null });
 
   function showError(msg) { $('#page-error').textContent = msg || ''; }
 
@@ -208,7 +211,7 @@
     chart('buffer', xs, s.map((p) => p.buffer_percent), range);
     $('#agent-alerts tbody').replaceChildren(...r.body.alerts.map((x) => el('tr', {},
       el('td', { text: time(x.last_seen) }), el('td', { text: x.level || '' }), el('td', { text: x.rule }),
-      el('td', { class: 'message', text: x.message || x.label }), el('td', { class: 'num', text: x.count }),
+      el('td', { class: 'message', text: x.message || x.label }), lines(x),
       el('td', { text: x.closed_at ? 'closed' : 'open' }))));
     if (!r.body.alerts.length) $('#agent-alerts tbody').append(el('tr', {}, el('td', { colspan: 6, text: 'no alerts in the last 30 days' })));
     loaded();
@@ -263,7 +266,7 @@
       el('td', { text: time(x.last_seen) }),
       el('td', {}, el('a', { href: '#/agent/' + encodeURIComponent(x.agent_id), text: x.agent_id })),
       el('td', { text: x.level || '' }), el('td', { text: x.rule }), el('td', { class: 'message', text: x.message || x.label }),
-      el('td', { class: 'num', text: x.count }), el('td', { text: (x.closed_at ? 'closed' : 'open') + ', ' + x.status }),
+      lines(x), el('td', { text: (x.closed_at ? 'closed' : 'open') + ', ' + x.status }),
       el('td', {}, x.acked_by ? x.acked_by + ', ' + time(x.acked_at)
         : canAck ? el('button', { type: 'button', class: 'ack', 'data-alert': x.alert_id, text: 'Acknowledge' }) : 'no'))));
     if (!r.body.alerts.length) $('#alerts-table tbody').append(el('tr', {}, el('td', { colspan: 8, text: 'no alerts' })));

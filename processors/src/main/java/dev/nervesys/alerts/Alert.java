@@ -19,6 +19,12 @@ final class Alert {
     final List<String> channels;
     Instant lastSeen;
     long count = 1;
+    /**
+     * Critical lines of the same group that the classifier's queue folded into the records of this
+     * alert (docs/alerts.md, "Storms"): they have no alert of their own, so this row stands for
+     * {@code count + folded} lines (alert_history column {@code folded}).
+     */
+    long folded;
     String status;
     int attempts;
     String lastError;

@@ -263,15 +263,20 @@ final class AlertGroups {
     }
 
     Map<String, String> labels(Alert a) {
+        return labels(a.rule, a.label, a.level, a.message);
+    }
+
+    /** The group labels of an alert of these fields (reads only the config: safe on any thread). */
+    Map<String, String> labels(String rule, String label, String level, String message) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String l : config.grouping().groupBy()) {
             m.put(l, switch (l) {
-                case "rule" -> a.rule;
+                case "rule" -> rule;
                 case "agent" -> agentId;
                 case "server" -> server;
-                case "label" -> a.label;
-                case "level" -> a.level;
-                case "template" -> template(a.message);
+                case "label" -> label;
+                case "level" -> level;
+                case "template" -> template(message);
                 default -> throw new IllegalStateException(l);
             });
         }
@@ -284,7 +289,7 @@ final class AlertGroups {
     }
 
     /** Alertmanager's way: {@code {rule="text", agent="a1"}}. */
-    private static String flat(Map<String, String> labels) {
+    static String flat(Map<String, String> labels) {
         StringBuilder b = new StringBuilder("{");
         labels.forEach((k, v) -> b.append(b.length() == 1 ? "" : ", ").append(k).append("=\"")
                 .append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"'));
@@ -293,6 +298,15 @@ final class AlertGroups {
 
     int openGroups() {
         return groups.size();
+    }
+
+    /** Critical lines of the open groups (each group's count: its alerts' lines and those folded into them). */
+    long openLines() {
+        long n = 0;
+        for (AlertGroup g : groups.values()) {
+            n += g.count;
+        }
+        return n;
     }
 
     /** Alerts dropped from memory while their group is open: still open. */

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * Changed alerts are written to {@code alert_history} by route {@code alerts-history}
  * ({@link #historyRows} / {@link #historyWritten}); open ones go into every heartbeat.
  */
-public final class AlertService implements StatusReporter, Dependency, MeterBinder, HeartbeatFigures.Alerts {
+public final class AlertService implements StatusReporter, Dependency, MeterBinder, HeartbeatFigures.Alerts,
+        CriticalRecord.Grouping {
 
     public static final String DELIVERY = "NervesysAlertDelivery";
     public static final String CHANNEL_TYPE = "NervesysAlertChannel";
@@ -140,7 +141,16 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         return config;
     }
 
-    /** Route step of {@code classify-critical}: body = the critical records drained from the classifier. */
+    /**
+     * Route step of {@code classify-critical}: body = the records of the entry taken off the
+     * classifier's queue (its own, then those held back while the queue was full). A name of its
+     * own: an overloaded {@code raise(${body})} made Camel match the methods again for every entry.
+     */
+    public void raiseAll(List<CriticalRecord> records) {
+        raise(records);
+    }
+
+    /** The critical records given, in order. */
     public void raise(List<CriticalRecord> records) {
         if (records == null) {
             return;
@@ -183,6 +193,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         }
         if (open != null && open.closedAt == null) {
             open.count++;
+            open.folded += r.coalesced();
             open.lastSeen = now;
             open.version++;
             dirty.add(open);
@@ -199,6 +210,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         List<String> channels = rule == null ? List.of() : rule.channels().stream()
                 .filter(n -> config.channels().get(n).usable()).toList();
         Alert a = new Alert(UUID.randomUUID().toString(), fp, r.rule(), r.label(), r.level(), r.message(), r.reason(), now, channels);
+        a.folded = r.coalesced();
         if (rule == null || channels.isEmpty()) {
             a.status = "unrouted";
             unrouted++;
@@ -214,6 +226,18 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         byFingerprint.put(fp, a);
         dirty.add(a);
         evict();
+    }
+
+    /**
+     * The group a record would join (its rule of config/alerts.yaml and {@code group_by} labels), or
+     * for a record no rule routes, its own coalescing key: the classifier's queue folds by it when it
+     * is full (docs/classify.md). Reads only the immutable config: no lock, safe on ingest threads.
+     */
+    @Override
+    public String groupOf(CriticalRecord r) {
+        AlertsConfig.Rule rule = config.route(r.label(), r.rule());
+        return rule == null ? "unrouted\n" + r.coalescingKey()
+                : rule.name() + ":" + AlertGroups.flat(groups.labels(r.rule(), r.label(), r.level(), r.message()));
     }
 
     /** Alerts quiet for a whole window are closed (a new record of the fingerprint opens a new alert). */
@@ -281,14 +305,18 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             char c = msg.charAt(i);
             norm.append(Character.isDigit(c) ? '#' : Character.toLowerCase(c));
         }
+        byte[] h = SHA256.get().digest((r.rule() + '\n' + r.label() + '\n' + norm).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(h, 0, 12);
+    }
+
+    /** One digest per thread: looking the algorithm up for every alert showed in a storm's profile. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] h = sha.digest((r.rule() + '\n' + r.label() + '\n' + norm).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(h, 0, 12);
+            return MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
     /** Route step: the deliveries due now (at most 20), marked in flight; groups due are flushed first. */
     public synchronized List<Delivery> due() {
@@ -430,6 +458,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             r.put("first_seen", a.firstSeen.toString());
             r.put("last_seen", a.lastSeen.toString());
             r.put("count", a.count);
+            r.put("folded", a.folded);
             r.put("status", a.status);
             r.put("channels", String.join(",", a.channels));
             r.put("attempts", a.attempts);
@@ -470,6 +499,22 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         return n + groups.evictedOpen();
     }
 
+    /**
+     * Critical lines of the open alerts, folded ones included: every line of the open groups (which
+     * keep counting the lines of alerts evicted from memory) and of open alerts no rule routes.
+     */
+    @Override
+    public synchronized long openLines() {
+        closeQuiet(clock.get());
+        long n = groups.openLines();
+        for (Alert a : byFingerprint.values()) {
+            if (a.closedAt == null && a.group == null) {
+                n += a.count + a.folded;
+            }
+        }
+        return n;
+    }
+
     /** Open alert groups. */
     @Override
     public synchronized long openGroups() {
@@ -491,6 +536,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
                 m.put("label", a.label);
                 m.put("message", abbreviate(a.message, 200));
                 m.put("count", a.count);
+                m.put("folded", a.folded);
                 m.put("status", a.status);
                 m.put("group", a.group == null ? null : a.group.describe());
                 m.put("first_seen", a.firstSeen.toString());
@@ -589,6 +635,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         m.put("pendingDeliveries", deliveries.size());
         m.put("open", openCount());
         m.put("openGroups", (long) groups.openGroups());
+        m.put("openLines", openLines());
         m.put("historyUnwritten", dirty.size());
         List<String> names = new ArrayList<>();
         config.channels().values().forEach(c -> names.add(c.name() + " (" + c.type() + (c.usable() ? "" : ", not configured") + ")"));

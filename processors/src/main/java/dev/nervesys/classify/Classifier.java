@@ -24,10 +24,10 @@ import org.slf4j.LoggerFactory;
  * beginning; the record itself is stored whole.
  *
  * <p>Critical records are handed to {@code seda:critical-records} ({@link CriticalRecords}), the
- * bounded queue of route {@code classify-critical}, which raises their alerts; when it is full (or
- * the route is off) the alert is counted as dropped, never waited for, and the record is stored all
- * the same; under pressure the queue folds a storm's records by template, so that a new problem
- * still gets in. Any failure here leaves the record unannotated (counted) rather than failing the ingest
+ * bounded queue of route {@code classify-critical}, which raises their alerts; never waited for:
+ * under pressure the queue folds a storm's records by template, when full they are held back by
+ * group beside it (counted, raised with the route's next take), and only while the route is off is
+ * the alert dropped (counted); the record is stored all the same. Any failure here leaves the record unannotated (counted) rather than failing the ingest
  * request.
  */
 public final class Classifier implements IngestHooks.Inspector, StatusReporter {
@@ -172,7 +172,9 @@ public final class Classifier implements IngestHooks.Inspector, StatusReporter {
         m.put("truncatedMessages", truncated.sum());
         m.put("criticalQueued", critical.queued());
         m.put("criticalCoalesced", critical.coalesced());
-        m.put("criticalDropped", dropped.sum() + critical.lostFolded());
+        m.put("criticalHeld", critical.held());
+        m.put("criticalOverflow", critical.overflowed());
+        m.put("criticalDropped", dropped.sum());
         m.put("failures", failures.sum());
         return m;
     }

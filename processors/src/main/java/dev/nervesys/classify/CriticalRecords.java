@@ -2,6 +2,10 @@ package dev.nervesys.classify;
 
 import dev.nervesys.spi.CriticalRecord;
 import dev.nervesys.spi.RouteBinding;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.camel.Endpoint;
@@ -16,18 +20,23 @@ import org.apache.camel.support.service.ServiceHelper;
  * {@code seda:critical-records} of route {@code classify-critical} (routes/classify.camel.yaml),
  * which names it as its {@code routePolicy}. While that route runs, {@link #offer} puts a critical
  * record on the endpoint's bounded queue ({@code size}, {@code blockWhenFull: false}); it never
- * waits: a full queue, or no route (module {@code classify} off, a reload under way), refuses the
- * record and the classifier counts its alert as dropped ({@code criticalDropped}). The record
- * itself is committed to the buffer either way: ingest's answer never depends on alerts.
+ * waits. No route (module {@code classify} off, a reload under way) refuses the record and the
+ * classifier counts its alert as dropped ({@code criticalDropped}). The record itself is committed
+ * to the buffer either way: ingest's answer never depends on alerts.
  *
  * <p>Under pressure (the queue at least half full) a storm must not take the room a new problem
  * needs (docs/classify.md, "The hand-off under pressure"): a record whose
  * {@link CriticalRecord#coalescingKey() key} (rule, label, level, message template) already has an
  * entry queued under pressure is folded into that entry, which counts it; the route's first step
  * ({@link #taken}) hands the entry on with that count ({@link CriticalRecord#coalesced()}), which
- * the alert group reports as held back. So under pressure the queue holds one entry per key, and
- * the free half is left to keys not yet queued: a new group gets in unless half the queue's size
- * of distinct keys are waiting at once.
+ * the alert group reports as held back.
+ *
+ * <p>Full (the free half taken by distinct keys): nothing is dropped. The record is held back
+ * beside the queue, folded by its alert group ({@link CriticalRecord.Grouping}, bean {@code alerts};
+ * its coalescing key without one): one held entry per group, at most {@code heldGroups} of them, and
+ * beyond that one overflow entry that counts lines and groups ("N critical lines of M groups held
+ * back"). The route's next take hands every held entry on after its own, so a new group reaches
+ * the alerts with the next record the route takes, and notifies within group_wait of it.
  */
 public final class CriticalRecords extends RouteBinding {
 
@@ -37,15 +46,52 @@ public final class CriticalRecords extends RouteBinding {
     /** Header of a queued entry that other records may be folded into: its coalescing key. */
     static final String KEY = "NervesysCoalescingKey";
 
+    /** Default bound of the groups held back one by one while the queue is full. */
+    public static final int HELD_GROUPS = 1000;
+
+    /** Distinct groups the overflow entry counts exactly (beyond: "more than"). */
+    static final int OVERFLOW_GROUPS_COUNTED = 10_000;
+
     /** Records folded into the entry of one key still on the queue (guarded by the map's per-key locking). */
     private static final class Folded {
         long n;
     }
 
+    /** The lines of one group held back while the queue was full: its first record and how many in all. */
+    private static final class Held {
+        final CriticalRecord first;
+        long lines;
+
+        Held(CriticalRecord first, long lines) {
+            this.first = first;
+            this.lines = lines;
+        }
+    }
+
     private volatile Target target;
+    private volatile CriticalRecord.Grouping grouping;
+    private final int heldGroups;
     private final ConcurrentHashMap<String, Folded> folded = new ConcurrentHashMap<>();
     private final LongAdder coalesced = new LongAdder();
-    private final LongAdder lostFolded = new LongAdder();
+    private final LongAdder heldLines = new LongAdder();
+    private final LongAdder overflowed = new LongAdder();
+    /** Guards held and the overflow; taken only while the queue is full, and by a take when something is held. */
+    private final Object heldLock = new Object();
+    private final LinkedHashMap<String, Held> held = new LinkedHashMap<>();
+    private CriticalRecord overflowFirst;
+    private long overflowLines;
+    private final HashSet<Long> overflowGroups = new HashSet<>();
+    private boolean overflowGroupsCapped;
+    private volatile boolean anyHeld;
+
+    public CriticalRecords() {
+        this(HELD_GROUPS);
+    }
+
+    /** @param heldGroups groups held back one by one while the queue is full, beyond which they share one overflow entry */
+    public CriticalRecords(int heldGroups) {
+        this.heldGroups = Math.max(1, heldGroups);
+    }
 
     /** Sends to this endpoint from now on (the route's start; tests attach to an endpoint of their own). */
     public synchronized void attach(Route route, Endpoint endpoint) throws Exception {
@@ -53,6 +99,11 @@ public final class CriticalRecords extends RouteBinding {
         Producer producer = endpoint.createProducer();
         ServiceHelper.startService(producer);
         target = new Target(route, endpoint, producer);
+    }
+
+    /** How records are grouped when the queue is full (the alert path's groups); null = by coalescing key. */
+    public void groupBy(CriticalRecord.Grouping grouping) {
+        this.grouping = grouping;
     }
 
     private synchronized void detach(Route route) {
@@ -65,6 +116,10 @@ public final class CriticalRecords extends RouteBinding {
 
     @Override
     protected void routeStarted(Route route) throws Exception {
+        CriticalRecord.Grouping g = route.getCamelContext().getRegistry().findSingleByType(CriticalRecord.Grouping.class);
+        if (g != null) {
+            grouping = g;
+        }
         attach(route, route.getEndpoint());
     }
 
@@ -73,14 +128,20 @@ public final class CriticalRecords extends RouteBinding {
         detach(route);
     }
 
-    /** Queues the record for the alert path (or folds it, under pressure); false when it cannot be queued now (counted by the caller). */
+    /**
+     * Queues the record for the alert path (or folds it, under pressure, or holds it back, when
+     * full); false only when no route takes records now (counted by the caller).
+     */
     boolean offer(CriticalRecord record) {
         Target t = target;
         if (t == null) {
             return false;
         }
         if (!underPressure(t)) {
-            return send(t, record, null);
+            if (!send(t, record, null)) {
+                hold(t, record, 1); // filled up meanwhile by other threads
+            }
+            return true;
         }
         String key = record.coalescingKey();
         while (true) {
@@ -98,11 +159,54 @@ public final class CriticalRecords extends RouteBinding {
         if (send(t, record, key)) {
             return true;
         }
-        Folded lost = folded.remove(key); // none of it reached the queue: what was folded meanwhile is lost too
-        if (lost != null && lost.n > 0) {
-            lostFolded.add(lost.n);
+        // full: this record, and those folded into its key meanwhile, are held back by group
+        Folded meanwhile = folded.remove(key);
+        long n = meanwhile == null ? 0 : meanwhile.n;
+        if (n > 0) {
+            coalesced.add(-n); // counted again as held back
         }
-        return false;
+        hold(t, record, 1 + n);
+        return true;
+    }
+
+    private void hold(Target t, CriticalRecord record, long lines) {
+        CriticalRecord.Grouping g = grouping;
+        String group = g == null ? record.coalescingKey() : g.groupOf(record);
+        synchronized (heldLock) {
+            Held h = held.get(group);
+            if (h != null) {
+                h.lines += lines;
+            } else if (held.size() < heldGroups) {
+                held.put(group, new Held(record, lines));
+            } else {
+                if (overflowFirst == null) {
+                    overflowFirst = record;
+                }
+                overflowLines += lines;
+                Long hash = hash64(group);
+                if (overflowGroups.size() < OVERFLOW_GROUPS_COUNTED) {
+                    overflowGroups.add(hash);
+                } else if (!overflowGroups.contains(hash)) {
+                    overflowGroupsCapped = true;
+                }
+                overflowed.add(lines);
+            }
+            anyHeld = true;
+        }
+        heldLines.add(lines);
+        // the route may have taken the whole queue before this was held: an empty entry makes it take the held ones now
+        if (t.endpoint() instanceof SedaEndpoint seda && seda.getCurrentQueueSize() == 0) {
+            send(t, null, null);
+        }
+    }
+
+    private static long hash64(String s) {
+        long h = 0xcbf29ce484222325L; // FNV-1a
+        for (int i = 0; i < s.length(); i++) {
+            h ^= s.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h;
     }
 
     private static boolean underPressure(Target t) {
@@ -125,14 +229,53 @@ public final class CriticalRecords extends RouteBinding {
 
     /**
      * First step of route classify-critical: the record of the entry just taken off the queue, with
-     * the records folded into it meanwhile ({@link CriticalRecord#coalesced()}); from now on, records
-     * of its key queue a new entry.
+     * the records folded into it meanwhile ({@link CriticalRecord#coalesced()}), followed by the
+     * entries held back while the queue was full (one per group, then the overflow entry); from now
+     * on, records of its key queue a new entry.
      */
-    public CriticalRecord taken(Exchange ex) {
+    public List<CriticalRecord> taken(Exchange ex) {
         CriticalRecord r = ex.getMessage().getBody(CriticalRecord.class);
         String key = ex.getMessage().getHeader(KEY, String.class);
         Folded f = key == null ? null : folded.remove(key);
-        return f == null || f.n == 0 ? r : r.withCoalesced(f.n);
+        CriticalRecord entry = r == null || f == null || f.n == 0 ? r : r.withCoalesced(f.n);
+        if (!anyHeld) {
+            return entry == null ? List.of() : List.of(entry);
+        }
+        List<CriticalRecord> out = new ArrayList<>();
+        if (entry != null) {
+            out.add(entry);
+        }
+        synchronized (heldLock) {
+            for (Held h : held.values()) {
+                out.add(h.lines == 1 ? h.first : h.first.withCoalesced(h.lines - 1));
+            }
+            held.clear();
+            if (overflowLines > 0) {
+                out.add(overflowEntry());
+                overflowFirst = null;
+                overflowLines = 0;
+                overflowGroups.clear();
+                overflowGroupsCapped = false;
+            }
+            anyHeld = false;
+        }
+        return out;
+    }
+
+    /**
+     * The overflow entry: one record standing for every line held back beyond {@code heldGroups}
+     * groups. Its message holds only counts besides fixed words, so that every overflow is one alert
+     * template (one group with group_by template) and repeats are deduplicated into it.
+     */
+    private CriticalRecord overflowEntry() {
+        CriticalRecord first = overflowFirst;
+        String groups = overflowGroupsCapped ? OVERFLOW_GROUPS_COUNTED + "+" : String.valueOf(overflowGroups.size());
+        String message = "classifier's queue full: " + overflowLines + " critical lines of " + groups + " groups held back";
+        String firstMessage = first.message() == null ? "" : first.message();
+        String reason = "overflow of the classifier's queue beyond " + heldGroups + " held groups; first held back: "
+                + (firstMessage.length() > 200 ? firstMessage.substring(0, 200) + "…" : firstMessage)
+                + " (" + first.reason() + ")";
+        return new CriticalRecord(first.at(), first.rule(), first.label(), first.level(), message, reason, overflowLines - 1);
     }
 
     /** Critical records folded into a queued entry under pressure (console {@code criticalCoalesced}). */
@@ -140,9 +283,14 @@ public final class CriticalRecords extends RouteBinding {
         return coalesced.sum();
     }
 
-    /** Folded records whose entry could not be queued after all (part of {@code criticalDropped}). */
-    long lostFolded() {
-        return lostFolded.sum();
+    /** Critical records held back by group while the queue was full (console {@code criticalHeld}), overflow included. */
+    long held() {
+        return heldLines.sum();
+    }
+
+    /** Of those, records beyond {@code heldGroups} groups, folded into one overflow entry (console {@code criticalOverflow}). */
+    long overflowed() {
+        return overflowed.sum();
     }
 
     /** Critical records waiting on the endpoint's queue (console {@code criticalQueued}). */

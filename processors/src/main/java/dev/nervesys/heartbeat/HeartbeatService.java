@@ -107,6 +107,7 @@ public final class HeartbeatService implements StatusReporter, MeterBinder {
             // the true counts: the alerts column lists at most 50
             metrics.put("open_alerts", alerts.openCount());
             metrics.put("open_alert_groups", alerts.openGroups());
+            metrics.put("open_alert_lines", alerts.openLines());
         }
         String rejected = info == null ? null : info.rejectedRevision();
 

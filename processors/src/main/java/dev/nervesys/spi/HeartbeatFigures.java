@@ -59,6 +59,14 @@ public final class HeartbeatFigures {
             return openAlerts().size();
         }
 
+        /**
+         * Critical lines the open alerts stand for: their own and those the classifier's queue folded
+         * into them (docs/alerts.md, "Storms"), also of open alerts no longer in memory.
+         */
+        default long openLines() {
+            return 0;
+        }
+
         /** Open alert groups (the notifications' unit). */
         default long openGroups() {
             return 0;

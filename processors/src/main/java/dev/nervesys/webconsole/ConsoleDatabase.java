@@ -32,7 +32,7 @@ public final class ConsoleDatabase {
 
     static final String ALERTS = """
             SELECT h.alert_id, h.agent_id, h.server, h.rule, h.label, h.level, h.message, h.first_seen, h.last_seen,
-                   h.count, h.status, h.channels, h.closed_at, a.acked_by, a.acked_at
+                   h.count, h.folded, h.count + h.folded AS lines, h.status, h.channels, h.closed_at, a.acked_by, a.acked_at
             FROM alert_history h LEFT JOIN console_alert_ack a ON a.alert_id = h.alert_id
             WHERE (CAST(? AS text) IS NULL OR h.agent_id = ?)
               AND (CAST(? AS text) IS NULL OR lower(h.level) = lower(?))

@@ -229,18 +229,23 @@ class AlertGroupingTest {
         assertThat(s.openAlerts()).hasSize(50);
         assertThat(s.openCount()).isEqualTo(502);
         assertThat(s.openGroups()).isEqualTo(1);
-        assertThat(s.status()).containsEntry("open", 502L).containsEntry("openGroups", 1L);
-        // the heartbeat's status reason and figures say 502, not the 50 of its alerts column
+        assertThat(s.status()).containsEntry("open", 502L).containsEntry("openGroups", 1L).containsEntry("openLines", 502L);
+        // a storm entry the classifier's queue folded 1,000 lines into: one more alert, 1,001 more lines
+        s.raise(critical("fan failure, system temperature rising, sensor " + hexId(600)).withCoalesced(1000));
+        assertThat(s.openCount()).isEqualTo(503);
+        assertThat(s.openLines()).isEqualTo(1503);
+        // the heartbeat's status reason and figures say 503 (1,503 lines), not the 50 of its alerts column
         dev.nervesys.heartbeat.HeartbeatService beat = new dev.nervesys.heartbeat.HeartbeatService("a1", "srv-a1",
                 Path.of("."), Duration.ofMinutes(1),
                 dev.nervesys.heartbeat.StatusThresholds.parse(YamlNode.parse("config/thresholds.yaml",
                         "status:\n  open_alerts: {degraded: 20}\n")),
                 null, null, null, null, s, clock);
         java.util.Map<String, Object> row = beat.snapshot(null, clock.instant());
-        assertThat(row.get("status_reason").toString()).contains("open_alerts 502 >= 20");
+        assertThat(row.get("status_reason").toString()).contains("open_alerts 503 >= 20");
         JsonNode metrics = JSON.readTree(row.get("metrics").toString());
-        assertThat(metrics.get("open_alerts").asLong()).isEqualTo(502);
+        assertThat(metrics.get("open_alerts").asLong()).isEqualTo(503);
         assertThat(metrics.get("open_alert_groups").asLong()).isEqualTo(1);
+        assertThat(metrics.get("open_alert_lines").asLong()).isEqualTo(1503);
         assertThat(JSON.readTree(row.get("alerts").toString())).hasSize(50);
     }
 

@@ -114,13 +114,24 @@ class ClassifierTest {
     }
 
     @Test
-    void fullQueueDropsAndCountsInsteadOfBlocking() {
+    void fullQueueHoldsBackAndCountsInsteadOfBlockingOrDropping() {
         Classifier c = classifier("classify:\n  rules:\n    - {name: all, pattern: '.'}\n");
         for (int i = 0; i < 25; i++) {
-            // 25 different templates (letters only): a full queue folds none of them into another
+            // 25 different templates (letters only): the queue (10) folds none of them into another
             c.inspect(RecordKind.LOG, b("{\"level\":\"error\",\"message\":\"m" + (char) ('a' + i) + "\"}"));
         }
-        assertThat(c.status()).containsEntry("critical", 25L).containsEntry("criticalQueued", 10).containsEntry("criticalDropped", 15L);
+        assertThat(c.status()).containsEntry("critical", 25L).containsEntry("criticalQueued", 10)
+                .containsEntry("criticalHeld", 15L).containsEntry("criticalOverflow", 0L).containsEntry("criticalDropped", 0L);
+    }
+
+    @Test
+    void withoutTheRouteTheAlertIsDroppedAndCounted() throws Exception {
+        ClassifierConfig cfg = ClassifierConfig.parse(YamlNode.parse(ClassifierConfig.FILE,
+                "classify:\n  rules:\n    - {name: all, pattern: '.'}\n"), p -> Optional.empty());
+        Classifier c = new Classifier(cfg, new CriticalRecords(), java.time.Clock.systemUTC()); // route classify-critical not running
+        byte[] rec = b("{\"level\":\"error\",\"message\":\"disk gone\"}");
+        assertThat(new String(c.inspect(RecordKind.LOG, rec), StandardCharsets.UTF_8)).contains("\"label\":\"critical\"");
+        assertThat(c.status()).containsEntry("critical", 1L).containsEntry("criticalHeld", 0L).containsEntry("criticalDropped", 1L);
     }
 
     @Test

@@ -31,17 +31,30 @@ public final class CriticalQueue {
     }
 
     public CriticalQueue(ClassifierConfig cfg, int size, Clock clock) throws Exception {
+        this(cfg, size, clock, CriticalRecords.HELD_GROUPS, null);
+    }
+
+    /**
+     * @param heldGroups groups held back one by one while the queue is full (then one overflow entry)
+     * @param grouping   the alert path's groups (bean {@code alerts} in the agent), or null = by coalescing key
+     */
+    public CriticalQueue(ClassifierConfig cfg, int size, Clock clock, int heldGroups, CriticalRecord.Grouping grouping)
+            throws Exception {
         endpoint = CONTEXT.getEndpoint("seda:critical-records-" + NEXT.incrementAndGet()
                 + "?size=" + size + "&blockWhenFull=false&discardWhenFull=false", SedaEndpoint.class);
-        hand = new CriticalRecords();
+        hand = new CriticalRecords(heldGroups);
+        hand.groupBy(grouping);
         hand.attach(null, endpoint);
         classifier = new Classifier(cfg, hand, clock);
     }
 
-    /** What waits on the queue, taken off it as route classify-critical takes it (with the records folded into each). */
+    /**
+     * What waits on the queue, taken off it as route classify-critical takes it (with the records
+     * folded into each, and after the first take, the entries held back while it was full).
+     */
     public List<CriticalRecord> drain() {
         List<Exchange> taken = new ArrayList<>();
         endpoint.getQueue().drainTo(taken);
-        return taken.stream().map(hand::taken).toList();
+        return taken.stream().flatMap(ex -> hand.taken(ex).stream()).toList();
     }
 }

@@ -86,13 +86,13 @@ class HeartbeatTest {
             }
             // migrations are idempotent: a second run changes nothing
             HeartbeatStore store = h.bean("heartbeatStore");
-            assertThat(Migrations.apply(h.bean("heartbeatDataSource"), Dialect.SQLITE)).isEqualTo(4);
+            assertThat(Migrations.apply(h.bean("heartbeatDataSource"), Dialect.SQLITE)).isEqualTo(5);
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT COUNT(*), MAX(CAST(version AS INTEGER)) FROM "
                          + Migrations.HISTORY_TABLE + " WHERE success")) {
                 rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(4);
-                assertThat(rs.getInt(2)).isEqualTo(4);
+                assertThat(rs.getInt(1)).isEqualTo(5);
+                assertThat(rs.getInt(2)).isEqualTo(5);
             }
             assertThat(store.status()).containsEntry("database", "sqlite").containsEntry("consecutiveFailures", 0);
         }

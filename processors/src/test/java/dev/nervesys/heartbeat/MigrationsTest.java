@@ -39,7 +39,7 @@ class MigrationsTest {
                     runs.add(pool.submit(() -> Migrations.apply(ds, Dialect.POSTGRES)));
                 }
                 for (Future<Integer> f : runs) {
-                    assertThat(f.get()).isEqualTo(4);
+                    assertThat(f.get()).isEqualTo(5);
                 }
             } finally {
                 pool.shutdownNow();
@@ -68,7 +68,7 @@ class MigrationsTest {
                     runs.add(pool.submit(() -> Migrations.apply(pg(pg), Dialect.POSTGRES)));
                 }
                 for (Future<Integer> f : runs) {
-                    assertThat(f.get()).isEqualTo(4);
+                    assertThat(f.get()).isEqualTo(5);
                 }
             } finally {
                 pool.shutdownNow();
@@ -94,9 +94,9 @@ class MigrationsTest {
                         + "VALUES ('a1', 's1', '2026-01-01T00:00:00Z', 'healthy', '{}')");
                 st.execute("DROP INDEX agent_status_ts"); // a script applied again would recreate it
             }
-            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(4);
+            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(5);
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-                // baselined at the runner's 2, then only what came after it (V3, alert silences; V4, route figures)
+                // baselined at the runner's 2, then only what came after it (V3, alert silences; V4, route figures; V5, folded lines)
                 try (ResultSet rs = st.executeQuery("SELECT type, version FROM " + Migrations.HISTORY_TABLE + " ORDER BY installed_rank")) {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getString("type")).isEqualTo("BASELINE");
@@ -106,6 +106,8 @@ class MigrationsTest {
                     assertThat(rs.getString("version")).isEqualTo("3");
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getString("version")).isEqualTo("4");
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString("version")).isEqualTo("5");
                     assertThat(rs.next()).isFalse();
                 }
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_indexes WHERE indexname = 'agent_status_ts'")) {
@@ -118,7 +120,7 @@ class MigrationsTest {
                 }
             }
             // and the next start finds its own history
-            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(4);
+            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(5);
         }
     }
 
@@ -127,7 +129,7 @@ class MigrationsTest {
         Path db = tmp.resolve("hb.db");
         SQLiteDataSource ds = new SQLiteDataSource();
         ds.setUrl("jdbc:sqlite:" + db);
-        assertThat(Migrations.apply(ds, Dialect.SQLITE)).isEqualTo(4);
+        assertThat(Migrations.apply(ds, Dialect.SQLITE)).isEqualTo(5);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("UPDATE " + Migrations.HISTORY_TABLE + " SET checksum = checksum + 1 WHERE version = '1'");
         }
@@ -135,6 +137,43 @@ class MigrationsTest {
                 .isInstanceOf(SQLException.class)
                 .hasMessageContaining("heartbeat schema migration failed")
                 .hasMessageContaining("checksum");
+    }
+
+    @Test
+    void alertHistoryGetsItsFoldedColumnInBothDialectsAndEarlierRowsStandForTheirCountAlone() throws Exception {
+        String insert = "INSERT INTO alert_history (alert_id, agent_id, server, fingerprint, rule, label, first_seen, last_seen, count, status)"
+                + " VALUES ('a1', 'ag', 's', 'f', 'text', 'critical', '2026-01-05T10:00:00Z', '2026-01-05T10:00:00Z', 3, 'sent')";
+        String lines = "SELECT count + folded FROM alert_history WHERE alert_id = 'a1'";
+        try (PgDatabase pg = new PgDatabase()) {
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute(script("postgres/V1__agent_status.sql"));
+                st.execute(script("postgres/V2__alert_history.sql"));
+                st.execute(insert); // a row of an agent before V4
+            }
+            assertThat(Migrations.apply(pg(pg), Dialect.POSTGRES)).isEqualTo(5);
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                try (ResultSet rs = st.executeQuery(lines)) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(3);
+                }
+                st.execute("UPDATE alert_history SET folded = 19949 WHERE alert_id = 'a1'");
+                try (ResultSet rs = st.executeQuery(lines)) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(19952);
+                }
+            }
+        }
+        Path db = tmp.resolve("folded.db");
+        SQLiteDataSource ds = new SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite:" + db);
+        assertThat(Migrations.apply(ds, Dialect.SQLITE)).isEqualTo(5);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute(insert);
+            try (ResultSet rs = st.executeQuery(lines)) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(3);
+            }
+        }
     }
 
     private static PGSimpleDataSource pg(PgDatabase pg) {

@@ -122,6 +122,10 @@ class ConsoleApiTest {
             alert(p, "al-3", "a2", "ERROR", "second one", T0.minusSeconds(300), null);
             p.executeBatch();
         }
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            // al-1 raised in a storm: 499 more lines of its group folded into it by the classifier's queue
+            st.execute("UPDATE alert_history SET folded = 499 WHERE alert_id = 'al-1'");
+        }
     }
 
     static void beat(PreparedStatement p, String agent, Instant ts, String status, double cpu, String alerts, String rev) throws Exception {
@@ -326,6 +330,9 @@ class ConsoleApiTest {
         assertThat(al1).isNotNull();
         assertThat(al1.path("acked_by").asText()).isEqualTo("otto");
         assertThat(al1.path("acked_at").asText()).isEqualTo(T0.toString());
+        assertThat(al1.path("count").asLong()).isEqualTo(1);
+        assertThat(al1.path("folded").asLong()).isEqualTo(499);
+        assertThat(al1.path("lines").asLong()).as("the lines the row stands for").isEqualTo(500);
         assertThat(json(get(vera, "/api/alerts?state=open")).path("alerts")).hasSize(2);
         assertThat(json(get(vera, "/api/alerts?state=closed&days=7")).path("alerts")).hasSize(1);
         assertThat(json(get(vera, "/api/alerts?agent=a2&level=error")).path("alerts")).hasSize(1);

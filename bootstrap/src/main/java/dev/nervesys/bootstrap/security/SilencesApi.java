@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.PlatformHttpComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,13 +64,24 @@ final class SilencesApi {
         return under && method != HttpMethod.GET && method != HttpMethod.HEAD;
     }
 
-    /** Adds the paths to the management server's router (after the guard, which the server installed first). */
+    /** The path of expiring one silence (Vert.x's form: {@code :id} is the silence's id). */
+    static final String EXPIRE = PATH + "/:id/expire";
+
+    /**
+     * Adds the paths to the management server's router (after the guard, which the server installed
+     * first), and registers each, with its methods, among the management server's HTTP endpoints
+     * ({@link PlatformHttpComponent#getHttpManagementEndpoints()}), where Camel lists its own
+     * (health, metrics, Jolokia, dev consoles) and where the attack suite walks them
+     * (docs/security.md): one list of what this serves, for the router and for that walk.
+     */
     static void mount(Router router, CamelContext camel) {
         SilencesApi api = new SilencesApi(camel);
         router.route(HttpMethod.GET, PATH).handler(api::list);
         router.route(HttpMethod.POST, PATH).handler(BodyHandler.create(false).setBodyLimit(MAX_BODY)).handler(api::create);
-        router.route(HttpMethod.POST, PATH + "/:id/expire").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
-                .handler(api::expire);
+        router.route(HttpMethod.POST, EXPIRE).handler(BodyHandler.create(false).setBodyLimit(MAX_BODY)).handler(api::expire);
+        PlatformHttpComponent platform = camel.getComponent("platform-http", PlatformHttpComponent.class);
+        platform.addHttpManagementEndpoint(PATH, "GET,POST", "application/json", "application/json", null);
+        platform.addHttpManagementEndpoint(EXPIRE, "POST", "application/json", "application/json", null);
     }
 
     private void list(RoutingContext ctx) {

@@ -76,6 +76,14 @@ class AttackSuiteTest extends OneAgentTest {
             "/health", "liveness for load balancers: status only",
             "/ready", "readiness for load balancers: status only");
 
+    /**
+     * Operator actions on the management port (docs/security.md, "Roles"), by method and path as the
+     * walk names them ({@code nervesys} for a path parameter), with a valid body each.
+     */
+    private static final Map<String, String> OPERATOR_ACTIONS = Map.of(
+            "POST /q/nervesys/silences", "{\"match\": {\"rule\": \"attack-suite\"}, \"for\": \"10m\", \"comment\": \"walk\"}",
+            "POST /q/nervesys/silences/nervesys/expire", "{}");
+
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
     private final Map<String, Level> levels = new LinkedHashMap<>();
     private GitHttpServer git;
@@ -168,9 +176,18 @@ class AttackSuiteTest extends OneAgentTest {
         startAgent();
         PlatformHttpComponent platform = agent.context().getComponent("platform-http", PlatformHttpComponent.class);
         Set<String> paths = new TreeSet<>();
+        Map<String, Set<String>> otherMethods = new TreeMap<>(); // path -> methods besides GET (POST, PUT, ...)
         for (HttpEndpointModel m : platform.getHttpManagementEndpoints()) {
-            paths.add(m.getUri().replace("/*", "").replaceAll("/:[^/]+", "/nervesys").replaceAll("\\{[^}]+}", "nervesys"));
+            String path = m.getUri().replace("/*", "").replaceAll("/:[^/]+", "/nervesys").replaceAll("\\{[^}]+}", "nervesys");
+            paths.add(path);
+            for (String verb : (m.getVerbs() == null ? "GET" : m.getVerbs()).split(",")) {
+                if (!verb.isBlank() && !verb.strip().equalsIgnoreCase("GET")) {
+                    otherMethods.computeIfAbsent(path, k -> new TreeSet<>()).add(verb.strip().toUpperCase(java.util.Locale.ROOT));
+                }
+            }
         }
+        assertThat(otherMethods).as("operator actions registered with the management server")
+                .containsAllEntriesOf(Map.of("/q/nervesys/silences", Set.of("POST"), "/q/nervesys/silences/nervesys/expire", Set.of("POST")));
         DevConsoleRegistry registry = agent.context().getCamelContextExtension().getContextPlugin(DevConsoleRegistry.class);
         registry.stream().map(DevConsole::getId).forEach(id -> paths.add("/q/dev/" + id));
         assertThat(paths).as("management paths of the running server").contains("/observe/health", "/observe/metrics",
@@ -200,6 +217,29 @@ class AttackSuiteTest extends OneAgentTest {
                 assertThat(operator).as(path + " as operator").isNotIn(401, 403);
             }
         }
+        // every other method of every registered path: strangers get 401; operator actions (alert silences)
+        // are refused to viewers (403) and done for operators and admins
+        for (Map.Entry<String, Set<String>> e : otherMethods.entrySet()) {
+            String path = e.getKey();
+            for (String method : e.getValue()) {
+                String what = method + " " + path;
+                String body = OPERATOR_ACTIONS.getOrDefault(what, "{}");
+                assertThat(manage(method, path, body, null, null).statusCode()).as(what + " without credentials").isEqualTo(401);
+                assertThat(manage(method, path, body, "root", "wrong").statusCode()).as(what + " wrong password").isEqualTo(401);
+                assertThat(manage(method, path, body, "nobody", ADMIN_PW).statusCode()).as(what + " unknown user").isEqualTo(401);
+                int admin = manage(method, path, body, "root", ADMIN_PW).statusCode();
+                assertThat(admin).as(what + " as admin").isNotIn(401, 403);
+                if (OPERATOR_ACTIONS.containsKey(what)) {
+                    assertThat(manage(method, path, body, "viewer", VIEWER_PW).statusCode()).as(what + " as viewer").isEqualTo(403);
+                    assertThat(manage(method, path, body, "op", OPERATOR_PW).statusCode()).as(what + " as operator").isNotIn(401, 403);
+                }
+            }
+        }
+        assertThat(otherMethods.entrySet().stream().flatMap(e -> e.getValue().stream().map(m -> m + " " + e.getKey())).toList())
+                .as("operator actions walked").containsAll(OPERATOR_ACTIONS.keySet());
+        // what the operators and the admin did is there: two silences in force, made by their users
+        JsonNode silences = JSON.readTree(TestAgents.get(managementPort, "/q/nervesys/silences", "viewer", VIEWER_PW).body());
+        assertThat(silences.path("silences").findValuesAsText("createdBy")).containsExactlyInAnyOrder("root", "op");
         // the Jolokia stop of issue 15: 401 for strangers, refused for viewers and operators
         String context = JSON.readTree(jolokia("{\"type\":\"search\",\"mbean\":\"org.apache.camel:type=context,*\"}", "viewer",
                 VIEWER_PW).body()).path("value").get(0).asText();
@@ -329,6 +369,16 @@ class AttackSuiteTest extends OneAgentTest {
         headers.forEach(b::header);
         if (!method.equals("GET")) {
             b.header("Content-Type", "application/x-ndjson");
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A JSON request of any method to the management port, with basic credentials when a user is given. */
+    private HttpResponse<String> manage(String method, String path, String body, String user, String password) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        if (user != null) {
+            b.header("Authorization", basic(user, password));
         }
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }

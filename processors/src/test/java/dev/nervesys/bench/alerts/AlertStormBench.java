@@ -93,15 +93,16 @@ public final class AlertStormBench {
                 }
                 Thread.sleep(2000); // the storm group's own group_wait ends too
                 AlertService alerts = h.bean("alerts");
+                Map<String, Object> a = alerts.status();
+                Map<String, Object> c = h.<dev.nervesys.spi.StatusReporter>bean("classifier").status();
                 System.out.printf("round %d with alerts: %s; RAID notification after %.2f s; webhook calls %d; "
                                 + "alerts %s, open %s, groups %s, deduplicated %s, critical records dropped by the classifier's queue %s, "
-                        + "folded under pressure %s (reported as held back: %s)%n",
+                                + "folded under pressure %s, held back while full %s (overflow %s), reported as held back by the alerts: %s; "
+                                + "open lines %s of %d critical%n",
                         round, rate, raidSeen == 0 ? -1 : (raidSeen - raidAt) / 1e9, hook.bodies.size(),
-                        alerts.status().get("raised"), alerts.status().get("open"), alerts.status().get("openGroups"),
-                        alerts.status().get("deduplicated"),
-                        h.<dev.nervesys.spi.StatusReporter>bean("classifier").status().get("criticalDropped"),
-                        h.<dev.nervesys.spi.StatusReporter>bean("classifier").status().get("criticalCoalesced"),
-                        alerts.status().get("coalesced"));
+                        a.get("raised"), a.get("open"), a.get("openGroups"), a.get("deduplicated"),
+                        c.get("criticalDropped"), c.get("criticalCoalesced"), c.get("criticalHeld"), c.get("criticalOverflow"),
+                        a.get("coalesced"), a.get("openLines"), lines + 1);
             }
         }
     }
