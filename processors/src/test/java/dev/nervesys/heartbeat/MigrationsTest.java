@@ -48,7 +48,7 @@ class MigrationsTest {
                  ResultSet rs = st.executeQuery("SELECT string_agg(version, ',' ORDER BY installed_rank) FROM "
                          + Migrations.HISTORY_TABLE + " WHERE success")) {
                 rs.next();
-                assertThat(rs.getString(1)).isEqualTo("1,2,3,4");
+                assertThat(rs.getString(1)).isEqualTo("1,2,3,4,5");
             }
         }
     }
