@@ -75,6 +75,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * offsets are committed, as a node that dies between the two (the poll is read again).
      */
     static final AtomicInteger CRASH_AFTER_INSERT_FOR_TEST = new AtomicInteger();
+    private static final java.time.Duration SHORT_POLL = java.time.Duration.ofMillis(5);
+    private static final byte[] TELEMETRY = RecordKind.TELEMETRY.label().getBytes(StandardCharsets.UTF_8);
 
     private final ClickHouseClient ch;
     private final KafkaSettings cfg;
@@ -87,6 +89,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private volatile boolean suspended;
     /** The two tables' checks and inserts, side by side; made with the worker. */
     private ExecutorService tables;
+    /** Half of each poll's encoding, beside the worker. */
+    private ExecutorService encoders;
     private volatile boolean schemaReady;
     private volatile boolean eventsBinary;
     private volatile boolean seriesBinary;
@@ -128,6 +132,11 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             running = true;
             tables = Executors.newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "nervesys-kafka-sink-insert");
+                t.setDaemon(true);
+                return t;
+            });
+            encoders = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "nervesys-kafka-sink-encode");
                 t.setDaemon(true);
                 return t;
             });
@@ -180,8 +189,7 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     /** One poll, encoded: per group of records (agent and run) its rows; the offsets to commit once inserted. */
     private static final class Poll {
         final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        final Map<String, List<BufferedRecord>> groups = new LinkedHashMap<>();
-        final Map<String, String> runOf = new HashMap<>();
+        final Map<String, Group> groups = new LinkedHashMap<>();
         List<RowEncoder.Batch> encoded;
         boolean eventsBinary;
         boolean seriesBinary;
@@ -196,10 +204,16 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         final long t0 = System.nanoTime();
         Future<long[]> events;
         Future<long[]> series;
+
+        /** Whether both tables' inserts ended (or never started: finish() starts them). */
+        boolean inserted() {
+            return !started || (events == null || events.isDone()) && (series == null || series.isDone());
+        }
     }
 
     private void work() {
         ExecutorService pool = tables;
+        ExecutorService encoding = encoders;
         Poll[] current = new Poll[1];
         try (Consumer<byte[], byte[]> consumer = clients.consumer()) {
             consumer.subscribe(List.of(clients.telemetryTopic()), new ConsumerRebalanceListener() {
@@ -233,7 +247,15 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                         consumer.resume(consumer.paused());
                     }
                 }
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(current[0] == null ? cfg.sinkPollTimeout() : java.time.Duration.ZERO);
+                ConsumerRecords<byte[], byte[]> records;
+                if (current[0] == null) {
+                    records = consumer.poll(cfg.sinkPollTimeout());
+                } else {
+                    // the next poll while ClickHouse takes the current one, without waiting longer than that takes
+                    do {
+                        records = consumer.poll(SHORT_POLL);
+                    } while (records.isEmpty() && running && !current[0].inserted());
+                }
                 Poll next = records.isEmpty() ? null : read(records);
                 if (next != null && schemaReady) {
                     encode(next, eventsBinary, seriesBinary); // while ClickHouse takes the poll before it
@@ -260,6 +282,41 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             lastError = e.toString();
         } finally {
             pool.shutdownNow();
+            encoding.shutdownNow();
+        }
+    }
+
+    /** The records of one agent and run (buffer ids are unique within it), in the order read. */
+    private static final class Group {
+        final String run;
+        final List<BufferedRecord> rows = new ArrayList<>();
+        long maxId = -1;
+        Set<Long> ids; // made only when an id comes out of order (a publisher's copy, or another partition's interleaving)
+
+        Group(String run) {
+            this.run = run;
+        }
+
+        /** False when the poll holds this id of the run already. */
+        boolean add(BufferedRecord r) {
+            if (r.id() <= maxId) {
+                if (ids == null) {
+                    ids = new HashSet<>();
+                    for (BufferedRecord x : rows) {
+                        ids.add(x.id());
+                    }
+                }
+                if (!ids.add(r.id())) {
+                    return false;
+                }
+            } else {
+                maxId = r.id();
+                if (ids != null) {
+                    ids.add(r.id());
+                }
+            }
+            rows.add(r);
+            return true;
         }
     }
 
@@ -268,40 +325,43 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         Poll p = new Poll();
         p.size = records.count();
         p.received = new long[p.size];
-        Set<String> seen = new HashSet<>();
         long skippedNow = 0;
+        byte[] lastAgentBytes = null;
+        String agent = null;
         for (ConsumerRecord<byte[], byte[]> r : records) {
             p.offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-            String agent = text(r.headers().lastHeader(KafkaPublisher.H_AGENT));
+            Header agentHeader = r.headers().lastHeader(KafkaPublisher.H_AGENT);
             long id = number(r.headers().lastHeader(KafkaPublisher.H_ID));
             long received = number(r.headers().lastHeader(KafkaPublisher.H_RECEIVED));
             Header kind = r.headers().lastHeader(KafkaPublisher.H_KIND);
             byte[] body = r.value();
-            if (agent == null || id < 0 || body == null || kind == null || !RecordKind.TELEMETRY.label().equals(text(kind))) {
+            if (agentHeader == null || agentHeader.value() == null || id < 0 || body == null || kind == null
+                    || !java.util.Arrays.equals(kind.value(), TELEMETRY)) {
                 skippedNow++; // not a Nervesys telemetry record: the tables take telemetry only
                 continue;
             }
-            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-            String group;
-            String run;
-            if (key != null && key.length() > agent.length() && key.startsWith(agent) && key.charAt(agent.length()) == '/') {
-                group = key;
-                run = key.substring(agent.length() + 1);
-            } else {
-                run = key != null && key.indexOf('/') >= 0 ? key.substring(key.indexOf('/') + 1) : RunKey.runId(body);
-                group = agent + "/" + run;
+            if (!java.util.Arrays.equals(agentHeader.value(), lastAgentBytes)) {
+                lastAgentBytes = agentHeader.value();
+                agent = new String(lastAgentBytes, StandardCharsets.UTF_8);
             }
-            if (!seen.add(group + "\u0000" + id)) {
+            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+            Group g = key == null ? null : p.groups.get(key);
+            if (g == null || !key.startsWith(agent) || key.length() <= agent.length() || key.charAt(agent.length()) != '/') {
+                String run;
+                String name;
+                if (key != null && key.length() > agent.length() && key.startsWith(agent) && key.charAt(agent.length()) == '/') {
+                    name = key;
+                    run = key.substring(agent.length() + 1);
+                } else {
+                    run = key != null && key.indexOf('/') >= 0 ? key.substring(key.indexOf('/') + 1) : RunKey.runId(body);
+                    name = agent + "/" + run;
+                }
+                g = p.groups.computeIfAbsent(name, k -> new Group(run));
+            }
+            if (!g.add(new BufferedRecord(id, RecordKind.TELEMETRY, Math.max(0, received), body))) {
                 p.dupInPoll++; // the publisher sent it twice within this poll
                 continue;
             }
-            List<BufferedRecord> rows = p.groups.get(group);
-            if (rows == null) {
-                rows = new ArrayList<>();
-                p.groups.put(group, rows);
-                p.runOf.put(group, run);
-            }
-            rows.add(new BufferedRecord(id, RecordKind.TELEMETRY, Math.max(0, received), body));
             if (received >= 0) {
                 p.received[p.receivedCount++] = received;
             }
@@ -310,23 +370,64 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         return p;
     }
 
-    /** Encodes the poll's groups (RowBinary where the tables take it), unless already encoded in the formats given. */
+    /**
+     * Encodes the poll's groups (RowBinary where the tables take it), unless already encoded in the
+     * formats given: the groups are shared out over this thread and one of the pool's.
+     */
     private void encode(Poll p, boolean eb, boolean sb) {
         if (p.encoded != null && p.eventsBinary == eb && p.seriesBinary == sb) {
             return;
         }
         boolean first = p.encoded == null;
+        List<Group> groups = new ArrayList<>(p.groups.values());
+        RowEncoder.Batch[] out = new RowEncoder.Batch[groups.size()];
+        // the first groups up to about half the records on the other thread (small polls: all here)
+        int total = 0;
+        for (Group g : groups) {
+            total += g.rows.size();
+        }
+        boolean[] other = new boolean[groups.size()];
+        int half = 0;
+        for (int i = 0; i < groups.size() && total >= 2000 && half < total / 2; i++) {
+            other[i] = true;
+            half += groups.get(i).rows.size();
+        }
+        Future<?> side = half == 0 ? null : encoders.submit(() -> {
+            for (int i = 0; i < out.length; i++) {
+                if (other[i]) {
+                    out[i] = RowEncoder.encode(groups.get(i).rows, eb, sb);
+                }
+            }
+        });
+        for (int i = 0; i < out.length; i++) {
+            if (!other[i]) {
+                out[i] = RowEncoder.encode(groups.get(i).rows, eb, sb);
+            }
+        }
+        if (side != null) {
+            try {
+                side.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while encoding", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("encoding failed", e.getCause());
+            }
+        }
         p.encoded = new ArrayList<>();
         p.runs.clear();
         p.eventsBinary = eb;
         p.seriesBinary = sb;
-        for (Map.Entry<String, List<BufferedRecord>> g : p.groups.entrySet()) {
-            RowEncoder.Batch b = RowEncoder.encode(g.getValue(), eb, sb);
-            String run = p.runOf.get(g.getKey());
+        for (int i = 0; i < out.length; i++) {
+            RowEncoder.Batch b = out[i];
+            String run = groups.get(i).run;
             if (first && !b.rejected.isEmpty()) {
                 refused.addAndGet(b.rejected.size());
                 LOG.warn("Kafka sink: {} records of run {} cannot be stored (not counted as inserted): {}", b.rejected.size(), run,
                         b.rejected.get(0).error());
+            }
+            if (first) {
+                skipped += b.skipped;
             }
             if (b.records > 0) {
                 p.encoded.add(b);
