@@ -197,8 +197,6 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         boolean started;
         long[] received = new long[0];
         int receivedCount;
-        long lo = Long.MAX_VALUE;
-        long hi = Long.MIN_VALUE;
         long dupInPoll;
         int size;
         final long t0 = System.nanoTime();
@@ -432,8 +430,6 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             if (b.records > 0) {
                 p.encoded.add(b);
                 p.runs.add(run);
-                p.lo = Math.min(p.lo, b.ids[0]);
-                p.hi = Math.max(p.hi, b.ids[b.records - 1]);
             }
         }
     }
@@ -585,7 +581,7 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private long[] store(Poll p, String table) throws IOException, ClickHouseException {
         boolean events = table.equals("events");
         boolean binary = events ? p.eventsBinary : p.seriesBinary;
-        Set<String> present = present(table, p.runs, p.lo, p.hi);
+        Set<String> present = present(table, p);
         Rows rows = new Rows();
         long fresh = 0;
         long dup = 0;
@@ -627,11 +623,27 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         return n;
     }
 
-    /** {@code run \0 buffer_id} of the pairs the table already holds within the batch's runs and id range. */
-    private Set<String> present(String table, List<String> runs, long lo, long hi) throws IOException, ClickHouseException {
-        String sql = "SELECT DISTINCT run_id, buffer_id FROM " + ch.table(table) + " WHERE run_id IN ("
-                + runs.stream().distinct().map(ClickHouseClient::quote).collect(Collectors.joining(",")) + ") AND buffer_id BETWEEN "
-                + lo + " AND " + hi + " FORMAT TabSeparated";
+    /**
+     * {@code run \0 buffer_id} of the poll's pairs the table already holds. Per group (one run) its
+     * frame range, which the tables' keys ({@code run_id, frame} / {@code run_id, series, frame}) let
+     * ClickHouse read without scanning the whole run, and its buffer id range: a stored row of a record
+     * has that record's frame, so nothing the poll holds is missed.
+     */
+    private Set<String> present(String table, Poll p) throws IOException, ClickHouseException {
+        StringBuilder where = new StringBuilder();
+        for (int g = 0; g < p.encoded.size(); g++) {
+            RowEncoder.Batch b = p.encoded.get(g);
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            for (int i = 0; i < b.records; i++) {
+                lo = Math.min(lo, b.ids[i]);
+                hi = Math.max(hi, b.ids[i]);
+            }
+            where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(p.runs.get(g)))
+                    .append(" AND frame BETWEEN ").append(b.minFrame).append(" AND ").append(b.maxFrame)
+                    .append(" AND buffer_id BETWEEN ").append(lo).append(" AND ").append(hi).append(')');
+        }
+        String sql = "SELECT DISTINCT run_id, buffer_id FROM " + ch.table(table) + " WHERE " + where + " FORMAT TabSeparated";
         Set<String> out = new HashSet<>();
         for (String line : ch.execute(sql).split("\n")) {
             int tab = line.lastIndexOf('\t');
