@@ -209,9 +209,36 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         }
     }
 
+    /**
+     * Consumes until the route stops. A consumer that fails in a way its own retries do not cover is
+     * closed and a new one made after a backoff: it joins the group again and reads from the
+     * committed offsets (the check drops what was inserted and not committed).
+     */
     private void work() {
         ExecutorService pool = tables;
         ExecutorService encoding = encoders;
+        try {
+            for (int attempt = 1; running; attempt++) {
+                try {
+                    consume();
+                } catch (RuntimeException e) {
+                    failuresTotal++;
+                    lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+                    long delay = Backoff.delay(cfg.backoffInitial(), cfg.backoffMax(), attempt).toMillis();
+                    LOG.warn("Kafka sink: consumer failed, a new one reads from the committed offsets in {} ms", delay, e);
+                    sleepWhileRunning(delay);
+                }
+            }
+        } catch (Error e) {
+            LOG.error("Kafka sink worker ended unexpectedly; the next owner of its partitions reads them from the committed offsets", e);
+            lastError = e.toString();
+        } finally {
+            pool.shutdownNow();
+            encoding.shutdownNow();
+        }
+    }
+
+    private void consume() {
         Poll[] current = new Poll[1];
         try (Consumer<byte[], byte[]> consumer = clients.consumer()) {
             consumer.subscribe(List.of(clients.telemetryTopic()), new ConsumerRebalanceListener() {
@@ -275,12 +302,12 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 // stopping: what ClickHouse confirms of the poll in hand is committed; if it failed, it is read again
                 finish(consumer, current[0]);
             }
-        } catch (RuntimeException | Error e) {
-            LOG.error("Kafka sink worker ended unexpectedly; the next owner of its partitions reads them from the committed offsets", e);
-            lastError = e.toString();
         } finally {
-            pool.shutdownNow();
-            encoding.shutdownNow();
+            if (current[0] != null) {
+                // not committed: what it still inserts must be in ClickHouse before a new consumer's check looks
+                awaitQuietly(current[0].events);
+                awaitQuietly(current[0].series);
+            }
         }
     }
 
