@@ -56,6 +56,9 @@ public final class RowEncoder {
         public long[] ids = new long[1024];
         public int records;
         public long seriesRows;
+        /** The smallest and largest frame of the records encoded (a check for rows already stored can use the tables' keys). */
+        public long minFrame = Long.MAX_VALUE;
+        public long maxFrame = Long.MIN_VALUE;
         public final List<DeadLetters.Letter> rejected = new ArrayList<>();
         public final Map<String, Long> lastSeenByRun = new LinkedHashMap<>();
         public long skipped;
@@ -152,6 +155,8 @@ public final class RowEncoder {
                 }
             }
             b.seriesRows += t.count;
+            b.minFrame = Math.min(b.minFrame, t.frame);
+            b.maxFrame = Math.max(b.maxFrame, t.frame);
             b.add(r.id());
             b.lastSeenByRun.put(t.runId, r.receivedAt());
         }

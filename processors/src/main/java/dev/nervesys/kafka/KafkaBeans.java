@@ -8,11 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Kafka's beans (docs/kafka.md): {@code kafkaClients} (the {@code kafkaClientFactory} of the
- * routes' {@code kafka:} endpoints: brokers, security, producer guarantees), {@code kafkaPublisher}
- * (a buffer consumer with its own cursor, module {@code kafka}), {@code kafkaSink} (Kafka ->
- * ClickHouse, module {@code kafka-sink}, with the ClickHouse client of the clickhouse capability,
- * found by type) and {@code kafkaHealth}.
+ * Kafka's beans (docs/kafka.md): {@code kafkaClients} (makes the Kafka clients: brokers, security,
+ * producer guarantees), {@code kafkaPublisher} (a buffer consumer with its own cursor and producer,
+ * worker of route kafka-publisher, module {@code kafka}), {@code kafkaSink} (Kafka -> ClickHouse with
+ * a consumer of its own, worker of route kafka-sink, module {@code kafka-sink}, with the ClickHouse
+ * client of the clickhouse capability, found by type) and {@code kafkaHealth}.
  */
 public final class KafkaBeans implements BeanProvider {
 
@@ -29,12 +29,12 @@ public final class KafkaBeans implements BeanProvider {
         KafkaSettings cfg = KafkaSettings.from(s);
         KafkaClients clients = new KafkaClients(cfg);
         RecordBuffer buffer = BeanProvider.ofType(earlier, RecordBuffer.class);
-        KafkaPublisher publisher = new KafkaPublisher(buffer, cfg, s.agentId(), s.clock());
+        KafkaPublisher publisher = new KafkaPublisher(buffer, cfg, clients, s.agentId(), s.clock());
         KafkaLag lag = new KafkaLag(clients::admin, cfg.sinkGroup());
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("kafkaClients", clients);
         beans.put("kafkaPublisher", publisher);
-        beans.put("kafkaSink", new KafkaSink(BeanProvider.ofType(earlier, ClickHouseClient.class), cfg, lag, s.clock()));
+        beans.put("kafkaSink", new KafkaSink(BeanProvider.ofType(earlier, ClickHouseClient.class), cfg, clients, lag, s.clock()));
         beans.put("kafkaSinkLag", lag);
         beans.put("kafkaHealth", new KafkaHealthCheck(cfg, clients, publisher, s.clock()));
         return beans;

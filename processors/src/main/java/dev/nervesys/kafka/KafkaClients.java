@@ -6,19 +6,26 @@ import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Bean {@code kafkaClients}: the {@code kafkaClientFactory} of every {@code kafka:} endpoint in
- * routes/kafka*.camel.yaml. It adds what must not live in Camel's properties (brokers, SASL/SCRAM
- * credentials and TLS stores, read from the environment) and the producer's delivery guarantees
- * (acks, idempotence, compression, timeouts) to the properties Camel built from the endpoint, so a
- * route cannot weaken them by accident. Stateless: the validation contexts bind it too.
+ * Bean {@code kafkaClients}: makes the Kafka clients of the publisher ({@link #producer}) and the sink
+ * ({@link #consumer}), with what must not live in Camel's properties (brokers, SASL/SCRAM credentials
+ * and TLS stores, read from the environment) and the producer's delivery guarantees (acks,
+ * idempotence, compression, timeouts). It is also a camel-kafka {@code kafkaClientFactory}, for a
+ * route of a config repo that talks to the same cluster with a {@code kafka:} endpoint
+ * ({@code kafkaClientFactory: "#kafkaClients"}): the same brokers, security and guarantees over what
+ * the endpoint sets, so such a route cannot weaken them by accident. Stateless: the validation
+ * contexts bind it too.
  */
 public final class KafkaClients implements KafkaClientFactory {
 
@@ -47,6 +54,29 @@ public final class KafkaClients implements KafkaClientFactory {
         return new KafkaConsumer<>(p);
     }
 
+    /** The publisher's producer: {@link #producerProperties()}, keys as strings, values as bytes. */
+    public Producer<String, byte[]> producer() {
+        return new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * A sink consumer of group {@link KafkaSettings#sinkGroup()}: offsets move only when the sink
+     * commits them, after ClickHouse confirmed the insert (auto commit off); keys and values as bytes.
+     */
+    public Consumer<byte[], byte[]> consumer() {
+        Properties p = common();
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, cfg.sinkGroup());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(cfg.sinkMaxPollRecords()));
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, String.valueOf(cfg.sinkSessionTimeout().toMillis()));
+        // Kafka's 3 s, or a third of a shorter session; a member learns of a rebalance with its next heartbeat
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                String.valueOf(Math.max(500, Math.min(3000, cfg.sinkSessionTimeout().toMillis() / 3))));
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
     @Override
     public String getBrokers(KafkaConfiguration configuration) {
         if (!cfg.configured()) {
@@ -55,12 +85,12 @@ public final class KafkaClients implements KafkaClientFactory {
         return cfg.bootstrapServers();
     }
 
-    /** The brokers, for the routes' {@code brokers} option ({@code {{bean:kafkaClients.brokers}}}). */
+    /** The brokers, for a route's {@code brokers} option ({@code {{bean:kafkaClients.brokers}}}). */
     public String brokers() {
         return cfg.configured() ? cfg.bootstrapServers() : "unset";
     }
 
-    /** The telemetry topic ({@code {{bean:kafkaClients.telemetryTopic}}}: the endpoint's default topic, the sink's topic). */
+    /** The telemetry topic: the one the sink reads ({@code {{bean:kafkaClients.telemetryTopic}}} in a route). */
     public String telemetryTopic() {
         return cfg.topicTelemetry().isEmpty() ? KafkaSettings.TOPIC_TELEMETRY.defaultValue() : cfg.topicTelemetry();
     }

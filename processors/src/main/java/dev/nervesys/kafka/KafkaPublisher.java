@@ -4,54 +4,73 @@ import dev.nervesys.buffer.BufferedRecord;
 import dev.nervesys.buffer.RecordBuffer;
 import dev.nervesys.common.Backoff;
 import dev.nervesys.spi.RecordKind;
+import dev.nervesys.spi.RouteBinding;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.camel.Exchange;
-import org.apache.camel.Message;
-import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.support.DefaultMessage;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.Route;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Bean {@code kafkaPublisher}: a buffer consumer with its own cursor ({@value #CONSUMER}) that
- * publishes records to Kafka, driven by routes/kafka.camel.yaml: {@link #prepare} reads the next
- * batch after the cursor and turns it into one Kafka message per record (topic per record kind, key
- * {@code <agent id>/<run id>} so that one run stays in order in one partition, headers
- * {@value #H_AGENT}, {@value #H_ID}, {@value #H_KIND}, {@value #H_RECEIVED}); the route hands the
- * batch to camel-kafka, whose exchange completes only once the broker acknowledged every record;
- * {@link #confirm} then moves the cursor. A failure ({@link #failed}) leaves the cursor where it is
- * and backs off: the buffer holds the records (its cap and policy as always) and the same batch is
- * sent again on recovery. Delivery to Kafka is at least once: a batch that failed half way is sent
- * whole again, and consumers drop the copies by ({@value #H_AGENT}, {@value #H_ID}) as the sink does.
+ * publishes records to Kafka with a producer of its own ({@link KafkaClients#producer()}), on a worker
+ * thread that runs while route {@code kafka-publisher} runs (its {@code routePolicy}). One Kafka
+ * record per buffer record: topic per record kind, key {@code <agent id>/<run id>} so that one run
+ * stays in order in one partition, headers {@value #H_AGENT}, {@value #H_ID}, {@value #H_KIND},
+ * {@value #H_RECEIVED}; no Camel message per record.
+ *
+ * <p>Pipelined: up to {@code nervesys.kafka.inFlightBatches} batches are sent and not yet
+ * acknowledged; the next one is read from the buffer while the earlier ones wait for the broker.
+ * The cursor moves only past a batch whose every record the broker acknowledged, and only in order:
+ * the oldest batch first. When a batch fails the cursor stays before it, the batches sent after it
+ * are waited for and not counted, the publisher backs off and reads again from the cursor: the
+ * buffer holds the records meanwhile (its cap and policy as always). Delivery to Kafka is at least
+ * once: a batch that failed half way, and those sent after it, are sent whole again, and consumers
+ * drop the copies by ({@value #H_AGENT}, {@value #H_ID}) as the sink does.
  */
-public final class KafkaPublisher implements StatusReporter, MeterBinder {
+public final class KafkaPublisher extends RouteBinding implements StatusReporter, MeterBinder, AutoCloseable {
 
     public static final String CONSUMER = "kafka";
     public static final String H_AGENT = "nervesys.agent";
     public static final String H_ID = "nervesys.id";
     public static final String H_KIND = "nervesys.kind";
     public static final String H_RECEIVED = "nervesys.received";
-    /** Exchange properties the route reads: records in the batch, and whether to loop for another one. */
-    public static final String RECORDS = "NervesysKafkaRecords";
-    public static final String MORE = "NervesysKafkaMore";
-    private static final String LAST = "NervesysKafkaLast";
-    private static final String BYTES = "NervesysKafkaBytes";
     private static final Logger LOG = LoggerFactory.getLogger(KafkaPublisher.class);
 
     private final RecordBuffer buffer;
     private final KafkaSettings cfg;
+    private final KafkaClients clients;
     private final String agentId;
+    private final byte[] agentBytes;
+    private final Map<RecordKind, byte[]> kindBytes = new EnumMap<>(RecordKind.class);
     private final Clock clock;
+    private final Set<Route> routes = new HashSet<>();
+    private final Object wake = new Object();
+    private Thread worker;
+    private volatile boolean running;
+    /** The worker's own: made with the first batch (an agent that does not publish never makes one), closed when it stops. */
+    private Producer<String, byte[]> producer;
     private volatile int failures;
     private volatile long failuresTotal;
     private volatile long nextAttemptAt;
@@ -62,10 +81,15 @@ public final class KafkaPublisher implements StatusReporter, MeterBinder {
     private volatile long batches;
     private volatile long lastSuccessAt;
 
-    public KafkaPublisher(RecordBuffer buffer, KafkaSettings cfg, String agentId, Clock clock) {
+    public KafkaPublisher(RecordBuffer buffer, KafkaSettings cfg, KafkaClients clients, String agentId, Clock clock) {
         this.buffer = buffer;
         this.cfg = cfg;
+        this.clients = clients;
         this.agentId = agentId;
+        this.agentBytes = agentId.getBytes(StandardCharsets.UTF_8);
+        for (RecordKind k : RecordKind.values()) {
+            kindBytes.put(k, k.label().getBytes(StandardCharsets.UTF_8));
+        }
         this.clock = clock;
         if (cfg.publishing()) {
             buffer.registerConsumer(CONSUMER);
@@ -80,65 +104,211 @@ public final class KafkaPublisher implements StatusReporter, MeterBinder {
         return cfg.publishing();
     }
 
-    /**
-     * Puts the next batch on the exchange as a list of Kafka messages ({@value #RECORDS} = its size;
-     * 0 when nothing is due, the publisher is off or backing off).
-     */
-    public void prepare(Exchange ex) {
-        Message in = ex.getMessage();
-        ex.setProperty(RECORDS, 0);
-        ex.setProperty(MORE, false);
-        if (!cfg.publishing() || clock.millis() < nextAttemptAt) {
-            return;
+    // ---- the worker follows route kafka-publisher ----
+
+    @Override
+    protected synchronized void routeStarted(Route route) {
+        routes.add(route);
+        if (worker == null && cfg.publishing()) {
+            running = true;
+            worker = new Thread(this::work, "nervesys-kafka-publisher");
+            worker.setDaemon(true);
+            worker.start();
+            LOG.info("Kafka publisher started (route {}): {}", route.getRouteId(), cfg.describe());
         }
-        long after = buffer.position(CONSUMER);
+    }
+
+    @Override
+    protected void routeStopped(Route route) {
+        Thread t;
+        synchronized (this) {
+            routes.remove(route);
+            if (!routes.isEmpty() || worker == null) {
+                return;
+            }
+            t = worker;
+            worker = null;
+            running = false;
+        }
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+        try {
+            // the batches in flight are waited for (at most the delivery timeout) and the cursor moved past the acknowledged ones
+            t.join(cfg.timeout().toMillis() + 10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("Kafka publisher stopped (route {})", route.getRouteId());
+    }
+
+    @Override
+    public void close() {
+        Route[] all;
+        synchronized (this) {
+            all = routes.toArray(new Route[0]);
+        }
+        for (Route r : all) {
+            routeStopped(r);
+        }
+    }
+
+    /** One batch sent: done once every record's send completed; failed when any did not. */
+    private static final class Batch {
+        final long last;
+        final long bytes;
+        int records;
+        final AtomicInteger open = new AtomicInteger(1); // one for the sending itself, released by seal()
+        final CountDownLatch done = new CountDownLatch(1);
+        volatile Exception error;
+
+        Batch(long last, long bytes) {
+            this.last = last;
+            this.bytes = bytes;
+        }
+
+        final Callback callback = (RecordMetadata md, Exception e) -> completed(e);
+
+        void completed(Exception e) {
+            if (e != null && error == null) {
+                error = e;
+            }
+            if (open.decrementAndGet() == 0) {
+                done.countDown();
+            }
+        }
+
+        void seal() {
+            completed(null);
+        }
+    }
+
+    private void work() {
+        ArrayDeque<Batch> inFlight = new ArrayDeque<>();
+        try {
+            while (running) {
+                try {
+                    long after = inFlight.isEmpty() ? buffer.position(CONSUMER) : inFlight.peekLast().last;
+                    while (running && inFlight.size() < cfg.inFlightBatches()) {
+                        Batch b = sendNext(after);
+                        if (b == null) {
+                            break;
+                        }
+                        inFlight.add(b);
+                        after = b.last;
+                    }
+                    if (inFlight.isEmpty()) {
+                        succeeded(); // caught up
+                        pause(cfg.checkEvery().toMillis());
+                        continue;
+                    }
+                    Batch head = inFlight.peekFirst();
+                    awaitDone(head);
+                    if (head.error != null) {
+                        throw head.error;
+                    }
+                    inFlight.removeFirst();
+                    confirm(head);
+                } catch (Exception e) {
+                    // the cursor stays before the failed batch; the ones sent after it are waited for, not counted
+                    for (Batch b : inFlight) {
+                        awaitDone(b);
+                    }
+                    inFlight.clear();
+                    failed(e);
+                    pause(Math.max(0, nextAttemptAt - clock.millis()));
+                }
+            }
+            // stopping: what the broker acknowledges of the batches in flight still moves the cursor, in order
+            for (Batch b : inFlight) {
+                awaitDone(b);
+                if (b.error != null) {
+                    break;
+                }
+                confirm(b);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.error("Kafka publisher worker ended unexpectedly; the buffer keeps the records", e);
+            lastError = e.toString();
+        } finally {
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(5));
+                producer = null;
+            }
+        }
+    }
+
+    /** Reads the batch after {@code after} and hands its records to the producer; null when nothing follows. */
+    private Batch sendNext(long after) throws Exception {
         long end = buffer.sliceEnd(after, cfg.maxBatchBytes());
         int limit = (int) Math.max(1, Math.min(cfg.batchRows(), end - after));
         List<BufferedRecord> rows = buffer.read(after, limit);
         if (rows.isEmpty()) {
-            succeeded();
-            return;
+            return null;
         }
-        // one message per record: with batchWithIndividualHeaders (the route) camel-kafka takes its headers from it
-        List<Message> out = new ArrayList<>(rows.size());
         long bytes = 0;
         for (BufferedRecord r : rows) {
-            String topic = cfg.topic(r.kind());
-            if (topic.isEmpty()) {
-                continue; // this kind is not published: passed over with the batch
-            }
-            Message m = new DefaultMessage(ex.getContext());
-            m.setBody(r.body());
-            if (r.kind() != RecordKind.TELEMETRY) {
-                // telemetry goes to the endpoint's own topic (kafkaClients.telemetryTopic): no header to set, read and
-                // remove per record (docs/benchmarks.md, "Kafka", profile of the publisher)
-                m.setHeader(KafkaConstants.OVERRIDE_TOPIC, topic);
-            }
-            m.setHeader(KafkaConstants.KEY, agentId + "/" + RunKey.runId(r.body()));
-            m.setHeader(H_AGENT, agentId);
-            m.setHeader(H_ID, Long.toString(r.id()));
-            m.setHeader(H_KIND, r.kind().label());
-            m.setHeader(H_RECEIVED, Long.toString(r.receivedAt()));
-            out.add(m);
             bytes += r.body().length;
         }
-        in.setBody(out);
-        ex.setProperty(RECORDS, out.size());
-        ex.setProperty(LAST, rows.get(rows.size() - 1).id());
-        ex.setProperty(MORE, rows.size() >= limit);
-        ex.setProperty(BYTES, bytes);
-        if (out.isEmpty()) {
-            confirm(ex); // nothing of it is published: the cursor passes it at once
+        Batch b = new Batch(rows.get(rows.size() - 1).id(), bytes);
+        try {
+            for (BufferedRecord r : rows) {
+                if (b.error != null) {
+                    break; // a send failed already (the broker is away): the batch goes again whole
+                }
+                String topic = cfg.topic(r.kind());
+                if (topic.isEmpty()) {
+                    continue; // this kind is not published: passed over with the batch
+                }
+                if (producer == null) {
+                    producer = clients.producer();
+                }
+                RecordHeaders h = new RecordHeaders();
+                h.add(H_AGENT, agentBytes);
+                h.add(H_ID, Long.toString(r.id()).getBytes(StandardCharsets.ISO_8859_1));
+                h.add(H_KIND, kindBytes.get(r.kind()));
+                h.add(H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.ISO_8859_1));
+                ProducerRecord<String, byte[]> pr = new ProducerRecord<>(topic, null, agentId + "/" + RunKey.runId(r.body()), r.body(), h);
+                b.open.incrementAndGet();
+                b.records++;
+                try {
+                    producer.send(pr, b.callback);
+                } catch (RuntimeException e) {
+                    b.completed(e); // thrown (not handed to the callback): the batch fails, the rest of it is not sent
+                    break;
+                }
+            }
+        } finally {
+            b.seal();
+        }
+        return b;
+    }
+
+    private void awaitDone(Batch b) throws InterruptedException {
+        // the producer completes every send within delivery.timeout.ms; the margin covers a close
+        if (!b.done.await(cfg.timeout().toMillis() + 10_000, TimeUnit.MILLISECONDS) && b.error == null) {
+            b.error = new IllegalStateException("no acknowledgement within " + cfg.timeout());
+        }
+    }
+
+    private void pause(long ms) throws InterruptedException {
+        if (ms <= 0) {
+            return;
+        }
+        synchronized (wake) {
+            if (running) {
+                wake.wait(ms);
+            }
         }
     }
 
     /** The broker acknowledged every record of the batch: the cursor moves past it. */
-    public void confirm(Exchange ex) {
-        long last = ex.getProperty(LAST, Long.class);
-        buffer.acknowledge(CONSUMER, last, null);
-        sentRecords += ex.getProperty(RECORDS, 0, Integer.class);
-        sentBytes += ex.getProperty(BYTES, 0L, Long.class);
-        ex.setProperty(LAST, null);
+    private void confirm(Batch b) {
+        buffer.acknowledge(CONSUMER, b.last, null);
+        sentRecords += b.records;
+        sentBytes += b.bytes;
         batches++;
         succeeded();
     }
@@ -153,9 +323,7 @@ public final class KafkaPublisher implements StatusReporter, MeterBinder {
     }
 
     /** The batch was not acknowledged: the cursor stays, the next attempt waits (exponential backoff). */
-    public void failed(Exchange ex) {
-        Exception e = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        ex.setProperty(MORE, false);
+    private void failed(Exception e) {
         if (failures++ == 0) {
             failingSince = clock.millis();
         }

@@ -22,13 +22,14 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
         String acks, String compression, int batchRows, long maxBatchBytes, Duration linger, Duration timeout,
         Duration backoffInitial, Duration backoffMax, String securityProtocol, String saslMechanism,
         String truststore, String keystore, Optional<String> saslUser, Optional<String> saslPassword,
-        Optional<String> truststorePassword, Optional<String> keystorePassword, String sinkGroup) {
+        Optional<String> truststorePassword, Optional<String> keystorePassword, String sinkGroup, Duration checkEvery,
+        int inFlightBatches, int sinkMaxPollRecords, Duration sinkPollTimeout, Duration sinkSessionTimeout) {
 
     public static final Setting BOOTSTRAP_SERVERS = Setting.text("nervesys.kafka.bootstrapServers", "", BEANS,
             "Kafka brokers, host:port[,host:port] (empty = no Kafka: the publisher is off and its cursor holds no rows)");
     public static final Setting PUBLISH = Setting.flag("nervesys.kafka.publish", "false", BEANS,
-            "this agent publishes its buffer to Kafka (a buffer consumer with its own cursor, route kafka-tick); "
-                    + "false: the cursor holds no rows and the route idles");
+            "this agent publishes its buffer to Kafka (a buffer consumer with its own cursor, route kafka-publisher); "
+                    + "false: the cursor holds no rows and the route's worker idles");
     public static final Setting TOPIC_TELEMETRY = Setting.text("nervesys.kafka.topic.telemetry", "nervesys-telemetry", BEANS,
             "topic of telemetry records (the one the sink reads, route kafka-sink)");
     public static final Setting TOPIC_LOG = Setting.text("nervesys.kafka.topic.log", "nervesys-logs", BEANS,
@@ -48,8 +49,12 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
             "producer linger.ms: how long the client waits to fill a request");
     public static final Setting TIMEOUT = Setting.duration("nervesys.kafka.timeout", "30s", BEANS,
             "how long a batch may wait for the broker (delivery.timeout.ms; max.block.ms and request.timeout.ms follow)");
-    public static final Setting CHECK_EVERY = Setting.duration("nervesys.kafka.checkEvery", "100ms", ROUTES,
-            "how often the publisher looks for new records (route kafka-tick)");
+    public static final Setting CHECK_EVERY = Setting.duration("nervesys.kafka.checkEvery", "100ms", BEANS,
+            "how often the publisher looks for new records when it has caught up (its worker, route kafka-publisher)");
+    public static final Setting IN_FLIGHT_BATCHES = Setting.integer("nervesys.kafka.inFlightBatches", "3", "batches", BEANS,
+            "batches sent and not yet acknowledged, at most: the next batch is read and sent while the earlier ones "
+                    + "wait for the broker; the cursor still moves batch by batch, in order, after each acknowledgement "
+                    + "(1 = one batch at a time)");
     public static final Setting BACKOFF_INITIAL = Setting.duration("nervesys.kafka.backoffInitial", "1s", BEANS,
             "retry after a failure (publisher and sink): doubling from backoffInitial ...");
     public static final Setting BACKOFF_MAX = Setting.duration("nervesys.kafka.backoffMax", "30s", BEANS,
@@ -67,10 +72,10 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
     public static final Setting SINK_GROUP = Setting.text("nervesys.kafka.sink.group", "nervesys-sink", BEANS,
             "consumer group of the sink nodes (module kafka-sink): nodes of one group share the partitions");
     public static final Setting SINK_MAX_POLL_RECORDS = Setting.integer("nervesys.kafka.sink.maxPollRecords", "20000", "records",
-            ROUTES, "records per ClickHouse insert of the sink, at most");
-    public static final Setting SINK_POLL_TIMEOUT = Setting.duration("nervesys.kafka.sink.pollTimeout", "500ms", ROUTES,
+            BEANS, "records per ClickHouse insert of the sink, at most");
+    public static final Setting SINK_POLL_TIMEOUT = Setting.duration("nervesys.kafka.sink.pollTimeout", "500ms", BEANS,
             "how long the sink waits for records before an insert of what it has");
-    public static final Setting SINK_SESSION_TIMEOUT = Setting.duration("nervesys.kafka.sink.sessionTimeout", "45s", ROUTES,
+    public static final Setting SINK_SESSION_TIMEOUT = Setting.duration("nervesys.kafka.sink.sessionTimeout", "45s", BEANS,
             "a sink node that stops answering (killed, hung) loses its partitions to the others after this long "
                     + "(session.timeout.ms; the broker allows 6s..30m by default)");
     public static final Setting LAG_EVERY = Setting.duration("nervesys.kafka.sink.lagEvery", "10s", ROUTES,
@@ -91,7 +96,7 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
         @Override
         public List<Setting> settings() {
             return List.of(BOOTSTRAP_SERVERS, PUBLISH, TOPIC_TELEMETRY, TOPIC_LOG, TOPIC_POINT, ACKS, COMPRESSION, BATCH_ROWS,
-                    MAX_BATCH_BYTES, LINGER, TIMEOUT, CHECK_EVERY, BACKOFF_INITIAL, BACKOFF_MAX, SECURITY_PROTOCOL,
+                    MAX_BATCH_BYTES, LINGER, TIMEOUT, CHECK_EVERY, IN_FLIGHT_BATCHES, BACKOFF_INITIAL, BACKOFF_MAX, SECURITY_PROTOCOL,
                     SASL_MECHANISM, TRUSTSTORE, KEYSTORE, SINK_GROUP, SINK_MAX_POLL_RECORDS, SINK_POLL_TIMEOUT,
                     SINK_SESSION_TIMEOUT, LAG_EVERY);
         }
@@ -121,7 +126,8 @@ public record KafkaSettings(String bootstrapServers, boolean publish, String top
                 protocol, s.get(SASL_MECHANISM).trim(), s.get(TRUSTSTORE).trim(), s.get(KEYSTORE).trim(),
                 s.secret("NERVESYS_KAFKA_SASL_USERNAME"), s.secret("NERVESYS_KAFKA_SASL_PASSWORD"),
                 s.secret("NERVESYS_KAFKA_SSL_TRUSTSTORE_PASSWORD"), s.secret("NERVESYS_KAFKA_SSL_KEYSTORE_PASSWORD"),
-                s.get(SINK_GROUP).trim());
+                s.get(SINK_GROUP).trim(), s.getDuration(CHECK_EVERY), Math.max(1, s.getInt(IN_FLIGHT_BATCHES)),
+                Math.max(1, s.getInt(SINK_MAX_POLL_RECORDS)), s.getDuration(SINK_POLL_TIMEOUT), s.getDuration(SINK_SESSION_TIMEOUT));
     }
 
     /** Whether brokers are configured (the sink and the health check need them; the publisher needs module kafka too). */

@@ -7,6 +7,7 @@ import dev.nervesys.common.Backoff;
 import dev.nervesys.common.ClickHouseClient;
 import dev.nervesys.common.ClickHouseException;
 import dev.nervesys.spi.RecordKind;
+import dev.nervesys.spi.RouteBinding;
 import dev.nervesys.spi.StatusReporter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -16,58 +17,86 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import org.apache.camel.Exchange;
-import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.camel.Route;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bean {@code kafkaSink}: the Kafka -> ClickHouse side (route kafka-sink, module {@code kafka-sink}).
- * camel-kafka hands it each poll as one batch ({@code batching=true}); {@link #insert} encodes the
- * records with the shipper's {@link RowEncoder} (RowBinary), inserts them into {@code events} and
- * {@code series}, and only after ClickHouse confirmed both inserts commits the offsets of every
- * partition of the batch (manual commit; auto commit is off).
+ * Bean {@code kafkaSink}: the Kafka -> ClickHouse side (module {@code kafka-sink}), a worker thread
+ * with a Kafka consumer of its own ({@link KafkaClients#consumer()}) that runs while route
+ * {@code kafka-sink} runs (its {@code routePolicy}; suspended, it keeps its partitions and takes no
+ * records). Each poll is encoded straight from the {@link ConsumerRecord}s into RowBinary with the
+ * shipper's {@link RowEncoder} (no Camel exchange per record); {@code events} and {@code series} are
+ * then checked and inserted at the same time, one table per thread; only after ClickHouse confirmed
+ * both inserts are the poll's offsets committed, partition by partition. The next poll is read and
+ * encoded while ClickHouse takes the current one, and its check starts only after the current one's
+ * inserts were confirmed (a copy of a record in both polls is then found).
  *
  * <p>No duplicates after a crash between insert and commit: like the shipper's check of an
- * unconfirmed batch, the sink asks ClickHouse which {@code (run_id, buffer_id)} of the batch each table
+ * unconfirmed batch, the sink asks ClickHouse which {@code (run_id, buffer_id)} of the poll each table
  * already holds and sends only the others. A sink cannot know whether the node that owned a
- * partition before (killed, or a rebalance) inserted beyond its last commit, so every batch is
- * checked: one {@code SELECT DISTINCT} per table over the batch's runs and id range. Copies that
- * the publisher sent twice (a batch retried after a half-acknowledged attempt) are dropped the same
- * way, and within one batch by the same pair. Run ids are assumed unique in the fleet (the tables
- * have no agent column; docs/kafka.md).
+ * partition before (killed, or a rebalance) inserted beyond its last commit, so every poll is
+ * checked: one {@code SELECT DISTINCT} per table over the poll's runs and id range. Copies that the
+ * publisher sent twice are dropped the same way, and within one poll by the same pair. Run ids are
+ * assumed unique in the fleet (the tables have no agent column; docs/kafka.md).
  *
- * <p>A failed insert is retried with backoff on the consumer thread, holding the batch, until
- * ClickHouse takes it or the route stops (then it throws: nothing is committed, and the next owner
- * of the partitions reads the batch again). Rows ClickHouse refuses as data are found by halving and
- * are logged and counted, not kept (the shipper's dead-letter file is per agent; left out here).
+ * <p>A failed insert is retried with backoff on the worker, holding the poll, until ClickHouse takes
+ * it or the route stops (then nothing of it is committed, and the next owner of the partitions reads
+ * it again). Rows ClickHouse refuses as data are found by halving and are logged and counted, not
+ * kept (the shipper's dead-letter file is per agent; left out here).
  */
-public final class KafkaSink implements StatusReporter, MeterBinder {
+public final class KafkaSink extends RouteBinding implements StatusReporter, MeterBinder, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSink.class);
     /**
-     * Tests only: this many batches fail after ClickHouse confirmed their insert and before their
-     * offsets are committed, as a node that dies between the two (the batch is read again).
+     * Tests only: this many polls fail after ClickHouse confirmed their insert and before their
+     * offsets are committed, as a node that dies between the two (the poll is read again).
      */
-    static final java.util.concurrent.atomic.AtomicInteger CRASH_AFTER_INSERT_FOR_TEST = new java.util.concurrent.atomic.AtomicInteger();
+    static final AtomicInteger CRASH_AFTER_INSERT_FOR_TEST = new AtomicInteger();
+    private static final java.time.Duration SHORT_POLL = java.time.Duration.ofMillis(5);
+    private static final byte[] TELEMETRY = RecordKind.TELEMETRY.label().getBytes(StandardCharsets.UTF_8);
 
     private final ClickHouseClient ch;
     private final KafkaSettings cfg;
+    private final KafkaClients clients;
     private final Clock clock;
     private final KafkaLag lag;
+    private final Set<Route> routes = new HashSet<>();
+    private Thread worker;
+    private volatile boolean running;
+    private volatile boolean suspended;
+    /** The two tables' checks and inserts, side by side; made with the worker. */
+    private ExecutorService tables;
+    /** Half of each poll's encoding, beside the worker. */
+    private ExecutorService encoders;
     private volatile boolean schemaReady;
-    private boolean eventsBinary;
-    private boolean seriesBinary;
+    private volatile boolean eventsBinary;
+    private volatile boolean seriesBinary;
     private volatile long insertedRecords;
     private volatile long duplicates;
-    private volatile long refused;
+    private final AtomicLong refused = new AtomicLong();
     private volatile long skipped;
     private volatile long batches;
     private volatile long failuresTotal;
@@ -79,38 +108,409 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
     /** Agent commit (nervesys.received) to ClickHouse confirmation, per record; null until metrics are bound. */
     private volatile io.micrometer.core.instrument.Timer latency;
 
-    /** @param ch null when ClickHouse is not configured ({@code nervesys.clickhouse.url} empty): every batch then fails */
-    public KafkaSink(ClickHouseClient ch, KafkaSettings cfg, KafkaLag lag, Clock clock) {
+    /** @param ch null when ClickHouse is not configured ({@code nervesys.clickhouse.url} empty): every poll then fails */
+    public KafkaSink(ClickHouseClient ch, KafkaSettings cfg, KafkaClients clients, KafkaLag lag, Clock clock) {
         this.ch = ch;
         this.cfg = cfg;
+        this.clients = clients;
         this.lag = lag;
         this.clock = clock;
     }
 
-    /** One poll of records (a list of exchanges): into ClickHouse, then the offsets committed. */
-    public void insert(Exchange batch) throws Exception {
-        @SuppressWarnings("unchecked")
-        List<Exchange> records = batch.getMessage().getBody(List.class);
-        if (records == null || records.isEmpty()) {
+    /** What the route's start logs. */
+    public String target() {
+        return cfg.describe() + ", topic " + clients.telemetryTopic() + ", group " + cfg.sinkGroup();
+    }
+
+    // ---- the worker follows route kafka-sink ----
+
+    @Override
+    protected synchronized void routeStarted(Route route) {
+        routes.add(route);
+        suspended = false;
+        if (worker == null) {
+            running = true;
+            tables = Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "nervesys-kafka-sink-insert");
+                t.setDaemon(true);
+                return t;
+            });
+            encoders = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "nervesys-kafka-sink-encode");
+                t.setDaemon(true);
+                return t;
+            });
+            worker = new Thread(this::work, "nervesys-kafka-sink");
+            worker.setDaemon(true);
+            worker.start();
+        }
+    }
+
+    @Override
+    protected void routeSuspended(Route route) {
+        suspended = true; // the worker finishes the poll in hand, then holds its partitions without taking records
+    }
+
+    @Override
+    protected void routeResumed(Route route) {
+        routeStarted(route);
+    }
+
+    @Override
+    protected void routeStopped(Route route) {
+        Thread t;
+        synchronized (this) {
+            routes.remove(route);
+            if (!routes.isEmpty() || worker == null) {
+                return;
+            }
+            t = worker;
+            worker = null;
+            running = false;
+        }
+        try {
+            t.join(cfg.timeout().toMillis() + cfg.sinkPollTimeout().toMillis() + 30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        Route[] all;
+        synchronized (this) {
+            all = routes.toArray(new Route[0]);
+        }
+        for (Route r : all) {
+            routeStopped(r);
+        }
+    }
+
+    /** One poll, encoded: per group of records (agent and run) its rows; the offsets to commit once inserted. */
+    private static final class Poll {
+        final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        final Map<String, Group> groups = new LinkedHashMap<>();
+        List<RowEncoder.Batch> encoded;
+        boolean eventsBinary;
+        boolean seriesBinary;
+        final List<String> runs = new ArrayList<>();
+        boolean started;
+        long[] received = new long[0];
+        int receivedCount;
+        long dupInPoll;
+        int size;
+        final long t0 = System.nanoTime();
+        Future<long[]> events;
+        Future<long[]> series;
+
+        /** Whether both tables' inserts ended (or never started: finish() starts them). */
+        boolean inserted() {
+            return !started || (events == null || events.isDone()) && (series == null || series.isDone());
+        }
+    }
+
+    /**
+     * Consumes until the route stops. A consumer that fails in a way its own retries do not cover is
+     * closed and a new one made after a backoff: it joins the group again and reads from the
+     * committed offsets (the check drops what was inserted and not committed).
+     */
+    private void work() {
+        ExecutorService pool = tables;
+        ExecutorService encoding = encoders;
+        try {
+            for (int attempt = 1; running; attempt++) {
+                try {
+                    consume();
+                } catch (RuntimeException e) {
+                    failuresTotal++;
+                    lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+                    long delay = Backoff.delay(cfg.backoffInitial(), cfg.backoffMax(), attempt).toMillis();
+                    LOG.warn("Kafka sink: consumer failed, a new one reads from the committed offsets in {} ms", delay, e);
+                    sleepWhileRunning(delay);
+                }
+            }
+        } catch (Error e) {
+            LOG.error("Kafka sink worker ended unexpectedly; the next owner of its partitions reads them from the committed offsets", e);
+            lastError = e.toString();
+        } finally {
+            pool.shutdownNow();
+            encoding.shutdownNow();
+        }
+    }
+
+    private void consume() {
+        Poll[] current = new Poll[1];
+        try (Consumer<byte[], byte[]> consumer = clients.consumer()) {
+            consumer.subscribe(List.of(clients.telemetryTopic()), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    // the poll in ClickHouse's hands is finished and committed before its partitions go to another node
+                    if (current[0] != null && running) {
+                        finish(consumer, current[0]);
+                    }
+                    current[0] = null;
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    if (suspended) {
+                        consumer.pause(partitions);
+                    }
+                }
+            });
+            boolean paused = false;
+            while (running) {
+                if (suspended != paused) {
+                    if (suspended && current[0] != null) {
+                        finish(consumer, current[0]);
+                        current[0] = null;
+                    }
+                    paused = suspended;
+                    if (paused) {
+                        consumer.pause(consumer.assignment());
+                    } else {
+                        consumer.resume(consumer.paused());
+                    }
+                }
+                ConsumerRecords<byte[], byte[]> records;
+                if (current[0] == null) {
+                    records = consumer.poll(cfg.sinkPollTimeout());
+                } else {
+                    // the next poll while ClickHouse takes the current one, without waiting longer than that takes
+                    do {
+                        records = consumer.poll(SHORT_POLL);
+                    } while (records.isEmpty() && running && !current[0].inserted());
+                }
+                Poll next = records.isEmpty() ? null : read(records);
+                if (next != null && schemaReady) {
+                    encode(next, eventsBinary, seriesBinary); // while ClickHouse takes the poll before it
+                }
+                if (current[0] != null && !finish(consumer, current[0])) {
+                    current[0] = null;
+                    continue; // stopping, or read again from the committed offsets: next is dropped with it
+                }
+                current[0] = next;
+                if (next != null) {
+                    try {
+                        startInserts(next);
+                    } catch (IOException | ClickHouseException | RuntimeException e) {
+                        next.started = false; // finish() tries again, with backoff
+                    }
+                }
+            }
+            if (current[0] != null) {
+                // stopping: what ClickHouse confirms of the poll in hand is committed; if it failed, it is read again
+                finish(consumer, current[0]);
+            }
+        } finally {
+            if (current[0] != null) {
+                // not committed: what it still inserts must be in ClickHouse before a new consumer's check looks
+                awaitQuietly(current[0].events);
+                awaitQuietly(current[0].series);
+            }
+        }
+    }
+
+    /** The records of one agent and run (buffer ids are unique within it), in the order read. */
+    private static final class Group {
+        final String run;
+        final List<BufferedRecord> rows = new ArrayList<>();
+        long maxId = -1;
+        Set<Long> ids; // made only when an id comes out of order (a publisher's copy, or another partition's interleaving)
+
+        Group(String run) {
+            this.run = run;
+        }
+
+        /** False when the poll holds this id of the run already. */
+        boolean add(BufferedRecord r) {
+            if (r.id() <= maxId) {
+                if (ids == null) {
+                    ids = new HashSet<>();
+                    for (BufferedRecord x : rows) {
+                        ids.add(x.id());
+                    }
+                }
+                if (!ids.add(r.id())) {
+                    return false;
+                }
+            } else {
+                maxId = r.id();
+                if (ids != null) {
+                    ids.add(r.id());
+                }
+            }
+            rows.add(r);
+            return true;
+        }
+    }
+
+    /** The poll's records, grouped by agent and run: read straight from the ConsumerRecords (no Camel exchange per record). */
+    private Poll read(ConsumerRecords<byte[], byte[]> records) {
+        Poll p = new Poll();
+        p.size = records.count();
+        p.received = new long[p.size];
+        long skippedNow = 0;
+        byte[] lastAgentBytes = null;
+        String agent = null;
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            p.offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            Header agentHeader = r.headers().lastHeader(KafkaPublisher.H_AGENT);
+            long id = number(r.headers().lastHeader(KafkaPublisher.H_ID));
+            long received = number(r.headers().lastHeader(KafkaPublisher.H_RECEIVED));
+            Header kind = r.headers().lastHeader(KafkaPublisher.H_KIND);
+            byte[] body = r.value();
+            if (agentHeader == null || agentHeader.value() == null || id < 0 || body == null || kind == null
+                    || !java.util.Arrays.equals(kind.value(), TELEMETRY)) {
+                skippedNow++; // not a Nervesys telemetry record: the tables take telemetry only
+                continue;
+            }
+            if (!java.util.Arrays.equals(agentHeader.value(), lastAgentBytes)) {
+                lastAgentBytes = agentHeader.value();
+                agent = new String(lastAgentBytes, StandardCharsets.UTF_8);
+            }
+            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+            Group g = key == null ? null : p.groups.get(key);
+            if (g == null || !key.startsWith(agent) || key.length() <= agent.length() || key.charAt(agent.length()) != '/') {
+                String run;
+                String name;
+                if (key != null && key.length() > agent.length() && key.startsWith(agent) && key.charAt(agent.length()) == '/') {
+                    name = key;
+                    run = key.substring(agent.length() + 1);
+                } else {
+                    run = key != null && key.indexOf('/') >= 0 ? key.substring(key.indexOf('/') + 1) : RunKey.runId(body);
+                    name = agent + "/" + run;
+                }
+                g = p.groups.computeIfAbsent(name, k -> new Group(run));
+            }
+            if (!g.add(new BufferedRecord(id, RecordKind.TELEMETRY, Math.max(0, received), body))) {
+                p.dupInPoll++; // the publisher sent it twice within this poll
+                continue;
+            }
+            if (received >= 0) {
+                p.received[p.receivedCount++] = received;
+            }
+        }
+        skipped += skippedNow;
+        return p;
+    }
+
+    /**
+     * Encodes the poll's groups (RowBinary where the tables take it), unless already encoded in the
+     * formats given: the groups are shared out over this thread and one of the pool's.
+     */
+    private void encode(Poll p, boolean eb, boolean sb) {
+        if (p.encoded != null && p.eventsBinary == eb && p.seriesBinary == sb) {
             return;
         }
-        long t0 = System.nanoTime();
+        boolean first = p.encoded == null;
+        List<Group> groups = new ArrayList<>(p.groups.values());
+        RowEncoder.Batch[] out = new RowEncoder.Batch[groups.size()];
+        // the first groups up to about half the records on the other thread (small polls: all here)
+        int total = 0;
+        for (Group g : groups) {
+            total += g.rows.size();
+        }
+        boolean[] other = new boolean[groups.size()];
+        int half = 0;
+        for (int i = 0; i < groups.size() && total >= 2000 && half < total / 2; i++) {
+            other[i] = true;
+            half += groups.get(i).rows.size();
+        }
+        Future<?> side = half == 0 ? null : encoders.submit(() -> {
+            for (int i = 0; i < out.length; i++) {
+                if (other[i]) {
+                    out[i] = RowEncoder.encode(groups.get(i).rows, eb, sb);
+                }
+            }
+        });
+        for (int i = 0; i < out.length; i++) {
+            if (!other[i]) {
+                out[i] = RowEncoder.encode(groups.get(i).rows, eb, sb);
+            }
+        }
+        if (side != null) {
+            try {
+                side.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while encoding", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("encoding failed", e.getCause());
+            }
+        }
+        p.encoded = new ArrayList<>();
+        p.runs.clear();
+        p.eventsBinary = eb;
+        p.seriesBinary = sb;
+        for (int i = 0; i < out.length; i++) {
+            RowEncoder.Batch b = out[i];
+            String run = groups.get(i).run;
+            if (first && !b.rejected.isEmpty()) {
+                refused.addAndGet(b.rejected.size());
+                LOG.warn("Kafka sink: {} records of run {} cannot be stored (not counted as inserted): {}", b.rejected.size(), run,
+                        b.rejected.get(0).error());
+            }
+            if (first) {
+                skipped += b.skipped;
+            }
+            if (b.records > 0) {
+                p.encoded.add(b);
+                p.runs.add(run);
+            }
+        }
+    }
+
+    /** Both tables' check and insert, side by side, once the schema is known and the poll encoded for it. */
+    private void startInserts(Poll p) throws IOException, ClickHouseException {
+        ensureSchema();
+        encode(p, eventsBinary, seriesBinary);
+        if (!p.encoded.isEmpty()) {
+            p.events = tables.submit(() -> store(p, "events"));
+            p.series = tables.submit(() -> store(p, "series"));
+        }
+        p.started = true;
+    }
+
+    /**
+     * Waits for the poll's inserts (again, with backoff, while ClickHouse fails), then commits its
+     * offsets. False when the worker stops before ClickHouse took the poll, or when the poll is to be
+     * read again (every partition then sought back to its committed offset).
+     */
+    private boolean finish(Consumer<byte[], byte[]> consumer, Poll p) {
         for (int attempt = 1; ; attempt++) {
             try {
-                store(records);
+                if (!p.started) {
+                    startInserts(p);
+                }
+                long[] e = p.events == null ? new long[2] : p.events.get();
+                if (p.series != null) {
+                    p.series.get();
+                }
+                insertedRecords += e[0];
+                duplicates += e[1] + p.dupInPoll;
                 break;
-            } catch (IOException | ClickHouseException | RuntimeException e) {
+            } catch (Exception e) {
+                // both tables again: the check of each finds what its earlier attempt inserted
+                awaitQuietly(p.events);
+                awaitQuietly(p.series);
+                p.events = null;
+                p.series = null;
+                p.started = false;
                 failuresTotal++;
                 failures = attempt;
                 schemaReady = false;
-                lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
-                if (batch.getContext().isStopping()) {
-                    throw e;
+                Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                lastError = c.getClass().getSimpleName() + ": " + c.getMessage();
+                if (!running || c instanceof InterruptedException) {
+                    return false;
                 }
                 long delay = Backoff.delay(cfg.backoffInitial(), cfg.backoffMax(), attempt).toMillis();
-                LOG.warn("Kafka sink: ClickHouse insert failed ({} in a row), batch of {} records held, retrying in {} ms: {}",
-                        attempt, records.size(), delay, lastError);
-                sleepUnlessStopping(batch, delay);
+                LOG.warn("Kafka sink: ClickHouse insert failed ({} in a row), poll of {} records held, retrying in {} ms: {}", attempt,
+                        p.size, delay, lastError);
+                if (!sleepWhileRunning(delay)) {
+                    return false;
+                }
             }
         }
         if (failures > 0) {
@@ -119,160 +519,158 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
         failures = 0;
         lastError = null;
         if (CRASH_AFTER_INSERT_FOR_TEST.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-            throw new IllegalStateException("test: stopped between the insert and the offset commit");
+            LOG.warn("Kafka sink (test): stopped between the insert and the offset commit");
+            return reread(consumer);
         }
-        commit(records);
+        try {
+            consumer.commitSync(p.offsets);
+        } catch (RuntimeException e) {
+            // the partitions moved to another node meanwhile: it reads these records again and finds them in ClickHouse
+            commitFailures++;
+            LOG.warn("Kafka sink: offset commit failed (its records are in ClickHouse; a new owner skips them): {}", e.getMessage());
+        }
         io.micrometer.core.instrument.Timer t = latency;
         if (t != null) {
             long now = clock.millis();
-            for (Exchange e : records) {
-                String received = text(e.getMessage().getHeader(KafkaPublisher.H_RECEIVED));
-                if (received != null) {
-                    t.record(Math.max(0, now - Long.parseLong(received)), java.util.concurrent.TimeUnit.MILLISECONDS);
-                }
+            for (int i = 0; i < p.receivedCount; i++) {
+                t.record(Math.max(0, now - p.received[i]), TimeUnit.MILLISECONDS);
             }
         }
         batches++;
         lastSuccessAt = clock.millis();
-        lastBatchMillis = (System.nanoTime() - t0) / 1_000_000;
+        lastBatchMillis = (System.nanoTime() - p.t0) / 1_000_000;
+        return true;
     }
 
-    private static void sleepUnlessStopping(Exchange batch, long ms) throws InterruptedException {
+    /** As a node that died here: every assigned partition sought back to its committed offset, read again. Returns false. */
+    private static boolean reread(Consumer<byte[], byte[]> consumer) {
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(consumer.assignment());
+        for (TopicPartition tp : consumer.assignment()) {
+            OffsetAndMetadata c = committed.get(tp);
+            if (c == null) {
+                consumer.seekToBeginning(Set.of(tp));
+            } else {
+                consumer.seek(tp, c.offset());
+            }
+        }
+        return false;
+    }
+
+    private static void awaitQuietly(Future<?> f) {
+        if (f == null) {
+            return;
+        }
+        try {
+            f.get();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean sleepWhileRunning(long ms) {
         long end = System.nanoTime() + ms * 1_000_000;
-        while (System.nanoTime() < end) {
-            if (batch.getContext().isStopping()) {
-                throw new InterruptedException("stopping: the batch is not committed and will be read again");
+        try {
+            while (System.nanoTime() < end) {
+                if (!running) {
+                    return false;
+                }
+                Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
             }
-            Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
+        return running;
     }
 
-    /** The records' offsets, partition by partition: each partition's last record commits it. */
-    private void commit(List<Exchange> records) {
-        Map<String, KafkaManualCommit> last = new LinkedHashMap<>();
-        for (Exchange e : records) {
-            KafkaManualCommit c = e.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
-            if (c != null) {
-                last.put(e.getMessage().getHeader(KafkaConstants.TOPIC, String.class) + "-"
-                        + e.getMessage().getHeader(KafkaConstants.PARTITION, Integer.class), c);
-            }
-        }
-        for (Map.Entry<String, KafkaManualCommit> c : last.entrySet()) {
-            try {
-                c.getValue().commit();
-            } catch (RuntimeException e) {
-                // the partition moved to another node meanwhile: it reads these records again, finds them in ClickHouse
-                commitFailures++;
-                LOG.warn("Kafka sink: offset commit of {} failed (its records are in ClickHouse; a new owner skips them): {}",
-                        c.getKey(), e.getMessage());
-            }
-        }
-    }
-
-    /** The records of one key ({@code agent/run}): buffer ids are unique within it. */
-    private record Group(String run, List<BufferedRecord> rows) {
-    }
-
-    private void store(List<Exchange> records) throws IOException, ClickHouseException {
+    /** The schema, once (and again after a failure), and which format each table takes. */
+    private void ensureSchema() throws IOException, ClickHouseException {
         if (ch == null) {
             // held and retried with backoff like an outage (never a hot loop of failed polls)
             throw new IllegalStateException("nervesys.clickhouse.url is empty: the Kafka sink has nowhere to insert");
         }
-        if (!schemaReady) {
-            ClickHouseSchema.create(ch);
-            eventsBinary = ClickHouseSchema.rowBinaryFits(ch, "events");
-            seriesBinary = ClickHouseSchema.rowBinaryFits(ch, "series");
-            schemaReady = true;
-        }
-        Map<String, Group> groups = new LinkedHashMap<>();
-        Map<String, Set<Long>> seen = new LinkedHashMap<>();
-        long skippedNow = 0;
-        long dupNow = 0;
-        for (Exchange e : records) {
-            Map<String, Object> h = e.getMessage().getHeaders();
-            String agent = text(h.get(KafkaPublisher.H_AGENT));
-            String id = text(h.get(KafkaPublisher.H_ID));
-            String kind = text(h.get(KafkaPublisher.H_KIND));
-            String received = text(h.get(KafkaPublisher.H_RECEIVED));
-            byte[] body = e.getMessage().getBody(byte[].class);
-            if (agent == null || id == null || body == null || !RecordKind.TELEMETRY.label().equals(kind)) {
-                skippedNow++; // not a Nervesys telemetry record: the tables take telemetry only
-                continue;
-            }
-            String key = e.getMessage().getHeader(KafkaConstants.KEY, String.class);
-            String run = key != null && key.indexOf('/') >= 0 ? key.substring(key.indexOf('/') + 1) : RunKey.runId(body);
-            long bufferId = Long.parseLong(id);
-            if (!seen.computeIfAbsent(agent + "/" + run, k -> new HashSet<>()).add(bufferId)) {
-                dupNow++; // the publisher sent it twice within this poll
-                continue;
-            }
-            groups.computeIfAbsent(agent + "/" + run, k -> new Group(run, new ArrayList<>()))
-                    .rows().add(new BufferedRecord(bufferId, RecordKind.TELEMETRY, received == null ? 0 : Long.parseLong(received), body));
-        }
-        List<RowEncoder.Batch> encoded = new ArrayList<>();
-        List<String> runs = new ArrayList<>();
-        long lo = Long.MAX_VALUE;
-        long hi = Long.MIN_VALUE;
-        for (Group g : groups.values()) {
-            RowEncoder.Batch b = RowEncoder.encode(g.rows(), eventsBinary, seriesBinary);
-            if (!b.rejected.isEmpty()) {
-                refused += b.rejected.size();
-                LOG.warn("Kafka sink: {} records of run {} cannot be stored (not counted as inserted): {}", b.rejected.size(),
-                        g.run(), b.rejected.get(0).error());
-            }
-            skippedNow += b.skipped;
-            if (b.records > 0) {
-                encoded.add(b);
-                runs.add(g.run());
-                lo = Math.min(lo, b.ids[0]);
-                hi = Math.max(hi, b.ids[b.records - 1]);
+        synchronized (this) {
+            if (!schemaReady) {
+                ClickHouseSchema.create(ch);
+                eventsBinary = ClickHouseSchema.rowBinaryFits(ch, "events");
+                seriesBinary = ClickHouseSchema.rowBinaryFits(ch, "series");
+                schemaReady = true;
             }
         }
-        skipped += skippedNow;
-        if (encoded.isEmpty()) {
-            duplicates += dupNow;
-            return;
-        }
-        Set<String> inEvents = present("events", runs, lo, hi);
-        Set<String> inSeries = present("series", runs, lo, hi);
-        Rows events = new Rows();
-        Rows series = new Rows();
+    }
+
+    /**
+     * One table of the poll: the pairs it already holds are asked for, the others inserted. Returns
+     * {records inserted, records found there already}.
+     */
+    private long[] store(Poll p, String table) throws IOException, ClickHouseException {
+        boolean events = table.equals("events");
+        boolean binary = events ? p.eventsBinary : p.seriesBinary;
+        Set<String> present = present(table, p);
+        Rows rows = new Rows();
         long fresh = 0;
-        for (int g = 0; g < encoded.size(); g++) {
-            RowEncoder.Batch b = encoded.get(g);
-            String run = runs.get(g);
+        long dup = 0;
+        for (int g = 0; g < p.encoded.size(); g++) {
+            RowEncoder.Batch b = p.encoded.get(g);
+            String run = p.runs.get(g);
+            byte[] buf = events ? b.events.buf : b.series.buf;
+            int[] off = events ? b.eventOff : b.seriesOff;
             for (int i = 0; i < b.records; i++) {
-                String pair = run + "\u0000" + b.ids[i];
-                boolean e = inEvents.contains(pair);
-                if (!e) {
-                    events.add(b.events.buf, b.eventOff[i], b.eventOff[i + 1]);
+                if (present.isEmpty() || !present.contains(run + "\u0000" + b.ids[i])) {
+                    rows.add(buf, off[i], off[i + 1]);
                     fresh++;
                 } else {
-                    dupNow++;
-                }
-                if (!inSeries.contains(pair)) {
-                    series.add(b.series.buf, b.seriesOff[i], b.seriesOff[i + 1]);
+                    dup++;
                 }
             }
         }
-        insert("events", eventsBinary, events, 0, events.n);
-        insert("series", seriesBinary, series, 0, series.n);
-        insertedRecords += fresh;
-        duplicates += dupNow;
+        insert(table, binary, rows, 0, rows.n);
+        return new long[] {fresh, dup};
     }
 
-    private static String text(Object header) {
-        if (header instanceof byte[] b) {
-            return new String(b, StandardCharsets.UTF_8);
+    private static String text(Header h) {
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /** A header holding a decimal number; -1 when absent or not one. */
+    private static long number(Header h) {
+        byte[] v = h == null ? null : h.value();
+        if (v == null || v.length == 0 || v.length > 18) {
+            return -1;
         }
-        return header == null ? null : header.toString();
+        long n = 0;
+        for (byte c : v) {
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
     }
 
-    /** {@code run \0 buffer_id} of the pairs the table already holds within the batch's runs and id range. */
-    private Set<String> present(String table, List<String> runs, long lo, long hi) throws IOException, ClickHouseException {
-        String sql = "SELECT DISTINCT run_id, buffer_id FROM " + ch.table(table) + " WHERE run_id IN ("
-                + runs.stream().distinct().map(ClickHouseClient::quote).collect(Collectors.joining(",")) + ") AND buffer_id BETWEEN "
-                + lo + " AND " + hi + " FORMAT TabSeparated";
+    /**
+     * {@code run \0 buffer_id} of the poll's pairs the table already holds. Per group (one run) its
+     * frame range, which the tables' keys ({@code run_id, frame} / {@code run_id, series, frame}) let
+     * ClickHouse read without scanning the whole run, and its buffer id range: a stored row of a record
+     * has that record's frame, so nothing the poll holds is missed.
+     */
+    private Set<String> present(String table, Poll p) throws IOException, ClickHouseException {
+        StringBuilder where = new StringBuilder();
+        for (int g = 0; g < p.encoded.size(); g++) {
+            RowEncoder.Batch b = p.encoded.get(g);
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            for (int i = 0; i < b.records; i++) {
+                lo = Math.min(lo, b.ids[i]);
+                hi = Math.max(hi, b.ids[i]);
+            }
+            where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(p.runs.get(g)))
+                    .append(" AND frame BETWEEN ").append(b.minFrame).append(" AND ").append(b.maxFrame)
+                    .append(" AND buffer_id BETWEEN ").append(lo).append(" AND ").append(hi).append(')');
+        }
+        String sql = "SELECT DISTINCT run_id, buffer_id FROM " + ch.table(table) + " WHERE " + where + " FORMAT TabSeparated";
         Set<String> out = new HashSet<>();
         for (String line : ch.execute(sql).split("\n")) {
             int tab = line.lastIndexOf('\t');
@@ -346,7 +744,7 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
                 throw e;
             }
             if (hi - lo == 1) {
-                refused++;
+                refused.incrementAndGet();
                 LOG.warn("Kafka sink: ClickHouse refused a row of {}: {}", table, e.getMessage());
                 return;
             }
@@ -384,7 +782,7 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
         FunctionCounter.builder("nervesys.kafka.sink.duplicates", this, s -> s.duplicates)
                 .description("Records read again (a rebalance, a crash before the commit, a publisher retry) and not inserted twice")
                 .register(registry);
-        FunctionCounter.builder("nervesys.kafka.sink.refused", this, s -> s.refused)
+        FunctionCounter.builder("nervesys.kafka.sink.refused", this, s -> s.refused.get())
                 .description("Records ClickHouse refused or that cannot be stored (logged, not kept)").register(registry);
         FunctionCounter.builder("nervesys.kafka.sink.batches", this, s -> s.batches)
                 .description("Polls inserted and committed").register(registry);
@@ -410,7 +808,7 @@ public final class KafkaSink implements StatusReporter, MeterBinder {
         m.put("group", cfg.sinkGroup());
         m.put("insertedRecords", insertedRecords);
         m.put("duplicatesSkipped", duplicates);
-        m.put("refused", refused);
+        m.put("refused", refused.get());
         m.put("skippedNotTelemetry", skipped);
         m.put("batches", batches);
         m.put("lastBatchMillis", lastBatchMillis);

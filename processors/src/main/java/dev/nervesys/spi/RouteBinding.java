@@ -25,6 +25,16 @@ public abstract class RouteBinding implements RoutePolicy {
     /** The route stopped, was suspended or removed; may be told twice for one stop. */
     protected abstract void routeStopped(Route route);
 
+    /** The route was suspended: by default as {@link #routeStopped}; a binding may hold its work instead. */
+    protected void routeSuspended(Route route) {
+        routeStopped(route);
+    }
+
+    /** The suspended route resumed: by default as {@link #routeStarted}. */
+    protected void routeResumed(Route route) throws Exception {
+        routeStarted(route);
+    }
+
     @Override
     public final void onStart(Route route) {
         try {
@@ -38,7 +48,13 @@ public abstract class RouteBinding implements RoutePolicy {
 
     @Override
     public final void onResume(Route route) {
-        onStart(route);
+        try {
+            routeResumed(route);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new RuntimeCamelException(e);
+        }
     }
 
     @Override
@@ -48,7 +64,7 @@ public abstract class RouteBinding implements RoutePolicy {
 
     @Override
     public final void onSuspend(Route route) {
-        routeStopped(route);
+        routeSuspended(route);
     }
 
     @Override
