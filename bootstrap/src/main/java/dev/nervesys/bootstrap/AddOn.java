@@ -86,11 +86,9 @@ public enum AddOn {
     /** The line of a missing add-on that a module needs, when that module is on; empty when the agent can start. */
     public static Optional<String> refusal(AgentSettings settings) {
         for (AddOn a : values()) {
-            if (!a.present()) {
-                for (String module : a.modules) {
-                    if (Role.moduleOn(settings, module)) {
-                        return Optional.of(a.missingLine(module));
-                    }
+            for (String module : a.modules) {
+                if (Role.moduleOn(settings, module) && !a.present()) {
+                    return Optional.of(a.missingLine(module));
                 }
             }
         }
@@ -107,13 +105,10 @@ public enum AddOn {
         return Optional.empty();
     }
 
+    /** Whether the class file is on the class path: looked up as a resource, so that no class is loaded. */
     private static boolean loadable(String className) {
-        try {
-            Class.forName(className, false, AddOn.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
+        ClassLoader loader = AddOn.class.getClassLoader();
+        return loader != null && loader.getResource(className.replace('.', '/') + ".class") != null;
     }
 
     /** The directory of the jar this class was loaded from, or null outside a jar (tests, IDE). */
