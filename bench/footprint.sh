@@ -54,10 +54,14 @@ idle() { # NAME JAVA_HOME launcher|jar [ENV...]
     sleep "$idle_seconds"
     local rss; rss=$(rss_mb "$pid")
     stop
-    printf '%-26s ready %5d ms   idle RSS %4d MB\n' "$1" "$t_ready_ms" "$rss"
+    printf '%-26s ready %5d ms   idle RSS %4d MB   load %s\n' "$1" "$t_ready_ms" "$rss" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
 echo "jar: $(( $(stat -c %s "$jar") / 1024 / 1024 )) MB ($(stat -c %s "$jar") bytes); $(nproc) cores; $(date -u +%FT%TZ)"
+for addon in "$(dirname "$jar")"/lib/*.jar; do
+    [ -f "$addon" ] && echo "add-on lib/$(basename "$addon"): $(( $(stat -c %s "$addon") / 1024 / 1024 )) MB ($(stat -c %s "$addon") bytes)"
+done
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 variants=()
 if (( rounds > 0 )) && [ -x "$j17/bin/java" ]; then
     idle "first-start-17-recording" "$j17" launcher   # records the AppCDS archive, written at exit
@@ -93,3 +97,4 @@ if (( load_seconds > 0 )) && [ -x "$j17/bin/java" ]; then
     printf 'load (%s): %d records ingested in %d s (%d/s), %d archives (%d MB), RSS at the end %d MB, max %d MB\n' \
         "${LOAD_JAVA_OPTS:-config/jvm.options}" "$ingested" "$load_seconds" $(( ingested / load_seconds )) "$archives" "$archived" "$rss" "$max"
 fi
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"

@@ -105,6 +105,11 @@ public final class Agent implements AutoCloseable {
         Revision first = fetchFirst(source, state);
         Settings settings = startSettings(resolver, boot, first);
         try {
+            // a module that is on but whose add-on jar is missing: one line, before any bean is made
+            Optional<String> missing = AddOn.refusal(settings);
+            if (missing.isPresent()) {
+                throw new StartRefused(missing.get());
+            }
             ExposedPorts.check(settings);
             checkManagementPort(settings);
         } catch (RuntimeException e) {

@@ -8,12 +8,18 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
-/** Creates the beans of every capability ({@link BeanProvider}s found on the class path). */
+/**
+ * Creates the beans of every capability ({@link BeanProvider}s found on the class path), but those of
+ * a capability whose add-on jar is missing ({@link AddOn}: its modules are off, or the agent refused
+ * to start before this).
+ */
 public final class BeanFactory implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BeanFactory.class);
@@ -22,7 +28,27 @@ public final class BeanFactory implements AutoCloseable {
 
     public BeanFactory(AgentSettings settings) throws Exception {
         List<BeanProvider> providers = new ArrayList<>();
-        ServiceLoader.load(BeanProvider.class).forEach(providers::add);
+        Iterator<BeanProvider> found = ServiceLoader.load(BeanProvider.class).iterator();
+        while (true) {
+            try {
+                if (!found.hasNext()) {
+                    break;
+                }
+                BeanProvider provider = found.next();
+                if (AddOn.missingFor(provider.getClass().getName()).isPresent()) {
+                    skipped(provider.getClass().getName());
+                } else {
+                    providers.add(provider);
+                }
+            } catch (ServiceConfigurationError e) {
+                // a provider whose class refers to a missing add-on's classes cannot even be constructed;
+                // the loader's message names the provider class, and the loader goes on with the next one
+                if (AddOn.missingFor(e.getMessage()).isEmpty()) {
+                    throw e;
+                }
+                skipped(e.getMessage());
+            }
+        }
         providers.sort(Comparator.comparingInt(BeanProvider::order));
         for (BeanProvider provider : providers) {
             Map<String, Object> provided;
@@ -40,6 +66,10 @@ public final class BeanFactory implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static void skipped(String provider) {
+        LOG.debug("Beans not created, their add-on jar is missing: {}", provider);
     }
 
     public Map<String, Object> beans() {

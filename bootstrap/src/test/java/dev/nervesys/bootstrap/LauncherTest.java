@@ -100,11 +100,23 @@ class LauncherTest {
         assertThat(launch(env).argv).as("a newer jar: recorded again").contains("-XX:ArchiveClassesAtExit=" + archive);
         assertThat(archive).doesNotExist();
 
+        Files.writeString(archive, "as if the JVM had written it at exit");
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now().minusSeconds(60)));
+        Path addOn = jar.resolveSibling("lib/nervesys-reports.jar");
+        Files.createDirectories(addOn.getParent());
+        Files.writeString(addOn, "an add-on jar, newer than the archive");
+        Files.setLastModifiedTime(addOn, FileTime.from(Instant.now().plusSeconds(60)));
+        assertThat(launch(env).argv).as("a newer add-on jar: recorded again").contains("-XX:ArchiveClassesAtExit=" + archive);
+        assertThat(archive).doesNotExist();
+
+        assertThat(launch(env).argv).as("Java 17: no compact object headers").doesNotContain("-XX:+UseCompactObjectHeaders");
         Files.writeString(javaHome.resolve("release"), "JAVA_VERSION=\"25.0.3\"\n");
-        assertThat(launch(env).argv).as("Java 25: its AOT cache").contains("-XX:AOTCacheOutput=" + cds.resolve("nervesys-java25.aot"));
+        assertThat(launch(env).argv).as("Java 25: its AOT cache").contains("-XX:AOTCacheOutput=" + cds.resolve("nervesys-java25.aot"))
+                .as("and compact object headers").contains("-XX:+UseCompactObjectHeaders");
         Files.writeString(javaHome.resolve("release"), "JAVA_VERSION=\"21.0.5\"\n");
         assertThat(launch(env).argv).as("Java 19 to 24: the JVM keeps the archive itself")
-                .contains("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + cds.resolve("nervesys-java21.jsa"));
+                .contains("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + cds.resolve("nervesys-java21.jsa"))
+                .doesNotContain("-XX:+UseCompactObjectHeaders");
     }
 
     @Test

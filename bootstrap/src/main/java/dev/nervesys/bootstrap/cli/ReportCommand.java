@@ -1,5 +1,6 @@
 package dev.nervesys.bootstrap.cli;
 
+import dev.nervesys.bootstrap.AddOn;
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.revision.DirectorySource;
@@ -61,6 +62,10 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!AddOn.REPORTS.present()) {
+            throw new CliErrors.Failure(CliErrors.FAILED, "needs " + AddOn.REPORTS.jar() + " beside nervesys.jar (the report"
+                    + " libraries); copy it there from the build (bootstrap/target/" + AddOn.REPORTS.jar() + ")");
+        }
         SettingsResolver r = resolver != null ? resolver : SettingsResolver.fromProcess();
         Path cwd = workDir != null ? workDir : Path.of("").toAbsolutePath();
         if (out != null && Files.exists(out) && !Files.isDirectory(out)) {

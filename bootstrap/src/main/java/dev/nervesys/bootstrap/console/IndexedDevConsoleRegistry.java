@@ -5,14 +5,17 @@ import org.apache.camel.impl.console.DefaultDevConsoleRegistry;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 /**
@@ -20,7 +23,8 @@ import java.util.stream.Stream;
  * the class path for {@code META-INF/services/org/apache/camel/dev-console/*}, which in our single
  * fat jar (tens of thousands of entries) took about 2 s, twice per start (measured: ready in 6.4 s
  * with dev consoles, 2.8 s without). The ids are read here from the jar's entry list instead
- * (milliseconds) and each console is resolved by id, as Camel would. Outside a jar (tests, IDE)
+ * (milliseconds), and from the add-on jars its manifest names, and each console is resolved by id,
+ * as Camel would. Outside a jar (tests, IDE)
  * Camel's own scan runs.
  *
  * <p>Consoles that act instead of showing are never registered ({@link #REFUSED}): {@code send}
@@ -79,7 +83,39 @@ public final class IndexedDevConsoleRegistry extends DefaultDevConsoleRegistry {
         if (camel == null || !camel.equals(ours) || !camel.toString().endsWith(".jar")) {
             return null;
         }
-        return idsIn(camel);
+        List<String> ids = idsIn(camel);
+        if (ids != null) {
+            ids.addAll(idsInAddOns(camel));
+        }
+        return ids;
+    }
+
+    /**
+     * Console ids of the add-on jars the fat jar's manifest names in its {@code Class-Path} (those
+     * present: docs/operations.md, "Add-on jars"), such as Camel's kafka console in lib/nervesys-kafka.jar.
+     */
+    static List<String> idsInAddOns(Path fatJar) {
+        List<String> ids = new ArrayList<>();
+        String classPath;
+        try (JarFile jar = new JarFile(fatJar.toFile())) {
+            Manifest manifest = jar.getManifest();
+            classPath = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+        } catch (IOException e) {
+            return ids;
+        }
+        if (classPath == null) {
+            return ids;
+        }
+        for (String entry : classPath.trim().split("\\s+")) {
+            Path addOn = fatJar.toAbsolutePath().getParent().resolve(entry);
+            if (!entry.isEmpty() && Files.isRegularFile(addOn)) {
+                List<String> found = idsIn(addOn);
+                if (found != null) {
+                    ids.addAll(found);
+                }
+            }
+        }
+        return ids;
     }
 
     private static Path location(Class<?> type) {

@@ -1,5 +1,6 @@
 package dev.nervesys.bootstrap.reload;
 
+import dev.nervesys.bootstrap.AddOn;
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.config.SettingsResolver;
 import dev.nervesys.bootstrap.revision.EmbeddedSource;
@@ -76,6 +77,10 @@ public final class RevisionValidator {
         // fail at the next start, routes would read it their own way
         Declarations.problems(settings.values()).forEach(p -> problems.add(new Problem(null, 0, p)));
         enabled.forEach((file, text) -> problems.addAll(staticChecks(file, text, settings)));
+
+        // a module whose add-on jar is missing cannot run here (its beans were not created): say which jar
+        enabled.keySet().forEach(file -> AddOn.neededBy(Revision.moduleName(file)).filter(a -> !a.present())
+                .ifPresent(a -> problems.add(new Problem(file, 0, a.missingLine(Revision.moduleName(file))))));
 
         Map<String, String> candidates = new TreeMap<>(enabled);
         problems.stream().map(Problem::file).filter(f -> f != null && f.startsWith(Revision.ROUTES_DIR))

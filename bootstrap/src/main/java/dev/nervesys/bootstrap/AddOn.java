@@ -1,0 +1,127 @@
+package dev.nervesys.bootstrap;
+
+import dev.nervesys.spi.AgentSettings;
+import dev.nervesys.spi.Role;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The add-on jars beside nervesys.jar (docs/operations.md, "Add-on jars"): the heavy libraries only
+ * some modules use are shipped as {@code lib/nervesys-<name>.jar} beside the core jar, which names
+ * them in its manifest's {@code Class-Path} (bootstrap/pom.xml), so that {@code java -jar nervesys.jar}
+ * and bin/nervesys load them when they are there. Without one, the modules that need it cannot run:
+ * the agent refuses to start while such a module is on, in one line that says which jar is missing
+ * ({@link #refusal}); a revision that switches such a module on is rejected with the same line; the
+ * beans of the add-on's capability are not created ({@link BeanFactory}); modules that are off
+ * never notice.
+ */
+public enum AddOn {
+
+    /** Module reports and the report command: quartz, Google Drive, POI, PDFBox, JFreeChart. */
+    REPORTS("lib/nervesys-reports.jar", List.of("reports"), "dev.nervesys.reports.",
+            List.of("org.apache.camel.component.quartz.QuartzComponent", "org.quartz.Scheduler",
+                    "org.apache.camel.component.google.drive.GoogleDriveComponent",
+                    "com.google.api.services.drive.Drive", "org.apache.poi.xssf.usermodel.XSSFWorkbook",
+                    "org.apache.pdfbox.pdmodel.PDDocument", "org.jfree.chart.JFreeChart")),
+
+    /** Modules kafka and kafka-sink: camel-kafka, kafka-clients, snappy. */
+    KAFKA("lib/nervesys-kafka.jar", List.of("kafka", "kafka-sink"), "dev.nervesys.kafka.",
+            List.of("org.apache.camel.component.kafka.KafkaComponent", "org.apache.kafka.clients.producer.KafkaProducer"));
+
+    private final String jar;
+    private final List<String> modules;
+    private final String capabilityPackage;
+    private final List<String> probes;
+    private volatile Boolean present;
+
+    AddOn(String jar, List<String> modules, String capabilityPackage, List<String> probes) {
+        this.jar = jar;
+        this.modules = modules;
+        this.capabilityPackage = capabilityPackage;
+        this.probes = probes;
+    }
+
+    /** Its path relative to nervesys.jar's directory, as the manifest's Class-Path names it. */
+    public String jar() {
+        return jar;
+    }
+
+    /** The route modules that need it. */
+    public List<String> modules() {
+        return modules;
+    }
+
+    /** Whether its libraries are on the class path (its jar beside nervesys.jar, or the build's class path). */
+    public boolean present() {
+        Boolean p = present;
+        if (p == null) {
+            p = probes.stream().allMatch(AddOn::loadable);
+            present = p;
+        }
+        return p;
+    }
+
+    /** The one line that says a module cannot run without this add-on, and what to do. */
+    public String missingLine(String module) {
+        Path dir = coreJarDirectory();
+        String where = dir == null ? "" : " (" + dir.resolve(jar) + " is missing)";
+        return "module " + module + " needs " + jar + " beside nervesys.jar" + where
+                + ": copy it there from the build (bootstrap/target/" + jar + ") or set nervesys.modules." + module + "=false";
+    }
+
+    /** The add-on a route module needs, if any. */
+    public static Optional<AddOn> neededBy(String module) {
+        for (AddOn a : values()) {
+            if (a.modules.contains(module)) {
+                return Optional.of(a);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The line of a missing add-on that a module needs, when that module is on; empty when the agent can start. */
+    public static Optional<String> refusal(AgentSettings settings) {
+        for (AddOn a : values()) {
+            for (String module : a.modules) {
+                if (Role.moduleOn(settings, module) && !a.present()) {
+                    return Optional.of(a.missingLine(module));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The missing add-on whose capability a class (a bean provider) belongs to, if any. */
+    static Optional<AddOn> missingFor(String className) {
+        for (AddOn a : values()) {
+            if (className != null && className.contains(a.capabilityPackage) && !a.present()) {
+                return Optional.of(a);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether the class file is on the class path: looked up as a resource, so that no class is loaded. */
+    private static boolean loadable(String className) {
+        ClassLoader loader = AddOn.class.getClassLoader();
+        return loader != null && loader.getResource(className.replace('.', '/') + ".class") != null;
+    }
+
+    /** The directory of the jar this class was loaded from, or null outside a jar (tests, IDE). */
+    static Path coreJarDirectory() {
+        CodeSource source = AddOn.class.getProtectionDomain().getCodeSource();
+        try {
+            if (source == null || source.getLocation() == null) {
+                return null;
+            }
+            Path p = Path.of(source.getLocation().toURI());
+            return p.toString().endsWith(".jar") ? p.toAbsolutePath().getParent() : null;
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+}
