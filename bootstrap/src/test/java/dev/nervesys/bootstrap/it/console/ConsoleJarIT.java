@@ -1,10 +1,11 @@
 package dev.nervesys.bootstrap.it.console;
 
+import static dev.nervesys.bootstrap.it.console.ConsolePage.errors;
+import static dev.nervesys.bootstrap.it.console.ConsolePage.login;
+import static dev.nervesys.bootstrap.it.console.ConsolePage.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
 import dev.nervesys.bootstrap.it.runs.Chromium;
@@ -39,7 +40,6 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 class ConsoleJarIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /** The views of the navigation and what each must show once loaded. */
     private static final List<String> VIEWS = List.of("fleet", "alerts", "modules", "reports", "performance", "users", "audit");
@@ -122,9 +122,7 @@ class ConsoleJarIT {
             try (Chromium chrome = new Chromium(tmp.resolve("chrome-profile"))) {
                 chrome.open(base + "/");
                 waitFor(chrome, "login");
-                chrome.script("document.querySelector('#login-user').value = 'ada';"
-                        + "document.querySelector('#login-password').value = 'admin-pw';"
-                        + "document.querySelector('#login-submit').click();");
+                login(chrome, "ada", "admin-pw");
                 waitFor(chrome, "fleet");
                 assertThat(chrome.script("return document.querySelector('tr[data-agent=\"edge-1\"]').textContent").asText())
                         .contains("edge-1");
@@ -158,15 +156,5 @@ class ConsoleJarIT {
         } catch (Exception e) {
             return "(no log: " + e + ")";
         }
-    }
-
-    private static String errors(Chromium chrome) throws Exception {
-        JsonNode e = chrome.script("return window.nervesysErrors");
-        return e.isArray() && e.isEmpty() ? "" : e.toString();
-    }
-
-    private static void waitFor(Chromium chrome, String view) {
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> chrome.script(
-                "return document.body.dataset.view + ' ' + document.body.dataset.loaded").asText().equals(view + " true"));
     }
 }

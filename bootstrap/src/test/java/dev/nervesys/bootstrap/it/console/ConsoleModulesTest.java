@@ -1,9 +1,11 @@
 package dev.nervesys.bootstrap.it.console;
 
+import static dev.nervesys.bootstrap.it.console.ConsolePage.errors;
+import static dev.nervesys.bootstrap.it.console.ConsolePage.login;
+import static dev.nervesys.bootstrap.it.console.ConsolePage.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.bootstrap.Agent;
 import dev.nervesys.bootstrap.it.ConfigRepo;
@@ -178,21 +180,5 @@ class ConsoleModulesTest {
             p.addBatch();
             p.executeBatch();
         }
-    }
-
-    private static String errors(Chromium chrome) throws Exception {
-        JsonNode e = chrome.script("return window.nervesysErrors");
-        return e.isArray() && e.isEmpty() ? "" : e.toString();
-    }
-
-    private static void login(Chromium chrome, String user, String password) throws Exception {
-        chrome.script("document.querySelector('#login-user').value = " + JSON.writeValueAsString(user) + ";"
-                + "document.querySelector('#login-password').value = " + JSON.writeValueAsString(password) + ";"
-                + "document.querySelector('#login-submit').click();");
-    }
-
-    private static void waitFor(Chromium chrome, String view) {
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> chrome.script(
-                "return document.body.dataset.view + ' ' + document.body.dataset.loaded").asText().equals(view + " true"));
     }
 }

@@ -1,5 +1,8 @@
 package dev.nervesys.bootstrap.it.console;
 
+import static dev.nervesys.bootstrap.it.console.ConsolePage.errors;
+import static dev.nervesys.bootstrap.it.console.ConsolePage.login;
+import static dev.nervesys.bootstrap.it.console.ConsolePage.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -266,26 +269,9 @@ class ConsolePagesWebTest {
                 + "return r ? [...r.cells].map(c => c.textContent).join('|') : ''").asText();
     }
 
-    private static String errors(Chromium chrome) throws Exception {
-        JsonNode e = chrome.script("return window.nervesysErrors");
-        return e.isArray() && e.isEmpty() ? "" : e.toString();
-    }
-
     private static void logout(Chromium chrome) throws Exception {
         chrome.script("document.querySelector('#logout').click()");
         waitFor(chrome, "login");
-    }
-
-    private static void login(Chromium chrome, String user, String password) throws Exception {
-        chrome.script("document.querySelector('#login-user').value = " + JSON.writeValueAsString(user) + ";"
-                + "document.querySelector('#login-password').value = " + JSON.writeValueAsString(password) + ";"
-                + "document.querySelector('#login-error').textContent = '';"
-                + "document.querySelector('#login-submit').click();");
-    }
-
-    private static void waitFor(Chromium chrome, String view) {
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> chrome.script(
-                "return document.body.dataset.view + ' ' + document.body.dataset.loaded").asText().equals(view + " true"));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.nervesys.bootstrap.it.console;
 
+import static dev.nervesys.bootstrap.it.console.ConsolePage.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -241,10 +242,5 @@ class ConsoleRunsWebTest {
     private static String text(Chromium chrome, String selector) throws Exception {
         return chrome.script("const e = document.querySelector(" + JSON.writeValueAsString(selector) + "); return e ? e.textContent : ''")
                 .asText();
-    }
-
-    private static void waitFor(Chromium chrome, String view) {
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> chrome.script(
-                "return document.body.dataset.view + ' ' + document.body.dataset.loaded").asText().equals(view + " true"));
     }
 }

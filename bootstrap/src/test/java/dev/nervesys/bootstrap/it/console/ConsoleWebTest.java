@@ -1,10 +1,11 @@
 package dev.nervesys.bootstrap.it.console;
 
+import static dev.nervesys.bootstrap.it.console.ConsolePage.errors;
+import static dev.nervesys.bootstrap.it.console.ConsolePage.login;
+import static dev.nervesys.bootstrap.it.console.ConsolePage.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nervesys.bootstrap.Agent;
 import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
@@ -43,7 +44,6 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 class ConsoleWebTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PG = "jdbc:postgresql://" + System.getProperty("nervesys.test.pgHost", "127.0.0.1") + ":"
             + Integer.getInteger("nervesys.test.pgPort", 5432) + "/";
     private static final Path SHOTS = ConfigRepo.projectRoot().resolve("docs").resolve("console");
@@ -178,23 +178,6 @@ class ConsoleWebTest {
             Files.write(SHOTS.resolve("audit.png"), chrome.screenshot());
             assertThat(errors(chrome)).isEmpty();
         }
-    }
-
-    private static String errors(Chromium chrome) throws Exception {
-        JsonNode e = chrome.script("return window.nervesysErrors");
-        return e.isArray() && e.isEmpty() ? "" : e.toString();
-    }
-
-    private static void login(Chromium chrome, String user, String password) throws Exception {
-        chrome.script("document.querySelector('#login-user').value = " + JSON.writeValueAsString(user) + ";"
-                + "document.querySelector('#login-password').value = " + JSON.writeValueAsString(password) + ";"
-                + "document.querySelector('#login-error').textContent = '';"
-                + "document.querySelector('#login-submit').click();");
-    }
-
-    private static void waitFor(Chromium chrome, String view) {
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> chrome.script(
-                "return document.body.dataset.view + ' ' + document.body.dataset.loaded").asText().equals(view + " true"));
     }
 
     /** Six agents: web-01 with six hours of beats, web-03 degraded, web-04 critical and behind, web-05 silent for two hours. */
