@@ -17,7 +17,7 @@ n=${1:-1000}
 sims=${2:-2}
 rounds=${3:-3}
 root=$PWD
-jar=$root/bootstrap/target/nervesys.jar
+jar=${JAR:-$root/bootstrap/target/nervesys.jar}
 cp="$root/bootstrap/target/test-classes:$jar"
 [ -f "$jar" ] && [ -d "$root/bootstrap/target/test-classes" ] || { echo "build first (see the header)"; exit 2; }
 ulimit -n "$(ulimit -Hn)"

@@ -54,7 +54,7 @@ public final class FleetSimulator {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern HEAD = Pattern.compile("([0-9a-f]{40}) refs/heads/main");
     /** What JGit 6/7 asks for in a v0 fetch (BasePackFetchConnection). */
-    private static final String CAPS = " multi_ack_detailed no-done side-band-64k thin-pack ofs-delta agent=JGit/7.0.0";
+    private static final String CAPS = " multi_ack_detailed no-done side-band-64k thin-pack no-progress ofs-delta agent=JGit/7.0.0";
 
     private FleetSimulator() {
     }
@@ -174,7 +174,10 @@ public final class FleetSimulator {
                     })
                     .whenComplete((now, e) -> {
                         if (e != null) {
-                            failures.incrementAndGet();
+                            if (failures.incrementAndGet() <= 3) {
+                                System.out.println("ERROR " + e);
+                                System.out.flush();
+                            }
                             retry.schedule(() -> waitFor(have), 1, TimeUnit.SECONDS);
                         } else {
                             waitFor(now);
@@ -215,7 +218,7 @@ public final class FleetSimulator {
     }
 
     private static boolean contains(byte[] b, String s) {
-        return new String(b, 0, Math.min(b.length, 256), StandardCharsets.ISO_8859_1).contains(s);
+        return new String(b, 0, Math.min(b.length, 4096), StandardCharsets.ISO_8859_1).contains(s);
     }
 
     private static String pkt(String line) {
