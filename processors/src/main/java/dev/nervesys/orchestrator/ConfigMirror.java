@@ -62,6 +62,7 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
     private volatile String lastError;
     private volatile String lastCheck;
     private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final PackCache packs = new PackCache();
 
     public ConfigMirror(OrchestratorSettings settings, Path dir, String token, OrchestratorStore store, Rollouts rollouts,
                         Clock clock) {
@@ -136,6 +137,7 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
             rollouts.observed(remote.getObjectId().name());
             lastError = null;
             if (local == null || !remote.getObjectId().equals(local.getObjectId())) {
+                packs.clear();
                 listeners.forEach(Runnable::run);
             }
             return remote.getObjectId().name();
@@ -217,22 +219,28 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
         }
         served.incrementAndGet();
         String target = rollouts.commitFor(agentId);
+        String tip = target != null ? target : commit();
         if (infoRefs) {
-            UploadPack up = uploadPack(target);
-            advertisement(ex, pkt -> up.sendAdvertisedRefs(new RefAdvertiser.PacketLineOutRefAdvertiser(pkt)));
+            byte[] advertised = packs.answer(tip, null, () -> {
+                UploadPack up = uploadPack(target);
+                return advertisement(pkt -> up.sendAdvertisedRefs(new RefAdvertiser.PacketLineOutRefAdvertiser(pkt)));
+            });
+            advertisement(ex, advertised);
             return;
         }
-        InputStream request = new ByteArrayInputStream(body == null ? new byte[0] : body);
-        if (encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("gzip")) {
-            request = new GZIPInputStream(request);
-        }
-        ByteArrayOutputStream result = new ByteArrayOutputStream();
-        uploadPack(target).upload(request, result, null);
+        InputStream in0 = new ByteArrayInputStream(body == null ? new byte[0] : body);
+        byte[] request = (encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("gzip")
+                ? new GZIPInputStream(in0) : in0).readAllBytes();
+        byte[] result = packs.answer(tip, request, () -> {
+            ByteArrayOutputStream pack = new ByteArrayOutputStream();
+            uploadPack(target).upload(new ByteArrayInputStream(request), pack, null);
+            return pack.toByteArray();
+        });
         Message m = ex.getMessage();
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         m.setHeader(Exchange.CONTENT_TYPE, "application/x-git-upload-pack-result");
         m.setHeader("Cache-Control", "no-cache");
-        m.setBody(result.toByteArray());
+        m.setBody(result);
     }
 
     /**
@@ -255,17 +263,25 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
         void to(PacketLineOut pkt) throws IOException;
     }
 
-    private static void advertisement(Exchange ex, Advertise advertise) throws IOException {
+    private static byte[] advertisement(Advertise advertise) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PacketLineOut pkt = new PacketLineOut(buf);
         pkt.writeString("# service=git-upload-pack\n");
         pkt.end();
         advertise.to(pkt);
+        return buf.toByteArray();
+    }
+
+    private static void advertisement(Exchange ex, Advertise advertise) throws IOException {
+        advertisement(ex, advertisement(advertise));
+    }
+
+    private static void advertisement(Exchange ex, byte[] body) {
         Message m = ex.getMessage();
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         m.setHeader(Exchange.CONTENT_TYPE, "application/x-git-upload-pack-advertisement");
         m.setHeader("Cache-Control", "no-cache");
-        m.setBody(buf.toByteArray());
+        m.setBody(body);
     }
 
     @Override
@@ -286,6 +302,8 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
         out.put("upstreamChecks", checks.get());
         out.put("upstreamFetches", fetches.get());
         out.put("agentRequests", served.get());
+        out.put("packCacheHits", packs.hits());
+        out.put("packCacheMisses", packs.misses());
         out.put("lastUpstreamCheck", lastCheck == null ? "" : lastCheck);
         if (lastError != null) {
             out.put("upstreamError", lastError);
