@@ -83,11 +83,29 @@ public enum AddOn {
         return Optional.empty();
     }
 
+    /**
+     * Whether a module that is on idles with these settings, so that it can be left out when its add-on
+     * is missing instead of refusing the start: module {@code kafka} is on by default but publishes
+     * only with {@code nervesys.kafka.publish=true}; an agent shipped without lib/nervesys-kafka.jar
+     * then simply runs without it.
+     */
+    public static boolean idles(AgentSettings settings, String module) {
+        return module.equals("kafka") && !settings.getBoolean("nervesys.kafka.publish", false);
+    }
+
+    /**
+     * Whether the route files of {@code module} are to be left out: it needs an add-on that is
+     * missing and it {@link #idles} with these settings (said once in the log by the caller).
+     */
+    public static boolean leftOut(AgentSettings settings, String module) {
+        return neededBy(module).filter(a -> !a.present()).isPresent() && idles(settings, module);
+    }
+
     /** The line of a missing add-on that a module needs, when that module is on; empty when the agent can start. */
     public static Optional<String> refusal(AgentSettings settings) {
         for (AddOn a : values()) {
             for (String module : a.modules) {
-                if (Role.moduleOn(settings, module) && !a.present()) {
+                if (Role.moduleOn(settings, module) && !a.present() && !idles(settings, module)) {
                     return Optional.of(a.missingLine(module));
                 }
             }

@@ -110,6 +110,10 @@ public final class Agent implements AutoCloseable {
             if (missing.isPresent()) {
                 throw new StartRefused(missing.get());
             }
+            for (AddOn a : AddOn.values()) {
+                a.modules().stream().filter(m -> dev.nervesys.spi.Role.moduleOn(settings, m) && AddOn.leftOut(settings, m))
+                        .forEach(m -> LOG.info("module {} left out: it idles with these settings and {} is not beside nervesys.jar", m, a.jar()));
+            }
             ExposedPorts.check(settings);
             checkManagementPort(settings);
         } catch (RuntimeException e) {

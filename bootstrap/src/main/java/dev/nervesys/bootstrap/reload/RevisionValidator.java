@@ -127,12 +127,15 @@ public final class RevisionValidator {
 
     /**
      * Route files whose module is on: {@code nervesys.modules.<name>}, else the role's default
-     * (an agent runs every module but orchestrator*, an orchestrator only those and errors: {@link Role}).
+     * (an agent runs every module but orchestrator*, an orchestrator only those and errors: {@link Role}),
+     * less a module that idles without its missing add-on jar ({@link AddOn#leftOut}).
      */
     public static SortedMap<String, String> enabledRoutes(Revision revision, Settings settings) {
         SortedMap<String, String> out = new TreeMap<>();
         revision.routeFiles().forEach((file, text) -> {
-            if (Role.moduleOn(settings, Revision.moduleName(file))) {
+            String module = Revision.moduleName(file);
+            // a module that idles with these settings and whose add-on jar is missing is left out (AddOn.idles)
+            if (Role.moduleOn(settings, module) && !AddOn.leftOut(settings, module)) {
                 out.put(file, text);
             }
         });

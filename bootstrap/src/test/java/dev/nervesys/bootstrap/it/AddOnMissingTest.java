@@ -16,9 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An agent whose Kafka add-on is missing (a child JVM on the test class path without camel-kafka and
- * kafka-clients, as nervesys.jar without lib/nervesys-kafka.jar): with module kafka on, as by
- * default, it refuses to start in one line that names the jar; {@code validate} rejects the
- * revision with the same line for routes/kafka.camel.yaml. docs/operations.md, "Add-on jars".
+ * kafka-clients, as nervesys.jar without lib/nervesys-kafka.jar): with module kafka publishing
+ * ({@code nervesys.kafka.publish=true}) it refuses to start in one line that names the jar, and
+ * {@code validate} rejects the revision with the same line for routes/kafka.camel.yaml; with the
+ * defaults (module kafka on but idle) the module is left out and the revision is valid.
+ * docs/operations.md, "Add-on jars".
  */
 class AddOnMissingTest {
 
@@ -27,7 +29,7 @@ class AddOnMissingTest {
 
     @Test
     void aModuleOnWithoutItsAddOnRefusesTheStartInOneLine() throws Exception {
-        Result r = run(List.of("-Dnervesys.dataDir=" + tmp.resolve("data"),
+        Result r = run(List.of("-Dnervesys.kafka.publish=true", "-Dnervesys.dataDir=" + tmp.resolve("data"),
                 "-Dcamel.management.port=" + TestAgents.freePort(), "-Dnervesys.ingest.port=" + TestAgents.freePort(),
                 "-Dnervesys.live.port=" + TestAgents.freePort()), "run");
         assertThat(r.exit).as(r.output).isEqualTo(3);
@@ -38,11 +40,32 @@ class AddOnMissingTest {
 
     @Test
     void aRevisionThatSwitchesItOnIsRejectedWithTheSameLine() throws Exception {
-        Path repo = Path.of("..").toAbsolutePath().normalize();
+        // the project's routes and config, with the publisher switched on in the revision's own settings
+        Path project = Path.of("..").toAbsolutePath().normalize();
+        Path repo = tmp.resolve("repo");
+        for (String dir : new String[] {"routes", "config"}) {
+            try (var files = Files.walk(project.resolve(dir))) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    Path to = repo.resolve(project.relativize(f).toString());
+                    Files.createDirectories(to.getParent());
+                    Files.copy(f, to);
+                }
+            }
+        }
+        Files.writeString(repo.resolve("config/application.properties"), "\nnervesys.kafka.publish=true\n",
+                java.nio.file.StandardOpenOption.APPEND);
         Result r = run(List.of(), "validate", repo.toString());
         assertThat(r.exit).as(r.output).isEqualTo(1);
         assertThat(r.output).contains("routes/kafka.camel.yaml: module kafka needs lib/nervesys-kafka.jar beside nervesys.jar");
         assertThat(AddOn.KAFKA.present()).as("this JVM has the Kafka libraries").isTrue();
+    }
+
+    @Test
+    void anIdleModuleWithoutItsAddOnIsLeftOutAndTheRevisionIsValid() throws Exception {
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        Result r = run(List.of(), "validate", repo.toString());
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.output).doesNotContain("nervesys-kafka.jar").doesNotContain("NoClassDefFoundError");
     }
 
     private Result run(List<String> flags, String... args) throws Exception {
