@@ -119,9 +119,14 @@
   async function loadFleet() {
     const r = await api('/api/fleet');
     if (r.status !== 200) { showError(r.body.error); loaded(); return; }
+    // marks read by the fleet page benchmark (FleetPageBench, docs/console.md "Measured")
+    performance.mark('nervesys-fleet-data');
     state.fleet = r.body;
     renderSummary();
     renderFleet();
+    performance.mark('nervesys-fleet-drawn');
+    // the frame that shows the table: after its layout and paint
+    requestAnimationFrame(() => setTimeout(() => performance.mark('nervesys-fleet-shown'), 0));
     loaded();
   }
 
