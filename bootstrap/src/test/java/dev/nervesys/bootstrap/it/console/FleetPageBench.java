@@ -30,7 +30,7 @@ import org.awaitility.Awaitility;
  * {@code nervesys-fleet-shown}),
  * all from the navigation's start. Reference in the same round: the same {@code /api/fleet} fetched by
  * a Java HTTP client with the viewer's cookie (the data alone, no browser). A benchmark, not a test.
- * Run: {@code java -cp $CP dev.nervesys.bootstrap.it.console.FleetPageBench <db> <rounds>}.
+ * Run: {@code java -cp $CP dev.nervesys.bootstrap.it.console.FleetPageBench <db> <rounds> [screenshot.png]}.
  */
 public final class FleetPageBench {
 
@@ -87,6 +87,9 @@ public final class FleetPageBench {
                                 + "fleet answer arrived %.0f ms, table built %.0f ms, table shown %.0f ms (%d rows in the DOM, %s), ratio shown / reference %.2f%n",
                         r, api.body().length / 1024, ref, m.path("fcp").asDouble(), m.path("data").asDouble(), m.path("drawn").asDouble(),
                         m.path("shown").asDouble(), m.path("rows").asInt(), m.path("count").asText(), m.path("shown").asDouble() / ref);
+            }
+            if (args.length > 2) {
+                Files.write(Path.of(args[2]), chrome.screenshot());
             }
             String errs = errors(chrome);
             if (!errs.isEmpty()) {
