@@ -22,7 +22,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  * (one a day's worth at {@code 86400 / beats} s), then, alternating, the reference (the
  * {@code DISTINCT ON} query of {@code nervesys fleet}, the DISTINCT ON query it used before common.FleetQueries, kept here as REFERENCE) and the console's fleet
  * answer (skip-scan query, newest revision, alerts today, JSON), {@code rounds} times each.
- * Run: {@code java -cp $CP dev.nervesys.bench.webconsole.FleetQueryBench 10000 144 5}.
+ * Run: {@code java -cp $CP dev.nervesys.bench.webconsole.FleetQueryBench 10000 144 5}. A fourth argument names a
+ * database to keep: filled on the first run when its {@code agent_status} is empty, reused as it is
+ * afterwards and never dropped (the 14.4 M rows of 10000 x 1440 take minutes to fill).
  */
 public final class FleetQueryBench {
 
@@ -43,9 +45,19 @@ public final class FleetQueryBench {
         int beats = args.length > 1 ? Integer.parseInt(args[1]) : 144;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         String pg = "jdbc:postgresql://127.0.0.1:5432/";
-        String db = "cons_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        boolean keep = args.length > 3;
+        String db = keep ? args[3] : "cons_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        if (!db.matches("[a-z0-9_]+")) {
+            throw new IllegalArgumentException("database name " + db);
+        }
         try (Connection c = DriverManager.getConnection(pg + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + db);
+            boolean exists;
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + db + "'")) {
+                exists = rs.next();
+            }
+            if (!exists) {
+                s.execute("CREATE DATABASE " + db);
+            }
         }
         try {
             PGSimpleDataSource ds = new PGSimpleDataSource();
@@ -55,7 +67,15 @@ public final class FleetQueryBench {
             Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             long step = 86_400L / beats;
             long t0 = System.nanoTime();
-            try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement("""
+            long have;
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM agent_status")) {
+                rs.next();
+                have = rs.getLong(1);
+            }
+            if (have > 0) {
+                System.out.printf("database %s kept: %d rows already%n", db, have);
+            } else try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement("""
                     INSERT INTO agent_status (agent_id, server, ts, status, metrics, alerts, config_revision, buffer_rows, interval_seconds)
                     SELECT 'agent-' || lpad(a::text, 5, '0'), 'srv-' || a,
                            CAST(? AS timestamptz) - b * make_interval(secs => ?) - (a % 60) * interval '1 second',
@@ -72,8 +92,10 @@ public final class FleetQueryBench {
                 p.setInt(5, beats);
                 p.executeUpdate();
             }
-            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-                s.execute("VACUUM ANALYZE agent_status");
+            if (have == 0) {
+                try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                    s.execute("VACUUM ANALYZE agent_status");
+                }
             }
             System.out.printf("filled %d agents x %d beats = %d rows in %.1f s%n", agents, beats, (long) agents * beats,
                     (System.nanoTime() - t0) / 1e9);
@@ -103,8 +125,10 @@ public final class FleetQueryBench {
                         + "ratio %.1fx%n", r, refRows, ref, query, rows.size(), bytes / 1024, ours, ref / ours);
             }
         } finally {
-            try (Connection c = DriverManager.getConnection(pg + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+            if (!keep) {
+                try (Connection c = DriverManager.getConnection(pg + "postgres", "postgres", ""); Statement s = c.createStatement()) {
+                    s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+                }
             }
         }
     }

@@ -32,7 +32,12 @@ final class ConsolePage {
 
     /** Waits until the page shows {@code view} with its data loaded. */
     static void waitFor(Chromium chrome, String view) {
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> chrome.script(
+        waitFor(chrome, view, Duration.ofSeconds(30));
+    }
+
+    /** Waits at most {@code atMost} until the page shows {@code view} with its data loaded. */
+    static void waitFor(Chromium chrome, String view, Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> chrome.script(
                 "return document.body.dataset.view + ' ' + document.body.dataset.loaded").asText().equals(view + " true"));
     }
 
