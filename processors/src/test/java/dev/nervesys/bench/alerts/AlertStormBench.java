@@ -34,7 +34,8 @@ import java.util.concurrent.locks.LockSupport;
  * the RAID line at 5 s, beside a background load of ordinary INFO lines that a second client posts as
  * fast as ingest takes them (batches of 1,000). The figure is the background's ingest rate during
  * the 10 s with the alert path on against the same run with it off (same storm, same pace): what a
- * storm of this size costs the agent's other traffic. {@code ... AlertStormBench /tmp/storm 100000 3 paced}.
+ * storm of this size costs the agent's other traffic. Odd rounds run the alert path first, even rounds
+ * the reference first. {@code ... AlertStormBench /tmp/storm 100000 4 paced}.
  */
 public final class AlertStormBench {
 
@@ -49,7 +50,9 @@ public final class AlertStormBench {
         Path root = Path.of(System.getProperty("nervesys.root", ".."));
         String alertsYaml = Files.readString(root.resolve("config/alerts.yaml"));
         for (int round = 0; round < rounds; round++) {
-            for (boolean storm : new boolean[] {false, true}) {
+            // paced: odd rounds run the alert path first, so the JIT's warm-up (which favours the later run of a pair) cancels out
+            boolean[] order = paced && round % 2 == 1 ? new boolean[] {true, false} : new boolean[] {false, true};
+            for (boolean storm : order) {
                 Path dir = work.resolve("r" + round + (storm ? "-storm" : "-ref"));
                 if (paced) {
                     runPaced(dir, alertsYaml, lines, storm, round);
@@ -146,6 +149,7 @@ public final class AlertStormBench {
                 }
             }, "background-load");
             bg.start();
+            String loadBefore = load();
             long t0 = System.nanoTime();
             go.countDown();
             long raidAt = 0;
@@ -172,8 +176,8 @@ public final class AlertStormBench {
             stop.set(true);
             bg.join();
             double bgSeconds = (bgEnd.get() - t0) / 1e9;
-            String rate = String.format("background %,.0f lines/s (%,d lines in %.2f s); storm %,d lines posted in %.2f s (latest batch %.0f ms behind its slot)",
-                    bgLines.get() / bgSeconds, bgLines.get(), bgSeconds, lines, (stormDone - t0) / 1e9, maxLate / 1e6);
+            String rate = String.format("load %s-%s; background %,.0f lines/s (%,d lines in %.2f s); storm %,d lines posted in %.2f s (latest batch %.0f ms behind its slot)",
+                    loadBefore, load(), bgLines.get() / bgSeconds, bgLines.get(), bgSeconds, lines, (stormDone - t0) / 1e9, maxLate / 1e6);
             Map<String, Object> c = h.<dev.nervesys.spi.StatusReporter>bean("classifier").status();
             if (!storm) {
                 System.out.printf("round %d reference (alert path off): %s; classified %s, critical %s%n",
@@ -195,6 +199,15 @@ public final class AlertStormBench {
     }
 
     static final long PACED_SECONDS = 10;
+
+    /** The machine's load average over 1 minute (Linux), printed beside each paced figure: the machine is shared. */
+    static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (Exception e) {
+            return "n/a";
+        }
+    }
 
     static void run(Path dir, String alertsYaml, int lines, boolean storm, int round) throws Exception {
         int port = DataPathHarness.freePort();
