@@ -165,6 +165,7 @@
       const a = await points(st.a, from, to);
       const b = st.b ? await points(st.b, a.from, a.to) : null;
       if (gen !== st.gen) return;
+      performance.mark('nervesys-run-data'); // RunPageBench reads these marks (docs/console.md, "Measured")
       st.data = { a: a, b: b, bucket: a.bucket, from: a.from, to: a.to };
       // live points that ClickHouse does not hold yet stay (the shipper writes in batches)
       st.extra = { a: newer(a, 'a'), b: newer(b, 'b') };
@@ -177,6 +178,8 @@
     $('#run-bucket').textContent = st.data.bucket > 1 ? 'each point: mean of ' + st.data.bucket + ' frames' : 'every frame';
     exportLinks();
     draw();
+    performance.mark('nervesys-run-drawn');
+    requestAnimationFrame(() => setTimeout(() => performance.mark('nervesys-run-shown'), 0));
   }
 
   /** The live points of a run after the last frame ClickHouse gave for each series. */
