@@ -11,6 +11,7 @@ import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
 import dev.nervesys.bootstrap.it.runs.Chromium;
 import dev.nervesys.heartbeat.Migrations;
+import dev.nervesys.heartbeat.PgDatabase;
 import dev.nervesys.spi.Dialect;
 import dev.nervesys.webconsole.PasswordHashes;
 import java.net.URI;
@@ -20,16 +21,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,32 +41,28 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 class ConsoleFleetPagesWebTest {
 
-    private static final String PG = "jdbc:postgresql://" + System.getProperty("nervesys.test.pgHost", "127.0.0.1") + ":"
-            + Integer.getInteger("nervesys.test.pgPort", 5432) + "/";
 
     @TempDir
     Path tmp;
     private Agent agent;
-    private final String db = "cons_pages_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private PgDatabase db;
 
     @AfterEach
     void stop() throws Exception {
         if (agent != null) {
             agent.close();
         }
-        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        if (db != null) {
+            db.close();
         }
     }
 
     @Test
     void aFleetOf250AgentsIsShownInPagesOf100() throws Exception {
-        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + db);
-        }
+        db = new PgDatabase("cons_pages_");
         PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(PG + db);
-        ds.setUser("postgres");
+        ds.setUrl(db.url());
+        ds.setUser(PgDatabase.USER);
         Migrations.apply(ds, Dialect.POSTGRES);
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement("""
@@ -89,9 +83,9 @@ class ConsoleFleetPagesWebTest {
         int port = TestAgents.freePort();
         Properties flags = TestAgents.flags("pages-agent", tmp.resolve("data"), repo.uri(), TestAgents.freePort());
         flags.setProperty("nervesys.webconsole.port", String.valueOf(port));
-        flags.setProperty("nervesys.postgres.url", PG + db);
+        flags.setProperty("nervesys.postgres.url", db.url());
         agent = TestAgents.start(flags, Map.of("NERVESYS_WEBCONSOLE_USERS", "vera:viewer:" + PasswordHashes.hash("viewer-pw".toCharArray(), 4),
-                "NERVESYS_POSTGRES_USER", "postgres"));
+                "NERVESYS_POSTGRES_USER", PgDatabase.USER));
         String base = "http://127.0.0.1:" + port;
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),

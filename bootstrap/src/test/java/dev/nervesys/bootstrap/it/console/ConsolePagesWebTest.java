@@ -13,6 +13,7 @@ import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
 import dev.nervesys.bootstrap.it.runs.Chromium;
 import dev.nervesys.heartbeat.Migrations;
+import dev.nervesys.heartbeat.PgDatabase;
 import dev.nervesys.spi.Dialect;
 import dev.nervesys.webconsole.PasswordHashes;
 import dev.nervesys.webconsole.Totp;
@@ -25,17 +26,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,34 +52,30 @@ import org.postgresql.ds.PGSimpleDataSource;
 class ConsolePagesWebTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String PG = "jdbc:postgresql://" + System.getProperty("nervesys.test.pgHost", "127.0.0.1") + ":"
-            + Integer.getInteger("nervesys.test.pgPort", 5432) + "/";
     private static final Path SHOTS = ConfigRepo.projectRoot().resolve("docs").resolve("console");
     private static final String DAY = "2026-01-15";
 
     @TempDir
     Path tmp;
     private Agent agent;
-    private final String db = "cons_pages_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private PgDatabase db;
 
     @AfterEach
     void stop() throws Exception {
         if (agent != null) {
             agent.close();
         }
-        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        if (db != null) {
+            db.close();
         }
     }
 
     @Test
     void reportsPerformanceAndUsersInABrowser() throws Exception {
-        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + db);
-        }
+        db = new PgDatabase("cons_pages_");
         PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(PG + db);
-        ds.setUser("postgres");
+        ds.setUrl(db.url());
+        ds.setUser(PgDatabase.USER);
         Migrations.apply(ds, Dialect.POSTGRES);
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         seed(ds, now);
@@ -97,12 +91,12 @@ class ConsolePagesWebTest {
         Properties flags = TestAgents.flags("console-agent", tmp.resolve("data"), repo.uri(), TestAgents.freePort());
         flags.setProperty("nervesys.webconsole.port", String.valueOf(port));
         flags.setProperty("nervesys.webconsole.hashCost", "4");
-        flags.setProperty("nervesys.postgres.url", PG + db);
+        flags.setProperty("nervesys.postgres.url", db.url());
         flags.setProperty("nervesys.reports.localDir", tmp.resolve("reports").toString());
         String users = "vera:viewer:" + PasswordHashes.hash("viewer-pw".toCharArray(), 4)
                 + ",otto:operator:" + PasswordHashes.hash("operator-pw".toCharArray(), 4)
                 + ",ada:admin:" + PasswordHashes.hash("admin-pw".toCharArray(), 4);
-        agent = TestAgents.start(flags, Map.of("NERVESYS_WEBCONSOLE_USERS", users, "NERVESYS_POSTGRES_USER", "postgres"));
+        agent = TestAgents.start(flags, Map.of("NERVESYS_WEBCONSOLE_USERS", users, "NERVESYS_POSTGRES_USER", PgDatabase.USER));
         String base = "http://127.0.0.1:" + port;
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),

@@ -10,6 +10,7 @@ import dev.nervesys.bootstrap.Agent;
 import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
 import dev.nervesys.bootstrap.it.runs.Chromium;
+import dev.nervesys.heartbeat.PgDatabase;
 import dev.nervesys.webconsole.PasswordHashes;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,9 +18,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -43,15 +41,13 @@ class ConsoleRunsWebTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final String PG = "jdbc:postgresql://" + System.getProperty("nervesys.test.pgHost", "127.0.0.1") + ":"
-            + Integer.getInteger("nervesys.test.pgPort", 5432) + "/";
     private static final String CH = System.getProperty("nervesys.test.clickhouse", "http://127.0.0.1:8123");
     private static final Path SHOTS = ConfigRepo.projectRoot().resolve("docs").resolve("console");
 
     @TempDir
     Path tmp;
     private Agent agent;
-    private final String db = "cons_runs_web_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private PgDatabase db;
     private final String chDb = "cons_runs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
 
     @AfterEach
@@ -59,8 +55,8 @@ class ConsoleRunsWebTest {
         if (agent != null) {
             agent.close();
         }
-        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+        if (db != null) {
+            db.close();
         }
         ch("DROP DATABASE IF EXISTS " + chDb);
     }
@@ -89,9 +85,7 @@ class ConsoleRunsWebTest {
 
     @Test
     void findAFinishedRunZoomPresetOverlayExportAndFollowALiveOne() throws Exception {
-        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", ""); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + db);
-        }
+        db = new PgDatabase("cons_runs_web_");
         ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
         for (String f : List.of("errors", "ingest", "clickhouse", "runs", "live", "webconsole")) {
             repo.write("routes/" + f + ".camel.yaml", Files.readString(ConfigRepo.projectRoot().resolve("routes/" + f + ".camel.yaml")));
@@ -108,9 +102,9 @@ class ConsoleRunsWebTest {
         flags.setProperty("nervesys.ingest.host", "127.0.0.1");
         flags.setProperty("nervesys.live.port", String.valueOf(livePort));
         flags.setProperty("nervesys.live.host", "127.0.0.1");
-        flags.setProperty("nervesys.postgres.url", PG + db);
+        flags.setProperty("nervesys.postgres.url", db.url());
         String users = "vera:viewer:" + PasswordHashes.hash("viewer-pw".toCharArray(), 4);
-        agent = TestAgents.start(flags, Map.of("NERVESYS_WEBCONSOLE_USERS", users, "NERVESYS_POSTGRES_USER", "postgres"));
+        agent = TestAgents.start(flags, Map.of("NERVESYS_WEBCONSOLE_USERS", users, "NERVESYS_POSTGRES_USER", PgDatabase.USER));
         String base = "http://127.0.0.1:" + port;
         String ingest = "http://127.0.0.1:" + ingestPort;
         String api = "http://127.0.0.1:" + livePort;
