@@ -10,7 +10,9 @@ import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
 import dev.nervesys.bootstrap.it.runs.Chromium;
 import dev.nervesys.common.ClickHouseClient;
+import dev.nervesys.heartbeat.PgDatabase;
 import dev.nervesys.clickhouse.ClickHouseSchema;
+import dev.nervesys.clickhouse.ClickHouseTestDb;
 import dev.nervesys.webconsole.PasswordHashes;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,9 +20,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -40,8 +39,6 @@ import org.awaitility.Awaitility;
  */
 public final class RunPageBench {
 
-    private static final String CH = "http://127.0.0.1:8123";
-
     private RunPageBench() {
     }
 
@@ -49,45 +46,31 @@ public final class RunPageBench {
         int seriesCount = args.length > 0 ? Integer.parseInt(args[0]) : 4;
         int frames = args.length > 1 ? Integer.parseInt(args[1]) : 250_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        String pg = "run_page_bench_" + ProcessHandle.current().pid();
-        String chDb = "run_page_bench_" + ProcessHandle.current().pid();
         HttpClient http = HttpClient.newHttpClient();
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
-             Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + pg);
-        }
-        ch(http, "CREATE DATABASE " + chDb);
-        try {
-            ClickHouseClient client = new ClickHouseClient(CH, chDb, null, null, Duration.ofSeconds(120));
-            ClickHouseSchema.create(client);
+        try (PgDatabase pg = new PgDatabase("run_page_bench_"); ClickHouseTestDb ch = new ClickHouseTestDb()) {
+            ClickHouseSchema.create(new ClickHouseClient(ClickHouseTestDb.URL, ch.name, null, null, Duration.ofSeconds(120)));
             StringBuilder names = new StringBuilder();
             long t0 = System.nanoTime();
             for (int i = 0; i < seriesCount; i++) {
-                ch(http, "INSERT INTO " + chDb + ".series SELECT 'big', 'engine.s" + i + "', number, toDateTime('2026-01-05 12:00:00', 'UTC'),"
+                ch.query("INSERT INTO {db}.series SELECT 'big', 'engine.s" + i + "', number, toDateTime('2026-01-05 12:00:00', 'UTC'),"
                         + " 0, sin(number / 1000.0) * 100 + " + i + ", number FROM system.numbers LIMIT " + frames);
                 names.append(i == 0 ? "" : ",").append("engine.s").append(i);
             }
-            ch(http, "INSERT INTO " + chDb + ".runs (run_id, name, engine, parameters, status, started_at, ended_at, end_reason, version)"
+            ch.query("INSERT INTO {db}.runs (run_id, name, engine, parameters, status, started_at, ended_at, end_reason, version)"
                     + " VALUES ('big', 'bench 1M points', 'v8', '{}', 'ended', toDateTime('2026-01-05 12:00:00', 'UTC'),"
                     + " toDateTime('2026-01-05 12:41:40', 'UTC'), 'api', 1)");
             System.out.printf("filled %d points in %d ms%n", (long) seriesCount * frames, (System.nanoTime() - t0) / 1_000_000);
-            run(http, pg, chDb, names.toString(), rounds);
-        } finally {
-            ch(http, "DROP DATABASE IF EXISTS " + chDb);
-            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
-                 Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + pg + " WITH (FORCE)");
-            }
+            run(http, pg, ch.name, names.toString(), rounds);
         }
     }
 
-    private static void run(HttpClient http, String pg, String chDb, String names, int rounds) throws Exception {
+    private static void run(HttpClient http, PgDatabase pg, String chDb, String names, int rounds) throws Exception {
         Path tmp = Files.createTempDirectory("run-page-bench");
         ConfigRepo repo = new ConfigRepo(tmp.resolve("repo"));
         for (String f : new String[] {"errors", "clickhouse", "runs", "live", "webconsole"}) {
             repo.write("routes/" + f + ".camel.yaml", Files.readString(ConfigRepo.projectRoot().resolve("routes/" + f + ".camel.yaml")));
         }
-        repo.write("config/application.properties", "nervesys.modules.webconsole=true\nnervesys.clickhouse.url=" + CH
+        repo.write("config/application.properties", "nervesys.modules.webconsole=true\nnervesys.clickhouse.url=" + ClickHouseTestDb.URL
                 + "\nnervesys.clickhouse.database=" + chDb + "\n");
         repo.commit("console and runs on");
         int port = TestAgents.freePort();
@@ -95,10 +78,10 @@ public final class RunPageBench {
         flags.setProperty("nervesys.webconsole.port", String.valueOf(port));
         flags.setProperty("nervesys.live.port", String.valueOf(TestAgents.freePort()));
         flags.setProperty("nervesys.live.host", "127.0.0.1");
-        flags.setProperty("nervesys.postgres.url", "jdbc:postgresql://127.0.0.1:5432/" + pg);
+        flags.setProperty("nervesys.postgres.url", pg.url());
         String users = "vera:viewer:" + PasswordHashes.hash("viewer-pw".toCharArray(), 4);
         String base = "http://127.0.0.1:" + port;
-        try (Agent agent = TestAgents.start(flags, Map.of("NERVESYS_WEBCONSOLE_USERS", users, "NERVESYS_POSTGRES_USER", "postgres"));
+        try (Agent agent = TestAgents.start(flags, Map.of("NERVESYS_WEBCONSOLE_USERS", users, "NERVESYS_POSTGRES_USER", PgDatabase.USER));
              Chromium chrome = new Chromium(tmp.resolve("chrome-profile"))) {
             Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(
                     HttpRequest.newBuilder(URI.create(base + "/")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
@@ -140,14 +123,6 @@ public final class RunPageBench {
             if (!errs.isEmpty()) {
                 System.out.println("JavaScript errors: " + errs);
             }
-        }
-    }
-
-    private static void ch(HttpClient http, String sql) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(CH + "/")).POST(HttpRequest.BodyPublishers.ofString(sql)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("ClickHouse: " + r.body());
         }
     }
 }
