@@ -27,6 +27,12 @@ final class AlertGroup {
     long evictedOpen;
     /** Distinct alerts ever opened in the group. */
     long opened;
+    /** Open alerts of the group: in memory and not closed, plus {@link #evictedOpen} (kept by {@link #opened(Alert)} and {@link #closed(Alert)}). */
+    int open;
+    /** The alert opened last: where lines are folded once the group holds max_open_per_group open alerts. */
+    Alert newest;
+    /** Lines with a fingerprint of their own folded into the newest alert (the group at max_open_per_group). */
+    long folded;
     /** When the group's next notification is due; null = nothing to say. */
     Instant nextFlushAt;
     Instant lastNotifiedAt;
@@ -47,6 +53,29 @@ final class AlertGroup {
         this.channels = channels;
         this.firstSeen = at;
         this.lastSeen = at;
+    }
+
+    void opened(Alert a) {
+        opened++;
+        open++;
+        newest = a;
+    }
+
+    /** An alert of the group (in memory) closed: a quiet dedup window. */
+    void closed(Alert a) {
+        open--;
+    }
+
+    /**
+     * The alert a line with a new fingerprint is folded into when the group already holds
+     * {@code max} open alerts (its newest, if still open and in memory), or null: the line opens an
+     * alert of its own.
+     */
+    Alert foldTarget(int max) {
+        if (open < max || newest == null || newest.closedAt != null || !alerts.contains(newest)) {
+            return null;
+        }
+        return newest;
     }
 
     boolean notified() {

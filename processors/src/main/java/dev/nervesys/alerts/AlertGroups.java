@@ -47,6 +47,8 @@ final class AlertGroups {
     long heldBackRecords;
     /** Critical lines the classifier's queue folded into another under pressure (reported as held back). */
     long coalescedRecords;
+    /** Lines folded into their group's newest alert (max_open_per_group). */
+    long foldedRecords;
     long heldBackFlushes;
     long silencedFlushes;
 
@@ -65,7 +67,11 @@ final class AlertGroups {
     /** Puts a new alert into its group (made when needed); the group's first alert starts group_wait. */
     void add(Alert a, AlertsConfig.Rule route, List<String> channels, Instant now) {
         Map<String, String> labels = labels(a);
-        String key = route.name() + ":" + flat(labels);
+        add(a, route, channels, labels, key(route, labels), now);
+    }
+
+    /** The same with the alert's group labels and key already computed ({@link #key}). */
+    void add(Alert a, AlertsConfig.Rule route, List<String> channels, Map<String, String> labels, String key, Instant now) {
         AlertGroup g = groups.get(key);
         if (g == null && openGroups() >= config.maxOpen()) {
             labels = Map.of(OVERFLOW, "true");
@@ -82,7 +88,28 @@ final class AlertGroups {
             g.representative = Notification.View.of(a);
         }
         g.alerts.add(a);
-        g.opened++;
+        g.opened(a);
+        seen(g, now);
+    }
+
+    /** A group's key: the alerts rule's name and its group labels, e.g. {@code every-critical:{rule="text", ...}}. */
+    static String key(AlertsConfig.Rule route, Map<String, String> labels) {
+        return route.name() + ":" + flat(labels);
+    }
+
+    /** The open group of this key, or null. */
+    AlertGroup open(String key) {
+        return groups.get(key);
+    }
+
+    /**
+     * One more line of the group with a fingerprint of its own, folded into the group's newest alert
+     * because the group holds {@code max_open_per_group} open alerts: counted like any line of the
+     * group (and in {@link AlertGroup#folded}), not held back.
+     */
+    void foldedIn(AlertGroup g, Instant now) {
+        g.folded++;
+        foldedRecords++;
         seen(g, now);
     }
 
@@ -249,7 +276,7 @@ final class AlertGroups {
             }
         }
         return new Notification(UUID.randomUUID().toString(), status, repeat, g.key, g.labels, g.describe(),
-                g.channels, g.count, g.opened, g.count - g.notifiedCount, g.heldBack, g.coalesced, g.heldBackSince,
+                g.channels, g.count, g.opened, g.folded, g.count - g.notifiedCount, g.heldBack, g.coalesced, g.heldBackSince,
                 g.firstSeen, g.lastSeen, now, views, samples, included);
     }
 
@@ -327,6 +354,7 @@ final class AlertGroups {
             m.put("rule", g.route.name());
             m.put("alerts", g.opened);
             m.put("openAlerts", g.openAlerts());
+            m.put("folded", g.folded);
             m.put("count", g.count);
             m.put("firstSeen", g.firstSeen.toString());
             m.put("lastSeen", g.lastSeen.toString());

@@ -100,6 +100,8 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     private int closedInMemory;
     private long raised;
     private long deduplicated;
+    /** Lines with a new fingerprint folded into their group's newest alert (the group at max_open_per_group). */
+    private long foldedInGroups;
     private long unrouted;
     private long evicted;
     private long sent;
@@ -204,19 +206,39 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
             }
             return;
         }
-        raised++;
-        countSeverity(r.label());
         AlertsConfig.Rule rule = config.route(r.label(), r.rule());
         List<String> channels = rule == null ? List.of() : rule.channels().stream()
                 .filter(n -> config.channels().get(n).usable()).toList();
+        Map<String, String> labels = null;
+        String groupKey = null;
+        if (rule != null && !channels.isEmpty()) {
+            labels = groups.labels(r.rule(), r.label(), r.level(), r.message());
+            groupKey = AlertGroups.key(rule, labels);
+            AlertGroup g = groups.open(groupKey);
+            Alert into = g == null ? null : g.foldTarget(config.grouping().maxOpenPerGroup());
+            if (into != null) {
+                // the group already holds max_open_per_group open alerts: this line is counted on the
+                // group and folded into its newest alert instead of opening one more (docs/alerts.md, "Storms")
+                into.folded += 1 + r.coalesced();
+                into.lastSeen = now;
+                into.version++;
+                dirty.add(into);
+                foldedInGroups++;
+                groups.foldedIn(g, now);
+                groups.coalesced(g, r.coalesced(), now);
+                return;
+            }
+        }
+        raised++;
+        countSeverity(r.label());
         Alert a = new Alert(UUID.randomUUID().toString(), fp, r.rule(), r.label(), r.level(), r.message(), r.reason(), now, channels);
         a.folded = r.coalesced();
-        if (rule == null || channels.isEmpty()) {
+        if (labels == null) {
             a.status = "unrouted";
             unrouted++;
         } else {
             a.status = "pending";
-            groups.add(a, rule, channels, now);
+            groups.add(a, rule, channels, labels, groupKey, now);
             groups.coalesced(a.group, r.coalesced(), now);
         }
         Alert before = byFingerprint.remove(fp);
@@ -255,6 +277,9 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
     }
 
     private void close(Alert a, Instant now) {
+        if (a.group != null && a.group.alerts.contains(a)) {
+            a.group.closed(a);
+        }
         a.closedAt = now;
         a.version++;
         dirty.add(a);
@@ -582,6 +607,9 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         this.registry = registry;
         FunctionCounter.builder("nervesys.alerts.deduplicated", this, a -> a.deduplicated)
                 .description("Critical records folded into an open alert").register(registry);
+        FunctionCounter.builder("nervesys.alerts.folded", this, a -> a.foldedInGroups)
+                .description("Critical lines with a new fingerprint folded into their group's newest alert (max_open_per_group)")
+                .register(registry);
         FunctionCounter.builder("nervesys.alerts.rate.limited", this, a -> a.groups.heldBackRecords)
                 .description("Critical lines held back from a notification by a rate limit (reported by the group's next one)")
                 .register(registry);
@@ -623,6 +651,7 @@ public final class AlertService implements StatusReporter, Dependency, MeterBind
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("raised", raised);
         m.put("deduplicated", deduplicated);
+        m.put("foldedInGroups", foldedInGroups);
         m.put("notifications", groups.notifications);
         m.put("rateLimited", groups.heldBackRecords);
         m.put("coalesced", groups.coalescedRecords);

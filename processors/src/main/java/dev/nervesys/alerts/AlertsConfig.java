@@ -27,13 +27,15 @@ public record AlertsConfig(Duration dedupWindow, int rateLimit, int rateGroups, 
      * How alerts are grouped into notifications, the way Alertmanager does it: by the labels of
      * {@code group_by}; a new group waits {@code group_wait} for siblings, an open group's news are
      * batched every {@code group_interval}, an unchanged open group is repeated after
-     * {@code repeat_interval}; a notification shows at most {@code samples} sample lines.
+     * {@code repeat_interval}; a notification shows at most {@code samples} sample lines. A group
+     * keeps at most {@code max_open_per_group} distinct alerts open: further lines with a new
+     * fingerprint are folded into the group's newest alert and counted (docs/alerts.md, "Storms").
      */
     public record Grouping(List<String> groupBy, Duration groupWait, Duration groupInterval, Duration repeatInterval,
-                           int samples) {
+                           int samples, int maxOpenPerGroup) {
         static Grouping defaults() {
             return new Grouping(List.of("rule", "agent", "label"), Duration.ofSeconds(10), Duration.ofMinutes(5),
-                    Duration.ofHours(4), 5);
+                    Duration.ofHours(4), 5, 100);
         }
     }
 
@@ -61,7 +63,7 @@ public record AlertsConfig(Duration dedupWindow, int rateLimit, int rateGroups, 
 
     public static AlertsConfig parse(YamlNode root, Function<String, Optional<String>> secrets) {
         root.allowOnly("dedup_window", "rate_limit", "retry", "max_open", "group_by", "group_wait", "group_interval",
-                "repeat_interval", "samples", "channels", "rules");
+                "repeat_interval", "samples", "max_open_per_group", "channels", "rules");
         Duration window = duration(root.get("dedup_window"), Duration.ofMinutes(10));
         int limit = 12;
         int groups = 30;
@@ -86,7 +88,8 @@ public record AlertsConfig(Duration dedupWindow, int rateLimit, int rateGroups, 
         Grouping grouping = new Grouping(List.copyOf(groupBy), duration(root.get("group_wait"), g.groupWait()),
                 duration(root.get("group_interval"), g.groupInterval()),
                 duration(root.get("repeat_interval"), g.repeatInterval()),
-                root.get("samples") == null ? g.samples() : (int) positive(root.get("samples")));
+                root.get("samples") == null ? g.samples() : (int) positive(root.get("samples")),
+                root.get("max_open_per_group") == null ? g.maxOpenPerGroup() : (int) positive(root.get("max_open_per_group")));
         int attempts = 8;
         Duration initial = Duration.ofSeconds(2);
         Duration max = Duration.ofMinutes(5);

@@ -77,6 +77,7 @@ final class Payloads {
         p.put("reason", a.reason());
         p.put("count", n.count());
         p.put("alerts", n.alertCount());
+        p.put("folded", n.folded());
         p.put("new", n.newRecords());
         p.put("held_back", n.heldBack());
         p.put("coalesced", n.coalesced());
@@ -105,6 +106,10 @@ final class Payloads {
         if (n.alertCount() > 1) {
             b.append(" in ").append(n.alertCount()).append(" alerts");
         }
+        if (n.folded() > 0) {
+            b.append(" (").append(n.folded()).append(n.folded() == 1 ? " line" : " lines")
+                    .append(" with other messages folded into the newest: the group's open alerts are capped)");
+        }
         b.append(" of ").append(n.groupDescription()).append(" since ").append(n.firstSeen());
         b.append(": ").append(String.join(" | ", n.samples().stream().map(s -> abbreviate(s, 200)).toList()));
         if (n.more() > 0) {
@@ -129,7 +134,7 @@ final class Payloads {
     String slack(Notification n) {
         Notification.View a = n.first();
         String icon = n.resolved() ? ":white_check_mark:" : ":rotating_light:";
-        String more = n.alertCount() > 1 ? " (+" + (n.alertCount() - 1) + " more of " + n.groupDescription() + ")" : "";
+        String more = n.others() > 0 ? " (+" + n.others() + " more of " + n.groupDescription() + ")" : "";
         String held = n.heldBack() > 0 ? ", " + n.heldBack() + " held back by " + heldBy(n) : "";
         return icon + (n.resolved() ? " RESOLVED" : "") + " [" + a.label() + "] " + agentId + " (" + server + "): "
                 + abbreviate(a.message(), 300) + more + " (" + a.reason() + ", " + n.count() + "x since " + n.firstSeen()
@@ -138,7 +143,7 @@ final class Payloads {
 
     String subject(Notification n) {
         Notification.View a = n.first();
-        String more = n.alertCount() > 1 ? " (+" + (n.alertCount() - 1) + " more)" : "";
+        String more = n.others() > 0 ? " (+" + n.others() + " more)" : "";
         return "[nervesys] " + (n.resolved() ? "RESOLVED " : "") + a.label() + " on " + agentId + ": "
                 + abbreviate(a.message(), 80) + more;
     }
@@ -155,7 +160,7 @@ final class Payloads {
      * Alertmanager API v2 ({@code POST /api/v2/alerts}): one alert per alert of the group. Labels:
      * alertname (the classifier rule), severity (the label), agent, server, level, nervesys_group
      * (the alerts rule), fingerprint; annotations: summary (the message), description (the reason),
-     * count; startsAt = first seen; endsAt = when it closed (resolved), or, firing, when it will close
+     * count, folded (lines of the group folded into this alert, when any); startsAt = first seen; endsAt = when it closed (resolved), or, firing, when it will close
      * unless a new record comes (last seen + dedup_window; the group's next notification moves it);
      * generatorURL = the agent's console.
      */
@@ -174,6 +179,9 @@ final class Payloads {
             ann.put("summary", abbreviate(a.message(), 1000));
             ann.put("description", a.reason());
             ann.put("count", String.valueOf(a.count()));
+            if (a.folded() > 0) {
+                ann.put("folded", String.valueOf(a.folded()));
+            }
             ann.put("last_seen", a.lastSeen().toString());
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("labels", labels);

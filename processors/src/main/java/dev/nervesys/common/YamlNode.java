@@ -73,7 +73,10 @@ public final class YamlNode {
             if (!(t.getKeyNode() instanceof ScalarNode k)) {
                 throw new YamlNode(file, t.getKeyNode()).error("keys must be plain names");
             }
-            out.put(k.getValue(), new YamlNode(file, t.getValueNode()));
+            if (out.put(k.getValue(), new YamlNode(file, t.getValueNode())) != null) {
+                // SnakeYAML checks duplicate keys only when it constructs objects, not when it composes nodes
+                throw new YamlNode(file, k).error("duplicate key '" + k.getValue() + "'");
+            }
         }
         return out;
     }

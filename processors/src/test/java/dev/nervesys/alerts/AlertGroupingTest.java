@@ -108,7 +108,9 @@ class AlertGroupingTest {
         assertThat(sent).hasSize(2);
         JsonNode storm = sent.get(0);
         assertThat(storm.get("count").asLong()).isEqualTo(500);
-        assertThat(storm.get("alerts").asLong()).isEqualTo(500);
+        // the shipped max_open_per_group (100): 100 alerts, the other 400 lines folded into the newest
+        assertThat(storm.get("alerts").asLong()).isEqualTo(100);
+        assertThat(storm.get("folded").asLong()).isEqualTo(400);
         assertThat(storm.get("samples")).hasSize(5);
         assertThat(storm.get("more").asLong()).isEqualTo(495);
         assertThat(storm.get("summary").asText()).contains("(and 495 more of rule=text, agent=a1, label=critical, "
@@ -118,7 +120,8 @@ class AlertGroupingTest {
         assertThat(disk.get("count").asLong()).isEqualTo(1);
         // the RAID line paged within group_wait (+ one dispatcher tick) of its arrival
         assertThat(Instant.parse(disk.get("first_seen").asText())).isEqualTo(raid);
-        assertThat(s.status()).containsEntry("open", 501L).containsEntry("openGroups", 2L).containsEntry("notifications", 2L);
+        assertThat(s.status()).containsEntry("open", 101L).containsEntry("openGroups", 2L).containsEntry("notifications", 2L)
+                .containsEntry("foldedInGroups", 400L).containsEntry("openLines", 501L);
 
         // the storm goes on: batched every group_interval (5 m), one notification with the news
         for (int i = 500; i < 1000; i++) {
@@ -130,7 +133,49 @@ class AlertGroupingTest {
             assertThat(n.get("count").asLong()).isEqualTo(1000);
             assertThat(n.get("new").asLong()).isEqualTo(500);
         });
-        assertThat(s.openCount()).isEqualTo(1001);
+        assertThat(s.openCount()).isEqualTo(101);
+        assertThat(s.openLines()).isEqualTo(1001);
+    }
+
+    /**
+     * max_open_per_group: a group holds at most that many open alerts; further lines with a
+     * fingerprint of their own are folded into its newest alert, and every line stays counted (the
+     * group's count, the alert_history rows' count + folded); a quiet window closes them all, and a
+     * repeat of an alert's own line still counts on that alert.
+     */
+    @Test
+    void aGroupKeepsAtMostMaxOpenPerGroupAlertsAndCountsEveryLine() throws Exception {
+        AlertService s = service(shipped().replace("max_open_per_group: 100", "max_open_per_group: 10"));
+        for (int i = 0; i < 50; i++) {
+            s.raise(critical(stormLine(i)));
+        }
+        s.raise(critical(stormLine(3))); // its own alert is open: deduplicated into it, not folded
+        s.raise(critical(RAID));
+        assertThat(s.status()).containsEntry("raised", 11L).containsEntry("open", 11L)
+                .containsEntry("foldedInGroups", 40L).containsEntry("deduplicated", 1L).containsEntry("openLines", 52L);
+        List<java.util.Map<String, Object>> rows = s.historyRows(null);
+        assertThat(rows).hasSize(11);
+        assertThat(rows.stream().mapToLong(r -> (long) r.get("count") + (long) r.get("folded")).sum()).isEqualTo(52);
+        assertThat(rows).filteredOn(r -> ((String) r.get("message")).endsWith(hexId(9) + ")"))
+                .singleElement().satisfies(r -> assertThat(r.get("folded")).isEqualTo(40L));
+        assertThat(rows).filteredOn(r -> ((String) r.get("message")).endsWith(hexId(3) + ")"))
+                .singleElement().satisfies(r -> assertThat(r.get("count")).isEqualTo(2L));
+
+        List<JsonNode> sent = run(s, Duration.ofSeconds(11));
+        assertThat(sent).hasSize(2);
+        assertThat(sent.get(0).get("count").asLong()).isEqualTo(51);
+        assertThat(sent.get(0).get("alerts").asLong()).isEqualTo(10);
+        assertThat(sent.get(0).get("folded").asLong()).isEqualTo(40);
+        assertThat(sent.get(0).get("more").asLong()).isEqualTo(45);
+        assertThat(sent.get(0).get("summary").asText()).startsWith("51 lines in 10 alerts (40 lines with other messages folded");
+
+        // quiet for the dedup window: everything closes, and the group opens afresh afterwards
+        run(s, Duration.ofMinutes(11));
+        assertThat(s.openCount()).isZero();
+        for (int i = 100; i < 115; i++) {
+            s.raise(critical(stormLine(i)));
+        }
+        assertThat(s.status()).containsEntry("open", 10L).containsEntry("foldedInGroups", 45L).containsEntry("openLines", 15L);
     }
 
     @Test
@@ -221,7 +266,9 @@ class AlertGroupingTest {
 
     @Test
     void openCountsAreExactBeyondTheHeartbeatListAndMemory() throws Exception {
+        // max_open (memory) below the per-group cap: the eviction of open alerts is what this tests
         AlertService s = service(shipped().replace("dedup_window: 10m", "dedup_window: 10m\nmax_open: 100")
+                .replace("max_open_per_group: 100", "max_open_per_group: 10000")
                 .replace("group_by: [rule, agent, label, template]", "group_by: [rule, agent, label]"));
         for (int i = 0; i < 502; i++) {
             s.raise(critical("fan failure, system temperature rising, sensor " + hexId(i)));
@@ -283,7 +330,9 @@ class AlertGroupingTest {
 
     @Test
     void aNewProblemKeepsItsAlertWhenAStormFillsMemory() throws Exception {
-        AlertService s = service(shipped().replace("dedup_window: 10m", "dedup_window: 10m\nmax_open: 100"));
+        // max_open (memory) below the per-group cap: the eviction of open alerts is what this tests
+        AlertService s = service(shipped().replace("dedup_window: 10m", "dedup_window: 10m\nmax_open: 100")
+                .replace("max_open_per_group: 100", "max_open_per_group: 10000"));
         for (int i = 0; i < 300; i++) {
             s.raise(critical(stormLine(i)));
         }
