@@ -7,6 +7,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
@@ -16,38 +18,45 @@ import org.apache.camel.component.seda.SedaEndpoint;
 import org.apache.camel.support.service.ServiceHelper;
 
 /**
- * Bean {@code criticalRecords}: the classifier's hand-off to the alert path, the endpoint
- * {@code seda:critical-records} of route {@code classify-critical} (routes/classify.camel.yaml),
- * which names it as its {@code routePolicy}. While that route runs, {@link #offer} puts a critical
- * record on the endpoint's bounded queue ({@code size}, {@code blockWhenFull: false}); it never
- * waits. No route (module {@code classify} off, a reload under way) refuses the record and the
- * classifier counts its alert as dropped ({@code criticalDropped}). The record itself is committed
- * to the buffer either way: ingest's answer never depends on alerts.
+ * Bean {@code criticalRecords}: the classifier's hand-off to the alert path, route
+ * {@code classify-critical} (routes/classify.camel.yaml), which names it as its {@code routePolicy}.
+ * While that route runs, {@link #offer} puts a critical record on a bounded queue of its own (the
+ * {@code size} of the route's endpoint {@code seda:critical-records}) and never waits. The endpoint
+ * carries only a wake-up: when the queue turns non-empty, one empty exchange is sent to it (at most
+ * one waits there), and the route's first step ({@link #taken}) takes every record queued by then, so
+ * a storm costs the route one exchange per batch rather than one per line. No route (module
+ * {@code classify} off, a reload under way) refuses the record and the classifier counts its alert
+ * as dropped ({@code criticalDropped}). The record itself is committed to the buffer either way:
+ * ingest's answer never depends on alerts.
  *
  * <p>Under pressure (the queue at least half full) a storm must not take the room a new problem
  * needs (docs/classify.md, "The hand-off under pressure"): a record whose
  * {@link CriticalRecord#coalescingKey() key} (rule, label, level, message template) already has an
- * entry queued under pressure is folded into that entry, which counts it; the route's first step
- * ({@link #taken}) hands the entry on with that count ({@link CriticalRecord#coalesced()}), which
- * the alert group reports as held back.
+ * entry queued under pressure is folded into that entry, which counts it; {@link #taken} hands the
+ * entry on with that count ({@link CriticalRecord#coalesced()}), which the alert group reports as
+ * held back.
  *
  * <p>Full (the free half taken by distinct keys): nothing is dropped. The record is held back
  * beside the queue, folded by its alert group ({@link CriticalRecord.Grouping}, bean {@code alerts};
  * its coalescing key without one): one held entry per group, at most {@code heldGroups} of them, and
  * beyond that one overflow entry that counts lines and groups ("N critical lines of M groups held
- * back"). The route's next take hands every held entry on after its own, so a new group reaches
- * the alerts with the next record the route takes, and notifies within group_wait of it.
+ * back"). The route's next take hands every held entry on after the queued ones, so a new group
+ * reaches the alerts with the next batch the route takes, and notifies within group_wait of it.
  */
 public final class CriticalRecords extends RouteBinding {
 
     private record Target(Route route, Endpoint endpoint, Producer producer) {
     }
 
-    /** Header of a queued entry that other records may be folded into: its coalescing key. */
-    static final String KEY = "NervesysCoalescingKey";
+    /** A queued record; key = its coalescing key when other records may be folded into it (queued under pressure). */
+    private record Entry(CriticalRecord record, String key) {
+    }
 
     /** Default bound of the groups held back one by one while the queue is full. */
     public static final int HELD_GROUPS = 1000;
+
+    /** Default size of the queue when the route's endpoint does not say (nervesys.classify.queueSize). */
+    static final int DEFAULT_SIZE = 10_000;
 
     /** Distinct groups the overflow entry counts exactly (beyond: "more than"). */
     static final int OVERFLOW_GROUPS_COUNTED = 10_000;
@@ -71,6 +80,10 @@ public final class CriticalRecords extends RouteBinding {
     private volatile Target target;
     private volatile CriticalRecord.Grouping grouping;
     private final int heldGroups;
+    private volatile int capacity = DEFAULT_SIZE;
+    private volatile LinkedBlockingQueue<Entry> queue = new LinkedBlockingQueue<>(DEFAULT_SIZE);
+    /** A wake-up exchange is on the endpoint (or being sent): no other is sent until the route takes it. */
+    private final AtomicBoolean wakePending = new AtomicBoolean();
     private final ConcurrentHashMap<String, Folded> folded = new ConcurrentHashMap<>();
     private final LongAdder coalesced = new LongAdder();
     private final LongAdder heldLines = new LongAdder();
@@ -93,12 +106,36 @@ public final class CriticalRecords extends RouteBinding {
         this.heldGroups = Math.max(1, heldGroups);
     }
 
-    /** Sends to this endpoint from now on (the route's start; tests attach to an endpoint of their own). */
+    /**
+     * Hands records to this endpoint from now on (the route's start; tests attach to an endpoint of
+     * their own): its {@code size} bounds the queue; records still queued from before are kept.
+     */
     public synchronized void attach(Route route, Endpoint endpoint) throws Exception {
         detach(null);
+        int size = endpoint instanceof SedaEndpoint seda && seda.getSize() > 0 && seda.getSize() < Integer.MAX_VALUE
+                ? seda.getSize() : DEFAULT_SIZE;
+        if (size != capacity) {
+            LinkedBlockingQueue<Entry> before = queue;
+            LinkedBlockingQueue<Entry> resized = new LinkedBlockingQueue<>(size);
+            List<Entry> moved = new ArrayList<>();
+            before.drainTo(moved);
+            capacity = size;
+            queue = resized;
+            Target none = null;
+            for (Entry e : moved) {
+                if (!resized.offer(e)) {
+                    hold(none, e.record(), 1 + foldedInto(e));
+                }
+            }
+        }
         Producer producer = endpoint.createProducer();
         ServiceHelper.startService(producer);
-        target = new Target(route, endpoint, producer);
+        Target t = new Target(route, endpoint, producer);
+        target = t;
+        wakePending.set(false); // a wake-up left on the endpoint of a stopped route may be gone with it
+        if (!queue.isEmpty() || anyHeld) {
+            wake(t);
+        }
     }
 
     /** How records are grouped when the queue is full (the alert path's groups); null = by coalescing key. */
@@ -137,9 +174,12 @@ public final class CriticalRecords extends RouteBinding {
         if (t == null) {
             return false;
         }
-        if (!underPressure(t)) {
-            if (!send(t, record, null)) {
+        LinkedBlockingQueue<Entry> q = queue;
+        if (q.size() * 2L < capacity) {
+            if (!q.offer(new Entry(record, null))) {
                 hold(t, record, 1); // filled up meanwhile by other threads
+            } else {
+                wake(t);
             }
             return true;
         }
@@ -156,7 +196,8 @@ public final class CriticalRecords extends RouteBinding {
                 break;
             }
         }
-        if (send(t, record, key)) {
+        if (q.offer(new Entry(record, key))) {
+            wake(t);
             return true;
         }
         // full: this record, and those folded into its key meanwhile, are held back by group
@@ -167,6 +208,31 @@ public final class CriticalRecords extends RouteBinding {
         }
         hold(t, record, 1 + n);
         return true;
+    }
+
+    /** Records folded into this entry while it was queued (and from now on, records of its key queue a new entry). */
+    private long foldedInto(Entry e) {
+        if (e.key() == null) {
+            return 0;
+        }
+        Folded f = folded.remove(e.key());
+        return f == null ? 0 : f.n;
+    }
+
+    /** Sends the route a wake-up unless one is on its way; the route's take resets the flag before it drains. */
+    private void wake(Target t) {
+        if (t == null || wakePending.get() || !wakePending.compareAndSet(false, true)) {
+            return;
+        }
+        Exchange ex = t.endpoint().createExchange();
+        try {
+            t.producer().process(ex);
+        } catch (Exception e) {
+            ex.setException(e);
+        }
+        if (ex.getException() != null) {
+            wakePending.set(false); // the route is stopping: its start wakes it again (attach)
+        }
     }
 
     private void hold(Target t, CriticalRecord record, long lines) {
@@ -194,10 +260,7 @@ public final class CriticalRecords extends RouteBinding {
             anyHeld = true;
         }
         heldLines.add(lines);
-        // the route may have taken the whole queue before this was held: an empty entry makes it take the held ones now
-        if (t.endpoint() instanceof SedaEndpoint seda && seda.getCurrentQueueSize() == 0) {
-            send(t, null, null);
-        }
+        wake(t); // the route may have taken the whole queue before this was held
     }
 
     private static long hash64(String s) {
@@ -209,41 +272,23 @@ public final class CriticalRecords extends RouteBinding {
         return h;
     }
 
-    private static boolean underPressure(Target t) {
-        return t.endpoint() instanceof SedaEndpoint seda && seda.getCurrentQueueSize() * 2L >= seda.getSize();
-    }
-
-    private static boolean send(Target t, CriticalRecord record, String key) {
-        Exchange ex = t.endpoint().createExchange();
-        ex.getMessage().setBody(record);
-        if (key != null) {
-            ex.getMessage().setHeader(KEY, key);
-        }
-        try {
-            t.producer().process(ex);
-        } catch (Exception e) {
-            return false; // the queue is full ("Queue full"): seda refuses at once with blockWhenFull false
-        }
-        return ex.getException() == null;
-    }
-
     /**
-     * First step of route classify-critical: the record of the entry just taken off the queue, with
-     * the records folded into it meanwhile ({@link CriticalRecord#coalesced()}), followed by the
-     * entries held back while the queue was full (one per group, then the overflow entry); from now
-     * on, records of its key queue a new entry.
+     * First step of route classify-critical (body: the wake-up, ignored): every record queued by now,
+     * each with the records folded into it meanwhile ({@link CriticalRecord#coalesced()}), followed
+     * by the entries held back while the queue was full (one per group, then the overflow entry);
+     * from now on, records of their keys queue new entries.
      */
     public List<CriticalRecord> taken(Exchange ex) {
-        CriticalRecord r = ex.getMessage().getBody(CriticalRecord.class);
-        String key = ex.getMessage().getHeader(KEY, String.class);
-        Folded f = key == null ? null : folded.remove(key);
-        CriticalRecord entry = r == null || f == null || f.n == 0 ? r : r.withCoalesced(f.n);
-        if (!anyHeld) {
-            return entry == null ? List.of() : List.of(entry);
+        wakePending.set(false); // records queued from now on send a new wake-up
+        List<Entry> entries = new ArrayList<>();
+        queue.drainTo(entries);
+        List<CriticalRecord> out = new ArrayList<>(entries.size() + (anyHeld ? 8 : 0));
+        for (Entry e : entries) {
+            long n = foldedInto(e);
+            out.add(n == 0 ? e.record() : e.record().withCoalesced(n));
         }
-        List<CriticalRecord> out = new ArrayList<>();
-        if (entry != null) {
-            out.add(entry);
+        if (!anyHeld) {
+            return out;
         }
         synchronized (heldLock) {
             for (Held h : held.values()) {
@@ -293,9 +338,8 @@ public final class CriticalRecords extends RouteBinding {
         return overflowed.sum();
     }
 
-    /** Critical records waiting on the endpoint's queue (console {@code criticalQueued}). */
+    /** Critical records waiting on the queue (console {@code criticalQueued}). */
     int queued() {
-        Target t = target;
-        return t != null && t.endpoint() instanceof SedaEndpoint seda ? seda.getCurrentQueueSize() : 0;
+        return queue.size();
     }
 }

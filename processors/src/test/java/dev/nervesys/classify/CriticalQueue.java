@@ -49,8 +49,9 @@ public final class CriticalQueue {
     }
 
     /**
-     * What waits on the queue, taken off it as route classify-critical takes it (with the records
-     * folded into each, and after the first take, the entries held back while it was full).
+     * What waits on the queue, taken off it as route classify-critical takes it: for the wake-up on
+     * the endpoint, every queued record (with the records folded into each), then the entries held
+     * back while it was full.
      */
     public List<CriticalRecord> drain() {
         List<Exchange> taken = new ArrayList<>();
