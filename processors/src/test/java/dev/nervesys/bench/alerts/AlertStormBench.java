@@ -150,6 +150,8 @@ public final class AlertStormBench {
             }, "background-load");
             bg.start();
             String loadBefore = load();
+            Map<Long, Long> cpuBefore = threadCpu();
+            long processCpuBefore = processCpu();
             long t0 = System.nanoTime();
             go.countDown();
             long raidAt = 0;
@@ -176,8 +178,12 @@ public final class AlertStormBench {
             stop.set(true);
             bg.join();
             double bgSeconds = (bgEnd.get() - t0) / 1e9;
-            String rate = String.format("load %s-%s; background %,.0f lines/s (%,d lines in %.2f s); storm %,d lines posted in %.2f s (latest batch %.0f ms behind its slot)",
-                    loadBefore, load(), bgLines.get() / bgSeconds, bgLines.get(), bgSeconds, lines, (stormDone - t0) / 1e9, maxLate / 1e6);
+            long processCpu = processCpu() - processCpuBefore;
+            long alertCpu = alertPathCpu(cpuBefore);
+            String rate = String.format("load %s-%s; background %,.0f lines/s (%,d lines in %.2f s); storm %,d lines posted in %.2f s (latest batch %.0f ms behind its slot); "
+                            + "process CPU %,d ms, alert path threads %,d ms (%.1f %%)",
+                    loadBefore, load(), bgLines.get() / bgSeconds, bgLines.get(), bgSeconds, lines, (stormDone - t0) / 1e9, maxLate / 1e6,
+                    processCpu / 1_000_000, alertCpu / 1_000_000, 100.0 * alertCpu / Math.max(1, processCpu));
             Map<String, Object> c = h.<dev.nervesys.spi.StatusReporter>bean("classifier").status();
             if (!storm) {
                 System.out.printf("round %d reference (alert path off): %s; classified %s, critical %s%n",
@@ -199,6 +205,40 @@ public final class AlertStormBench {
     }
 
     static final long PACED_SECONDS = 10;
+
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** CPU time of every live thread now, by id (ns). */
+    static Map<Long, Long> threadCpu() {
+        Map<Long, Long> m = new java.util.HashMap<>();
+        for (long id : THREADS.getAllThreadIds()) {
+            m.put(id, THREADS.getThreadCpuTime(id));
+        }
+        return m;
+    }
+
+    /**
+     * CPU time (ns) the alert path's own threads used since {@code before}: the consumer of
+     * seda:critical-records and the alerts timers (dispatch, history, silences). What the ingest
+     * threads spend handing records over is in theirs (not separable here).
+     */
+    static long alertPathCpu(Map<Long, Long> before) {
+        long sum = 0;
+        for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t == null || !(t.getThreadName().contains("critical-records") || t.getThreadName().contains("timer://alerts"))) {
+                continue;
+            }
+            long now = THREADS.getThreadCpuTime(t.getThreadId());
+            sum += Math.max(0, now - before.getOrDefault(t.getThreadId(), 0L));
+        }
+        return sum;
+    }
+
+    /** CPU time (ns) of this whole JVM: the agent's routes, the bench's two HTTP clients and the rest. */
+    static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
 
     /** The machine's load average over 1 minute (Linux), printed beside each paced figure: the machine is shared. */
     static String load() {
