@@ -12,6 +12,8 @@
 # REF_HOME: a reference installation (REF_HOME/{bin/nervesys,config/jvm.options,nervesys.jar,lib/}, e.g.
 #   main's build copied to /tmp): its launcher runs beside this checkout's in every round (variants ref-*,
 #   own class-data archive) and in the load run, right after this checkout's.
+# FLAG_VARIANTS: more idle variants of this checkout's launcher on Java 17, "NAME|ENV=VALUE;NAME|ENV=VALUE"
+#   (one environment variable each, e.g. "xmn8|NERVESYS_JAVA_OPTS=-Xmn8m"), in every round.
 # VARIANTS: a grep -E pattern of the idle variants to run (default: all), e.g. 'launcher-17'.
 # JAVA17_HOME and JAVA25_HOME pick the JDKs; a JDK that is missing is skipped.
 set -euo pipefail
@@ -73,6 +75,10 @@ variants=()
 if (( rounds > 0 )) && [ -x "$j17/bin/java" ]; then
     idle "first-start-17-recording" "$j17" launcher   # records the AppCDS archive, written at exit
     variants+=("readme-launcher-17|$j17|launcher" "launcher-17-no-cds|$j17|launcher|NERVESYS_CDS=off" "java-jar-17|$j17|jar")
+    IFS=';' read -r -a flag_variants <<< "${FLAG_VARIANTS:-}"
+    for fv in "${flag_variants[@]}"; do
+        [ -n "$fv" ] && variants+=("launcher-17-${fv%%|*}|$j17|launcher|${fv#*|}")
+    done
     if [ -n "${REF_HOME:-}" ]; then
         idle "ref-first-start-17-recording" "$j17" reflauncher
         variants+=("ref-readme-launcher-17|$j17|reflauncher" "ref-launcher-17-no-cds|$j17|reflauncher|NERVESYS_CDS=off")
