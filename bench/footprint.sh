@@ -9,9 +9,12 @@
 #     ingest and archiving on (to the local folder, the default), sampled every minute.
 #   bench/footprint.sh [ROUNDS] [LOAD_SECONDS]        (defaults 3 and 600; ROUNDS 0: the load run only)
 # LOAD_JAVA_OPTS: more JVM options for the load run (NERVESYS_JAVA_OPTS), such as -Xmx128m.
-# REF_HOME: a reference installation (REF_HOME/{bin/nervesys,config/jvm.options,nervesys.jar,lib/}, e.g.
-#   main's build copied to /tmp): its launcher runs beside this checkout's in every round (variants ref-*,
-#   own class-data archive) and in the load run, right after this checkout's.
+# REF_HOME: a reference installation (REF_HOME/{bin/nervesys,config/,routes/,nervesys.jar,lib/}, e.g.
+#   main's build, bin/, config/ and routes/ copied to /tmp): its launcher runs beside this checkout's in every
+#   round (variants ref-*, own class-data archive) and in the load run, right after this checkout's. It runs
+#   in REF_HOME, so that the agent reads the reference's routes/ and config/ (an agent without a config repo
+#   reads those of its working directory; this checkout's agents run in the checkout).
+# LOAD_VARIANTS: which load runs, "launcher reflauncher" by default (reflauncher only with REF_HOME).
 # FLAG_VARIANTS: more idle variants of this checkout's launcher on Java 17, "NAME|ENV=VALUE;NAME|ENV=VALUE"
 #   (one environment variable each, e.g. "xmn8|NERVESYS_JAVA_OPTS=-Xmn8m"), in every round.
 # VARIANTS: a grep -E pattern of the idle variants to run (default: all), e.g. 'launcher-17'.
@@ -38,10 +41,12 @@ start() {
     rm -rf "$w/data"
     local t0; t0=$(date +%s%N)
     if [ "$how" = launcher ] || [ "$how" = reflauncher ]; then
-        local launcher=bin/nervesys cds=$w/cds
+        local launcher=$PWD/bin/nervesys cds=$w/cds
         if [ "$how" = reflauncher ]; then launcher=$REF_HOME/bin/nervesys; cds=$w/cds-ref; fi
-        env "$@" NERVESYS_CDS_DIR="$cds" JAVA_HOME="$home" NERVESYS_DATADIR="$w/data" CAMEL_MANAGEMENT_PORT="$mgmt" NERVESYS_INGEST_PORT="$ingest" \
-            NERVESYS_LIVE_PORT="$live" "$launcher" > "$w/$name.log" 2>&1 &
+        local dir=$PWD
+        if [ "$how" = reflauncher ]; then dir=$REF_HOME; fi
+        (cd "$dir" && exec env "$@" NERVESYS_CDS_DIR="$cds" JAVA_HOME="$home" NERVESYS_DATADIR="$w/data" CAMEL_MANAGEMENT_PORT="$mgmt" \
+            NERVESYS_INGEST_PORT="$ingest" NERVESYS_LIVE_PORT="$live" "$launcher") > "$w/$name.log" 2>&1 &
     else
         env "$@" NERVESYS_DATADIR="$w/data" CAMEL_MANAGEMENT_PORT="$mgmt" NERVESYS_INGEST_PORT="$ingest" \
             NERVESYS_LIVE_PORT="$live" "$home/bin/java" -jar "$jar" > "$w/$name.log" 2>&1 &
@@ -119,7 +124,9 @@ load() { # NAME launcher|reflauncher: 1,000 records every 100 ms = 10,000 record
         "$1" "${LOAD_JAVA_OPTS:-jvm.options}" "$ingested" "$load_seconds" $(( ingested / load_seconds )) "$archives" "$archived" "$rss" "$max"
 }
 if (( load_seconds > 0 )) && [ -x "$j17/bin/java" ]; then
-    load "load-launcher-17" launcher
-    if [ -n "${REF_HOME:-}" ]; then load "ref-load-launcher-17" reflauncher; fi
+    for how in ${LOAD_VARIANTS:-launcher reflauncher}; do
+        if [ "$how" = launcher ]; then load "load-launcher-17" launcher; fi
+        if [ "$how" = reflauncher ] && [ -n "${REF_HOME:-}" ]; then load "ref-load-launcher-17" reflauncher; fi
+    done
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
