@@ -97,7 +97,7 @@ if (( rounds > 0 )) && [ -x "$j25/bin/java" ]; then
         variants+=("ref-launcher-25-aot|$j25|reflauncher")
     fi
 fi
-{ ls -l "$NERVESYS_CDS_DIR" "$w/cds-ref" 2> /dev/null || true; } | grep '^-' | awk '{printf "archive %s: %d MB\n", $9, $5 / 1048576}'
+{ ls -l "$NERVESYS_CDS_DIR" "$w/cds-ref" 2> /dev/null || true; } | { grep '^-' || true; } | awk '{printf "archive %s: %d MB\n", $9, $5 / 1048576}'
 for r in $(seq 1 "$rounds"); do
     for v in "${variants[@]}"; do
         IFS='|' read -r name home how extra <<< "$v"
