@@ -6,19 +6,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
  * A YAML node that remembers its file and line, so that the config files (config/thresholds.yaml, config/alerts.yaml)
  * (config/thresholds.yaml, config/alerts.yaml) report errors as {@code file:line: reason}: the form
  * {@code nervesys validate} and the console use. Read-only; unknown keys are reported by callers.
+ *
+ * <p>Parsed with snakeyaml-engine, the parser Camel's YAML DSL loads anyway for the routes, rather
+ * than SnakeYAML 1.x/2.x: one YAML library loaded by an agent instead of two (about 160 classes
+ * fewer at start, docs/benchmarks.md, "Footprint").
  */
 public final class YamlNode {
 
@@ -33,12 +37,12 @@ public final class YamlNode {
     /** Parses a document; an empty document is an empty mapping. */
     public static YamlNode parse(String file, String text) {
         try {
-            LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
-            Node root = new Yaml(options).compose(new java.io.StringReader(text));
+            LoadSettings settings = LoadSettings.builder().setAllowDuplicateKeys(false).setAllowNonScalarKeys(true) // "keys must be plain names" below, at the key's line
+                    .setLabel(file).build();
+            Node root = new Compose(settings).composeString(text).orElse(null);
             return new YamlNode(file, root);
-        } catch (MarkedYAMLException e) {
-            int line = e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1;
+        } catch (MarkedYamlEngineException e) {
+            int line = e.getProblemMark().map(m -> m.getLine() + 1).orElse(1);
             throw new IllegalArgumentException(file + ":" + line + ": " + e.getProblem());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ":1: " + e.getMessage());
@@ -50,7 +54,7 @@ public final class YamlNode {
     }
 
     public int line() {
-        return node == null ? 1 : node.getStartMark().getLine() + 1;
+        return node == null ? 1 : node.getStartMark().map(m -> m.getLine() + 1).orElse(1);
     }
 
     public boolean isEmpty() {

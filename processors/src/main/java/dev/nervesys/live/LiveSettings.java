@@ -38,8 +38,8 @@ public record LiveSettings(String host, int port, int maxRecords, long maxBytes,
             "port of the live view server; the runs API is never on the ingest port (netty-http builds one pipeline per port)");
     public static final Setting MAX_RECORDS = Setting.integer("nervesys.live.maxRecords", "500000", "records", BEANS,
             "in-memory ring across all runs: at most this many records ...");
-    public static final Setting MAX_BYTES = Setting.bytes("nervesys.live.maxBytes", "64MB", BEANS,
-            "... and bytes (oldest runs evicted first)");
+    public static final Setting MAX_BYTES = Setting.bytes("nervesys.live.maxBytes", "16MB", BEANS,
+            "... and bytes (oldest runs evicted first); 16MB keeps an agent at 10,000 records/s inside the 256 MB heap of config/jvm.options (64MB before, docs/benchmarks.md, Footprint)");
     public static final Setting QUEUE_BATCHES = Setting.integer("nervesys.live.queueBatches", "1024", "batches", BEANS,
             "batches waiting for the live worker; beyond it batches are dropped from the live view (counted)");
     public static final Setting DEFAULT_RATE = Setting.integer("nervesys.live.defaultRate", "50", "points per second", BEANS,

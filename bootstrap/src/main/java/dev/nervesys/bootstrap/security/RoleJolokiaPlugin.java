@@ -41,6 +41,11 @@ import java.util.Map;
  * policy denies to everyone). Each request goes to the agent of the role {@link ManagementGuard}
  * put in the routing context; a request without one is a viewer's. The policies decide, not this
  * class: it never parses a Jolokia request.
+ *
+ * <p>Both agents are made on the first request to {@code /observe/jolokia}, not at start: Jolokia,
+ * its JSON and the JDK's XML parser (for the policies) are about 350 classes an idle agent never
+ * needs (docs/benchmarks.md, "Footprint"). At start only the policies' presence on the class path
+ * is checked, so a jar without them still refuses to start.
  */
 public final class RoleJolokiaPlugin extends ServiceSupport implements JolokiaPlatformHttpPlugin {
 
@@ -50,8 +55,8 @@ public final class RoleJolokiaPlugin extends ServiceSupport implements JolokiaPl
     static final String ADMIN_POLICY = "classpath:/jolokia-access-admin.xml";
 
     private CamelContext camelContext;
-    private final Agent viewer = new Agent(VIEWER_POLICY, "viewer");
-    private final Agent admin = new Agent(ADMIN_POLICY, "admin");
+    private final LazyAgent viewer = new LazyAgent(VIEWER_POLICY, "viewer");
+    private final LazyAgent admin = new LazyAgent(ADMIN_POLICY, "admin");
     private final Handler<RoutingContext> handler = ctx -> {
         Role role = ctx.get(ManagementGuard.ROLE);
         (role != null && role.atLeast(Role.ADMIN) ? admin : viewer).handle(ctx);
@@ -69,8 +74,12 @@ public final class RoleJolokiaPlugin extends ServiceSupport implements JolokiaPl
 
     @Override
     protected void doStart() {
-        viewer.start();
-        admin.start();
+        for (String policy : new String[] {VIEWER_POLICY, ADMIN_POLICY}) {
+            if (RoleJolokiaPlugin.class.getResource(policy.substring("classpath:".length())) == null) {
+                // without a policy Jolokia allows everything: never run like that
+                throw new IllegalStateException("Jolokia policy " + policy + " missing from the class path");
+            }
+        }
     }
 
     @Override
@@ -87,6 +96,46 @@ public final class RoleJolokiaPlugin extends ServiceSupport implements JolokiaPl
     @Override
     public CamelContext getCamelContext() {
         return camelContext;
+    }
+
+    /** An {@link Agent} made and started on its first request, stopped with the plugin if it was made. */
+    private static final class LazyAgent {
+        private final String policy;
+        private final String name;
+        private Agent agent;
+
+        LazyAgent(String policy, String name) {
+            this.policy = policy;
+            this.name = name;
+        }
+
+        void handle(RoutingContext ctx) {
+            Agent a;
+            try {
+                a = agent();
+            } catch (RuntimeException e) {
+                LOG.error("Jolokia ({}) cannot start: {}", name, e.getMessage(), e);
+                ctx.response().setStatusCode(503).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain").end("Jolokia unavailable\n");
+                return;
+            }
+            a.handle(ctx);
+        }
+
+        private synchronized Agent agent() {
+            if (agent == null) {
+                Agent a = new Agent(policy, name);
+                a.start();
+                agent = a;
+            }
+            return agent;
+        }
+
+        synchronized void stop() {
+            if (agent != null) {
+                agent.stop();
+                agent = null;
+            }
+        }
     }
 
     /** One Jolokia agent with its policy; answers GET and POST requests like Camel's default plugin. */

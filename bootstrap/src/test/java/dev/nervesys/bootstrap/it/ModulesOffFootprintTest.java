@@ -33,6 +33,17 @@ class ModulesOffFootprintTest {
             "org.jfree.", "org.quartz.", "com.google.", "software.amazon.", "com.clickhouse.", "ru.yandex.clickhouse.",
             "dev.nervesys.live.Foxglove");
 
+    /**
+     * Class name prefixes that load only when first used, never on an agent that no one asks: Jolokia
+     * (the first request to /observe/jolokia), the JDK's XML parser (its policies), camel-http's client
+     * and camel-mail's SMTP transport (the first alert delivery), SnakeYAML 1.x/2.x's composer
+     * (config/*.yaml is read with snakeyaml-engine, the YAML DSL's parser).
+     */
+    static final List<String> LAZY = List.of(
+            "org.jolokia.", "com.sun.org.apache.xerces.", "org.apache.hc.client5.http.impl.", "org.eclipse.angus.mail.",
+            "org.apache.camel.component.http.HttpProducer", "org.apache.camel.component.mail.MailProducer",
+            "org.yaml.snakeyaml.composer.");
+
     @TempDir
     Path tmp;
 
@@ -82,6 +93,7 @@ class ModulesOffFootprintTest {
         assertThat(loaded).as("the log is the agent's").contains("dev.nervesys.archive.Archiver",
                 "dev.nervesys.bootstrap.Agent", "org.apache.camel.component.platform.http.main.ManagementHttpServer");
         assertThat(loaded).as("classes of modules that are off").noneMatch(c -> FORBIDDEN.stream().anyMatch(c::startsWith));
+        assertThat(loaded).as("classes loaded on first use only").noneMatch(c -> LAZY.stream().anyMatch(c::startsWith));
     }
 
     /**
