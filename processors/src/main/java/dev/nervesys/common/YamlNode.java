@@ -78,7 +78,7 @@ public final class YamlNode {
                 throw new YamlNode(file, t.getKeyNode()).error("keys must be plain names");
             }
             if (out.put(k.getValue(), new YamlNode(file, t.getValueNode())) != null) {
-                // SnakeYAML checks duplicate keys only when it constructs objects, not when it composes nodes
+                // snakeyaml-engine checks duplicate keys only when it constructs objects, not when it composes nodes
                 throw new YamlNode(file, k).error("duplicate key '" + k.getValue() + "'");
             }
         }
