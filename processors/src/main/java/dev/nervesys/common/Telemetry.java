@@ -77,6 +77,14 @@ public final class Telemetry {
         scanned = false;
     }
 
+    /**
+     * The bounds of a record's first top-level {@code run_id} string in its bytes, {@code from << 32 | to}
+     * (UTF-8, no escapes in it), or -1 when only a JSON parser can tell (Kafka keys: docs/kafka.md).
+     */
+    public static long runIdBounds(byte[] body) {
+        return TelemetryScanner.runIdBounds(body);
+    }
+
     /** Tests: the record read by Jackson only. */
     static Telemetry parseJackson(byte[] body) {
         Telemetry t = new Telemetry();

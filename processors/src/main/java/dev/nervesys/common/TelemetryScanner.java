@@ -101,10 +101,10 @@ final class TelemetryScanner {
         this.t = t;
         this.b = b;
         this.end = b.length;
-        if (t.seen == null) {
+        if (t != null && t.seen == null) {
             t.seen = new Strings();
         }
-        this.strings = t.seen;
+        this.strings = t == null ? null : t.seen;
     }
 
     /**
@@ -129,6 +129,41 @@ final class TelemetryScanner {
         t.scanned = true;
         t.finish(null, timeFrom < 0 ? null : body, Math.max(0, timeFrom), Math.max(0, timeTo), timeNanos);
         return true;
+    }
+
+    /**
+     * The bounds of the first top-level {@code run_id} member's string (without quotes, no escapes in
+     * it) as {@code from << 32 | to}; -1 when the scanner is not sure (not an object, escapes, invalid
+     * bytes before it, another type, no such member): Jackson then decides.
+     */
+    static long runIdBounds(byte[] body) {
+        TelemetryScanner s = new TelemetryScanner(null, body);
+        try {
+            s.skipWs();
+            s.expect('{');
+            while (true) {
+                s.skipWs();
+                s.string();
+                if (s.strEscaped) {
+                    return -1;
+                }
+                boolean runId = s.is(s.strFrom, s.strTo, "run_id");
+                s.skipWs();
+                s.expect(':');
+                s.skipWs();
+                if (runId) {
+                    s.keptString();
+                    return (long) s.strFrom << 32 | s.strTo;
+                }
+                s.value(0);
+                s.skipWs();
+                if (s.next() != ',') {
+                    return -1;
+                }
+            }
+        } catch (Unsure e) {
+            return -1;
+        }
     }
 
     /** The record; {@code time} receives the time string's bounds (or -1) and its epoch nanoseconds (or -1). */

@@ -96,6 +96,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private volatile boolean seriesBinary;
     private volatile long insertedRecords;
     private volatile long duplicates;
+    /** Records of events found stored by the poll before, whose insert ran beside this poll's check (tests). */
+    final AtomicLong copiesOfPollBefore = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private volatile long skipped;
     private volatile long batches;
@@ -362,17 +364,13 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                         records = consumer.poll(SHORT_POLL);
                     } while (records.isEmpty() && running && !current[0].inserted());
                 }
-                long TT0 = System.nanoTime();
                 Poll next = records.isEmpty() ? null : read(records);
-                long TT1 = System.nanoTime();
                 if (next != null && schemaReady) {
                     encode(next, eventsBinary, seriesBinary); // while ClickHouse takes the poll before it
                     if (current[0] != null && current[0].started) {
                         startChecks(next, current[0]); // likewise its checks: what the poll before stores is added to them
                     }
                 }
-                long TT2 = System.nanoTime();
-                if (next != null) System.err.printf("TRACE read %d recs %.1f ms encode %.1f ms inserted-already=%s%n", next.size, (TT1-TT0)/1e6, (TT2-TT1)/1e6, current[0]==null?"-":current[0].inserted());
                 if (current[0] != null && !finish(consumer, current[0])) {
                     current[0] = null;
                     continue; // stopping, or read again from the committed offsets: next is dropped with it
@@ -688,10 +686,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             LOG.warn("Kafka sink (test): stopped between the insert and the offset commit");
             return reread(consumer);
         }
-        long TC = System.nanoTime();
         try {
             consumer.commitSync(p.offsets);
-            System.err.printf("TRACE commit %.1f ms, poll total %.1f ms%n", (System.nanoTime()-TC)/1e6, (System.nanoTime()-p.t0)/1e6);
         } catch (RuntimeException e) {
             // the partitions moved to another node meanwhile: it reads these records again and finds them in ClickHouse
             commitFailures++;
@@ -777,7 +773,6 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private long[] store(Poll p, String table) throws Exception {
         boolean events = table.equals("events");
         boolean binary = events ? p.eventsBinary : p.seriesBinary;
-        long TS = System.nanoTime();
         Set<String> present = null;
         Future<Set<String>> early = events ? p.eventsCheck : p.seriesCheck;
         if (early != null) {
@@ -792,7 +787,6 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             present = present(table, p.encoded, p.runs);
             before = null; // this check saw everything the poll before stored
         }
-        long TS1 = System.nanoTime();
         Rows rows = new Rows();
         long fresh = 0;
         long dup = 0;
@@ -802,18 +796,20 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             byte[] buf = events ? b.events.buf : b.series.buf;
             int[] off = events ? b.eventOff : b.seriesOff;
             for (int i = 0; i < b.records; i++) {
+                boolean inPollBefore = false;
                 if ((present.isEmpty() || !present.contains(run + "\u0000" + b.ids[i]))
-                        && (before == null || !before.stored(events, run, b.ids[i]))) {
+                        && !(inPollBefore = before != null && before.stored(events, run, b.ids[i]))) {
                     rows.add(buf, off[i], off[i + 1], run, b.ids[i]);
                     fresh++;
                 } else {
                     dup++;
+                    if (inPollBefore && events) {
+                        copiesOfPollBefore.incrementAndGet();
+                    }
                 }
             }
         }
-        long TS2 = System.nanoTime();
         insert(table, binary, rows, 0, rows.n, events ? p.refusedEvents : p.refusedSeries);
-        System.err.printf("TRACE %s check %.1f ms copy %.1f ms insert %.1f ms%n", table, (TS1-TS)/1e6, (TS2-TS1)/1e6, (System.nanoTime()-TS2)/1e6);
         return new long[] {fresh, dup};
     }
 
