@@ -50,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * records). Each poll is encoded straight from the {@link ConsumerRecord}s into RowBinary with the
  * shipper's {@link RowEncoder} (no Camel exchange per record); {@code events} and {@code series} are
  * then checked and inserted at the same time, one table per thread; only after ClickHouse confirmed
- * both inserts are the poll's offsets committed, partition by partition. The next poll is read and
- * encoded while ClickHouse takes the current one, and its check starts only after the current one's
- * inserts were confirmed (a copy of a record in both polls is then found).
+ * both inserts are the poll's offsets committed, partition by partition. The next poll is read,
+ * encoded and checked while ClickHouse takes the current one; its inserts start only after the
+ * current one's were confirmed. Its checks cannot see what the current poll stores, so the current
+ * poll's own records count as present too ({@link Poll#stored}): a copy of a record in both polls is
+ * found all the same.
  *
  * <p>No duplicates after a crash between insert and commit: like the shipper's check of an
  * unconfirmed batch, the sink asks ClickHouse which {@code (run_id, buffer_id)} of the poll each table
