@@ -69,6 +69,52 @@ public final class RowEncoder {
          * {"run_id":"r","series":"source.field" (JSON) or run_id and series as RowBinary strings, made
          * once per batch and series.
          */
+        byte[] seriesPrefix(String runId, String source, String field, int k) {
+            // the record before had the same run, source and k-th field name (the same objects: Telemetry.read)
+            if (k < memoPrefix.length && memoName[k] == field && memoRun[k] == runId && memoSource[k] == source) {
+                return memoPrefix[k];
+            }
+            byte[] p = seriesPrefix(runId, source, field);
+            if (k >= memoPrefix.length) {
+                int n = Math.max(k + 1, memoPrefix.length * 2);
+                memoPrefix = Arrays.copyOf(memoPrefix, n);
+                memoName = Arrays.copyOf(memoName, n);
+                memoRun = Arrays.copyOf(memoRun, n);
+                memoSource = Arrays.copyOf(memoSource, n);
+            }
+            memoPrefix[k] = p;
+            memoName[k] = field;
+            memoRun[k] = runId;
+            memoSource[k] = source;
+            return p;
+        }
+
+        private byte[][] memoPrefix = new byte[16][];
+        private String[] memoName = new String[16];
+        private String[] memoRun = new String[16];
+        private String[] memoSource = new String[16];
+        private String lastRun;
+        private byte[] lastRunBytes;
+        private String lastSource;
+        private byte[] lastSourceBytes;
+
+        /** UTF-8 of a run id, made again only when it is not the object of the record before. */
+        byte[] runBytes(String runId) {
+            if (runId != lastRun) {
+                lastRunBytes = runId.getBytes(StandardCharsets.UTF_8);
+                lastRun = runId;
+            }
+            return lastRunBytes;
+        }
+
+        byte[] sourceBytes(String source) {
+            if (source != lastSource) {
+                lastSourceBytes = source.getBytes(StandardCharsets.UTF_8);
+                lastSource = source;
+            }
+            return lastSourceBytes;
+        }
+
         byte[] seriesPrefix(String runId, String source, String field) {
             String key = runId + '\u0000' + source + '\u0000' + field;
             byte[] p = prefixes.get(key);
@@ -109,14 +155,14 @@ public final class RowEncoder {
             input += r.body().length;
         }
         Batch b = new Batch(input, eventsBinary, seriesBinary);
+        Telemetry t = new Telemetry(); // one for the batch: repeated strings come back as the same objects
         for (BufferedRecord r : rows) {
             if (r.kind() != RecordKind.TELEMETRY) {
                 b.skipped++;
                 continue;
             }
-            Telemetry t;
             try {
-                t = Telemetry.parse(r.body());
+                t.read(r.body());
                 if (t.epochSecond < 0 || t.epochSecond > 4_294_967_295L) {
                     throw new IllegalArgumentException("time outside ClickHouse DateTime (1970..2106)");
                 }
@@ -127,7 +173,9 @@ public final class RowEncoder {
             }
             long receivedSec = r.receivedAt() / 1000;
             if (eventsBinary) {
-                b.events.binString(t.runId).binString(t.source).u8(t.type.equals("update") ? 1 : 2).i64(t.frame)
+                byte[] run = b.runBytes(t.runId);
+                byte[] source = b.sourceBytes(t.source);
+                b.events.binString(run, 0, run.length).binString(source, 0, source.length).u8(t.type.equals("update") ? 1 : 2).i64(t.frame)
                         .i32((int) t.epochSecond).i32(t.nanos).i64(t.seq).binString(r.body(), t.fieldsStart, t.fieldsEnd, r.id() == corruptForTest)
                         .i64(r.id()).i32((int) receivedSec);
             } else {
@@ -141,7 +189,7 @@ public final class RowEncoder {
                 Bytes se = b.series;
                 if (seriesBinary) {
                     for (int i = 0; i < t.count; i++) {
-                        se.raw(b.seriesPrefix(t.runId, t.source, t.names[i])).i64(t.frame).i32((int) t.epochSecond).i32(t.nanos)
+                        se.raw(b.seriesPrefix(t.runId, t.source, t.names[i], i)).i64(t.frame).i32((int) t.epochSecond).i32(t.nanos)
                                 .i64(Double.doubleToRawLongBits(t.values[i])).i64(r.id());
                     }
                 } else {
@@ -150,7 +198,7 @@ public final class RowEncoder {
                             .ascii(",\"time_ns\":").number(t.nanos).ascii(",\"value\":").toArray();
                     byte[] tail = b.scratch.reset().ascii(",\"buffer_id\":").number(r.id()).ascii("}\n").toArray();
                     for (int i = 0; i < t.count; i++) {
-                        se.raw(b.seriesPrefix(t.runId, t.source, t.names[i])).raw(mid).ascii(Double.toString(t.values[i])).raw(tail);
+                        se.raw(b.seriesPrefix(t.runId, t.source, t.names[i], i)).raw(mid).ascii(Double.toString(t.values[i])).raw(tail);
                     }
                 }
             }

@@ -50,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * records). Each poll is encoded straight from the {@link ConsumerRecord}s into RowBinary with the
  * shipper's {@link RowEncoder} (no Camel exchange per record); {@code events} and {@code series} are
  * then checked and inserted at the same time, one table per thread; only after ClickHouse confirmed
- * both inserts are the poll's offsets committed, partition by partition. The next poll is read and
- * encoded while ClickHouse takes the current one, and its check starts only after the current one's
- * inserts were confirmed (a copy of a record in both polls is then found).
+ * both inserts are the poll's offsets committed, partition by partition. The next poll is read,
+ * encoded and checked while ClickHouse takes the current one; its inserts start only after the
+ * current one's were confirmed. Its checks cannot see what the current poll stores, so the current
+ * poll's own records count as present too ({@link Poll#stored}): a copy of a record in both polls is
+ * found all the same.
  *
  * <p>No duplicates after a crash between insert and commit: like the shipper's check of an
  * unconfirmed batch, the sink asks ClickHouse which {@code (run_id, buffer_id)} of the poll each table
@@ -96,6 +98,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private volatile boolean seriesBinary;
     private volatile long insertedRecords;
     private volatile long duplicates;
+    /** Records of events found stored by the poll before, whose insert ran beside this poll's check (tests). */
+    final AtomicLong copiesOfPollBefore = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private volatile long skipped;
     private volatile long batches;
@@ -130,7 +134,7 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         suspended = false;
         if (worker == null) {
             running = true;
-            tables = Executors.newFixedThreadPool(2, r -> {
+            tables = Executors.newFixedThreadPool(4, r -> {
                 Thread t = new Thread(r, "nervesys-kafka-sink-insert");
                 t.setDaemon(true);
                 return t;
@@ -202,6 +206,87 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         final long t0 = System.nanoTime();
         Future<long[]> events;
         Future<long[]> series;
+        /**
+         * Each table's check, started while ClickHouse still took the poll before ({@link #prev}); null
+         * when not started or no longer valid (a failed attempt of this poll: its retry checks again).
+         */
+        Future<Set<String>> eventsCheck;
+        Future<Set<String>> seriesCheck;
+        /**
+         * The poll that was in ClickHouse's hands when this poll's checks started: what it stored is
+         * not seen by those checks, so its records count as present too (dropped once this poll's
+         * inserts ran).
+         */
+        Poll prev;
+        /** Per table, the records ClickHouse refused (by {@code run \0 id}): not stored, so not present for the next poll. */
+        final Set<String> refusedEvents = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final Set<String> refusedSeries = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private Map<String, Integer> runIndex;
+        private long[] idLo;
+        private long[] idHi;
+        private Set<Long>[] idSets;
+
+        /**
+         * Whether this poll, inserted and confirmed, left the record (run, id) in the table: it was
+         * one of its encoded records and ClickHouse did not refuse it there.
+         */
+        @SuppressWarnings("unchecked")
+        synchronized boolean stored(boolean events, String run, long id) {
+            if (encoded == null) {
+                return false;
+            }
+            if (runIndex == null) {
+                runIndex = new HashMap<>();
+                idLo = new long[runs.size()];
+                idHi = new long[runs.size()];
+                for (int g = 0; g < runs.size(); g++) {
+                    runIndex.putIfAbsent(runs.get(g), g);
+                    RowEncoder.Batch b = encoded.get(g);
+                    long lo = Long.MAX_VALUE;
+                    long hi = Long.MIN_VALUE;
+                    for (int i = 0; i < b.records; i++) {
+                        lo = Math.min(lo, b.ids[i]);
+                        hi = Math.max(hi, b.ids[i]);
+                    }
+                    idLo[g] = lo;
+                    idHi[g] = hi;
+                }
+                idSets = new Set[runs.size()];
+            }
+            if (runIndex.size() < runs.size()) {
+                // the same run id from two agents in this poll (run ids are assumed unique): every group of it
+                boolean any = false;
+                for (int g = 0; g < runs.size() && !any; g++) {
+                    if (runs.get(g).equals(run)) {
+                        RowEncoder.Batch b = encoded.get(g);
+                        for (int i = 0; i < b.records && !any; i++) {
+                            any = b.ids[i] == id;
+                        }
+                    }
+                }
+                if (!any) {
+                    return false;
+                }
+            } else {
+                Integer g = runIndex.get(run);
+                if (g == null || id < idLo[g] || id > idHi[g]) {
+                    return false;
+                }
+                if (idSets[g] == null) {
+                    RowEncoder.Batch b = encoded.get(g);
+                    Set<Long> ids = new HashSet<>();
+                    for (int i = 0; i < b.records; i++) {
+                        ids.add(b.ids[i]);
+                    }
+                    idSets[g] = ids;
+                }
+                if (!idSets[g].contains(id)) {
+                    return false;
+                }
+            }
+            Set<String> refusedThere = events ? refusedEvents : refusedSeries;
+            return refusedThere.isEmpty() || !refusedThere.contains(run + "\u0000" + id);
+        }
 
         /** Whether both tables' inserts ended (or never started: finish() starts them). */
         boolean inserted() {
@@ -284,6 +369,9 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 Poll next = records.isEmpty() ? null : read(records);
                 if (next != null && schemaReady) {
                     encode(next, eventsBinary, seriesBinary); // while ClickHouse takes the poll before it
+                    if (current[0] != null && current[0].started) {
+                        startChecks(next, current[0]); // likewise its checks: what the poll before stores is added to them
+                    }
                 }
                 if (current[0] != null && !finish(consumer, current[0])) {
                     current[0] = null;
@@ -345,7 +433,12 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         }
     }
 
-    /** The poll's records, grouped by agent and run: read straight from the ConsumerRecords (no Camel exchange per record). */
+    /**
+     * The poll's records, grouped by agent and run: read straight from the ConsumerRecords (no Camel
+     * exchange per record), partition by partition (one offset to commit each), each record's headers
+     * in one pass (the last of a name counts, as {@code lastHeader}), and a record whose key and
+     * agent are those of the record before joins its group without a String made of them.
+     */
     private Poll read(ConsumerRecords<byte[], byte[]> records) {
         Poll p = new Poll();
         p.size = records.count();
@@ -353,42 +446,95 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         long skippedNow = 0;
         byte[] lastAgentBytes = null;
         String agent = null;
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            p.offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-            Header agentHeader = r.headers().lastHeader(KafkaPublisher.H_AGENT);
-            long id = number(r.headers().lastHeader(KafkaPublisher.H_ID));
-            long received = number(r.headers().lastHeader(KafkaPublisher.H_RECEIVED));
-            Header kind = r.headers().lastHeader(KafkaPublisher.H_KIND);
-            byte[] body = r.value();
-            if (agentHeader == null || agentHeader.value() == null || id < 0 || body == null || kind == null
-                    || !java.util.Arrays.equals(kind.value(), TELEMETRY)) {
-                skippedNow++; // not a Nervesys telemetry record: the tables take telemetry only
+        byte[] lastKey = null;
+        Group lastGroup = null;
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> part = records.records(tp);
+            if (part.isEmpty()) {
                 continue;
             }
-            if (!java.util.Arrays.equals(agentHeader.value(), lastAgentBytes)) {
-                lastAgentBytes = agentHeader.value();
-                agent = new String(lastAgentBytes, StandardCharsets.UTF_8);
-            }
-            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-            Group g = key == null ? null : p.groups.get(key);
-            if (g == null || !key.startsWith(agent) || key.length() <= agent.length() || key.charAt(agent.length()) != '/') {
-                String run;
-                String name;
-                if (key != null && key.length() > agent.length() && key.startsWith(agent) && key.charAt(agent.length()) == '/') {
-                    name = key;
-                    run = key.substring(agent.length() + 1);
-                } else {
-                    run = key != null && key.indexOf('/') >= 0 ? key.substring(key.indexOf('/') + 1) : RunKey.runId(body);
-                    name = agent + "/" + run;
+            p.offsets.put(tp, new OffsetAndMetadata(part.get(part.size() - 1).offset() + 1));
+            for (ConsumerRecord<byte[], byte[]> r : part) {
+                byte[] agentValue = null;
+                byte[] idValue = null;
+                byte[] receivedValue = null;
+                byte[] kindValue = null;
+                boolean hasAgent = false;
+                boolean hasKind = false;
+                for (Header h : r.headers()) {
+                    String k = h.key();
+                    switch (k.length()) {
+                        case 14 -> {
+                            if (k.equals(KafkaPublisher.H_AGENT)) {
+                                hasAgent = true;
+                                agentValue = h.value();
+                            }
+                        }
+                        case 11 -> {
+                            if (k.equals(KafkaPublisher.H_ID)) {
+                                idValue = h.value();
+                            }
+                        }
+                        case 17 -> {
+                            if (k.equals(KafkaPublisher.H_RECEIVED)) {
+                                receivedValue = h.value();
+                            }
+                        }
+                        case 13 -> {
+                            if (k.equals(KafkaPublisher.H_KIND)) {
+                                hasKind = true;
+                                kindValue = h.value();
+                            }
+                        }
+                        default -> {
+                        }
+                    }
                 }
-                g = p.groups.computeIfAbsent(name, k -> new Group(run));
-            }
-            if (!g.add(new BufferedRecord(id, RecordKind.TELEMETRY, Math.max(0, received), body))) {
-                p.dupInPoll++; // the publisher sent it twice within this poll
-                continue;
-            }
-            if (received >= 0) {
-                p.received[p.receivedCount++] = received;
+                long id = number(idValue);
+                long received = number(receivedValue);
+                byte[] body = r.value();
+                if (!hasAgent || agentValue == null || id < 0 || body == null || !hasKind
+                        || !java.util.Arrays.equals(kindValue, TELEMETRY)) {
+                    skippedNow++; // not a Nervesys telemetry record: the tables take telemetry only
+                    continue;
+                }
+                byte[] keyBytes = r.key();
+                Group g;
+                if (lastGroup != null && keyBytes != null && java.util.Arrays.equals(agentValue, lastAgentBytes)
+                        && java.util.Arrays.equals(keyBytes, lastKey)) {
+                    g = lastGroup; // same agent and key as the record before: the same group
+                } else {
+                    if (!java.util.Arrays.equals(agentValue, lastAgentBytes)) {
+                        lastAgentBytes = agentValue;
+                        agent = new String(lastAgentBytes, StandardCharsets.UTF_8);
+                    }
+                    String key = keyBytes == null ? null : new String(keyBytes, StandardCharsets.UTF_8);
+                    g = key == null ? null : p.groups.get(key);
+                    if (g == null || !key.startsWith(agent) || key.length() <= agent.length() || key.charAt(agent.length()) != '/') {
+                        String run;
+                        String name;
+                        if (key != null && key.length() > agent.length() && key.startsWith(agent) && key.charAt(agent.length()) == '/') {
+                            name = key;
+                            run = key.substring(agent.length() + 1);
+                        } else {
+                            run = key != null && key.indexOf('/') >= 0 ? key.substring(key.indexOf('/') + 1) : RunKey.runId(body);
+                            name = agent + "/" + run;
+                        }
+                        g = p.groups.computeIfAbsent(name, k -> new Group(run));
+                    }
+                    // a group found by its body's run id (no usable key) is not remembered by key
+                    boolean byKey = key != null && key.length() > agent.length() && key.startsWith(agent)
+                            && key.charAt(agent.length()) == '/';
+                    lastKey = byKey ? keyBytes : null;
+                    lastGroup = byKey ? g : null;
+                }
+                if (!g.add(new BufferedRecord(id, RecordKind.TELEMETRY, Math.max(0, received), body))) {
+                    p.dupInPoll++; // the publisher sent it twice within this poll
+                    continue;
+                }
+                if (received >= 0) {
+                    p.received[p.receivedCount++] = received;
+                }
             }
         }
         skipped += skippedNow;
@@ -461,6 +607,22 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         }
     }
 
+    /**
+     * Both tables' checks of a poll, started while ClickHouse still takes the poll before it: those
+     * checks do not see what that poll stores, so {@link #store} counts that poll's records as present
+     * too ({@link Poll#stored}). Every poll before that one was confirmed before these checks began.
+     */
+    private void startChecks(Poll p, Poll inFlight) {
+        if (p.encoded.isEmpty()) {
+            return;
+        }
+        p.prev = inFlight;
+        List<RowEncoder.Batch> encoded = List.copyOf(p.encoded);
+        List<String> runs = List.copyOf(p.runs);
+        p.eventsCheck = tables.submit(() -> present("events", encoded, runs));
+        p.seriesCheck = tables.submit(() -> present("series", encoded, runs));
+    }
+
     /** Both tables' check and insert, side by side, once the schema is known and the poll encoded for it. */
     private void startInserts(Poll p) throws IOException, ClickHouseException {
         ensureSchema();
@@ -494,8 +656,12 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 // both tables again: the check of each finds what its earlier attempt inserted
                 awaitQuietly(p.events);
                 awaitQuietly(p.series);
+                awaitQuietly(p.eventsCheck);
+                awaitQuietly(p.seriesCheck);
                 p.events = null;
                 p.series = null;
+                p.eventsCheck = null;
+                p.seriesCheck = null;
                 p.started = false;
                 failuresTotal++;
                 failures = attempt;
@@ -536,6 +702,7 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 t.record(Math.max(0, now - p.received[i]), TimeUnit.MILLISECONDS);
             }
         }
+        p.prev = null;
         batches++;
         lastSuccessAt = clock.millis();
         lastBatchMillis = (System.nanoTime() - p.t0) / 1_000_000;
@@ -605,10 +772,23 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * One table of the poll: the pairs it already holds are asked for, the others inserted. Returns
      * {records inserted, records found there already}.
      */
-    private long[] store(Poll p, String table) throws IOException, ClickHouseException {
+    private long[] store(Poll p, String table) throws Exception {
         boolean events = table.equals("events");
         boolean binary = events ? p.eventsBinary : p.seriesBinary;
-        Set<String> present = present(table, p);
+        Set<String> present = null;
+        Future<Set<String>> early = events ? p.eventsCheck : p.seriesCheck;
+        if (early != null) {
+            try {
+                present = early.get();
+            } catch (ExecutionException e) {
+                present = null; // checked again here
+            }
+        }
+        Poll before = early == null ? null : p.prev;
+        if (present == null) {
+            present = present(table, p.encoded, p.runs);
+            before = null; // this check saw everything the poll before stored
+        }
         Rows rows = new Rows();
         long fresh = 0;
         long dup = 0;
@@ -618,25 +798,25 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             byte[] buf = events ? b.events.buf : b.series.buf;
             int[] off = events ? b.eventOff : b.seriesOff;
             for (int i = 0; i < b.records; i++) {
-                if (present.isEmpty() || !present.contains(run + "\u0000" + b.ids[i])) {
-                    rows.add(buf, off[i], off[i + 1]);
+                boolean inPollBefore = false;
+                if ((present.isEmpty() || !present.contains(run + "\u0000" + b.ids[i]))
+                        && !(inPollBefore = before != null && before.stored(events, run, b.ids[i]))) {
+                    rows.add(buf, off[i], off[i + 1], run, b.ids[i]);
                     fresh++;
                 } else {
                     dup++;
+                    if (inPollBefore && events) {
+                        copiesOfPollBefore.incrementAndGet();
+                    }
                 }
             }
         }
-        insert(table, binary, rows, 0, rows.n);
+        insert(table, binary, rows, 0, rows.n, events ? p.refusedEvents : p.refusedSeries);
         return new long[] {fresh, dup};
     }
 
-    private static String text(Header h) {
-        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
-    /** A header holding a decimal number; -1 when absent or not one. */
-    private static long number(Header h) {
-        byte[] v = h == null ? null : h.value();
+    /** A header's value holding a decimal number; -1 when absent or not one. */
+    private static long number(byte[] v) {
         if (v == null || v.length == 0 || v.length > 18) {
             return -1;
         }
@@ -656,17 +836,17 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * ClickHouse read without scanning the whole run, and its buffer id range: a stored row of a record
      * has that record's frame, so nothing the poll holds is missed.
      */
-    private Set<String> present(String table, Poll p) throws IOException, ClickHouseException {
+    private Set<String> present(String table, List<RowEncoder.Batch> encoded, List<String> runs) throws IOException, ClickHouseException {
         StringBuilder where = new StringBuilder();
-        for (int g = 0; g < p.encoded.size(); g++) {
-            RowEncoder.Batch b = p.encoded.get(g);
+        for (int g = 0; g < encoded.size(); g++) {
+            RowEncoder.Batch b = encoded.get(g);
             long lo = Long.MAX_VALUE;
             long hi = Long.MIN_VALUE;
             for (int i = 0; i < b.records; i++) {
                 lo = Math.min(lo, b.ids[i]);
                 hi = Math.max(hi, b.ids[i]);
             }
-            where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(p.runs.get(g)))
+            where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(runs.get(g)))
                     .append(" AND frame BETWEEN ").append(b.minFrame).append(" AND ").append(b.maxFrame)
                     .append(" AND buffer_id BETWEEN ").append(lo).append(" AND ").append(hi).append(')');
         }
@@ -709,16 +889,22 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private static final class Rows {
         byte[] buf = new byte[1 << 16];
         int[] off = new int[1025];
+        String[] runs = new String[1024];
+        long[] ids = new long[1024];
         int n;
 
-        void add(byte[] src, int from, int to) {
+        void add(byte[] src, int from, int to, String run, long id) {
             int len = to - from;
             if (off[n] + len > buf.length) {
                 buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, off[n] + len));
             }
             if (n + 2 > off.length) {
                 off = java.util.Arrays.copyOf(off, off.length * 2);
+                runs = java.util.Arrays.copyOf(runs, off.length);
+                ids = java.util.Arrays.copyOf(ids, off.length);
             }
+            runs[n] = run;
+            ids[n] = id;
             System.arraycopy(src, from, buf, off[n], len);
             off[n + 1] = off[n] + len;
             n++;
@@ -726,7 +912,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     }
 
     /** Inserts records [lo, hi); when ClickHouse refuses their data, halves down to single records, which are counted. */
-    private void insert(String table, boolean binary, Rows r, int lo, int hi) throws IOException, ClickHouseException {
+    private void insert(String table, boolean binary, Rows r, int lo, int hi, Set<String> refusedHere)
+            throws IOException, ClickHouseException {
         int from = r.off[lo];
         int to = r.off[hi];
         if (lo >= hi || from == to) {
@@ -745,12 +932,13 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             }
             if (hi - lo == 1) {
                 refused.incrementAndGet();
+                refusedHere.add(r.runs[lo] + "\u0000" + r.ids[lo]);
                 LOG.warn("Kafka sink: ClickHouse refused a row of {}: {}", table, e.getMessage());
                 return;
             }
             int mid = (lo + hi) >>> 1;
-            insert(table, binary, r, lo, mid);
-            insert(table, binary, r, mid, hi);
+            insert(table, binary, r, lo, mid, refusedHere);
+            insert(table, binary, r, mid, hi, refusedHere);
         }
     }
 

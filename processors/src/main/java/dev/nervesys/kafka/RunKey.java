@@ -6,8 +6,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 
 /**
- * The run id of a record, for its Kafka key: the top-level {@code run_id} string, read with the
- * streaming parser up to that member only (nested objects are skipped, not parsed into values).
+ * The run id of a record, for its Kafka key: the top-level {@code run_id} string, read up to that
+ * member only, by the telemetry scanner where it is sure (no escapes, valid JSON before it) and
+ * else by Jackson's streaming parser (nested objects are skipped, not parsed into values).
  * Empty when the record has none (logs, points) or is not a JSON object.
  */
 final class RunKey {
@@ -18,6 +19,17 @@ final class RunKey {
     }
 
     static String runId(byte[] body) {
+        long bounds = dev.nervesys.common.Telemetry.runIdBounds(body);
+        if (bounds >= 0) {
+            int from = (int) (bounds >>> 32);
+            int to = (int) bounds;
+            return new String(body, from, to - from, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return jackson(body);
+    }
+
+    /** The run id as Jackson's streaming parser reads it (escapes decoded; "" when the JSON breaks before it). */
+    static String jackson(byte[] body) {
         try (JsonParser p = JSON.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return "";
