@@ -111,8 +111,13 @@ public final class SchemaMigrations {
      * other agents' newer migrations, which Flyway ignores too).
      */
     public static OptionalInt upToDate(DataSource ds, String location, String historyTable) {
+        return upToDate(ds, SchemaMigrations.class.getClassLoader(), location, historyTable);
+    }
+
+    /** {@link #upToDate(DataSource, String, String)} with the migrations of the given class loader. */
+    static OptionalInt upToDate(DataSource ds, ClassLoader loader, String location, String historyTable) {
         try {
-            Map<Integer, Local> local = localMigrations(location);
+            Map<Integer, Local> local = localMigrations(loader, location);
             if (local == null || local.isEmpty()) {
                 return OptionalInt.empty();
             }
@@ -176,8 +181,7 @@ public final class SchemaMigrations {
     private static final Pattern VERSIONED = Pattern.compile("V(\\d+)__[^/]*\\.sql");
 
     /** The folder's V<n>__*.sql by version; null when it cannot be listed (Flyway then runs). */
-    private static Map<Integer, Local> localMigrations(String location) throws IOException {
-        ClassLoader loader = SchemaMigrations.class.getClassLoader();
+    private static Map<Integer, Local> localMigrations(ClassLoader loader, String location) throws IOException {
         String folder = location.endsWith("/") ? location : location + "/";
         Map<Integer, Local> found = new HashMap<>();
         List<URL> roots = Collections.list(loader.getResources(location));

@@ -135,6 +135,30 @@ class SchemaMigrationsTest {
     }
 
     @Test
+    void theMigrationsAreReadFromAJarAsShipped() throws Exception {
+        SQLiteDataSource ds = sqlite("jar.db");
+        Migrations.apply(ds, Dialect.SQLITE);
+        // the folder in a jar (nervesys.jar), with a directory entry and a statement file beside the migrations
+        Path jar = tmp.resolve("m.jar");
+        try (var out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry(SQLITE + "/"));
+            out.closeEntry();
+            for (String name : new String[] {"V1__agent_status.sql", "V2__alert_history.sql", "V3__alert_silence.sql",
+                    "V4__route_stats.sql", "V5__alert_history_folded.sql", "upsert-alert.sql"}) {
+                out.putNextEntry(new java.util.jar.JarEntry(SQLITE + "/" + name));
+                out.write(readScript(name).getBytes(StandardCharsets.UTF_8));
+                out.closeEntry();
+            }
+        }
+        try (var loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            assertThat(loader.getResource(SQLITE).getProtocol()).isEqualTo("jar");
+            assertThat(SchemaMigrations.upToDate(ds, loader, SQLITE, HISTORY)).hasValue(5);
+            exec(ds, "DELETE FROM " + HISTORY + " WHERE version = '5'");
+            assertThat(SchemaMigrations.upToDate(ds, loader, SQLITE, HISTORY)).isEmpty();
+        }
+    }
+
+    @Test
     void theChecksumIsFlywaysForByteOrderMarksAndLineBreaks() throws Exception {
         for (String text : new String[] {"", "SELECT 1;", "\uFEFFCREATE TABLE t (a INT);\r\n-- é\r\n", "a\nb\n\nc", "x\ry"}) {
             int flyway = ChecksumCalculator.calculate(new StringResource(text));
