@@ -18,6 +18,11 @@
 # FLAG_VARIANTS: more idle variants of this checkout's launcher on Java 17, "NAME|ENV=VALUE;NAME|ENV=VALUE"
 #   (one environment variable each, e.g. "xmn8|NERVESYS_JAVA_OPTS=-Xmn8m"), in every round.
 # VARIANTS: a grep -E pattern of the idle variants to run (default: all), e.g. 'launcher-17'.
+# KEEP_DATA=1: every start finds the data folder of the one before (one for this checkout, one for REF_HOME),
+#   as an agent that restarts on a server does (its heartbeat database migrated, its buffer there); by default
+#   every start begins with an empty one (a first install: the schema is migrated at that start).
+# Every idle line also gives the classes loaded (jcmd PerfCounter.print, java.cls.loadedClasses -
+#   java.cls.unloadedClasses, read after the RSS).
 # JAVA17_HOME and JAVA25_HOME pick the JDKs; a JDK that is missing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,17 +43,19 @@ start() {
     local name=$1 home=$2 how=$3; shift 3
     mgmt=$(free_port); ingest=$(free_port)
     local live; live=$(free_port)
-    rm -rf "$w/data"
+    data=$w/data
+    if [ "$how" = reflauncher ]; then data=$w/data-ref; fi
+    if [ -z "${KEEP_DATA:-}" ]; then rm -rf "$data"; fi
     local t0; t0=$(date +%s%N)
     if [ "$how" = launcher ] || [ "$how" = reflauncher ]; then
         local launcher=$PWD/bin/nervesys cds=$w/cds
         if [ "$how" = reflauncher ]; then launcher=$REF_HOME/bin/nervesys; cds=$w/cds-ref; fi
         local dir=$PWD
         if [ "$how" = reflauncher ]; then dir=$REF_HOME; fi
-        (cd "$dir" && exec env "$@" NERVESYS_CDS_DIR="$cds" JAVA_HOME="$home" NERVESYS_DATADIR="$w/data" CAMEL_MANAGEMENT_PORT="$mgmt" \
+        (cd "$dir" && exec env "$@" NERVESYS_CDS_DIR="$cds" JAVA_HOME="$home" NERVESYS_DATADIR="$data" CAMEL_MANAGEMENT_PORT="$mgmt" \
             NERVESYS_INGEST_PORT="$ingest" NERVESYS_LIVE_PORT="$live" "$launcher") > "$w/$name.log" 2>&1 &
     else
-        env "$@" NERVESYS_DATADIR="$w/data" CAMEL_MANAGEMENT_PORT="$mgmt" NERVESYS_INGEST_PORT="$ingest" \
+        env "$@" NERVESYS_DATADIR="$data" CAMEL_MANAGEMENT_PORT="$mgmt" NERVESYS_INGEST_PORT="$ingest" \
             NERVESYS_LIVE_PORT="$live" "$home/bin/java" -jar "$jar" > "$w/$name.log" 2>&1 &
     fi
     pid=$!
@@ -66,8 +73,10 @@ idle() { # NAME JAVA_HOME launcher|jar [ENV...]
     start "$@"
     sleep "$idle_seconds"
     local rss; rss=$(rss_mb "$pid")
+    local classes; classes=$("$2/bin/jcmd" "$pid" PerfCounter.print 2> /dev/null \
+        | awk -F= '/^java.cls.loadedClasses=/ {l = $2} /^java.cls.unloadedClasses=/ {u = $2} END {print l - u}')
     stop
-    printf '%-26s ready %5d ms   idle RSS %4d MB   load %s\n' "$1" "$t_ready_ms" "$rss" "$(cut -d' ' -f1 /proc/loadavg)"
+    printf '%-26s ready %5d ms   idle RSS %4d MB   classes %5s   load %s\n' "$1" "$t_ready_ms" "$rss" "$classes" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
 echo "jar: $(( $(stat -c %s "$jar") / 1024 / 1024 )) MB ($(stat -c %s "$jar") bytes); $(nproc) cores; $(date -u +%FT%TZ)"
@@ -117,8 +126,8 @@ load() { # NAME launcher|reflauncher: 1,000 records every 100 ms = 10,000 record
         printf '%s %4d s: RSS %4d MB   load %s\n' "$1" "$m" "$rss" "$(cut -d' ' -f1 /proc/loadavg)"
     done
     ingested=$(curl -s "localhost:$mgmt/observe/metrics" | awk '/^nervesys_ingest_records_total.*result="accepted"/ {s += $2} END {printf "%d", s}')
-    archives=$(find "$w/data/archive" -name '*.json.gz' | wc -l)
-    archived=$(du -sm "$w/data/archive" | cut -f1)
+    archives=$(find "$data/archive" -name '*.json.gz' | wc -l)
+    archived=$(du -sm "$data/archive" | cut -f1)
     stop
     printf '%s (%s): %d records ingested in %d s (%d/s), %d archives (%d MB), RSS at the end %d MB, max %d MB\n' \
         "$1" "${LOAD_JAVA_OPTS:-jvm.options}" "$ingested" "$load_seconds" $(( ingested / load_seconds )) "$archives" "$archived" "$rss" "$max"

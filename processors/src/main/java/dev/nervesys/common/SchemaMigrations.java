@@ -61,42 +61,61 @@ public final class SchemaMigrations {
         if (upToDate.isPresent()) {
             return upToDate.getAsInt();
         }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return migrate(ds, location, historyTable, legacyTable);
-            } catch (FlywayException e) {
-                // Agents starting together on a database that holds other tables: one creates the history
-                // table and baselines it; another that looked before may find that table still empty.
-                // Once the first has committed, the history is there and the second migrates nothing.
-                if (attempt < 10 && String.valueOf(e.getMessage()).contains("already exists, and is empty")) {
-                    pause(attempt);
-                    continue;
+        return WithFlyway.apply(ds, location, historyTable, legacyTable);
+    }
+
+    /**
+     * Flyway's part, in a class of its own: a method that catches FlywayException would load Flyway's
+     * classes when SchemaMigrations is verified, before the check above has said whether it is needed.
+     */
+    private static final class WithFlyway {
+
+        private WithFlyway() {
+        }
+
+        static int apply(DataSource ds, String location, String historyTable, String legacyTable) throws SQLException {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return migrate(ds, location, historyTable, legacyTable);
+                } catch (FlywayException e) {
+                    // Agents starting together on a database that holds other tables: one creates the history
+                    // table and baselines it; another that looked before may find that table still empty.
+                    // Once the first has committed, the history is there and the second migrates nothing.
+                    if (attempt < 10 && String.valueOf(e.getMessage()).contains("already exists, and is empty")) {
+                        pause(attempt);
+                        continue;
+                    }
+                    // callers back off and retry on SQLException, as for any database error
+                    throw new SQLException("schema migration failed: " + e.getMessage(), e);
                 }
-                // callers back off and retry on SQLException, as for any database error
-                throw new SQLException("schema migration failed: " + e.getMessage(), e);
             }
+        }
+
+        static int migrate(DataSource ds, String location, String historyTable, String legacyTable) throws SQLException {
+            var config = Flyway.configure(SchemaMigrations.class.getClassLoader())
+                    .dataSource(ds)
+                    .locations("classpath:" + location)
+                    .table(historyTable)
+                    .loggers("slf4j"); // files in the folder that are not V<n>__ migrations (statements) are skipped
+            try (Connection c = ds.getConnection()) {
+                if (!hasTable(c, historyTable) && hasAnyTable(c)) {
+                    int legacy = legacyTable == null ? 0 : legacyVersion(c, legacyTable);
+                    config.baselineOnMigrate(true).baselineVersion(MigrationVersion.fromVersion(String.valueOf(legacy)))
+                            .baselineDescription(legacy == 0 ? "before this schema" : legacyTable + " " + legacy + " of an earlier runner");
+                }
+            }
+            Flyway flyway = config.load();
+            flyway.migrate();
+            // read after the migration: another agent may have applied some of it while this one waited
+            // for Flyway's lock, and the migrate result only counts what this one applied
+            MigrationInfo current = flyway.info().current();
+            return current == null || current.getVersion() == null ? 0 : Integer.parseInt(current.getVersion().getVersion());
         }
     }
 
+    /** Flyway's migrate, and the version in force after it. */
     static int migrate(DataSource ds, String location, String historyTable, String legacyTable) throws SQLException {
-        var config = Flyway.configure(SchemaMigrations.class.getClassLoader())
-                .dataSource(ds)
-                .locations("classpath:" + location)
-                .table(historyTable)
-                .loggers("slf4j"); // files in the folder that are not V<n>__ migrations (statements) are skipped
-        try (Connection c = ds.getConnection()) {
-            if (!hasTable(c, historyTable) && hasAnyTable(c)) {
-                int legacy = legacyTable == null ? 0 : legacyVersion(c, legacyTable);
-                config.baselineOnMigrate(true).baselineVersion(MigrationVersion.fromVersion(String.valueOf(legacy)))
-                        .baselineDescription(legacy == 0 ? "before this schema" : legacyTable + " " + legacy + " of an earlier runner");
-            }
-        }
-        Flyway flyway = config.load();
-        flyway.migrate();
-        // read after the migration: another agent may have applied some of it while this one waited
-        // for Flyway's lock, and the migrate result only counts what this one applied
-        MigrationInfo current = flyway.info().current();
-        return current == null || current.getVersion() == null ? 0 : Integer.parseInt(current.getVersion().getVersion());
+        return WithFlyway.migrate(ds, location, historyTable, legacyTable);
     }
 
     /**
