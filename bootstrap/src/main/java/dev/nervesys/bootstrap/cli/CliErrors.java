@@ -1,8 +1,5 @@
 package dev.nervesys.bootstrap.cli;
 
-import dev.nervesys.bootstrap.Agent;
-import dev.nervesys.bootstrap.security.ExposedPorts;
-import dev.nervesys.spi.DataDirLock;
 import dev.nervesys.spi.ErrorLine;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -80,8 +77,7 @@ public final class CliErrors {
 
     /** Whether this process asked for stack traces ({@value #STACKTRACE_ENV} set, and not 0/false). */
     static boolean stackTracesFromEnvironment() {
-        String v = System.getenv(STACKTRACE_ENV);
-        return v != null && !v.isBlank() && !v.equals("0") && !v.equalsIgnoreCase("false");
+        return PlainRun.stackTracesFromEnvironment();
     }
 
     /** {@code yyyy-MM-dd} dates, with the reason when the text has that form but is no day of the calendar. */
@@ -132,24 +128,9 @@ public final class CliErrors {
 
     private static int failed(Exception ex, CommandLine cl, ParseResult parseResult, boolean stackTraces) {
         PrintWriter err = cl.getErr();
-        int code;
-        String message;
-        if (ex instanceof Failure f) {
-            code = f.exitCode();
-            message = f.getMessage();
-        } else if (ex instanceof ExposedPorts.Refused) {
-            code = EXPOSED;
-            message = "cannot start: " + ErrorLine.of(ex);
-        } else if (ex instanceof Agent.StartRefused || ex instanceof DataDirLock.HeldException) {
-            code = REFUSED;
-            message = "cannot start: " + ErrorLine.of(ex);
-        } else {
-            code = FAILED;
-            message = ErrorLine.of(ex);
-            if (!stackTraces && message.startsWith("unexpected ")) {
-                message += "; set " + STACKTRACE_ENV + "=1 to see where";
-            }
-        }
+        PlainRun.Line line = PlainRun.failure(ex, stackTraces);
+        int code = line.code();
+        String message = line.message();
         err.println(name(cl) + ": " + ErrorLine.oneLine(message));
         if (stackTraces) {
             ex.printStackTrace(err);

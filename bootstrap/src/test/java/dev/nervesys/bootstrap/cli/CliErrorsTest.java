@@ -239,6 +239,51 @@ class CliErrorsTest {
                 .fails(1, "run: cannot start: the data dir " + file + " is not a directory", "nervesys.dataDir");
     }
 
+    /** {@code nervesys ARGS} as NervesysMain runs the plain run: without picocli ({@link PlainRun}). */
+    private Run plain(Map<String, String> env, Properties flags, String... args) {
+        assertThat(PlainRun.applies(args)).isTrue();
+        Properties f = new Properties();
+        f.setProperty("nervesys.dataDir", tmp.resolve("data").toString());
+        f.putAll(flags);
+        StringWriter err = new StringWriter();
+        int code = PlainRun.execute(args, new SettingsResolver(EmbeddedSource.defaultProperties(), env, f), new PrintWriter(err), false);
+        return new Run(code, "", err.toString());
+    }
+
+    @Test
+    void thePlainRunIsOnlyTheAgentsOwnCommandLine() {
+        assertThat(PlainRun.applies(new String[0])).isTrue();
+        assertThat(PlainRun.applies(new String[] {"run"})).isTrue();
+        for (String[] other : List.of(new String[] {"run", "--help"}, new String[] {"--help"}, new String[] {"-V"},
+                new String[] {"validate"}, new String[] {"Run"}, new String[] {"run", "run"}, new String[] {"bogus"})) {
+            assertThat(PlainRun.applies(other)).as(String.join(" ", other)).isFalse();
+        }
+    }
+
+    @Test
+    void thePlainRunFailsWithPicoclisLinesAndCodes() throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        List<Object[]> cases = List.of(
+                new Object[] {flags("nervesys.config.pollSeconds", "soon"), new String[] {"run"}, 1,
+                        "run: cannot start: nervesys.config.pollSeconds=soon is not a whole number"},
+                new Object[] {flags("nervesys.config.pollSeconds", "soon"), new String[0], 1,
+                        "nervesys: cannot start: nervesys.config.pollSeconds=soon is not a whole number"},
+                new Object[] {flags("nervesys.dataDir", file.toString()), new String[] {"run"}, 1,
+                        "run: cannot start: the data dir " + file + " is not a directory"});
+        for (Object[] c : cases) {
+            Properties f = (Properties) c[0];
+            String[] args = (String[]) c[1];
+            Run plain = plain(Map.of(), f, args).fails((Integer) c[2], (String) c[3]);
+            assertThat(plain).as("as through picocli").isEqualTo(run(Map.of(), f, args));
+        }
+        Path data = tmp.resolve("data");
+        Files.createDirectories(data);
+        try (DataDirLock lock = DataDirLock.acquire(data, "test")) {
+            Run plain = plain(Map.of(), new Properties()).fails(3, "nervesys: cannot start: data dir " + data, "is in use");
+            assertThat(plain).isEqualTo(run(Map.of(), new Properties()));
+        }
+    }
+
     @Test
     void runRefusedByATakenPortOrDataDirExitsWith3() throws Exception {
         try (ServerSocket taken = new ServerSocket(0)) {

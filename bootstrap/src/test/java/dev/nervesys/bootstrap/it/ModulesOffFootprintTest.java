@@ -38,12 +38,13 @@ class ModulesOffFootprintTest {
      * (the first request to /observe/jolokia), the JDK's XML parser (its policies), camel-http's client
      * and camel-mail's SMTP transport (the first alert delivery), SnakeYAML 1.x/2.x's composer
      * (config/*.yaml is read with snakeyaml-engine, the YAML DSL's parser), Flyway (only when the heartbeat
-     * schema lacks a migration: the agent here restarts on a data folder whose schema is current).
+     * schema lacks a migration: the agent here restarts on a data folder whose schema is current), picocli
+     * (only for a command line other than {@code run} or none).
      */
     static final List<String> LAZY = List.of(
             "org.jolokia.", "com.sun.org.apache.xerces.", "org.apache.hc.client5.http.impl.", "org.eclipse.angus.mail.",
             "org.apache.camel.component.http.HttpProducer", "org.apache.camel.component.mail.MailProducer",
-            "org.yaml.snakeyaml.composer.", "org.flywaydb.");
+            "org.yaml.snakeyaml.composer.", "org.flywaydb.", "picocli.");
 
     @TempDir
     Path tmp;
