@@ -21,8 +21,8 @@
 # KEEP_DATA=1: every start finds the data folder of the one before (one for this checkout, one for REF_HOME),
 #   as an agent that restarts on a server does (its heartbeat database migrated, its buffer there); by default
 #   every start begins with an empty one (a first install: the schema is migrated at that start).
-# Every idle line also gives the classes loaded (jcmd PerfCounter.print, java.cls.loadedClasses -
-#   java.cls.unloadedClasses, read after the RSS).
+# Every idle line also gives the classes loaded (jcmd PerfCounter.print: java.cls.loadedClasses, those not
+#   from a class-data archive, plus java.cls.sharedLoadedClasses, minus both unloaded counts; read after the RSS).
 # JAVA17_HOME and JAVA25_HOME pick the JDKs; a JDK that is missing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,7 +74,7 @@ idle() { # NAME JAVA_HOME launcher|jar [ENV...]
     sleep "$idle_seconds"
     local rss; rss=$(rss_mb "$pid")
     local classes; classes=$("$2/bin/jcmd" "$pid" PerfCounter.print 2> /dev/null \
-        | awk -F= '/^java.cls.loadedClasses=/ {l = $2} /^java.cls.unloadedClasses=/ {u = $2} END {print l - u}')
+        | awk -F= '/^java.cls.(shared)?[lL]oadedClasses=/ {l += $2} /^java.cls.(shared)?[uU]nloadedClasses=/ {u += $2} END {print l - u}')
     stop
     printf '%-26s ready %5d ms   idle RSS %4d MB   classes %5s   load %s\n' "$1" "$t_ready_ms" "$rss" "$classes" "$(cut -d' ' -f1 /proc/loadavg)"
 }
