@@ -304,6 +304,9 @@ public final class ConfigMirror implements StatusReporter, AutoCloseable {
         out.put("agentRequests", served.get());
         out.put("packCacheHits", packs.hits());
         out.put("packCacheMisses", packs.misses());
+        out.put("cachesLive", store.feed().live());
+        out.put("credentialReads", store.credentialReads());
+        out.put("rolloutStateReads", rollouts.stateReads());
         out.put("lastUpstreamCheck", lastCheck == null ? "" : lastCheck);
         if (lastError != null) {
             out.put("upstreamError", lastError);
