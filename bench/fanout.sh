@@ -39,6 +39,9 @@ now_ms() { date +%s%3N; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mb() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
 hz=$(getconf CLK_TCK)
+# CPU ticks of the simulator JVMs together, and of the whole machine (busy = all but idle and iowait)
+sim_ticks() { local t=0; for p in "${pids[@]:1}"; do t=$((t + $(ticks "$p"))); done; echo "$t"; }
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 
 psql -h 127.0.0.1 -U postgres -qAt -c "CREATE DATABASE $db" > /dev/null
 url="jdbc:postgresql://127.0.0.1:5432/$db"
@@ -109,20 +112,22 @@ for ((r = 1; r <= rounds; r++)); do
     before=$(fetches)
     body="{\"ref\":\"refs/heads/main\",\"after\":\"$c\"}"
     sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)
-    peak=0; a=$(ticks "$orch")
+    peak=0; a=$(ticks "$orch"); sa=$(sim_ticks); ma=$(machine_ticks)
     t0=$(now_ms)
     curl -s -o /dev/null -X POST -H "X-Hub-Signature-256: sha256=$sig" -H 'Content-Type: application/json' \
         --data "$body" "http://127.0.0.1:$port/v1/webhook"
     ( while true; do rss_mb "$orch"; sleep 0.2; done ) > "$w/rss" 2> /dev/null &
     sampler=$!
     last=$(until_all "$c" 300)
-    b=$(ticks "$orch"); kill "$sampler"; wait "$sampler" 2> /dev/null || true
+    b=$(ticks "$orch"); sb=$(sim_ticks); mb=$(machine_ticks); kill "$sampler"; wait "$sampler" 2> /dev/null || true
     peak=$(sort -n "$w/rss" | tail -1)
     if [ "$last" = timeout ]; then echo "round $r: not every agent fetched $c within 300 s"; tail -3 "$w"/sim*.log; continue; fi
     ms=$((last - t0))
     printf 'round %d: webhook -> 100 %% of %d agents fetched: %.2f s; upstream fetches %d; orchestrator CPU %.0f %% of one core, RSS peak %d MB\n' \
         "$r" "$n" "$(echo "$ms / 1000" | bc -l)" "$(( $(fetches) - before ))" \
         "$(echo "($b - $a) * 100000 / $hz / $ms" | bc -l)" "$peak"
+    printf '  meanwhile: simulators %.0f %% of one core, the whole machine busy %.0f %% of its %d cores\n' \
+        "$(echo "($sb - $sa) * 100000 / $hz / $ms" | bc -l)" "$(echo "($mb - $ma) * 100000 / $hz / $ms / $(nproc)" | bc -l)" "$(nproc)"
     sleep 3
 done
 grep -h FAILURES "$w"/sim*.log | tail -2 || true

@@ -152,7 +152,11 @@ public final class Agent implements AutoCloseable {
                 settings.getDuration(BootstrapSettings.MANAGEMENT_BODY_TIMEOUT).toMillis(), managementTls));
         // Camel's plugin registry takes the plugin with id "jolokia" from the registry first: ours has a policy per role
         main.bind("jolokia", new RoleJolokiaPlugin());
-        if (!settings.getBoolean(BootstrapSettings.CLI_ENABLED)) {
+        // an orchestrator leaves camel-cli-connector off unless told: its status task (every second, every
+        // route's processors through JMX) took a quarter of the orchestrator's CPU samples during a push
+        boolean cli = settings.find(BootstrapSettings.CLI_ENABLED).isPresent() ? settings.getBoolean(BootstrapSettings.CLI_ENABLED)
+                : !dev.nervesys.spi.Role.orchestrator(settings);
+        if (!cli) {
             DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
             noCli.setEnabled(false);
             main.bind("nervesysNoCliConnector", noCli);
