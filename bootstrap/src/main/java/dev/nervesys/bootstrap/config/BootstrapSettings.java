@@ -43,7 +43,7 @@ public final class BootstrapSettings {
     public static final Setting MANAGEMENT_TLS_KEY = Setting.text("nervesys.management.tls.key", "", BEANS,
             "PEM PKCS#8 private key of the management server; its password, if any, in NERVESYS_MANAGEMENT_TLS_KEY_PASSWORD");
     public static final Setting CLI_ENABLED = Setting.flag("nervesys.cli.enabled", "true", BEANS,
-            "status files for `camel get` (Camel JBang) under ~/.camel; one agent per process");
+            "status files for `camel get` (Camel JBang) under ~/.camel; one agent per process; an orchestrator leaves it off unless set");
     public static final Setting DEMO_PERIOD = Setting.duration("nervesys.demo.period", "10s", ROUTES,
             "period of the demo module's log line (routes/demo.camel.yaml)").renamedFrom("nervesys.demo.periodMs", "ms");
     public static final Setting DEMO_MESSAGE = Setting.text("nervesys.demo.message", "hello from nervesys", ROUTES,
