@@ -68,7 +68,8 @@ public final class OrchestratorStore implements AutoCloseable {
 
     /**
      * Keeps checked credentials and the newest rollout in memory from now on (an orchestrator; the
-     * commands do not), kept right by the database's change notifications (ChangeFeed). Migrates first.
+     * commands do not), kept right by the database's change notifications (ChangeFeed), which start listening
+     * once the schema is migrated (V4 has the triggers).
      */
     public void listen() {
         listening = true;
