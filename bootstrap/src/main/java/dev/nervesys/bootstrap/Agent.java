@@ -154,8 +154,14 @@ public final class Agent implements AutoCloseable {
         main.bind("jolokia", new RoleJolokiaPlugin());
         // an orchestrator leaves camel-cli-connector off unless told: its status task (every second, every
         // route's processors through JMX) took a quarter of the orchestrator's CPU samples during a push
-        boolean cli = settings.find(BootstrapSettings.CLI_ENABLED).isPresent() ? settings.getBoolean(BootstrapSettings.CLI_ENABLED)
-                : !dev.nervesys.spi.Role.orchestrator(settings);
+        String cliSetting = settings.get(BootstrapSettings.CLI_ENABLED).strip();
+        boolean cli = switch (cliSetting) {
+            case "true" -> true;
+            case "false" -> false;
+            case "auto" -> !dev.nervesys.spi.Role.orchestrator(settings);
+            default -> throw new IllegalArgumentException(BootstrapSettings.CLI_ENABLED.key() + " must be true, false or auto, not '"
+                    + cliSetting + "'");
+        };
         if (!cli) {
             DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
             noCli.setEnabled(false);
