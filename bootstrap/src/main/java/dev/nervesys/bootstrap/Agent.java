@@ -152,7 +152,17 @@ public final class Agent implements AutoCloseable {
                 settings.getDuration(BootstrapSettings.MANAGEMENT_BODY_TIMEOUT).toMillis(), managementTls));
         // Camel's plugin registry takes the plugin with id "jolokia" from the registry first: ours has a policy per role
         main.bind("jolokia", new RoleJolokiaPlugin());
-        if (!settings.getBoolean(BootstrapSettings.CLI_ENABLED)) {
+        // an orchestrator leaves camel-cli-connector off unless told: its status task (every second, every
+        // route's processors through JMX) took a quarter of the orchestrator's CPU samples during a push
+        String cliSetting = settings.get(BootstrapSettings.CLI_ENABLED).strip();
+        boolean cli = switch (cliSetting) {
+            case "true" -> true;
+            case "false" -> false;
+            case "auto" -> !dev.nervesys.spi.Role.orchestrator(settings);
+            default -> throw new IllegalArgumentException(BootstrapSettings.CLI_ENABLED.key() + " must be true, false or auto, not '"
+                    + cliSetting + "'");
+        };
+        if (!cli) {
             DefaultCliConnectorFactory noCli = new DefaultCliConnectorFactory();
             noCli.setEnabled(false);
             main.bind("nervesysNoCliConnector", noCli);

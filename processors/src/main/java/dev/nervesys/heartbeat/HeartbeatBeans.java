@@ -70,6 +70,13 @@ public final class HeartbeatBeans implements BeanProvider {
      */
     public static HikariDataSource dataSource(AgentSettings s) {
         HeartbeatSettings hs = HeartbeatSettings.from(s);
-        return StatusDatabasePool.open(s, hs.database(), "nervesys-heartbeat", hs.poolSize(), hs.connectTimeout(), hs.socketTimeout());
+        // an orchestrator stores the beats its agents post (POST /v1/heartbeat) over this pool: 2
+        // connections capped it near 300 beats/s (docs/benchmarks.md, "Orchestrator at scale")
+        int pool = dev.nervesys.spi.Role.orchestrator(s) && s.find(HeartbeatSettings.POOL_SIZE).isEmpty()
+                ? ORCHESTRATOR_POOL_SIZE : hs.poolSize();
+        return StatusDatabasePool.open(s, hs.database(), "nervesys-heartbeat", pool, hs.connectTimeout(), hs.socketTimeout());
     }
+
+    /** {@code nervesys.postgres.poolSize} of an orchestrator that does not set it. */
+    public static final int ORCHESTRATOR_POOL_SIZE = 8;
 }

@@ -30,7 +30,7 @@ public record HeartbeatSettings(StatusDatabaseLocation database, Duration connec
     public static final Setting SOCKET_TIMEOUT = Setting.duration("nervesys.postgres.socketTimeout", "30s", BEANS,
             "socket timeout of the heartbeat database (whole seconds)");
     public static final Setting POOL_SIZE = Setting.integer("nervesys.postgres.poolSize", "2", "connections", BEANS,
-            "connections to the heartbeat database");
+            "connections to the heartbeat database (an orchestrator that does not set it: 8, for the beats its agents post)");
     public static final Setting INTERVAL = Setting.duration("nervesys.heartbeat.interval", "60s", ROUTES,
             "one beat per interval (route heartbeat-beat; the beat's interval_seconds)");
     public static final Setting FIRST_DELAY = Setting.duration("nervesys.heartbeat.firstDelay", "2s", ROUTES,

@@ -109,6 +109,17 @@ public final class HeartbeatStore implements StatusReporter, Dependency, MeterBi
     /** Migrates the schema once; throws while the database is unreachable. */
     @Override
     public void ensureSchema() throws SQLException {
+        if (schemaReady) {
+            return;
+        }
+        // one migration at a time: concurrent first requests (an orchestrator's heartbeat intake) each
+        // ran Flyway and took the pool's connections until they all timed out
+        synchronized (this) {
+            ensureSchemaOnce();
+        }
+    }
+
+    private void ensureSchemaOnce() throws SQLException {
         if (!schemaReady) {
             schemaVersion = Migrations.apply(dataSource, dialect);
             schemaReady = true;

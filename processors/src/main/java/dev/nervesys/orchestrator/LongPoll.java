@@ -63,7 +63,9 @@ public final class LongPoll extends AsyncProcessorSupport implements AutoCloseab
             return t;
         });
         timer.scheduleWithFixedDelay(this::wakeQuietly, RECHECK.toMillis(), RECHECK.toMillis(), TimeUnit.MILLISECONDS);
-        mirror.onChange(() -> timer.execute(this::wakeQuietly));
+        mirror.onChange(this::wakeSoon);
+        // a promote or halt by another orchestrator or a command: at once, not at the next recheck
+        store.feed().onRollout(this::wakeSoon);
     }
 
     /** Requests being held now (console, tests). */
@@ -129,6 +131,14 @@ public final class LongPoll extends AsyncProcessorSupport implements AutoCloseab
             String t = byRollout.apply(agent);
             return t == null ? head : t;
         };
+    }
+
+    private void wakeSoon() {
+        try {
+            timer.execute(this::wakeQuietly);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // closed: nothing is held any more
+        }
     }
 
     private void wakeQuietly() {

@@ -31,7 +31,8 @@ public final class OrchestratorBeans implements BeanProvider {
         c.setJdbcUrl(OrchestratorSettings.jdbcUrl(s));
         s.secret("NERVESYS_POSTGRES_USER").ifPresent(c::setUsername);
         s.secret("NERVESYS_POSTGRES_PASSWORD").ifPresent(c::setPassword);
-        c.setMaximumPoolSize(8);
+        // 8 for requests and checks, 1 held by the change feed (LISTEN)
+        c.setMaximumPoolSize(9);
         c.setMinimumIdle(0);
         c.setConnectionTimeout(5_000);
         c.addDataSourceProperty("ApplicationName", "nervesys-orchestrator-" + s.agentId());
@@ -39,6 +40,7 @@ public final class OrchestratorBeans implements BeanProvider {
         c.copyStateTo(ds);
 
         OrchestratorStore store = new OrchestratorStore(ds, s.clock());
+        store.listen();
         Groups groups = new Groups(s::secret);
         Rollouts rollouts = new Rollouts(store, Canary.parse(s.get(OrchestratorSettings.ROLLOUT_CANARY)),
                 s.getDuration(OrchestratorSettings.ROLLOUT_SOAK), s.clock());

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,10 +21,13 @@ import java.util.Map;
 /**
  * The orchestrator's state in PostgreSQL: enrollment tokens, enrolled agents and the audit log
  * (schema: db/orchestrator/V*.sql, applied by Flyway on first use). Every decision is one
- * transaction on the database and nothing is cached in memory, so any number of orchestrators can
- * share the database behind a load balancer. "Now" comes from the injected clock.
+ * transaction on the database, so any number of orchestrators can share the database behind a load
+ * balancer. An orchestrator ({@link #listen}) keeps the credentials it checked in memory, forgotten
+ * at the notification of any change of the agent (revoke, re-enrollment) by whoever made it
+ * ({@link ChangeFeed}); without the feed (commands, or while it is down) every check reads the
+ * database. "Now" comes from the injected clock.
  */
-public final class OrchestratorStore {
+public final class OrchestratorStore implements AutoCloseable {
 
     /** The agent a credential belongs to. */
     public record AgentRecord(String agentId, String group) {
@@ -46,10 +50,47 @@ public final class OrchestratorStore {
     private final DataSource dataSource;
     private final Clock clock;
     private volatile boolean migrated;
+    private final ChangeFeed feed;
+    private volatile boolean listening;
+    /** Credential hash -> its agent, not revoked when read; used only while the feed is live. */
+    private final java.util.concurrent.ConcurrentHashMap<String, AgentRecord> credentials = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong credentialReads = new java.util.concurrent.atomic.AtomicLong();
+    /** Bound of the credential cache: emptied when it reaches this many agents. */
+    static final int MAX_CACHED_CREDENTIALS = 100_000;
 
     public OrchestratorStore(DataSource dataSource, Clock clock) {
         this.dataSource = dataSource;
         this.clock = clock;
+        this.feed = new ChangeFeed(dataSource);
+        feed.onAgent(agentId -> credentials.values().removeIf(a -> a.agentId().equals(agentId)));
+        feed.onReset(credentials::clear);
+    }
+
+    /**
+     * Keeps checked credentials and the newest rollout in memory from now on (an orchestrator; the
+     * commands do not), kept right by the database's change notifications (ChangeFeed), which start listening
+     * once the schema is migrated (V4 has the triggers).
+     */
+    public void listen() {
+        listening = true;
+        if (migrated) {
+            feed.start();
+        }
+    }
+
+    ChangeFeed feed() {
+        return feed;
+    }
+
+    /** Credential lookups that read the database (console, tests: none per request once an agent is cached). */
+    public long credentialReads() {
+        return credentialReads.get();
+    }
+
+    /** Stops listening (the orchestrator stops). */
+    @Override
+    public void close() {
+        feed.close();
     }
 
     /** Brings the schema to the newest version (Flyway; idempotent, safe with several orchestrators: Flyway locks). */
@@ -65,6 +106,9 @@ public final class OrchestratorStore {
             throw new IllegalStateException("orchestrator " + e.getMessage(), e);
         }
         migrated = true;
+        if (listening) {
+            feed.start();
+        }
     }
 
     /** A connection to the migrated database (for the orchestrator's other tables: rollouts). */
@@ -208,10 +252,24 @@ public final class OrchestratorStore {
         if (agentId == null || credential == null || credential.isBlank()) {
             throw new Refused(401, "agent credential required (HTTP basic auth: agent id and credential)");
         }
+        String hash = Secrets.hash(credential);
+        if (feed.live()) {
+            AgentRecord cached = credentials.get(hash);
+            if (cached != null) {
+                if (!cached.agentId().equals(agentId)) {
+                    throw new Refused(401, "unknown agent credential for " + agentId + ": enroll again with a new token");
+                }
+                return cached;
+            }
+        }
+        long generation = feed.generation();
+        boolean live = feed.live();
+        credentialReads.incrementAndGet();
+        AgentRecord found;
         try (Connection c = connection();
              PreparedStatement ps = c.prepareStatement("SELECT agent_id, group_name, revoked_at FROM orchestrator_agents "
                      + "WHERE credential_hash = ?")) {
-            ps.setString(1, Secrets.hash(credential));
+            ps.setString(1, hash);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next() || !rs.getString(1).equals(agentId)) {
                     throw new Refused(401, "unknown agent credential for " + agentId + ": enroll again with a new token");
@@ -221,9 +279,21 @@ public final class OrchestratorStore {
                     throw new Refused(403, "agent " + agentId + " was revoked at " + revoked.toInstant()
                             + ": enroll it again with a new token");
                 }
-                return new AgentRecord(agentId, rs.getString(2));
+                found = new AgentRecord(agentId, rs.getString(2));
             }
         }
+        if (live) {
+            if (credentials.size() >= MAX_CACHED_CREDENTIALS) {
+                credentials.clear();
+            }
+            credentials.put(hash, found);
+            // a change notified while the read ran (or just after the check) must not stay hidden: the
+            // feed moves the generation before it forgets the agent, so either it sees this entry or this sees it move
+            if (feed.generation() != generation || !feed.live()) {
+                credentials.remove(hash, found);
+            }
+        }
+        return found;
     }
 
     /** {@link #authenticate} for an enrollment refresh: records when the agent was seen, audits a refusal. */
@@ -245,17 +315,64 @@ public final class OrchestratorStore {
         }
     }
 
-    /** @return false when no such agent is enrolled */
+    /**
+     * Revokes an agent. Returns once PostgreSQL has sent the change to every listening orchestrator
+     * (this connection listens too and waits, at most 2 s, for its own notification), and this
+     * orchestrator's cache has forgotten the agent.
+     *
+     * @return false when no such agent is enrolled
+     */
     public boolean revokeAgent(String agentId) throws SQLException {
-        try (Connection c = connection();
-             PreparedStatement ps = c.prepareStatement("UPDATE orchestrator_agents SET revoked_at = coalesce(revoked_at, ?) WHERE agent_id = ?")) {
-            ps.setTimestamp(1, Timestamp.from(clock.instant()));
-            ps.setString(2, agentId);
-            boolean found = ps.executeUpdate() == 1;
-            if (found) {
-                audit(c, "agent-revoke", null, agentId, null, null, "agent revoked");
+        try (Connection c = connection()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("LISTEN " + ChangeFeed.AGENTS);
             }
-            return found;
+            try {
+                boolean changed;
+                try (PreparedStatement ps = c.prepareStatement("UPDATE orchestrator_agents SET revoked_at = ? "
+                        + "WHERE agent_id = ? AND revoked_at IS NULL")) {
+                    ps.setTimestamp(1, Timestamp.from(clock.instant()));
+                    ps.setString(2, agentId);
+                    changed = ps.executeUpdate() == 1;
+                }
+                feed.bump();
+                credentials.values().removeIf(a -> a.agentId().equals(agentId));
+                boolean found = changed;
+                if (!changed) {
+                    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM orchestrator_agents WHERE agent_id = ?")) {
+                        ps.setString(1, agentId);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            found = rs.next();
+                        }
+                    }
+                }
+                if (found) {
+                    audit(c, "agent-revoke", null, agentId, null, null, "agent revoked");
+                }
+                if (changed) {
+                    awaitNotification(c, agentId);
+                }
+                return found;
+            } finally {
+                try (Statement s = c.createStatement()) {
+                    s.execute("UNLISTEN " + ChangeFeed.AGENTS);
+                }
+            }
+        }
+    }
+
+    private static void awaitNotification(Connection c, String payload) throws SQLException {
+        org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
+        long end = System.nanoTime() + 2_000_000_000L;
+        for (long left; (left = (end - System.nanoTime()) / 1_000_000L) > 0; ) {
+            org.postgresql.PGNotification[] got = pg.getNotifications((int) Math.max(1, left));
+            if (got != null) {
+                for (org.postgresql.PGNotification n : got) {
+                    if (payload.equals(n.getParameter())) {
+                        return;
+                    }
+                }
+            }
         }
     }
 

@@ -87,6 +87,7 @@ public final class Rollouts implements StatusReporter {
                     ps.executeUpdate();
                 }
                 c.commit();
+                store.feed().bump();
                 LOG.info("Rollout of {}: {}", commit, staged ? "canaries first (" + canary.spec() + ")" : "everyone at once");
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -107,11 +108,44 @@ public final class Rollouts implements StatusReporter {
      * API asks it for the whole fleet at once).
      */
     public java.util.function.Function<String, String> targets() throws SQLException {
+        Rollout r = newest();
+        return agentId -> target(r, agentId);
+    }
+
+    /** The newest rollout read at a generation of the change feed (null: none). */
+    private record Snapshot(Rollout rollout, long generation) {
+    }
+
+    private volatile Snapshot snapshot;
+    private final java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The newest rollout: from memory while the change feed is live and nothing changed since it was
+     * read (any rollout change, by any orchestrator or command, notifies; this orchestrator's own
+     * changes forget it at once), else one read of the database.
+     */
+    private Rollout newest() throws SQLException {
+        ChangeFeed feed = store.feed();
+        Snapshot s = snapshot;
+        if (s != null && feed.live() && s.generation() == feed.generation()) {
+            return s.rollout();
+        }
+        long generation = feed.generation();
+        boolean live = feed.live();
+        reads.incrementAndGet();
         Rollout r;
         try (Connection c = store.connection()) {
             r = latest(c);
         }
-        return agentId -> target(r, agentId);
+        if (live) {
+            snapshot = new Snapshot(r, generation);
+        }
+        return r;
+    }
+
+    /** Reads of the newest rollout from the database (tests: none per request while nothing changes). */
+    public long stateReads() {
+        return reads.get();
     }
 
     private String target(Rollout r, String agentId) {
@@ -218,6 +252,7 @@ public final class Rollouts implements StatusReporter {
             ps.setString(4, commit);
             ps.setString(5, state);
             if (ps.executeUpdate() == 1) {
+                store.feed().bump();
                 store.audit(c, "rollout-" + state, null, null, null, null, commit + ": " + reason);
                 if (state.equals("halted")) {
                     LOG.warn("Rollout of {} halted: {}; the fleet stays on the previous revision", commit, reason);
@@ -237,7 +272,9 @@ public final class Rollouts implements StatusReporter {
             ps.setTimestamp(1, since == null ? null : Timestamp.from(since));
             ps.setString(2, commit);
             ps.setTimestamp(3, since == null ? null : Timestamp.from(since));
-            ps.executeUpdate();
+            if (ps.executeUpdate() > 0) {
+                store.feed().bump();
+            }
         }
     }
 

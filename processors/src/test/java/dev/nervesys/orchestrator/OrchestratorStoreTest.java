@@ -22,6 +22,7 @@ import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** Tokens, enrollment, revocation and the audit on a real PostgreSQL, time from a hand-moved clock. */
 class OrchestratorStoreTest {
@@ -42,6 +43,7 @@ class OrchestratorStoreTest {
 
     @AfterEach
     void tearDown() throws Exception {
+        store.close();
         db.close();
     }
 
@@ -111,27 +113,95 @@ class OrchestratorStoreTest {
 
     @Test
     void aRevokedAgentIsRefusedUntilItEnrollsWithANewToken() throws Exception {
-        OrchestratorStore.Enrolled e = store.enroll(store.createToken("edge", 1, Duration.ofHours(1)).token(), "h1", null, host("h1"));
-        assertThat(store.authenticate(e.agentId(), e.credential())).isEqualTo(new OrchestratorStore.AgentRecord("edge-h1", "edge"));
-        assertThatThrownBy(() -> store.authenticate("edge-other", e.credential()))
-                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(401));
+        // two orchestrators on one database, each keeping checked credentials in memory (as they run)
+        store.listen();
+        PGSimpleDataSource dsB = new PGSimpleDataSource();
+        dsB.setURL(db.url());
+        dsB.setUser(PgDatabase.USER);
+        dsB.setApplicationName("orch-b");
+        OrchestratorStore other = new OrchestratorStore(dsB, clock);
+        other.listen();
+        try {
+            OrchestratorStore.Enrolled e = store.enroll(store.createToken("edge", 1, Duration.ofHours(1)).token(), "h1", null, host("h1"));
+            other.migrate();
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.feed().live() && other.feed().live());
+            assertThat(store.authenticate(e.agentId(), e.credential())).isEqualTo(new OrchestratorStore.AgentRecord("edge-h1", "edge"));
+            assertThat(other.authenticate(e.agentId(), e.credential())).isEqualTo(new OrchestratorStore.AgentRecord("edge-h1", "edge"));
+            long reads = other.credentialReads();
+            for (int i = 0; i < 100; i++) {
+                assertThat(other.authenticate(e.agentId(), e.credential()).agentId()).isEqualTo("edge-h1");
+            }
+            assertThat(other.credentialReads()).as("a known credential is checked in memory").isEqualTo(reads);
+            // a cached credential still belongs to its own agent only
+            assertThatThrownBy(() -> store.authenticate("edge-other", e.credential()))
+                    .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(401));
+            assertThatThrownBy(() -> other.authenticate("edge-other", e.credential()))
+                    .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(401));
 
-        clock.advance(Duration.ofMinutes(5));
-        assertThat(store.revokeAgent("edge-h1")).isTrue();
-        assertThat(store.revokeAgent("edge-none")).isFalse();
-        assertThatThrownBy(() -> store.refresh(e.agentId(), e.credential(), "10.0.0.9"))
-                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(403))
-                .hasMessage("agent edge-h1 was revoked at 2026-03-01T10:05:00Z: enroll it again with a new token");
-        assertThat(store.audit(10)).extracting(a -> a.get("event")).contains("agent-revoke", "refresh-refused");
-        try (Connection c = ds.getConnection()) {
-            assertThat(OrchestratorStore.revokedAgents(c)).containsExactly("edge-h1");
+            // revoked through one orchestrator: the other refuses the agent's very next request
+            clock.advance(Duration.ofMinutes(5));
+            assertThat(store.revokeAgent("edge-h1")).isTrue();
+            assertThatThrownBy(() -> other.authenticate(e.agentId(), e.credential()))
+                    .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(403))
+                    .hasMessage("agent edge-h1 was revoked at 2026-03-01T10:05:00Z: enroll it again with a new token");
+            assertThatThrownBy(() -> store.authenticate(e.agentId(), e.credential()))
+                    .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(403));
+            assertThat(store.revokeAgent("edge-h1")).as("revoked already: found, not revoked twice").isTrue();
+            assertThat(store.revokeAgent("edge-none")).isFalse();
+            assertThatThrownBy(() -> store.refresh(e.agentId(), e.credential(), "10.0.0.9"))
+                    .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(403))
+                    .hasMessage("agent edge-h1 was revoked at 2026-03-01T10:05:00Z: enroll it again with a new token");
+            assertThat(store.audit(10)).extracting(a -> a.get("event")).contains("agent-revoke", "refresh-refused");
+            try (Connection c = ds.getConnection()) {
+                assertThat(OrchestratorStore.revokedAgents(c)).containsExactly("edge-h1");
+            }
+
+            OrchestratorStore.Enrolled again = store.enroll(store.createToken("edge", 1, Duration.ofHours(1)).token(), "h1", null, host("h1"));
+            assertThat(again.agentId()).isEqualTo("edge-h1");
+            assertThat(store.authenticate("edge-h1", again.credential()).agentId()).isEqualTo("edge-h1");
+            assertThat(other.authenticate("edge-h1", again.credential()).agentId()).isEqualTo("edge-h1");
+            assertThatThrownBy(() -> store.authenticate("edge-h1", e.credential()))
+                    .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(401));
+
+            // a third enrollment replaces the credential both orchestrators hold in memory: the old one
+            // is refused once PostgreSQL's notification of the commit arrived (milliseconds)
+            OrchestratorStore.Enrolled third = store.enroll(store.createToken("edge", 1, Duration.ofHours(1)).token(), "h1", null, host("h1"));
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1)).untilAsserted(() ->
+                    assertThatThrownBy(() -> other.authenticate("edge-h1", again.credential()))
+                            .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(401)));
+            assertThat(other.authenticate("edge-h1", third.credential()).agentId()).isEqualTo("edge-h1");
+
+            // a revoke by hand in SQL (no command, nobody waiting for the notification) reaches both too
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                s.executeUpdate("UPDATE orchestrator_agents SET revoked_at = now() WHERE agent_id = 'edge-h1'");
+            }
+            for (OrchestratorStore o : List.of(store, other)) {
+                await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1)).untilAsserted(() ->
+                        assertThatThrownBy(() -> o.authenticate("edge-h1", third.credential()))
+                                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(403)));
+            }
+
+            // killed, the feed's connection is replaced; meanwhile nothing is served from memory
+            OrchestratorStore.Enrolled fourth = store.enroll(store.createToken("edge", 1, Duration.ofHours(1)).token(), "h1", null, host("h1"));
+            assertThat(other.feed().connects()).isEqualTo(1);
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                        + "AND application_name = 'orch-b' AND (query LIKE 'LISTEN%' OR query = 'SELECT 1')");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> other.feed().live() && other.feed().connects() == 2);
+            other.authenticate("edge-h1", fourth.credential());
+            long cached = other.credentialReads();
+            other.authenticate("edge-h1", fourth.credential());
+            assertThat(other.credentialReads()).isEqualTo(cached);
+            // stopped (or down), every check reads the database
+            other.close();
+            assertThat(other.feed().live()).isFalse();
+            other.authenticate("edge-h1", fourth.credential());
+            other.authenticate("edge-h1", fourth.credential());
+            assertThat(other.credentialReads()).isEqualTo(cached + 2);
+        } finally {
+            other.close();
         }
-
-        OrchestratorStore.Enrolled again = store.enroll(store.createToken("edge", 1, Duration.ofHours(1)).token(), "h1", null, host("h1"));
-        assertThat(again.agentId()).isEqualTo("edge-h1");
-        assertThat(store.authenticate("edge-h1", again.credential()).agentId()).isEqualTo("edge-h1");
-        assertThatThrownBy(() -> store.authenticate("edge-h1", e.credential()))
-                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.status()).isEqualTo(401));
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Staged rollouts against real PostgreSQL: canaries' heartbeats are rows of the real agent_status
@@ -32,14 +33,17 @@ class RolloutsTest {
     private final HandClock clock = new HandClock(Instant.parse("2026-03-01T10:00:00Z"));
     private OrchestratorStore store;
     private Rollouts rollouts;
+    private PGSimpleDataSource ds;
 
     @BeforeEach
     void setUp() throws Exception {
         db = new PgDatabase("orch_");
-        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds = new PGSimpleDataSource();
         ds.setURL(db.url());
         ds.setUser(PgDatabase.USER);
         store = new OrchestratorStore(ds, clock);
+        // as an orchestrator runs it: the newest rollout kept in memory, forgotten at every change
+        store.listen();
         rollouts = new Rollouts(store, Canary.parse("canary-1"), Duration.ofMinutes(5), clock);
         try (Connection c = db.connect(); Statement s = c.createStatement();
              var in = getClass().getResourceAsStream("/db/heartbeat/postgres/V1__agent_status.sql")) {
@@ -49,10 +53,12 @@ class RolloutsTest {
             String token = store.createToken("edge", 1, Duration.ofHours(1)).token();
             store.enroll(token, host, null, g -> host);
         }
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.feed().live());
     }
 
     @AfterEach
     void tearDown() throws Exception {
+        store.close();
         db.close();
     }
 
@@ -120,8 +126,42 @@ class RolloutsTest {
         // an operator promotes it anyway
         assertThatThrownBy(() -> rollouts.set(C2.substring(0, 8), "promoted")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no rollout of 22222222 is running; the newest is " + C3 + " (halted)");
-        rollouts.set(C3.substring(0, 8), "promoted");
-        assertThat(rollouts.commitFor("other-1")).isEqualTo(C3);
+        // ... through orchestrator A, while B serves the rollout's state from memory
+        OrchestratorStore storeB = new OrchestratorStore(ds, clock);
+        storeB.listen();
+        storeB.migrate();
+        await().atMost(Duration.ofSeconds(10)).until(() -> storeB.feed().live());
+        Rollouts rolloutsB = new Rollouts(storeB, Canary.parse("canary-1"), Duration.ofMinutes(5), clock);
+        try {
+            assertThat(rolloutsB.commitFor("other-1")).isEqualTo(C1);
+            long reads = rolloutsB.stateReads();
+            for (int i = 0; i < 100; i++) {
+                assertThat(rolloutsB.commitFor(i % 2 == 0 ? "other-1" : "canary-1")).isEqualTo(C1);
+            }
+            assertThat(rolloutsB.stateReads()).as("no database read while nothing changes").isEqualTo(reads);
+            rollouts.set(C3.substring(0, 8), "promoted");
+            assertThat(rollouts.commitFor("other-1")).as("A's own change: at once").isEqualTo(C3);
+            // B learns it from PostgreSQL's notification of the commit (milliseconds), not from a poll
+            long t0 = System.nanoTime();
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1))
+                    .untilAsserted(() -> assertThat(rolloutsB.commitFor("other-1")).isEqualTo(C3));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+            // a change by hand in SQL (or a command) notifies too
+            try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE orchestrator_rollouts SET state = 'halted' WHERE commit_id = '" + C3 + "'");
+            }
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1))
+                    .untilAsserted(() -> assertThat(rolloutsB.commitFor("other-1")).isEqualTo(C1));
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1))
+                    .untilAsserted(() -> assertThat(rollouts.commitFor("other-1")).isEqualTo(C1));
+            try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE orchestrator_rollouts SET state = 'promoted' WHERE commit_id = '" + C3 + "'");
+            }
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1))
+                    .untilAsserted(() -> assertThat(rolloutsB.commitFor("other-1")).isEqualTo(C3));
+        } finally {
+            storeB.close();
+        }
         assertThatThrownBy(() -> rollouts.set(C3, "promoted")).hasMessageContaining("already promoted");
     }
 

@@ -300,6 +300,176 @@ class AttackSuiteTest extends OneAgentTest {
         }
     }
 
+    // ---- orchestrator ----------------------------------------------------------------------------
+
+    /** Who may use an orchestrator endpoint (docs/orchestrator.md). */
+    private enum OrchestratorUser { ENROLL_TOKEN, AGENT, API, WEBHOOK }
+
+    /** Every HTTP consumer of routes/orchestrator.camel.yaml by who may use it; a new one must be added here. */
+    private static final Map<String, OrchestratorUser> ORCHESTRATOR_PATHS = Map.ofEntries(
+            Map.entry("/v1/enroll", OrchestratorUser.ENROLL_TOKEN),
+            Map.entry("/v1/refresh", OrchestratorUser.AGENT), Map.entry("/v1/wait", OrchestratorUser.AGENT),
+            Map.entry("/v1/heartbeat", OrchestratorUser.AGENT), Map.entry("/git", OrchestratorUser.AGENT),
+            Map.entry("/v1/agents", OrchestratorUser.API), Map.entry("/v1/revisions", OrchestratorUser.API),
+            Map.entry("/v1/rollouts", OrchestratorUser.API), Map.entry("/v1/tokens", OrchestratorUser.API),
+            Map.entry("/v1/audit", OrchestratorUser.API), Map.entry("/v1/webhook", OrchestratorUser.WEBHOOK));
+
+    /** The requests of the walk per endpoint: method, path and query, body (a valid one where it matters). */
+    private static final Map<String, List<String[]>> ORCHESTRATOR_REQUESTS = Map.ofEntries(
+            Map.entry("/v1/enroll", List.<String[]>of(new String[] {"POST", "/v1/enroll", "{\"host\":\"walk\"}"})),
+            Map.entry("/v1/refresh", List.<String[]>of(new String[] {"POST", "/v1/refresh", "{}"})),
+            Map.entry("/v1/wait", List.<String[]>of(new String[] {"GET", "/v1/wait?have=", ""})),
+            Map.entry("/v1/heartbeat", List.<String[]>of(new String[] {"POST", "/v1/heartbeat", "[]"})),
+            Map.entry("/git", List.of(new String[] {"GET", "/git/config/info/refs?service=git-upload-pack", ""},
+                    new String[] {"POST", "/git/config/git-upload-pack", "0000"})),
+            Map.entry("/v1/agents", List.<String[]>of(new String[] {"GET", "/v1/agents", ""})),
+            Map.entry("/v1/revisions", List.<String[]>of(new String[] {"GET", "/v1/revisions", ""})),
+            Map.entry("/v1/rollouts", List.of(new String[] {"GET", "/v1/rollouts", ""},
+                    new String[] {"POST", "/v1/rollouts/0000000000000000000000000000000000000000/halt", ""})),
+            Map.entry("/v1/tokens", List.<String[]>of(new String[] {"GET", "/v1/tokens", ""})),
+            Map.entry("/v1/audit", List.<String[]>of(new String[] {"GET", "/v1/audit", ""})),
+            Map.entry("/v1/webhook", List.<String[]>of(new String[] {"POST", "/v1/webhook", "{\"ref\":\"refs/heads/main\"}"})));
+
+    @Test
+    void everyOrchestratorEndpointRefusesStrangersAndGivesEachCredentialItsOwnRightsOnly() throws Exception {
+        String apiToken = "api-S3cr3t-5e6f7a";
+        String webhookSecret = "hook-S3cr3t-0d1e2f";
+        dev.nervesys.heartbeat.PgDatabase db = new dev.nervesys.heartbeat.PgDatabase("attack_orch_");
+        ConfigRepo upstream = new ConfigRepo(tmp.resolve("upstream"));
+        int port = TestAgents.freePort();
+        try {
+            upstream.copyFromProject("routes/errors.camel.yaml");
+            String head = upstream.commit("first");
+            agent = dev.nervesys.bootstrap.it.orchestrator.Orchestrators.start("orch-attack", tmp.resolve("orch"),
+                    dev.nervesys.bootstrap.it.orchestrator.Orchestrators.orchestratorConfig(tmp.resolve("oc"), Map.of("edge", "agentId={host}\n")),
+                    port, db, upstream.uri(), Map.of("NERVESYS_ORCHESTRATOR_API_TOKENS", apiToken,
+                            "NERVESYS_ORCHESTRATOR_WEBHOOK_SECRET", webhookSecret), Map.of());
+            dev.nervesys.orchestrator.ConfigMirror mirror = agent.context().getRegistry()
+                    .lookupByNameAndType("orchestratorMirror", dev.nervesys.orchestrator.ConfigMirror.class);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(mirror.commit()).isEqualTo(head));
+
+            // the endpoints, from the running context: each must be classified above
+            Set<String> paths = new TreeSet<>();
+            for (Route route : agent.context().getRoutes()) {
+                if (route.getEndpoint() instanceof NettyHttpEndpoint e && e.getConfiguration().getPort() == port) {
+                    String path = e.getConfiguration().getPath();
+                    paths.add(path.startsWith("/") ? path : "/" + path);
+                }
+            }
+            assertThat(paths).as("orchestrator endpoints of the running context").isEqualTo(ORCHESTRATOR_PATHS.keySet());
+
+            // one of each credential: an enrolled agent's, a revoked agent's, an unused enrollment token, the API token
+            String tokenOf = dev.nervesys.bootstrap.it.orchestrator.Orchestrators.createToken(db, "edge", 2);
+            String spare = dev.nervesys.bootstrap.it.orchestrator.Orchestrators.createToken(db, "edge", 1);
+            String[] good = enrollAt(port, tokenOf, "walker");
+            String[] revoked = enrollAt(port, tokenOf, "revoked");
+            assertThat(dev.nervesys.bootstrap.it.orchestrator.Orchestrators.cli("agents", "revoke", "revoked", "--postgres",
+                    dev.nervesys.bootstrap.it.orchestrator.Orchestrators.cliUrl(db)).code()).isZero();
+            List<String> secrets = List.of(apiToken, webhookSecret, good[1], revoked[1], tokenOf, spare);
+
+            Map<String, Map<String, String>> credentials = new LinkedHashMap<>();
+            credentials.put("none", Map.of());
+            credentials.put("a wrong agent credential", Map.of("Authorization", basic("walker", "nva_wrong")));
+            credentials.put("the agent's credential", Map.of("Authorization", basic(good[0], good[1])));
+            credentials.put("a revoked agent's credential", Map.of("Authorization", basic(revoked[0], revoked[1])));
+            credentials.put("an enrollment token as agent credential", Map.of("Authorization", basic("walker", spare)));
+            credentials.put("the API token as agent credential", Map.of("Authorization", basic("walker", apiToken)));
+            credentials.put("a wrong API token", Map.of("Authorization", "Bearer api-wrong"));
+            credentials.put("an agent credential as API token", Map.of("Authorization", "Bearer " + good[1]));
+            credentials.put("an enrollment token as API token", Map.of("Authorization", "Bearer " + spare));
+            credentials.put("the API token", Map.of("Authorization", "Bearer " + apiToken));
+            credentials.put("a forged webhook signature", Map.of("X-Hub-Signature-256", "sha256=" + "0".repeat(64)));
+            credentials.put("the webhook secret as token", Map.of("X-Gitlab-Token", "wrong-" + webhookSecret));
+
+            int asked = 0;
+            int let = 0;
+            for (Map.Entry<String, OrchestratorUser> endpoint : ORCHESTRATOR_PATHS.entrySet()) {
+                for (String[] r : ORCHESTRATOR_REQUESTS.get(endpoint.getKey())) {
+                    for (Map.Entry<String, Map<String, String>> c : credentials.entrySet()) {
+                        asked++;
+                        String what = r[0] + " " + r[1] + " with " + c.getKey();
+                        HttpResponse<String> answer = sendJson(port, r[0], r[1], r[2], c.getValue());
+                        assertNoSecret(what, answer.body());
+                        for (String secret : secrets) {
+                            assertThat(answer.body()).as(what).doesNotContain(secret);
+                        }
+                        int status = answer.statusCode();
+                        boolean allowed = switch (endpoint.getValue()) {
+                            case AGENT -> c.getKey().equals("the agent's credential");
+                            case API -> c.getKey().equals("the API token");
+                            default -> false;
+                        };
+                        if (allowed) {
+                            assertThat(status).as(what + ": " + answer.body()).isNotIn(401, 403, 404);
+                            let++;
+                            continue;
+                        }
+                        switch (endpoint.getValue()) {
+                            case AGENT -> {
+                                if (c.getKey().equals("a revoked agent's credential")) {
+                                    if (r[1].contains("info/refs")) {
+                                        // Git clients show the advertisement's ERR line as the remote's error
+                                        assertThat(answer.body()).as(what).contains("ERR agent revoked was revoked at").doesNotContain(head);
+                                    } else {
+                                        assertThat(status).as(what).isEqualTo(403);
+                                    }
+                                } else {
+                                    assertThat(status).as(what).isEqualTo(401);
+                                }
+                            }
+                            case API -> assertThat(status).as(what).isEqualTo(c.getKey().startsWith("none") || c.getValue().isEmpty()
+                                    || !c.getValue().getOrDefault("Authorization", "").startsWith("Bearer ") ? 401 : 403);
+                            case WEBHOOK -> assertThat(status).as(what).isEqualTo(401);
+                            case ENROLL_TOKEN -> assertThat(status).as(what + " (no token in the body)").isEqualTo(400);
+                        }
+                    }
+                }
+            }
+            // 13 requests (11 endpoints) with 12 credentials each; the 5 agent and 6 API requests let in with theirs
+            assertThat(asked).isEqualTo(13 * 12);
+            assertThat(let).isEqualTo(5 + 6);
+            // enrollment: the token is the body's; a wrong one, an agent's credential or the API token get 401
+            for (String notAToken : List.of("nvt_wrong", good[1], apiToken, webhookSecret)) {
+                HttpResponse<String> r = sendJson(port, "POST", "/v1/enroll", "{\"token\":\"" + notAToken + "\",\"host\":\"x\"}", Map.of());
+                assertThat(r.statusCode()).as("enroll with " + notAToken.substring(0, 4)).isEqualTo(401);
+            }
+            // the webhook: only a signature made with the secret fetches
+            String body = "{\"ref\":\"refs/heads/main\"}";
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(webhookSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            String signature = "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+            assertThat(sendJson(port, "POST", "/v1/webhook", body, Map.of("X-Hub-Signature-256", signature)).statusCode()).isEqualTo(200);
+            assertThat(sendJson(port, "POST", "/v1/webhook", body + " ", Map.of("X-Hub-Signature-256", signature)).statusCode())
+                    .as("a signature of another body").isEqualTo(401);
+        } finally {
+            if (agent != null) {
+                agent.close();
+                agent = null;
+            }
+            upstream.close();
+            db.close();
+        }
+    }
+
+    /** Enrolls {@code host} with {@code token} at the orchestrator: {agent id, credential}. */
+    private static String[] enrollAt(int port, String token, String host) throws Exception {
+        HttpResponse<String> r = sendJson(port, "POST", "/v1/enroll", "{\"token\":\"" + token + "\",\"host\":\"" + host + "\"}", Map.of());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode g = JSON.readTree(r.body());
+        return new String[] {g.path("agentId").asText(), g.path("credential").asText()};
+    }
+
+    private static HttpResponse<String> sendJson(int port, String method, String path, String body, Map<String, String> headers)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
+                .method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        if (!method.equals("GET")) {
+            b.header("Content-Type", path.startsWith("/git") ? "application/x-git-upload-pack-request" : "application/json");
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     // ---- secrets ---------------------------------------------------------------------------------
 
     @Test

@@ -44,10 +44,19 @@ import java.util.regex.Pattern;
  * Prints {@code ALL <commit> <epoch ms of the last agent's fetch> <agents>} once every agent of this
  * process has fetched a commit, and a summary line of failures every 10 s when any.
  *
- * <p>{@code beats JDBC_URL RATE SECONDS CONNECTIONS AGENTS}: inserts heartbeat rows into agent_status
- * with the agents' own statement (db/heartbeat/postgres/insert-agent-status.sql), RATE per second on a
- * fixed schedule for SECONDS over CONNECTIONS connections, and prints the rate achieved and how far
- * the inserts fell behind the schedule (the backlog).
+ * <p>{@code agents BASE TOKEN FROM TO CREDENTIALS_FILE}: as above, and writes each agent's id and
+ * credential to the file ({@code id credential} a line) for the {@code posts} mode.
+ *
+ * <p>{@code posts BASE CREDENTIALS_FILES RATE SECONDS CONNECTIONS}: heartbeats as enrolled agents without a
+ * database send them: {@code POST /v1/heartbeat} with the agent's own basic auth and one beat (a
+ * JSON array of one agent_status row, what an agent flushes once a minute), RATE per second on a fixed
+ * schedule for SECONDS, the agents taken in turn from the files (comma-separated), CONNECTIONS
+ * requests at a time; prints the rate achieved and how far the answers fell behind the schedule.
+ *
+ * <p>{@code beats JDBC_URL RATE SECONDS CONNECTIONS AGENTS}: the database alone: inserts heartbeat rows
+ * into agent_status with the agents' own statement (db/heartbeat/postgres/insert-agent-status.sql),
+ * RATE per second on a fixed schedule for SECONDS over CONNECTIONS connections, and prints the rate
+ * achieved and how far the inserts fell behind the schedule (the backlog).
  */
 public final class FleetSimulator {
 
@@ -62,15 +71,17 @@ public final class FleetSimulator {
     public static void main(String[] args) throws Exception {
         if (args[0].equals("beats")) {
             beats(args[1], Double.parseDouble(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+        } else if (args[0].equals("posts")) {
+            posts(args[1], args[2], Double.parseDouble(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
         } else {
-            agents(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+            agents(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), args.length > 5 ? args[5] : null);
         }
     }
 
     private record Sim(String id, String auth) {
     }
 
-    private static void agents(String base, String token, int from, int to) throws Exception {
+    private static void agents(String base, String token, int from, int to, String credentialsFile) throws Exception {
         int n = to - from;
         ExecutorService pool = Executors.newFixedThreadPool(8);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(pool)
@@ -93,6 +104,13 @@ public final class FleetSimulator {
                         try {
                             JsonNode g = JSON.readTree(r.body());
                             sims[k] = new Sim(g.get("agentId").asText(), basic(g.get("agentId").asText(), g.get("credential").asText()));
+                            if (credentialsFile != null) {
+                                synchronized (FleetSimulator.class) {
+                                    java.nio.file.Files.writeString(java.nio.file.Path.of(credentialsFile),
+                                            g.get("agentId").asText() + " " + g.get("credential").asText() + "\n",
+                                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                                }
+                            }
                         } catch (Exception e) {
                             throw new IllegalStateException(e);
                         }
@@ -227,6 +245,121 @@ public final class FleetSimulator {
 
     private static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Heartbeats through the orchestrator: RATE requests/s on a fixed schedule, one beat each, CONNECTIONS at a time. */
+    private static void posts(String base, String files, double rate, int seconds, int connections) throws Exception {
+        List<String[]> agents = new ArrayList<>();
+        for (String f : files.split(",")) {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(f))) {
+                if (!line.isBlank()) {
+                    agents.add(line.trim().split(" ", 2));
+                }
+            }
+        }
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
+        Instant base0 = Instant.now().plusSeconds(7200).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        schedule("posts (POST /v1/heartbeat, one beat a request)", rate, seconds, connections, () -> k -> {
+            String[] a = agents.get(k % agents.size());
+            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("agent_id", a[0]);
+            row.put("server", a[0]);
+            row.put("ts", base0.plusMillis(k / agents.size() * 60_000L + k % 1000).toString());
+            row.put("status", "healthy");
+            row.put("status_reason", null);
+            row.put("metrics", "{\"cpu\":12.5,\"memory\":41.0,\"disk\":63.2,\"load1\":0.4,\"heapUsed\":81234567,\"threads\":58}");
+            row.put("alerts", "[]");
+            row.put("last_action", null);
+            row.put("uptime_seconds", 3600L);
+            row.put("config_revision", "0123456789abcdef0123456789abcdef01234567");
+            row.put("config_rejected_revision", null);
+            row.put("config_rejected_error", null);
+            row.put("buffer_rows", 42L);
+            row.put("buffer_dropped", 0L);
+            row.put("archive_lag_seconds", 30L);
+            row.put("ingest_rate", 10.0);
+            row.put("agent_version", "0.1.0");
+            row.put("interval_seconds", 60);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/heartbeat"))
+                    .header("Authorization", basic(a[0], a[1])).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(List.of(row)))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200 || !r.body().contains("\"stored\":1")) {
+                throw new IllegalStateException("heartbeat: HTTP " + r.statusCode() + " " + r.body());
+            }
+        });
+    }
+
+    /** One unit of work of {@link #schedule}: the k-th beat. */
+    private interface Beat {
+        void send(int k) throws Exception;
+    }
+
+    /** Opens what a worker needs (a connection), returns how it sends a beat. */
+    private interface Worker {
+        Beat open() throws Exception;
+    }
+
+    /**
+     * RATE beats/s on a fixed schedule for SECONDS, taken by WORKERS threads; prints what was written,
+     * the rate and the backlog (queue at the schedule's end, largest lag of an answer behind its slot).
+     */
+    private static void schedule(String what, double rate, int seconds, int workersCount, Worker worker) throws Exception {
+        int total = (int) Math.round(rate * seconds);
+        LinkedBlockingQueue<Integer> due = new LinkedBlockingQueue<>();
+        AtomicLong maxLagNanos = new AtomicLong();
+        AtomicInteger written = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicLong firstError = new AtomicLong();
+        long start = System.nanoTime() + 500_000_000L;
+        List<Thread> workers = new ArrayList<>();
+        for (int w = 0; w < workersCount; w++) {
+            Thread t = new Thread(() -> {
+                try {
+                    Beat beat = worker.open();
+                    for (Integer k; (k = due.take()) >= 0; ) {
+                        try {
+                            beat.send(k);
+                            written.incrementAndGet();
+                        } catch (Exception e) {
+                            if (failed.incrementAndGet() == 1) {
+                                firstError.set(1);
+                                System.out.println("ERROR " + e);
+                            }
+                        }
+                        long scheduled = start + (long) (k / rate * 1e9);
+                        maxLagNanos.accumulateAndGet(System.nanoTime() - scheduled, Math::max);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            t.start();
+            workers.add(t);
+        }
+        int maxQueue = 0;
+        for (int k = 0; k < total; k++) {
+            long at = start + (long) (k / rate * 1e9);
+            long wait = at - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            due.add(k);
+            maxQueue = Math.max(maxQueue, due.size());
+        }
+        int backlogAtEnd = due.size();
+        for (int w = 0; w < workersCount; w++) {
+            due.add(-1);
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        System.out.printf("%s: target %.0f/s for %d s, %d at a time: %d written, %d failed in %.2f s = %.0f/s; "
+                        + "queue max %d, at the schedule's end %d, max lag behind schedule %.3f s%n",
+                what, rate, seconds, workersCount, written.get(), failed.get(), elapsed, written.get() / elapsed, maxQueue, backlogAtEnd,
+                maxLagNanos.get() / 1e9);
+        System.out.flush();
     }
 
     /** Heartbeat intake: RATE rows/s on a fixed schedule, each one statement as an agent's flush sends it. */

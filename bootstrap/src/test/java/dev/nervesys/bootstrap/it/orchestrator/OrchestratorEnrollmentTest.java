@@ -8,6 +8,7 @@ import dev.nervesys.bootstrap.it.ConfigRepo;
 import dev.nervesys.bootstrap.it.TestAgents;
 import dev.nervesys.heartbeat.PgDatabase;
 import dev.nervesys.orchestrator.ConfigMirror;
+import dev.nervesys.orchestrator.OrchestratorStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -240,6 +241,20 @@ class OrchestratorEnrollmentTest {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 assertThat(Orchestrators.cli("fleet", "--postgres", db.url()).out()).contains("edge-host-1"));
 
+        // both orchestrators know the credential and check it in memory (no database read per request)
+        String refsPath = "/git/config/info/refs?service=git-upload-pack";
+        OrchestratorStore storeB = running.get(1).context().getRegistry().lookupByNameAndType("orchestratorStore", OrchestratorStore.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> (Boolean) running.get(1).context().getRegistry()
+                .lookupByNameAndType("orchestratorMirror", ConfigMirror.class).status().get("cachesLive"));
+        assertThat(TestAgents.get(portB, refsPath, "edge-host-1", credential).body()).doesNotContain("ERR");
+        long readsB = storeB.credentialReads();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> ok = TestAgents.get(portB, refsPath, "edge-host-1", credential);
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).contains("refs/heads/main").doesNotContain("ERR");
+        }
+        assertThat(storeB.credentialReads()).isEqualTo(readsB);
+
         Orchestrators.Result revoke = Orchestrators.cli("agents", "revoke", "edge-host-1", "--postgres", Orchestrators.cliUrl(db));
         assertThat(revoke.code()).isZero();
         assertThat(revoke.out()).contains("agent edge-host-1 revoked");
@@ -255,8 +270,9 @@ class OrchestratorEnrollmentTest {
         assertThat(Orchestrators.cli("agents", "list", "--postgres", Orchestrators.cliUrl(db)).out())
                 .containsPattern("edge-host-1 .* 20\\d\\d-");
 
-        // the other orchestrator refuses it too; no credential at all gets a challenge
-        HttpResponse<String> refs = TestAgents.get(portB, "/git/config/info/refs?service=git-upload-pack", "edge-host-1", credential);
+        // the other orchestrator refuses it too (its memory forgot the agent at the revoke's notification);
+        // no credential at all gets a challenge
+        HttpResponse<String> refs = TestAgents.get(portB, refsPath, "edge-host-1", credential);
         assertThat(refs.statusCode()).isEqualTo(200);
         assertThat(refs.body()).contains("ERR agent edge-host-1 was revoked at");
         HttpResponse<String> anonymous = TestAgents.get(portB, "/git/config/info/refs?service=git-upload-pack", null, null);

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /** Real orchestrators and agents for tests: one PostgreSQL database, each process with its own data dir and ports. */
-final class Orchestrators {
+public final class Orchestrators {
 
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -27,7 +27,7 @@ final class Orchestrators {
     }
 
     /** The orchestrator's own config: its routes (copied from the project) and the group files given. */
-    static Path orchestratorConfig(Path dir, Map<String, String> groups) throws Exception {
+    public static Path orchestratorConfig(Path dir, Map<String, String> groups) throws Exception {
         Path root = ConfigRepo.projectRoot();
         for (String route : new String[] {"routes/orchestrator.camel.yaml", "routes/errors.camel.yaml"}) {
             Path to = dir.resolve(route);
@@ -43,7 +43,7 @@ final class Orchestrators {
     }
 
     /** Starts an orchestrator on {@code port} with the database and the upstream config repo, and {@code flags} on top. */
-    static Agent start(String name, Path dataDir, Path config, int port, PgDatabase db, String upstream,
+    public static Agent start(String name, Path dataDir, Path config, int port, PgDatabase db, String upstream,
                        Map<String, String> environment, Map<String, String> flags) throws Exception {
         Properties p = TestAgents.flags(name, dataDir, config.toString(), TestAgents.freePort());
         p.setProperty("nervesys.role", "orchestrator");
@@ -72,7 +72,7 @@ final class Orchestrators {
     }
 
     /** Runs {@code nervesys args...}; returns exit code, stdout and stderr. */
-    static Result cli(String... args) {
+    public static Result cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = NervesysCommand.commandLine(null, null, false);
@@ -82,15 +82,15 @@ final class Orchestrators {
         return new Result(code, out.toString(), err.toString());
     }
 
-    record Result(int code, String out, String err) {
+    public record Result(int code, String out, String err) {
     }
 
     /** The database URL as the commands take it (credentials in the URL: the test server trusts local users). */
-    static String cliUrl(PgDatabase db) {
+    public static String cliUrl(PgDatabase db) {
         return db.url() + "?user=" + PgDatabase.USER;
     }
 
-    static String createToken(PgDatabase db, String group, int uses) {
+    public static String createToken(PgDatabase db, String group, int uses) {
         Result r = cli("token", "create", "--group", group, "--uses", String.valueOf(uses), "--ttl", "1h", "--postgres", cliUrl(db));
         if (r.code() != 0) {
             throw new IllegalStateException("token create failed: " + r.err());
