@@ -86,6 +86,7 @@ public final class Agent implements AutoCloseable {
         Settings boot = resolver.bootstrap();
         // read once here so that a bad value fails the start before anything runs (it is used after Camel started)
         boot.getInt(BootstrapSettings.CONFIG_POLL_SECONDS);
+        boot.getInt(BootstrapSettings.CONFIG_POLL_JITTER);
         Path dataDir = boot.dataDir();
         DataDirLock lock = DataDirLock.acquire(dataDir, "agent " + boot.agentId());
         try {
@@ -192,7 +193,8 @@ public final class Agent implements AutoCloseable {
         bindMeters(context, binders);
 
         sync.initial(first);
-        sync.startPolling(Duration.ofSeconds(Math.max(1, boot.getInt(BootstrapSettings.CONFIG_POLL_SECONDS))));
+        sync.startPolling(Duration.ofSeconds(Math.max(1, boot.getInt(BootstrapSettings.CONFIG_POLL_SECONDS))),
+                boot.getInt(BootstrapSettings.CONFIG_POLL_JITTER), () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         // an agent whose config comes from an orchestrator learns of a new commit by long-poll (docs/orchestrator.md)
         Optional<String> waitUrl = boot.secret(Enrollment.WAIT_ENV);
         Optional<String> credential = boot.secret("NERVESYS_GIT_TOKEN");

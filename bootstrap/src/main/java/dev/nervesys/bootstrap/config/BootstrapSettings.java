@@ -28,6 +28,9 @@ public final class BootstrapSettings {
             "branch followed");
     public static final Setting CONFIG_POLL_SECONDS = Setting.integer("nervesys.config.pollSeconds", "30", "seconds",
             BOOTSTRAP, "poll interval of the config repo (a name tools rely on, so a plain number of seconds)");
+    public static final Setting CONFIG_POLL_JITTER = Setting.integer("nervesys.config.pollJitterPercent", "20", "percent",
+            BOOTSTRAP, "each wait between two polls of the config repo is drawn at random within this share of pollSeconds "
+                    + "either way (0 = exactly pollSeconds), so that a fleet does not fetch in step");
     public static final Setting CONFIG_GIT_USER = Setting.text("nervesys.config.gitUser", "x-access-token", BOOTSTRAP,
             "user name sent with NERVESYS_GIT_TOKEN (GitHub: x-access-token, GitLab: oauth2)");
     public static final Setting MODULES = Setting.flag("nervesys.modules.<name>", "true", ROUTES,
@@ -67,7 +70,7 @@ public final class BootstrapSettings {
 
         @Override
         public List<Setting> settings() {
-            return List.of(AGENT_ID, SERVER, DATA_DIR, ALLOW_ANONYMOUS, CONFIG_REPO, CONFIG_BRANCH, CONFIG_POLL_SECONDS, CONFIG_GIT_USER,
+            return List.of(AGENT_ID, SERVER, DATA_DIR, ALLOW_ANONYMOUS, CONFIG_REPO, CONFIG_BRANCH, CONFIG_POLL_SECONDS, CONFIG_POLL_JITTER, CONFIG_GIT_USER,
                     MODULES, MANAGEMENT_BODY_TIMEOUT, MANAGEMENT_TLS_CERT, MANAGEMENT_TLS_KEY, CLI_ENABLED, DEMO_PERIOD, DEMO_MESSAGE);
         }
     }

@@ -96,8 +96,40 @@ public final class ConfigSync implements AutoCloseable {
     }
 
     public void startPolling(Duration interval) {
+        startPolling(interval, 0, () -> 0.5);
+    }
+
+    /**
+     * Polls after each wait, every wait drawn at random within {@code jitterPercent} of the interval
+     * either way (docs/orchestrator.md, "Agents without an orchestrator"): a fleet started, restarted
+     * or pointed at one repository at the same moment spreads its fetches over the window instead of
+     * fetching in step, whatever its size.
+     *
+     * @param random uniform in [0, 1): one draw per wait
+     */
+    public void startPolling(Duration interval, int jitterPercent, java.util.function.DoubleSupplier random) {
         long ms = Math.max(100, interval.toMillis());
-        scheduler.scheduleWithFixedDelay(this::pollOnce, ms, ms, TimeUnit.MILLISECONDS);
+        scheduleNext(ms, Math.max(0, Math.min(100, jitterPercent)), random);
+    }
+
+    private void scheduleNext(long ms, int jitterPercent, java.util.function.DoubleSupplier random) {
+        try {
+            scheduler.schedule(() -> {
+                try {
+                    pollOnce();
+                } finally {
+                    scheduleNext(ms, jitterPercent, random);
+                }
+            }, jittered(ms, jitterPercent, random.getAsDouble()), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the sync was closed: no further poll
+        }
+    }
+
+    /** A wait of {@code ms} moved by up to {@code percent} % either way: {@code u} = 0 the shortest, 1 the longest. */
+    static long jittered(long ms, int percent, double u) {
+        double spread = ms * percent / 100.0;
+        return Math.max(1, Math.round(ms - spread + 2 * spread * u));
     }
 
     /** The id of the newest revision fetched (applied or rejected), or null. */
