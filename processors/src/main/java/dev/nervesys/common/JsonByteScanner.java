@@ -87,6 +87,42 @@ public abstract class JsonByteScanner {
         pos++;
     }
 
+    /**
+     * Opens an object or array (the cursor on {@code open}, else unsure); true when it closes right
+     * away, the cursor then after {@code close}; false with the cursor on its first member or element.
+     */
+    protected final boolean open(char open, char close) {
+        expect(open);
+        skipWs();
+        if (peek() == close) {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    /** A member's name and its colon: the name's bounds in strFrom/strTo, the cursor on the value. */
+    protected final void memberName() {
+        skipWs();
+        string();
+        skipWs();
+        expect(':');
+        skipWs();
+    }
+
+    /** After a member or element: true after a ',', false after {@code close}; anything else is unsure. */
+    protected final boolean more(char close) {
+        skipWs();
+        byte c = next();
+        if (c == close) {
+            return false;
+        }
+        if (c != ',') {
+            throw unsure();
+        }
+        return true;
+    }
+
     /** Whether {@code b[from, to)} is exactly the ASCII text {@code s}. */
     protected final boolean is(int from, int to, String s) {
         return Utf8.equalsAscii(b, from, to, s);
@@ -200,47 +236,19 @@ public abstract class JsonByteScanner {
         switch (c) {
             case '"' -> string();
             case '{' -> {
-                pos++;
-                skipWs();
-                if (peek() == '}') {
-                    pos++;
-                    return;
-                }
-                while (true) {
-                    skipWs();
-                    string();
-                    skipWs();
-                    expect(':');
-                    skipWs();
-                    value(depth + 1);
-                    skipWs();
-                    byte d = next();
-                    if (d == '}') {
-                        return;
-                    }
-                    if (d != ',') {
-                        throw unsure();
-                    }
+                if (!open('{', '}')) {
+                    do {
+                        memberName();
+                        value(depth + 1);
+                    } while (more('}'));
                 }
             }
             case '[' -> {
-                pos++;
-                skipWs();
-                if (peek() == ']') {
-                    pos++;
-                    return;
-                }
-                while (true) {
-                    skipWs();
-                    value(depth + 1);
-                    skipWs();
-                    byte d = next();
-                    if (d == ']') {
-                        return;
-                    }
-                    if (d != ',') {
-                        throw unsure();
-                    }
+                if (!open('[', ']')) {
+                    do {
+                        skipWs();
+                        value(depth + 1);
+                    } while (more(']'));
                 }
             }
             case 't' -> literal("true");
@@ -257,10 +265,7 @@ public abstract class JsonByteScanner {
             pos++;
         }
         int start = pos;
-        while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
-            pos++;
-        }
-        int n = pos - start;
+        int n = digits();
         if (n == 0 || (n > 1 && b[start] == '0')) {
             throw unsure();
         }
@@ -268,11 +273,7 @@ public abstract class JsonByteScanner {
         if (pos < end && b[pos] == '.') {
             integer = false;
             pos++;
-            int f = pos;
-            while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
-                pos++;
-            }
-            if (pos == f) {
+            if (digits() == 0) {
                 throw unsure();
             }
         }
@@ -282,11 +283,7 @@ public abstract class JsonByteScanner {
             if (pos < end && (b[pos] == '+' || b[pos] == '-')) {
                 pos++;
             }
-            int e = pos;
-            while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
-                pos++;
-            }
-            if (pos == e) {
+            if (digits() == 0) {
                 throw unsure();
             }
         }
@@ -306,10 +303,7 @@ public abstract class JsonByteScanner {
      */
     protected final long unsigned(int maxDigits) {
         int start = pos;
-        while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
-            pos++;
-        }
-        int n = pos - start;
+        int n = digits();
         if (n == 0 || n > Math.min(maxDigits, 19) || (n > 1 && b[start] == '0')) {
             throw unsure();
         }
@@ -325,6 +319,15 @@ public abstract class JsonByteScanner {
         }
         delimiter();
         return v;
+    }
+
+    /** Passes over ASCII digits; their count. */
+    private int digits() {
+        int start = pos;
+        while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+            pos++;
+        }
+        return pos - start;
     }
 
     private static final byte[] LONG_MAX = Long.toString(Long.MAX_VALUE).getBytes(java.nio.charset.StandardCharsets.US_ASCII);

@@ -120,26 +120,18 @@ final class TelemetryScanner extends JsonByteScanner {
         try {
             s.skipWs();
             s.expect('{');
-            while (true) {
-                s.skipWs();
-                s.string();
+            do {
+                s.memberName();
                 if (s.strEscaped) {
                     return -1;
                 }
-                boolean runId = s.is(s.strFrom, s.strTo, "run_id");
-                s.skipWs();
-                s.expect(':');
-                s.skipWs();
-                if (runId) {
+                if (s.is(s.strFrom, s.strTo, "run_id")) {
                     s.keptString();
                     return (long) s.strFrom << 32 | s.strTo;
                 }
                 s.value(0);
-                s.skipWs();
-                if (s.next() != ',') {
-                    return -1;
-                }
-            }
+            } while (s.more('}'));
+            return -1;
         } catch (Unsure e) {
             return -1;
         }
@@ -148,32 +140,16 @@ final class TelemetryScanner extends JsonByteScanner {
     /** The record; {@code time} receives the time string's bounds (or -1) and its epoch nanoseconds (or -1). */
     private void record(long[] time) {
         skipWs();
-        expect('{');
-        skipWs();
-        if (peek() == '}') {
+        if (open('{', '}')) {
             throw unsure(); // no member: Jackson words the refusal
         }
-        while (true) {
-            skipWs();
-            string();
+        do {
+            memberName();
             if (strEscaped || !strAscii) {
                 throw unsure();
             }
-            int nameFrom = strFrom;
-            int nameTo = strTo;
-            skipWs();
-            expect(':');
-            skipWs();
-            member(nameFrom, nameTo, time);
-            skipWs();
-            byte c = next();
-            if (c == '}') {
-                break;
-            }
-            if (c != ',') {
-                throw unsure();
-            }
-        }
+            member(strFrom, strTo, time);
+        } while (more('}'));
         skipWs();
         if (pos != end) {
             throw unsure();
@@ -265,45 +241,25 @@ final class TelemetryScanner extends JsonByteScanner {
 
     /** {@code fields}: an object whose numbers are kept, every other value checked and passed over. */
     private void fields() {
-        if (peek() != '{') {
-            throw unsure();
-        }
         t.fieldsStart = pos;
-        pos++;
-        skipWs();
-        if (peek() == '}') {
-            pos++;
-            t.fieldsEnd = pos;
-            return;
+        if (!open('{', '}')) {
+            do {
+                memberName();
+                if (strEscaped) {
+                    throw unsure();
+                }
+                int nameFrom = strFrom;
+                int nameTo = strTo;
+                byte c = peek();
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    double v = number();
+                    t.add(strings.name(t.count, b, nameFrom, nameTo), v);
+                } else {
+                    value(1);
+                }
+            } while (more('}'));
         }
-        while (true) {
-            skipWs();
-            string();
-            if (strEscaped) {
-                throw unsure();
-            }
-            int nameFrom = strFrom;
-            int nameTo = strTo;
-            skipWs();
-            expect(':');
-            skipWs();
-            byte c = peek();
-            if (c == '-' || (c >= '0' && c <= '9')) {
-                double v = number();
-                t.add(strings.name(t.count, b, nameFrom, nameTo), v);
-            } else {
-                value(1);
-            }
-            skipWs();
-            c = next();
-            if (c == '}') {
-                t.fieldsEnd = pos;
-                return;
-            }
-            if (c != ',') {
-                throw unsure();
-            }
-        }
+        t.fieldsEnd = pos;
     }
 
     /**

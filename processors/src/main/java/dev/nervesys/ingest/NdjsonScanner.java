@@ -58,33 +58,15 @@ final class NdjsonScanner extends JsonByteScanner {
 
     private int record() {
         skipWs();
-        expect('{');
         int seen = 0;
-        skipWs();
-        if (peek() == '}') {
-            pos++;
-        } else {
-            while (true) {
-                skipWs();
-                string();
+        if (!open('{', '}')) {
+            do {
+                memberName();
                 if (strEscaped) {
                     throw unsure();
                 }
-                int nameFrom = strFrom;
-                int nameTo = strTo;
-                skipWs();
-                expect(':');
-                skipWs();
-                seen |= member(nameFrom, nameTo);
-                skipWs();
-                byte c = next();
-                if (c == '}') {
-                    break;
-                }
-                if (c != ',') {
-                    throw unsure();
-                }
-            }
+                seen |= member(strFrom, strTo);
+            } while (more('}'));
         }
         skipWs();
         if (pos != end) {
@@ -136,32 +118,17 @@ final class NdjsonScanner extends JsonByteScanner {
                 return which == 5 ? TIME : TIMESTAMP;
             }
             case 7 -> { // fields: an object of scalars
-                expect('{');
-                skipWs();
-                if (peek() == '}') {
-                    pos++;
-                    return FIELDS;
+                if (!open('{', '}')) {
+                    do {
+                        memberName();
+                        byte c = peek();
+                        if (c == '{' || c == '[') {
+                            throw unsure();
+                        }
+                        value(0);
+                    } while (more('}'));
                 }
-                while (true) {
-                    skipWs();
-                    string();
-                    skipWs();
-                    expect(':');
-                    skipWs();
-                    byte c = peek();
-                    if (c == '{' || c == '[') {
-                        throw unsure();
-                    }
-                    value(0);
-                    skipWs();
-                    c = next();
-                    if (c == '}') {
-                        return FIELDS;
-                    }
-                    if (c != ',') {
-                        throw unsure();
-                    }
-                }
+                return FIELDS;
             }
             case 8 -> {
                 nonEmptyString();
