@@ -19,12 +19,11 @@ import java.util.Arrays;
  * rounded: exact decimal arithmetic where it is exact, {@link Double#parseDouble} otherwise).
  *
  * <p>The checks after reading (required members, type, time) are {@link Telemetry}'s own, for both.
+ * The JSON tokens (strings, literals, integers, values passed over) are {@link JsonByteScanner}'s, shared with
+ * the ingest's NDJSON scanner; the numbers kept as doubles are read here.
  */
-final class TelemetryScanner {
+final class TelemetryScanner extends JsonByteScanner {
 
-    private static final int MAX_STRING = 40_000;
-    private static final int MAX_NUMBER = 200;
-    private static final int MAX_DEPTH = 64;
     private static final double[] POW10 = new double[23];
 
     static {
@@ -75,32 +74,12 @@ final class TelemetryScanner {
         }
     }
 
-    private static final class Unsure extends RuntimeException {
-        private static final Unsure INSTANCE = new Unsure();
-
-        private Unsure() {
-            super(null, null, false, false);
-        }
-    }
-
-    private final byte[] b;
-    private final int end;
     private final Telemetry t;
     private final Strings strings;
-    private int pos;
-    /** The last string scanned: content bounds, whether it had escapes, whether all of it is ASCII. */
-    private int strFrom;
-    private int strTo;
-    private boolean strEscaped;
-    private boolean strAscii;
-    /** The last number scanned. */
-    private boolean numInteger;
-    private boolean numNegative;
 
     private TelemetryScanner(Telemetry t, byte[] b) {
+        super(b, 0, b.length, true); // an integer of more than 18 digits, even one passed over: Jackson decides
         this.t = t;
-        this.b = b;
-        this.end = b.length;
         if (t != null && t.seen == null) {
             t.seen = new Strings();
         }
@@ -141,26 +120,18 @@ final class TelemetryScanner {
         try {
             s.skipWs();
             s.expect('{');
-            while (true) {
-                s.skipWs();
-                s.string();
+            do {
+                s.memberName();
                 if (s.strEscaped) {
                     return -1;
                 }
-                boolean runId = s.is(s.strFrom, s.strTo, "run_id");
-                s.skipWs();
-                s.expect(':');
-                s.skipWs();
-                if (runId) {
+                if (s.is(s.strFrom, s.strTo, "run_id")) {
                     s.keptString();
                     return (long) s.strFrom << 32 | s.strTo;
                 }
                 s.value(0);
-                s.skipWs();
-                if (s.next() != ',') {
-                    return -1;
-                }
-            }
+            } while (s.more('}'));
+            return -1;
         } catch (Unsure e) {
             return -1;
         }
@@ -169,32 +140,16 @@ final class TelemetryScanner {
     /** The record; {@code time} receives the time string's bounds (or -1) and its epoch nanoseconds (or -1). */
     private void record(long[] time) {
         skipWs();
-        expect('{');
-        skipWs();
-        if (peek() == '}') {
+        if (open('{', '}')) {
             throw unsure(); // no member: Jackson words the refusal
         }
-        while (true) {
-            skipWs();
-            string();
+        do {
+            memberName();
             if (strEscaped || !strAscii) {
                 throw unsure();
             }
-            int nameFrom = strFrom;
-            int nameTo = strTo;
-            skipWs();
-            expect(':');
-            skipWs();
-            member(nameFrom, nameTo, time);
-            skipWs();
-            byte c = next();
-            if (c == '}') {
-                break;
-            }
-            if (c != ',') {
-                throw unsure();
-            }
-        }
+            member(strFrom, strTo, time);
+        } while (more('}'));
         skipWs();
         if (pos != end) {
             throw unsure();
@@ -273,10 +228,6 @@ final class TelemetryScanner {
         return Utf8.equalsAscii(b, from, from + s.length(), s);
     }
 
-    private boolean is(int from, int to, String s) {
-        return Utf8.equalsAscii(b, from, to, s);
-    }
-
     /** A string value that is kept: no escapes (Jackson decodes them; left to it). */
     private void keptString() {
         if (peek() != '"') {
@@ -290,80 +241,25 @@ final class TelemetryScanner {
 
     /** {@code fields}: an object whose numbers are kept, every other value checked and passed over. */
     private void fields() {
-        if (peek() != '{') {
-            throw unsure();
-        }
         t.fieldsStart = pos;
-        pos++;
-        skipWs();
-        if (peek() == '}') {
-            pos++;
-            t.fieldsEnd = pos;
-            return;
+        if (!open('{', '}')) {
+            do {
+                memberName();
+                if (strEscaped) {
+                    throw unsure();
+                }
+                int nameFrom = strFrom;
+                int nameTo = strTo;
+                byte c = peek();
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    double v = number();
+                    t.add(strings.name(t.count, b, nameFrom, nameTo), v);
+                } else {
+                    value(1);
+                }
+            } while (more('}'));
         }
-        while (true) {
-            skipWs();
-            string();
-            if (strEscaped) {
-                throw unsure();
-            }
-            int nameFrom = strFrom;
-            int nameTo = strTo;
-            skipWs();
-            expect(':');
-            skipWs();
-            byte c = peek();
-            if (c == '-' || (c >= '0' && c <= '9')) {
-                double v = number();
-                t.add(strings.name(t.count, b, nameFrom, nameTo), v);
-            } else {
-                value(1);
-            }
-            skipWs();
-            c = next();
-            if (c == '}') {
-                t.fieldsEnd = pos;
-                return;
-            }
-            if (c != ',') {
-                throw unsure();
-            }
-        }
-    }
-
-    /** A JSON integer from 0 to 10^18 - 1 (and up to {@code digits} digits within a long). */
-    private long unsigned(int digits) {
-        int start = pos;
-        while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
-            pos++;
-        }
-        int n = pos - start;
-        if (n == 0 || n > Math.min(digits, 19) || (n > 1 && b[start] == '0')) {
-            throw unsure();
-        }
-        if (n == 19 && !withinLong(start)) {
-            throw unsure();
-        }
-        long v = 0;
-        for (int i = start; i < pos; i++) {
-            v = v * 10 + (b[i] - '0');
-        }
-        if (pos < end && (b[pos] == '.' || b[pos] == 'e' || b[pos] == 'E')) {
-            throw unsure(); // a float: Jackson refuses it here
-        }
-        delimiter();
-        return v;
-    }
-
-    private static final byte[] LONG_MAX = Long.toString(Long.MAX_VALUE).getBytes(StandardCharsets.US_ASCII);
-
-    private boolean withinLong(int from) {
-        for (int i = 0; i < 19; i++) {
-            if (b[from + i] != LONG_MAX[i]) {
-                return b[from + i] < LONG_MAX[i];
-            }
-        }
-        return true;
+        t.fieldsEnd = pos;
     }
 
     /**
@@ -372,7 +268,7 @@ final class TelemetryScanner {
      */
     private double number() {
         int first = pos;
-        numNegative = false;
+        boolean numNegative = false;
         if (b[pos] == '-') {
             numNegative = true;
             pos++;
@@ -394,7 +290,7 @@ final class TelemetryScanner {
             throw unsure();
         }
         int fracDigits = 0;
-        numInteger = true;
+        boolean numInteger = true;
         if (pos < end && b[pos] == '.') {
             numInteger = false;
             pos++;
@@ -456,198 +352,5 @@ final class TelemetryScanner {
             return numNegative ? -v : v;
         }
         return Double.parseDouble(new String(b, first, pos - first, StandardCharsets.ISO_8859_1));
-    }
-
-    /** Any JSON value, checked and passed over. */
-    private void value(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw unsure();
-        }
-        byte c = peek();
-        switch (c) {
-            case '"' -> string();
-            case '{' -> {
-                pos++;
-                skipWs();
-                if (peek() == '}') {
-                    pos++;
-                    return;
-                }
-                while (true) {
-                    skipWs();
-                    string();
-                    skipWs();
-                    expect(':');
-                    skipWs();
-                    value(depth + 1);
-                    skipWs();
-                    byte d = next();
-                    if (d == '}') {
-                        return;
-                    }
-                    if (d != ',') {
-                        throw unsure();
-                    }
-                }
-            }
-            case '[' -> {
-                pos++;
-                skipWs();
-                if (peek() == ']') {
-                    pos++;
-                    return;
-                }
-                while (true) {
-                    skipWs();
-                    value(depth + 1);
-                    skipWs();
-                    byte d = next();
-                    if (d == ']') {
-                        return;
-                    }
-                    if (d != ',') {
-                        throw unsure();
-                    }
-                }
-            }
-            case 't' -> literal("true");
-            case 'f' -> literal("false");
-            case 'n' -> literal("null");
-            default -> {
-                if (c == '-' || (c >= '0' && c <= '9')) {
-                    number();
-                } else {
-                    throw unsure();
-                }
-            }
-        }
-    }
-
-    private void literal(String word) {
-        if (end - pos < word.length()) {
-            throw unsure();
-        }
-        for (int i = 0; i < word.length(); i++) {
-            if (b[pos + i] != word.charAt(i)) {
-                throw unsure();
-            }
-        }
-        pos += word.length();
-        delimiter();
-    }
-
-    /** After a number or literal: whitespace, ',', '}' or ']' (the end of the body is never right there). */
-    private void delimiter() {
-        if (pos >= end) {
-            throw unsure();
-        }
-        byte c = b[pos];
-        if (!(c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
-            throw unsure();
-        }
-    }
-
-    /** A string; its content bounds in strFrom/strTo. Control characters, bad escapes or UTF-8: unsure. */
-    private void string() {
-        expect('"');
-        strFrom = pos;
-        strEscaped = false;
-        strAscii = true;
-        while (true) {
-            int p = pos;
-            while (p < end && !SPECIAL[b[p] & 0xff]) {
-                p++;
-            }
-            pos = p;
-            if (pos >= end) {
-                throw unsure();
-            }
-            byte c = b[pos++];
-            if (c == '"') {
-                strTo = pos - 1;
-                if (strTo - strFrom > MAX_STRING) {
-                    throw unsure();
-                }
-                return;
-            }
-            if (c < 0) {
-                int next = Utf8.sequenceEnd(b, pos - 1, end);
-                if (next < 0) {
-                    throw unsure();
-                }
-                strAscii = false;
-                pos = next;
-                continue;
-            }
-            if (c < 0x20) {
-                throw unsure();
-            }
-            // a backslash
-            strEscaped = true;
-            if (pos >= end) {
-                throw unsure();
-            }
-            byte e = b[pos++];
-            switch (e) {
-                case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> {
-                }
-                case 'u' -> {
-                    if (end - pos < 4) {
-                        throw unsure();
-                    }
-                    for (int i = 0; i < 4; i++) {
-                        byte h = b[pos++];
-                        if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F'))) {
-                            throw unsure();
-                        }
-                    }
-                }
-                default -> throw unsure();
-            }
-        }
-    }
-
-    /** Bytes that end the fast loop of {@link #string}: quote, backslash, controls, non-ASCII. */
-    private static final boolean[] SPECIAL = new boolean[256];
-
-    static {
-        for (int c = 0; c < 256; c++) {
-            SPECIAL[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
-        }
-    }
-
-    private void skipWs() {
-        while (pos < end) {
-            byte c = b[pos];
-            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-                return;
-            }
-            pos++;
-        }
-    }
-
-    private byte peek() {
-        if (pos >= end) {
-            throw unsure();
-        }
-        return b[pos];
-    }
-
-    private byte next() {
-        if (pos >= end) {
-            throw unsure();
-        }
-        return b[pos++];
-    }
-
-    private void expect(char c) {
-        if (pos >= end || b[pos] != c) {
-            throw unsure();
-        }
-        pos++;
-    }
-
-    private static Unsure unsure() {
-        return Unsure.INSTANCE;
     }
 }
