@@ -59,6 +59,24 @@ public final class RowEncoder {
         /** The smallest and largest frame of the records encoded (a check for rows already stored can use the tables' keys). */
         public long minFrame = Long.MAX_VALUE;
         public long maxFrame = Long.MIN_VALUE;
+
+        /** The smallest buffer id of the records encoded (Long.MAX_VALUE for none). */
+        public long minId() {
+            long lo = Long.MAX_VALUE;
+            for (int i = 0; i < records; i++) {
+                lo = Math.min(lo, ids[i]);
+            }
+            return lo;
+        }
+
+        /** The largest buffer id of the records encoded (Long.MIN_VALUE for none). */
+        public long maxId() {
+            long hi = Long.MIN_VALUE;
+            for (int i = 0; i < records; i++) {
+                hi = Math.max(hi, ids[i]);
+            }
+            return hi;
+        }
         public final List<DeadLetters.Letter> rejected = new ArrayList<>();
         public final Map<String, Long> lastSeenByRun = new LinkedHashMap<>();
         public long skipped;

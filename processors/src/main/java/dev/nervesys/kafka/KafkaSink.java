@@ -242,14 +242,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 for (int g = 0; g < runs.size(); g++) {
                     runIndex.putIfAbsent(runs.get(g), g);
                     RowEncoder.Batch b = encoded.get(g);
-                    long lo = Long.MAX_VALUE;
-                    long hi = Long.MIN_VALUE;
-                    for (int i = 0; i < b.records; i++) {
-                        lo = Math.min(lo, b.ids[i]);
-                        hi = Math.max(hi, b.ids[i]);
-                    }
-                    idLo[g] = lo;
-                    idHi[g] = hi;
+                    idLo[g] = b.minId();
+                    idHi[g] = b.maxId();
                 }
                 idSets = new Set[runs.size()];
             }
@@ -840,12 +834,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         StringBuilder where = new StringBuilder();
         for (int g = 0; g < encoded.size(); g++) {
             RowEncoder.Batch b = encoded.get(g);
-            long lo = Long.MAX_VALUE;
-            long hi = Long.MIN_VALUE;
-            for (int i = 0; i < b.records; i++) {
-                lo = Math.min(lo, b.ids[i]);
-                hi = Math.max(hi, b.ids[i]);
-            }
+            long lo = b.minId();
+            long hi = b.maxId();
             where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(runs.get(g)))
                     .append(" AND frame BETWEEN ").append(b.minFrame).append(" AND ").append(b.maxFrame)
                     .append(" AND buffer_id BETWEEN ").append(lo).append(" AND ").append(hi).append(')');
