@@ -82,12 +82,31 @@ public final class OrchestratorApi {
     /** Exchange property: true when {@link #heartbeat} accepted the beats (the body), which the route then stores. */
     public static final String BEATS_ACCEPTED = "NervesysOrchestratorBeats";
     /** The agent_status columns a beat must carry (db/heartbeat/postgres/insert-agent-status.sql). */
-    private static final java.util.Set<String> BEAT_COLUMNS = java.util.Set.of("agent_id", "server", "ts", "status", "status_reason",
-            "metrics", "alerts", "last_action", "uptime_seconds", "config_revision", "config_rejected_revision",
-            "config_rejected_error", "buffer_rows", "buffer_dropped", "archive_lag_seconds", "ingest_rate", "agent_version",
-            "interval_seconds");
     /** Columns a beat may leave out (agents of a version before them): stored as NULL. */
     private static final java.util.Set<String> OPTIONAL_BEAT_COLUMNS = java.util.Set.of("route_stats");
+    /** Columns a beat must have: those of the heartbeat's own insert (the SQL the route runs), less the optional ones. */
+    private static final java.util.Set<String> BEAT_COLUMNS = insertColumns("db/heartbeat/postgres/insert-agent-status.sql",
+            OPTIONAL_BEAT_COLUMNS);
+
+    /** The column list of an {@code INSERT INTO t (a, b, ...)} resource, less {@code except}. */
+    static java.util.Set<String> insertColumns(String resource, java.util.Set<String> except) {
+        try (java.io.InputStream in = OrchestratorApi.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + resource);
+            }
+            String sql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String list = sql.substring(sql.indexOf('(') + 1, sql.indexOf(')'));
+            java.util.Set<String> out = new java.util.LinkedHashSet<>();
+            for (String c : list.split(",")) {
+                if (!except.contains(c.trim())) {
+                    out.add(c.trim());
+                }
+            }
+            return java.util.Set.copyOf(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
     private static final int MAX_BEATS = 1000;
 
     /**
