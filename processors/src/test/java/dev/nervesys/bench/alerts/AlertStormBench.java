@@ -259,19 +259,8 @@ public final class AlertStormBench {
             s.set("nervesys.ingest.rateLimit", "100000000");
             s.env.put("NERVESYS_ALERTS_WEBHOOK_URL", hook.url());
             s.files.put("config/alerts.yaml", alertsYaml);
-            String[] routes = storm ? new String[] {"ingest.camel.yaml", "classify.camel.yaml", "alerts.camel.yaml", "heartbeat.camel.yaml"}
-                    : new String[] {"ingest.camel.yaml", "heartbeat.camel.yaml"};
-            try (RoutesHarness h = new RoutesHarness(s, Map.of(), routes)) {
-                List<String> batches = new ArrayList<>();
-                for (int b = 0; b < lines / 1000; b++) {
-                    StringBuilder sb = new StringBuilder();
-                    for (int i = b * 1000; i < (b + 1) * 1000; i++) {
-                        String msg = "database connection pool exhausted, requests are failing (req " + Integer.toHexString(0x100000 + i * 7919) + ")";
-                        sb.append("{\"timestamp\":\"2026-12-03T07:00:01Z\",\"level\":\"").append("ERROR")
-                                .append("\",\"message\":\"").append(msg).append("\"}\n");
-                    }
-                    batches.add(sb.toString());
-                }
+            try (RoutesHarness h = new RoutesHarness(s, Map.of(), routes(storm))) {
+                List<String> batches = stormBatches(lines);
                 long raidAt = 0;
                 long t0 = System.nanoTime();
                 for (int b = 0; b < batches.size(); b++) {
