@@ -121,10 +121,9 @@ public final class CriticalRecords extends RouteBinding {
             before.drainTo(moved);
             capacity = size;
             queue = resized;
-            Target none = null;
             for (Entry e : moved) {
                 if (!resized.offer(e)) {
-                    hold(none, e.record(), 1 + foldedInto(e));
+                    hold(null, e.record(), 1 + foldedInto(e)); // no target yet: the wake-up below
                 }
             }
         }

@@ -95,10 +95,6 @@ public final class ConfigSync implements AutoCloseable {
         }
     }
 
-    public void startPolling(Duration interval) {
-        startPolling(interval, 0, () -> 0.5);
-    }
-
     /**
      * Polls after each wait, every wait drawn at random within {@code jitterPercent} of the interval
      * either way (docs/orchestrator.md, "Agents without an orchestrator"): a fleet started, restarted
