@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs the agent until the process is told to stop (SIGTERM, Ctrl-C). A start that cannot succeed
@@ -48,9 +49,26 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SettingsResolver r = resolver != null ? resolver : SettingsResolver.fromProcess();
         checkDataDir(r.bootstrap());
-        Agent agent;
+        // The hook is in place before the start: a SIGTERM while the agent starts (its management server may
+        // already answer) waits for the start to end, then stops what started, as one after the start does.
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicReference<Agent> running = new AtomicReference<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            try {
+                started.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Agent a = running.get();
+            if (a != null) {
+                a.close();
+            }
+            stopped.countDown();
+        }, "nervesys-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
-            agent = Agent.start(r);
+            running.set(Agent.start(r));
         } catch (ExposedPorts.Refused e) {
             throw new CliErrors.Failure(CliErrors.EXPOSED, "cannot start: " + e.getMessage(), e);
         } catch (Agent.StartRefused | DataDirLock.HeldException e) {
@@ -59,12 +77,9 @@ public final class RunCommand implements Callable<Integer> {
             // a setting that is not of its type (AgentSettings names the key) or a malformed properties file
             throw new CliErrors.Failure(CliErrors.FAILED, "cannot start: " + ErrorLine.of(e)
                     + "; fix it in config/, the -D flag or the environment variable (docs/configuration.md)", e);
+        } finally {
+            started.countDown();
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
-            stopped.countDown();
-        }, "nervesys-shutdown"));
         stopped.await();
         return 0;
     }

@@ -45,9 +45,9 @@ public final class BootstrapSettings {
             "PEM certificate chain of the management server: set with tls.key to serve HTTPS only (docs/security.md)");
     public static final Setting MANAGEMENT_TLS_KEY = Setting.text("nervesys.management.tls.key", "", BEANS,
             "PEM PKCS#8 private key of the management server; its password, if any, in NERVESYS_MANAGEMENT_TLS_KEY_PASSWORD");
-    public static final Setting CLI_ENABLED = Setting.text("nervesys.cli.enabled", "auto", BEANS,
-            "status files for `camel get` (Camel JBang) under ~/.camel; one agent per process: true, false, or auto (on for an agent, "
-                    + "off for an orchestrator)");
+    public static final Setting CLI_ENABLED = Setting.text("nervesys.cli.enabled", "false", BEANS,
+            "status files for `camel get` (Camel JBang) under ~/.camel, rewritten every second; one agent per process: true, "
+                    + "false (its status task took a fifth of a core on an idle agent), or auto (on for an agent, off for an orchestrator)");
     public static final Setting DEMO_PERIOD = Setting.duration("nervesys.demo.period", "10s", ROUTES,
             "period of the demo module's log line (routes/demo.camel.yaml)").renamedFrom("nervesys.demo.periodMs", "ms");
     public static final Setting DEMO_MESSAGE = Setting.text("nervesys.demo.message", "hello from nervesys", ROUTES,
