@@ -109,6 +109,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private volatile String lastError;
     private volatile long lastSuccessAt;
     private volatile long lastBatchMillis;
+    /** Per-stage timers (nervesys.kafka.sink.stage); no-ops until metrics are bound. */
+    private volatile Stages stages = Stages.NONE;
     /** Agent commit (nervesys.received) to ClickHouse confirmation, per record; null until metrics are bound. */
     private volatile io.micrometer.core.instrument.Timer latency;
 
@@ -352,6 +354,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                     }
                 }
                 ConsumerRecords<byte[], byte[]> records;
+                Stages st = stages;
+                long t = System.nanoTime();
                 if (current[0] == null) {
                     records = consumer.poll(cfg.sinkPollTimeout());
                 } else {
@@ -360,9 +364,18 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                         records = consumer.poll(SHORT_POLL);
                     } while (records.isEmpty() && running && !current[0].inserted());
                 }
+                if (records.isEmpty()) {
+                    t = st.record(st.pollEmpty, t);
+                } else {
+                    t = st.record(st.poll, t);
+                }
                 Poll next = records.isEmpty() ? null : read(records);
+                if (next != null) {
+                    t = st.record(st.read, t);
+                }
                 if (next != null && schemaReady) {
                     encode(next, eventsBinary, seriesBinary); // while ClickHouse takes the poll before it
+                    t = st.record(st.encode, t);
                     if (current[0] != null && current[0].started) {
                         startChecks(next, current[0]); // likewise its checks: what the poll before stores is added to them
                     }
@@ -634,6 +647,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * read again (every partition then sought back to its committed offset).
      */
     private boolean finish(Consumer<byte[], byte[]> consumer, Poll p) {
+        Stages st = stages;
+        long t = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
                 if (!p.started) {
@@ -682,24 +697,27 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             LOG.warn("Kafka sink (test): stopped between the insert and the offset commit");
             return reread(consumer);
         }
+        t = st.record(st.await, t);
         try {
             consumer.commitSync(p.offsets);
+            st.record(st.commit, t);
         } catch (RuntimeException e) {
             // the partitions moved to another node meanwhile: it reads these records again and finds them in ClickHouse
             commitFailures++;
             LOG.warn("Kafka sink: offset commit failed (its records are in ClickHouse; a new owner skips them): {}", e.getMessage());
         }
-        io.micrometer.core.instrument.Timer t = latency;
-        if (t != null) {
+        io.micrometer.core.instrument.Timer lat = latency;
+        if (lat != null) {
             long now = clock.millis();
             for (int i = 0; i < p.receivedCount; i++) {
-                t.record(Math.max(0, now - p.received[i]), TimeUnit.MILLISECONDS);
+                lat.record(Math.max(0, now - p.received[i]), TimeUnit.MILLISECONDS);
             }
         }
         p.prev = null;
         batches++;
         lastSuccessAt = clock.millis();
         lastBatchMillis = (System.nanoTime() - p.t0) / 1_000_000;
+        st.record(st.total, p.t0);
         return true;
     }
 
@@ -769,6 +787,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private long[] store(Poll p, String table) throws Exception {
         boolean events = table.equals("events");
         boolean binary = events ? p.eventsBinary : p.seriesBinary;
+        Stages st = stages;
+        long t = System.nanoTime();
         Set<String> present = null;
         Future<Set<String>> early = events ? p.eventsCheck : p.seriesCheck;
         if (early != null) {
@@ -783,6 +803,7 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             present = present(table, p.encoded, p.runs);
             before = null; // this check saw everything the poll before stored
         }
+        t = st.record(events ? st.checkWaitEvents : st.checkWaitSeries, t);
         Rows rows = new Rows();
         long fresh = 0;
         long dup = 0;
@@ -805,7 +826,9 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 }
             }
         }
+        t = st.record(events ? st.filterEvents : st.filterSeries, t);
         insert(table, binary, rows, 0, rows.n, events ? p.refusedEvents : p.refusedSeries);
+        st.record(events ? st.insertEvents : st.insertSeries, t);
         return new long[] {fresh, dup};
     }
 
@@ -831,6 +854,17 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * has that record's frame, so nothing the poll holds is missed.
      */
     private Set<String> present(String table, List<RowEncoder.Batch> encoded, List<String> runs) throws IOException, ClickHouseException {
+        Stages st = stages;
+        long t = System.nanoTime();
+        try {
+            return presentNow(table, encoded, runs);
+        } finally {
+            st.record(table.equals("events") ? st.checkEvents : st.checkSeries, t);
+        }
+    }
+
+    private Set<String> presentNow(String table, List<RowEncoder.Batch> encoded, List<String> runs)
+            throws IOException, ClickHouseException {
         StringBuilder where = new StringBuilder();
         for (int g = 0; g < encoded.size(); g++) {
             RowEncoder.Batch b = encoded.get(g);
@@ -932,6 +966,69 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         }
     }
 
+    /**
+     * Where a poll's time goes (docs/kafka.md, "Metrics"): timer {@code nervesys.kafka.sink.stage} with
+     * tags {@code stage} and {@code table}. On the worker thread, one after the other: {@code poll}
+     * (the consumer's poll that returned records, fetch wait and decompression included; {@code
+     * poll-empty} for those that returned none), {@code read} (headers, grouping), {@code encode}
+     * (JSON to RowBinary), {@code await} (waiting for the previous poll's inserts), {@code commit}
+     * (the offset commit); per table on the insert threads: {@code check} (the duplicate query),
+     * {@code check-wait} (the insert thread waiting for its check), {@code filter} (rows not yet
+     * stored copied out), {@code insert} (ClickHouse's confirmation); {@code total}: a poll from its
+     * read to its commit.
+     */
+    static final class Stages {
+        static final Stages NONE = new Stages(null);
+        final io.micrometer.core.instrument.Timer poll;
+        final io.micrometer.core.instrument.Timer pollEmpty;
+        final io.micrometer.core.instrument.Timer read;
+        final io.micrometer.core.instrument.Timer encode;
+        final io.micrometer.core.instrument.Timer await;
+        final io.micrometer.core.instrument.Timer commit;
+        final io.micrometer.core.instrument.Timer total;
+        final io.micrometer.core.instrument.Timer checkEvents;
+        final io.micrometer.core.instrument.Timer checkSeries;
+        final io.micrometer.core.instrument.Timer checkWaitEvents;
+        final io.micrometer.core.instrument.Timer checkWaitSeries;
+        final io.micrometer.core.instrument.Timer filterEvents;
+        final io.micrometer.core.instrument.Timer filterSeries;
+        final io.micrometer.core.instrument.Timer insertEvents;
+        final io.micrometer.core.instrument.Timer insertSeries;
+
+        Stages(MeterRegistry r) {
+            poll = timer(r, "poll", "-");
+            pollEmpty = timer(r, "poll-empty", "-");
+            read = timer(r, "read", "-");
+            encode = timer(r, "encode", "-");
+            await = timer(r, "await", "-");
+            commit = timer(r, "commit", "-");
+            total = timer(r, "total", "-");
+            checkEvents = timer(r, "check", "events");
+            checkSeries = timer(r, "check", "series");
+            checkWaitEvents = timer(r, "check-wait", "events");
+            checkWaitSeries = timer(r, "check-wait", "series");
+            filterEvents = timer(r, "filter", "events");
+            filterSeries = timer(r, "filter", "series");
+            insertEvents = timer(r, "insert", "events");
+            insertSeries = timer(r, "insert", "series");
+        }
+
+        private static io.micrometer.core.instrument.Timer timer(MeterRegistry r, String stage, String table) {
+            return r == null ? null : io.micrometer.core.instrument.Timer.builder("nervesys.kafka.sink.stage")
+                    .description("Time of one stage of the Kafka sink's polls (see docs/kafka.md)")
+                    .tags("stage", stage, "table", table).register(r);
+        }
+
+        /** Records the time since {@code since} (nanoTime) and returns now. */
+        long record(io.micrometer.core.instrument.Timer t, long since) {
+            long now = System.nanoTime();
+            if (t != null) {
+                t.record(now - since, TimeUnit.NANOSECONDS);
+            }
+            return now;
+        }
+    }
+
     /** Route kafka-sink-lag: reads the group's lag per partition from the broker. */
     public void refreshLag() {
         lag.refresh();
@@ -968,6 +1065,7 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 .description("Failed inserts (each retried with backoff) and failed offset commits").register(registry);
         Gauge.builder("nervesys.kafka.sink.consecutive.failures", this, s -> s.failures)
                 .description("Failed inserts since the last success").register(registry);
+        stages = new Stages(registry);
         latency = io.micrometer.core.instrument.Timer.builder("nervesys.kafka.sink.latency")
                 .description("From the agent's commit of a record to ClickHouse's confirmation of its insert by the sink "
                         + "(across machines: includes their clock difference)")
