@@ -626,8 +626,9 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         p.prev = inFlight;
         List<RowEncoder.Batch> encoded = List.copyOf(p.encoded);
         List<String> runs = List.copyOf(p.runs);
-        p.eventsCheck = tables.submit(() -> present("events", encoded, runs));
-        p.seriesCheck = tables.submit(() -> present("series", encoded, runs));
+        boolean sb = p.seriesBinary;
+        p.eventsCheck = tables.submit(() -> present("events", encoded, runs, false));
+        p.seriesCheck = tables.submit(() -> present("series", encoded, runs, sb));
     }
 
     /** Both tables' check and insert, side by side, once the schema is known and the poll encoded for it. */
@@ -800,7 +801,7 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         }
         Poll before = early == null ? null : p.prev;
         if (present == null) {
-            present = present(table, p.encoded, p.runs);
+            present = present(table, p.encoded, p.runs, !events && p.seriesBinary);
             before = null; // this check saw everything the poll before stored
         }
         t = st.record(events ? st.checkWaitEvents : st.checkWaitSeries, t);
@@ -853,25 +854,30 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * ClickHouse read without scanning the whole run, and its buffer id range: a stored row of a record
      * has that record's frame, so nothing the poll holds is missed.
      */
-    private Set<String> present(String table, List<RowEncoder.Batch> encoded, List<String> runs) throws IOException, ClickHouseException {
+    private Set<String> present(String table, List<RowEncoder.Batch> encoded, List<String> runs, boolean seriesBinary)
+            throws IOException, ClickHouseException {
         Stages st = stages;
         long t = System.nanoTime();
         try {
-            return presentNow(table, encoded, runs);
+            return presentNow(table, encoded, runs, seriesBinary);
         } finally {
             st.record(table.equals("events") ? st.checkEvents : st.checkSeries, t);
         }
     }
 
-    private Set<String> presentNow(String table, List<RowEncoder.Batch> encoded, List<String> runs)
+    private Set<String> presentNow(String table, List<RowEncoder.Batch> encoded, List<String> runs, boolean seriesBinary)
             throws IOException, ClickHouseException {
         StringBuilder where = new StringBuilder();
         for (int g = 0; g < encoded.size(); g++) {
             RowEncoder.Batch b = encoded.get(g);
             long lo = b.minId();
             long hi = b.maxId();
-            where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(runs.get(g)))
-                    .append(" AND frame BETWEEN ").append(b.minFrame).append(" AND ").append(b.maxFrame)
+            where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(runs.get(g)));
+            String one = seriesBinary ? commonSeries(b) : null;
+            if (one != null) {
+                where.append(" AND series = ").append(ClickHouseClient.quote(one));
+            }
+            where.append(" AND frame BETWEEN ").append(b.minFrame).append(" AND ").append(b.maxFrame)
                     .append(" AND buffer_id BETWEEN ").append(lo).append(" AND ").append(hi).append(')');
         }
         String sql = "SELECT DISTINCT run_id, buffer_id FROM " + ch.table(table) + " WHERE " + where + " FORMAT TabSeparated";
@@ -883,6 +889,81 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             }
         }
         return out;
+    }
+
+    /**
+     * A series name that every record of the batch with series rows has a row of (RowBinary rows:
+     * run_id, series, then 32 bytes of frame, time, time_ns, value, buffer_id), or null when there is
+     * none. A record's series rows go into ClickHouse in one insert, so one of them present means all
+     * are: the check of {@code series} then reads that one series of the run ({@code run_id, series,
+     * frame} is the table's key) instead of every series of the run in the frame range.
+     */
+    static String commonSeries(RowEncoder.Batch b) {
+        byte[] buf = b.series.buf;
+        int first = -1;
+        for (int i = 0; i < b.records && first < 0; i++) {
+            if (b.seriesOff[i + 1] > b.seriesOff[i]) {
+                first = i;
+            }
+        }
+        if (first < 0) {
+            return null;
+        }
+        // candidates: the series of the first record with rows, in order
+        for (int c = b.seriesOff[first]; c < b.seriesOff[first + 1]; c = rowEnd(buf, c)) {
+            int nameAt = skipString(buf, c);
+            int nameLen = stringLength(buf, nameAt);
+            int nameFrom = stringStart(buf, nameAt);
+            boolean all = true;
+            for (int i = first + 1; i < b.records && all; i++) {
+                int from = b.seriesOff[i];
+                int to = b.seriesOff[i + 1];
+                if (from == to) {
+                    continue;
+                }
+                boolean has = false;
+                for (int r = from; r < to && !has; r = rowEnd(buf, r)) {
+                    int at = skipString(buf, r);
+                    has = stringLength(buf, at) == nameLen
+                            && java.util.Arrays.equals(buf, stringStart(buf, at), stringStart(buf, at) + nameLen, buf, nameFrom, nameFrom + nameLen);
+                }
+                all = has;
+            }
+            if (all) {
+                return new String(buf, nameFrom, nameLen, StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    /** The LEB128 length of the RowBinary string at {@code at}. */
+    private static int stringLength(byte[] buf, int at) {
+        int n = 0;
+        int shift = 0;
+        byte x;
+        do {
+            x = buf[at++];
+            n |= (x & 0x7F) << shift;
+            shift += 7;
+        } while ((x & 0x80) != 0);
+        return n;
+    }
+
+    /** Where the bytes of the RowBinary string at {@code at} begin (after its length). */
+    private static int stringStart(byte[] buf, int at) {
+        while ((buf[at] & 0x80) != 0) {
+            at++;
+        }
+        return at + 1;
+    }
+
+    private static int skipString(byte[] buf, int at) {
+        return stringStart(buf, at) + stringLength(buf, at);
+    }
+
+    /** The end of the series row at {@code at}: run_id, series, then frame, time, time_ns, value, buffer_id (8+4+4+8+8). */
+    private static int rowEnd(byte[] buf, int at) {
+        return skipString(buf, skipString(buf, at)) + 32;
     }
 
     /** TabSeparated escapes backslash, tab and newline in strings. */
