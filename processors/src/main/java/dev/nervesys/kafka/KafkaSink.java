@@ -500,6 +500,11 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 long id = number(idValue);
                 long received = number(receivedValue);
                 byte[] body = r.value();
+                if (!hasAgent) {
+                    // the current wire format: the agent is the key up to its first '/' (no header unless the id holds one)
+                    agentValue = agentOfKey(r.key(), lastAgentBytes);
+                    hasAgent = agentValue != null;
+                }
                 if (!hasAgent || agentValue == null || id < 0 || body == null || !hasKind
                         || !java.util.Arrays.equals(kindValue, TELEMETRY)) {
                     skippedNow++; // not a Nervesys telemetry record: the tables take telemetry only
@@ -831,6 +836,30 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         insert(table, binary, rows, 0, rows.n, events ? p.refusedEvents : p.refusedSeries);
         st.record(events ? st.insertEvents : st.insertSeries, t);
         return new long[] {fresh, dup};
+    }
+
+    /**
+     * The agent of a key {@code <agent>/<run>} (the part before the first '/'): {@code last} when it is
+     * that agent (no copy), null when the key has no '/'.
+     */
+    static byte[] agentOfKey(byte[] key, byte[] last) {
+        if (key == null) {
+            return null;
+        }
+        int slash = -1;
+        for (int i = 0; i < key.length; i++) {
+            if (key[i] == '/') {
+                slash = i;
+                break;
+            }
+        }
+        if (slash < 0) {
+            return null;
+        }
+        if (last != null && java.util.Arrays.equals(key, 0, slash, last, 0, last.length)) {
+            return last;
+        }
+        return java.util.Arrays.copyOf(key, slash);
     }
 
     /** A header's value holding a decimal number; -1 when absent or not one. */

@@ -115,6 +115,10 @@ final class KafkaReferenceBenchmark {
                 payload.toString(), "--producer.config", config.toString()};
         System.out.println("kafka-producer-perf-test " + String.join(" ", perfArgs));
         List<double[]> table = new ArrayList<>();
+        List<double[]> headerTable = new ArrayList<>();
+        for (String v : HEADER_VARIANTS) {
+            broker.createTopic("hv-" + v.replace("+", "_"), 6);
+        }
         for (int round = 0; round < rounds; round++) {
             double perf = 0;
             double pub = 0;
@@ -128,10 +132,33 @@ final class KafkaReferenceBenchmark {
                 perf = producerPerformance(perfArgs);
             }
             keyed = keyedProducer(producer, records);
+            double[] variants = new double[HEADER_VARIANTS.length];
+            for (int v = 0; v < variants.length; v++) {
+                int k = (v + round) % variants.length; // a different order each round
+                variants[k] = headerVariant(producer, records, k);
+            }
             System.out.printf(Locale.ROOT, "round %d: kafka-producer-perf-test %,.0f rec/s, publisher %,.0f rec/s, "
                     + "KafkaProducer with keys and headers %,.0f rec/s; publisher / perf-test %.2f, publisher / keyed %.2f%n", round,
                     perf, pub, keyed, pub / perf, pub / keyed);
+            StringBuilder hv = new StringBuilder("  header cost, KafkaProducer, same records and key:");
+            for (int v = 0; v < variants.length; v++) {
+                hv.append(String.format(Locale.ROOT, " %s %,.0f (%.2f)", HEADER_VARIANTS[v], variants[v], variants[v] / variants[0]));
+            }
+            System.out.println(hv);
+            headerTable.add(variants);
             table.add(new double[] {perf, pub, keyed});
+        }
+        StringBuilder head = new StringBuilder("| round |");
+        for (String v : HEADER_VARIANTS) {
+            head.append(' ').append(v).append(" |");
+        }
+        System.out.println(head);
+        for (int i = 0; i < headerTable.size(); i++) {
+            StringBuilder row = new StringBuilder("| " + (i + 1) + " |");
+            for (double v : headerTable.get(i)) {
+                row.append(String.format(Locale.ROOT, " %,.0f (%.2f) |", v, v / headerTable.get(i)[0]));
+            }
+            System.out.println(row);
         }
         System.out.println("| round | kafka-producer-perf-test | publisher | KafkaProducer, keys + headers | publisher / perf-test | publisher / keyed |");
         for (int i = 0; i < table.size(); i++) {
@@ -193,6 +220,49 @@ final class KafkaReferenceBenchmark {
         }
     }
 
+    /**
+     * The publisher's records with a plain KafkaProducer, headers varied (issue 14: what the four
+     * headers cost): {@code 4h} the four headers of earlier releases; {@code 3h} without
+     * nervesys.agent (the agent is in the key: the current format); {@code 2h+ts} also received
+     * dropped, carried as the record's timestamp (CreateTime) instead; {@code key-only} no headers at
+     * all (what kafka-producer-perf-test sends, but with the key).
+     */
+    static final String[] HEADER_VARIANTS = {"4h", "3h", "2h+ts", "key-only"};
+
+    private static double headerVariant(Properties props, List<BufferedRecord> records, int variant) throws Exception {
+        String topic = "hv-" + HEADER_VARIANTS[variant].replace("+", "_");
+        byte[] agent = "bench".getBytes(StandardCharsets.UTF_8);
+        byte[] kind = "telemetry".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            long t0 = System.nanoTime();
+            List<Future<?>> acks = new ArrayList<>(records.size());
+            for (BufferedRecord r : records) {
+                String key = "bench/" + RunKey.runId(r.body());
+                ProducerRecord<String, byte[]> pr;
+                if (variant == 3) {
+                    pr = new ProducerRecord<>(topic, null, key, r.body());
+                } else {
+                    org.apache.kafka.common.header.internals.RecordHeaders h = new org.apache.kafka.common.header.internals.RecordHeaders();
+                    if (variant == 0) {
+                        h.add(KafkaPublisher.H_AGENT, agent);
+                    }
+                    h.add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.ISO_8859_1));
+                    h.add(KafkaPublisher.H_KIND, kind);
+                    if (variant <= 1) {
+                        h.add(KafkaPublisher.H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.ISO_8859_1));
+                    }
+                    pr = new ProducerRecord<>(topic, null, variant <= 1 ? null : r.receivedAt(), key, r.body(), h);
+                }
+                acks.add(p.send(pr));
+            }
+            p.flush();
+            for (Future<?> f : acks) {
+                f.get();
+            }
+            return records.size() / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
     private static double keyedProducer(Properties props, List<BufferedRecord> records) throws Exception {
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             long t0 = System.nanoTime();
@@ -201,13 +271,12 @@ final class KafkaReferenceBenchmark {
         }
     }
 
-    /** The records as the publisher sends them (key agent/run, its four headers), all acknowledged. */
+    /** The records as the publisher sends them (key agent/run, its three headers), all acknowledged. */
     private static void send(KafkaProducer<String, byte[]> p, String topic, List<BufferedRecord> records) throws Exception {
         List<Future<?>> acks = new ArrayList<>(records.size());
         for (BufferedRecord r : records) {
             ProducerRecord<String, byte[]> pr = new ProducerRecord<>(topic, "bench/" + RunKey.runId(r.body()), r.body());
-            pr.headers().add(KafkaPublisher.H_AGENT, "bench".getBytes(StandardCharsets.UTF_8))
-                    .add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.UTF_8))
+            pr.headers().add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.UTF_8))
                     .add(KafkaPublisher.H_KIND, "telemetry".getBytes(StandardCharsets.UTF_8))
                     .add(KafkaPublisher.H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.UTF_8));
             acks.add(p.send(pr));
