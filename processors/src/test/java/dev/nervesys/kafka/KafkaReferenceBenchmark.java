@@ -290,7 +290,8 @@ final class KafkaReferenceBenchmark {
     // ---- 2. Kafka -> ClickHouse beside ClickHouse's own insert of the same rows ----
 
     private static final int WARM_UP = 1_000;
-    private static final int POLL = 20_000;
+    /** The sink's poll size and the reference's slice (-Dpoll=N, default 20,000 as nervesys.kafka.sink.maxPollRecords). */
+    private static final int POLL = Integer.getInteger("poll", 20_000);
 
     private static void kafkaToClickHouse(KafkaBroker broker, Path dir, List<BufferedRecord> records, Properties producer, int rounds,
             String compression, List<String> dbs) throws Exception {
