@@ -322,6 +322,13 @@ final class KafkaReferenceBenchmark {
                     + "sink / client JSONEachRow %.2f%n", round, own, cli[0], cli[1], sink, sink / own, sink / cli[0], sink / cli[1]);
             table.add(new double[] {own, cli[0], cli[1], sink});
         }
+        if (files != null) {
+            try (var l = Files.list(files)) {
+                for (Path f : l.toList()) {
+                    Files.delete(f); // 0.6 GB for a million records
+                }
+            }
+        }
         System.out.printf(Locale.ROOT, "%,d records = %,d rows (events + series) each round%n", timed.size(), rows[0]);
         System.out.println("| round | HTTP RowBinary POST (rec/s, rows/s) | clickhouse-client RowBinary | clickhouse-client JSONEachRow "
                 + "| sink (rec/s, rows/s) | sink / POST | sink / client RowBinary | sink / client JSONEachRow |");
