@@ -37,8 +37,11 @@ import org.slf4j.LoggerFactory;
  * publishes records to Kafka with a producer of its own ({@link KafkaClients#producer()}), on a worker
  * thread that runs while route {@code kafka-publisher} runs (its {@code routePolicy}). One Kafka
  * record per buffer record: topic per record kind, key {@code <agent id>/<run id>} so that one run
- * stays in order in one partition, headers {@value #H_AGENT}, {@value #H_ID}, {@value #H_KIND},
- * {@value #H_RECEIVED}; no Camel message per record.
+ * stays in order in one partition (the agent is the key up to its first {@code /}), headers
+ * {@value #H_ID}, {@value #H_KIND}, {@value #H_RECEIVED}; no Camel message per record. Header
+ * {@value #H_AGENT} is sent only when the agent id itself holds a {@code /} (the key alone would not
+ * tell where it ends); earlier releases sent it always, and the sink reads both forms
+ * (docs/kafka.md, "Wire format").
  *
  * <p>Pipelined: up to {@code nervesys.kafka.inFlightBatches} batches are sent and not yet
  * acknowledged; the next one is read from the buffer while the earlier ones wait for the broker.
@@ -47,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * are waited for and not counted, the publisher backs off and reads again from the cursor: the
  * buffer holds the records meanwhile (its cap and policy as always). Delivery to Kafka is at least
  * once: a batch that failed half way, and those sent after it, are sent whole again, and consumers
- * drop the copies by ({@value #H_AGENT}, {@value #H_ID}) as the sink does.
+ * drop the copies by (agent, {@value #H_ID}) as the sink does.
  */
 public final class KafkaPublisher extends RouteBinding implements StatusReporter, MeterBinder, AutoCloseable {
 
@@ -63,6 +66,8 @@ public final class KafkaPublisher extends RouteBinding implements StatusReporter
     private final KafkaClients clients;
     private final String agentId;
     private final byte[] agentBytes;
+    /** Whether the agent id holds a '/': then header {@value #H_AGENT} names it (the key cannot). */
+    private final boolean agentHeader;
     private final Map<RecordKind, byte[]> kindBytes = new EnumMap<>(RecordKind.class);
     private final Clock clock;
     private final Set<Route> routes = new HashSet<>();
@@ -87,6 +92,7 @@ public final class KafkaPublisher extends RouteBinding implements StatusReporter
         this.clients = clients;
         this.agentId = agentId;
         this.agentBytes = agentId.getBytes(StandardCharsets.UTF_8);
+        this.agentHeader = agentId.indexOf('/') >= 0;
         for (RecordKind k : RecordKind.values()) {
             kindBytes.put(k, k.label().getBytes(StandardCharsets.UTF_8));
         }
@@ -266,7 +272,9 @@ public final class KafkaPublisher extends RouteBinding implements StatusReporter
                     producer = clients.producer();
                 }
                 RecordHeaders h = new RecordHeaders();
-                h.add(H_AGENT, agentBytes);
+                if (agentHeader) {
+                    h.add(H_AGENT, agentBytes);
+                }
                 h.add(H_ID, Long.toString(r.id()).getBytes(StandardCharsets.ISO_8859_1));
                 h.add(H_KIND, kindBytes.get(r.kind()));
                 h.add(H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.ISO_8859_1));

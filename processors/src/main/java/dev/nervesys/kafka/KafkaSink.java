@@ -109,6 +109,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private volatile String lastError;
     private volatile long lastSuccessAt;
     private volatile long lastBatchMillis;
+    /** Per-stage timers (nervesys.kafka.sink.stage); no-ops until metrics are bound. */
+    private volatile Stages stages = Stages.NONE;
     /** Agent commit (nervesys.received) to ClickHouse confirmation, per record; null until metrics are bound. */
     private volatile io.micrometer.core.instrument.Timer latency;
 
@@ -352,6 +354,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                     }
                 }
                 ConsumerRecords<byte[], byte[]> records;
+                Stages st = stages;
+                long t = System.nanoTime();
                 if (current[0] == null) {
                     records = consumer.poll(cfg.sinkPollTimeout());
                 } else {
@@ -360,9 +364,18 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                         records = consumer.poll(SHORT_POLL);
                     } while (records.isEmpty() && running && !current[0].inserted());
                 }
+                if (records.isEmpty()) {
+                    t = st.record(st.pollEmpty, t);
+                } else {
+                    t = st.record(st.poll, t);
+                }
                 Poll next = records.isEmpty() ? null : read(records);
+                if (next != null) {
+                    t = st.record(st.read, t);
+                }
                 if (next != null && schemaReady) {
                     encode(next, eventsBinary, seriesBinary); // while ClickHouse takes the poll before it
+                    t = st.record(st.encode, t);
                     if (current[0] != null && current[0].started) {
                         startChecks(next, current[0]); // likewise its checks: what the poll before stores is added to them
                     }
@@ -487,6 +500,11 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 long id = number(idValue);
                 long received = number(receivedValue);
                 byte[] body = r.value();
+                if (!hasAgent) {
+                    // the current wire format: the agent is the key up to its first '/' (no header unless the id holds one)
+                    agentValue = agentOfKey(r.key(), lastAgentBytes);
+                    hasAgent = agentValue != null;
+                }
                 if (!hasAgent || agentValue == null || id < 0 || body == null || !hasKind
                         || !java.util.Arrays.equals(kindValue, TELEMETRY)) {
                     skippedNow++; // not a Nervesys telemetry record: the tables take telemetry only
@@ -613,8 +631,9 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         p.prev = inFlight;
         List<RowEncoder.Batch> encoded = List.copyOf(p.encoded);
         List<String> runs = List.copyOf(p.runs);
-        p.eventsCheck = tables.submit(() -> present("events", encoded, runs));
-        p.seriesCheck = tables.submit(() -> present("series", encoded, runs));
+        boolean sb = p.seriesBinary;
+        p.eventsCheck = tables.submit(() -> present("events", encoded, runs, false));
+        p.seriesCheck = tables.submit(() -> present("series", encoded, runs, sb));
     }
 
     /** Both tables' check and insert, side by side, once the schema is known and the poll encoded for it. */
@@ -634,6 +653,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * read again (every partition then sought back to its committed offset).
      */
     private boolean finish(Consumer<byte[], byte[]> consumer, Poll p) {
+        Stages st = stages;
+        long t = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
                 if (!p.started) {
@@ -682,24 +703,27 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             LOG.warn("Kafka sink (test): stopped between the insert and the offset commit");
             return reread(consumer);
         }
+        t = st.record(st.await, t);
         try {
             consumer.commitSync(p.offsets);
+            st.record(st.commit, t);
         } catch (RuntimeException e) {
             // the partitions moved to another node meanwhile: it reads these records again and finds them in ClickHouse
             commitFailures++;
             LOG.warn("Kafka sink: offset commit failed (its records are in ClickHouse; a new owner skips them): {}", e.getMessage());
         }
-        io.micrometer.core.instrument.Timer t = latency;
-        if (t != null) {
+        io.micrometer.core.instrument.Timer lat = latency;
+        if (lat != null) {
             long now = clock.millis();
             for (int i = 0; i < p.receivedCount; i++) {
-                t.record(Math.max(0, now - p.received[i]), TimeUnit.MILLISECONDS);
+                lat.record(Math.max(0, now - p.received[i]), TimeUnit.MILLISECONDS);
             }
         }
         p.prev = null;
         batches++;
         lastSuccessAt = clock.millis();
         lastBatchMillis = (System.nanoTime() - p.t0) / 1_000_000;
+        st.record(st.total, p.t0);
         return true;
     }
 
@@ -769,6 +793,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private long[] store(Poll p, String table) throws Exception {
         boolean events = table.equals("events");
         boolean binary = events ? p.eventsBinary : p.seriesBinary;
+        Stages st = stages;
+        long t = System.nanoTime();
         Set<String> present = null;
         Future<Set<String>> early = events ? p.eventsCheck : p.seriesCheck;
         if (early != null) {
@@ -780,9 +806,10 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         }
         Poll before = early == null ? null : p.prev;
         if (present == null) {
-            present = present(table, p.encoded, p.runs);
+            present = present(table, p.encoded, p.runs, !events && p.seriesBinary);
             before = null; // this check saw everything the poll before stored
         }
+        t = st.record(events ? st.checkWaitEvents : st.checkWaitSeries, t);
         Rows rows = new Rows();
         long fresh = 0;
         long dup = 0;
@@ -805,8 +832,34 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 }
             }
         }
+        t = st.record(events ? st.filterEvents : st.filterSeries, t);
         insert(table, binary, rows, 0, rows.n, events ? p.refusedEvents : p.refusedSeries);
+        st.record(events ? st.insertEvents : st.insertSeries, t);
         return new long[] {fresh, dup};
+    }
+
+    /**
+     * The agent of a key {@code <agent>/<run>} (the part before the first '/'): {@code last} when it is
+     * that agent (no copy), null when the key has no '/'.
+     */
+    static byte[] agentOfKey(byte[] key, byte[] last) {
+        if (key == null) {
+            return null;
+        }
+        int slash = -1;
+        for (int i = 0; i < key.length; i++) {
+            if (key[i] == '/') {
+                slash = i;
+                break;
+            }
+        }
+        if (slash < 0) {
+            return null;
+        }
+        if (last != null && java.util.Arrays.equals(key, 0, slash, last, 0, last.length)) {
+            return last;
+        }
+        return java.util.Arrays.copyOf(key, slash);
     }
 
     /** A header's value holding a decimal number; -1 when absent or not one. */
@@ -830,14 +883,30 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * ClickHouse read without scanning the whole run, and its buffer id range: a stored row of a record
      * has that record's frame, so nothing the poll holds is missed.
      */
-    private Set<String> present(String table, List<RowEncoder.Batch> encoded, List<String> runs) throws IOException, ClickHouseException {
+    private Set<String> present(String table, List<RowEncoder.Batch> encoded, List<String> runs, boolean seriesBinary)
+            throws IOException, ClickHouseException {
+        Stages st = stages;
+        long t = System.nanoTime();
+        try {
+            return presentNow(table, encoded, runs, seriesBinary);
+        } finally {
+            st.record(table.equals("events") ? st.checkEvents : st.checkSeries, t);
+        }
+    }
+
+    private Set<String> presentNow(String table, List<RowEncoder.Batch> encoded, List<String> runs, boolean seriesBinary)
+            throws IOException, ClickHouseException {
         StringBuilder where = new StringBuilder();
         for (int g = 0; g < encoded.size(); g++) {
             RowEncoder.Batch b = encoded.get(g);
             long lo = b.minId();
             long hi = b.maxId();
-            where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(runs.get(g)))
-                    .append(" AND frame BETWEEN ").append(b.minFrame).append(" AND ").append(b.maxFrame)
+            where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(runs.get(g)));
+            String one = seriesBinary ? commonSeries(b) : null;
+            if (one != null) {
+                where.append(" AND series = ").append(ClickHouseClient.quote(one));
+            }
+            where.append(" AND frame BETWEEN ").append(b.minFrame).append(" AND ").append(b.maxFrame)
                     .append(" AND buffer_id BETWEEN ").append(lo).append(" AND ").append(hi).append(')');
         }
         String sql = "SELECT DISTINCT run_id, buffer_id FROM " + ch.table(table) + " WHERE " + where + " FORMAT TabSeparated";
@@ -849,6 +918,81 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             }
         }
         return out;
+    }
+
+    /**
+     * A series name that every record of the batch with series rows has a row of (RowBinary rows:
+     * run_id, series, then 32 bytes of frame, time, time_ns, value, buffer_id), or null when there is
+     * none. A record's series rows go into ClickHouse in one insert, so one of them present means all
+     * are: the check of {@code series} then reads that one series of the run ({@code run_id, series,
+     * frame} is the table's key) instead of every series of the run in the frame range.
+     */
+    static String commonSeries(RowEncoder.Batch b) {
+        byte[] buf = b.series.buf;
+        int first = -1;
+        for (int i = 0; i < b.records && first < 0; i++) {
+            if (b.seriesOff[i + 1] > b.seriesOff[i]) {
+                first = i;
+            }
+        }
+        if (first < 0) {
+            return null;
+        }
+        // candidates: the series of the first record with rows, in order
+        for (int c = b.seriesOff[first]; c < b.seriesOff[first + 1]; c = rowEnd(buf, c)) {
+            int nameAt = skipString(buf, c);
+            int nameLen = stringLength(buf, nameAt);
+            int nameFrom = stringStart(buf, nameAt);
+            boolean all = true;
+            for (int i = first + 1; i < b.records && all; i++) {
+                int from = b.seriesOff[i];
+                int to = b.seriesOff[i + 1];
+                if (from == to) {
+                    continue;
+                }
+                boolean has = false;
+                for (int r = from; r < to && !has; r = rowEnd(buf, r)) {
+                    int at = skipString(buf, r);
+                    has = stringLength(buf, at) == nameLen
+                            && java.util.Arrays.equals(buf, stringStart(buf, at), stringStart(buf, at) + nameLen, buf, nameFrom, nameFrom + nameLen);
+                }
+                all = has;
+            }
+            if (all) {
+                return new String(buf, nameFrom, nameLen, StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    /** The LEB128 length of the RowBinary string at {@code at}. */
+    private static int stringLength(byte[] buf, int at) {
+        int n = 0;
+        int shift = 0;
+        byte x;
+        do {
+            x = buf[at++];
+            n |= (x & 0x7F) << shift;
+            shift += 7;
+        } while ((x & 0x80) != 0);
+        return n;
+    }
+
+    /** Where the bytes of the RowBinary string at {@code at} begin (after its length). */
+    private static int stringStart(byte[] buf, int at) {
+        while ((buf[at] & 0x80) != 0) {
+            at++;
+        }
+        return at + 1;
+    }
+
+    private static int skipString(byte[] buf, int at) {
+        return stringStart(buf, at) + stringLength(buf, at);
+    }
+
+    /** The end of the series row at {@code at}: run_id, series, then frame, time, time_ns, value, buffer_id (8+4+4+8+8). */
+    private static int rowEnd(byte[] buf, int at) {
+        return skipString(buf, skipString(buf, at)) + 32;
     }
 
     /** TabSeparated escapes backslash, tab and newline in strings. */
@@ -932,6 +1076,69 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
         }
     }
 
+    /**
+     * Where a poll's time goes (docs/kafka.md, "Metrics"): timer {@code nervesys.kafka.sink.stage} with
+     * tags {@code stage} and {@code table}. On the worker thread, one after the other: {@code poll}
+     * (the consumer's poll that returned records, fetch wait and decompression included; {@code
+     * poll-empty} for those that returned none), {@code read} (headers, grouping), {@code encode}
+     * (JSON to RowBinary), {@code await} (waiting for the previous poll's inserts), {@code commit}
+     * (the offset commit); per table on the insert threads: {@code check} (the duplicate query),
+     * {@code check-wait} (the insert thread waiting for its check), {@code filter} (rows not yet
+     * stored copied out), {@code insert} (ClickHouse's confirmation); {@code total}: a poll from its
+     * read to its commit.
+     */
+    static final class Stages {
+        static final Stages NONE = new Stages(null);
+        final io.micrometer.core.instrument.Timer poll;
+        final io.micrometer.core.instrument.Timer pollEmpty;
+        final io.micrometer.core.instrument.Timer read;
+        final io.micrometer.core.instrument.Timer encode;
+        final io.micrometer.core.instrument.Timer await;
+        final io.micrometer.core.instrument.Timer commit;
+        final io.micrometer.core.instrument.Timer total;
+        final io.micrometer.core.instrument.Timer checkEvents;
+        final io.micrometer.core.instrument.Timer checkSeries;
+        final io.micrometer.core.instrument.Timer checkWaitEvents;
+        final io.micrometer.core.instrument.Timer checkWaitSeries;
+        final io.micrometer.core.instrument.Timer filterEvents;
+        final io.micrometer.core.instrument.Timer filterSeries;
+        final io.micrometer.core.instrument.Timer insertEvents;
+        final io.micrometer.core.instrument.Timer insertSeries;
+
+        Stages(MeterRegistry r) {
+            poll = timer(r, "poll", "-");
+            pollEmpty = timer(r, "poll-empty", "-");
+            read = timer(r, "read", "-");
+            encode = timer(r, "encode", "-");
+            await = timer(r, "await", "-");
+            commit = timer(r, "commit", "-");
+            total = timer(r, "total", "-");
+            checkEvents = timer(r, "check", "events");
+            checkSeries = timer(r, "check", "series");
+            checkWaitEvents = timer(r, "check-wait", "events");
+            checkWaitSeries = timer(r, "check-wait", "series");
+            filterEvents = timer(r, "filter", "events");
+            filterSeries = timer(r, "filter", "series");
+            insertEvents = timer(r, "insert", "events");
+            insertSeries = timer(r, "insert", "series");
+        }
+
+        private static io.micrometer.core.instrument.Timer timer(MeterRegistry r, String stage, String table) {
+            return r == null ? null : io.micrometer.core.instrument.Timer.builder("nervesys.kafka.sink.stage")
+                    .description("Time of one stage of the Kafka sink's polls (see docs/kafka.md)")
+                    .tags("stage", stage, "table", table).register(r);
+        }
+
+        /** Records the time since {@code since} (nanoTime) and returns now. */
+        long record(io.micrometer.core.instrument.Timer t, long since) {
+            long now = System.nanoTime();
+            if (t != null) {
+                t.record(now - since, TimeUnit.NANOSECONDS);
+            }
+            return now;
+        }
+    }
+
     /** Route kafka-sink-lag: reads the group's lag per partition from the broker. */
     public void refreshLag() {
         lag.refresh();
@@ -968,6 +1175,7 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 .description("Failed inserts (each retried with backoff) and failed offset commits").register(registry);
         Gauge.builder("nervesys.kafka.sink.consecutive.failures", this, s -> s.failures)
                 .description("Failed inserts since the last success").register(registry);
+        stages = new Stages(registry);
         latency = io.micrometer.core.instrument.Timer.builder("nervesys.kafka.sink.latency")
                 .description("From the agent's commit of a record to ClickHouse's confirmation of its insert by the sink "
                         + "(across machines: includes their clock difference)")

@@ -58,7 +58,10 @@ final class KafkaReferenceBenchmark {
         Path dir = Files.createTempDirectory("nervesys-kafka-ref");
         List<String> dbs = new ArrayList<>();
         ClickHouseClient admin = new ClickHouseClient(CLICKHOUSE, "default", null, null, Duration.ofSeconds(60));
-        try (KafkaBroker broker = new KafkaBroker()) {
+        String mode = System.getProperty("broker", "process");
+        try (KafkaBroker broker = KafkaBroker.of(mode)) {
+            System.out.println("broker: " + (mode.equals("process") ? "a JVM of its own (pid " + broker.processHandle().pid() + ", "
+                    + String.join(" ", KafkaBroker.KAFKA_JVM_OPTIONS) + ")" : "in this JVM (-Dbroker=jvm)"));
             TestSettings base = KafkaNode.settings(dir.resolve("fill"), broker).set("nervesys.kafka.compression", compression);
             List<BufferedRecord> records;
             try (KafkaNode filler = new KafkaNode(base)) {
@@ -112,6 +115,10 @@ final class KafkaReferenceBenchmark {
                 payload.toString(), "--producer.config", config.toString()};
         System.out.println("kafka-producer-perf-test " + String.join(" ", perfArgs));
         List<double[]> table = new ArrayList<>();
+        List<double[]> headerTable = new ArrayList<>();
+        for (String v : HEADER_VARIANTS) {
+            broker.createTopic("hv-" + v.replace("+", "_"), 6);
+        }
         for (int round = 0; round < rounds; round++) {
             double perf = 0;
             double pub = 0;
@@ -125,10 +132,33 @@ final class KafkaReferenceBenchmark {
                 perf = producerPerformance(perfArgs);
             }
             keyed = keyedProducer(producer, records);
+            double[] variants = new double[HEADER_VARIANTS.length];
+            for (int v = 0; v < variants.length; v++) {
+                int k = (v + round) % variants.length; // a different order each round
+                variants[k] = headerVariant(producer, records, k);
+            }
             System.out.printf(Locale.ROOT, "round %d: kafka-producer-perf-test %,.0f rec/s, publisher %,.0f rec/s, "
                     + "KafkaProducer with keys and headers %,.0f rec/s; publisher / perf-test %.2f, publisher / keyed %.2f%n", round,
                     perf, pub, keyed, pub / perf, pub / keyed);
+            StringBuilder hv = new StringBuilder("  header cost, KafkaProducer, same records and key:");
+            for (int v = 0; v < variants.length; v++) {
+                hv.append(String.format(Locale.ROOT, " %s %,.0f (%.2f)", HEADER_VARIANTS[v], variants[v], variants[v] / variants[0]));
+            }
+            System.out.println(hv);
+            headerTable.add(variants);
             table.add(new double[] {perf, pub, keyed});
+        }
+        StringBuilder head = new StringBuilder("| round |");
+        for (String v : HEADER_VARIANTS) {
+            head.append(' ').append(v).append(" |");
+        }
+        System.out.println(head);
+        for (int i = 0; i < headerTable.size(); i++) {
+            StringBuilder row = new StringBuilder("| " + (i + 1) + " |");
+            for (double v : headerTable.get(i)) {
+                row.append(String.format(Locale.ROOT, " %,.0f (%.2f) |", v, v / headerTable.get(i)[0]));
+            }
+            System.out.println(row);
         }
         System.out.println("| round | kafka-producer-perf-test | publisher | KafkaProducer, keys + headers | publisher / perf-test | publisher / keyed |");
         for (int i = 0; i < table.size(); i++) {
@@ -190,6 +220,49 @@ final class KafkaReferenceBenchmark {
         }
     }
 
+    /**
+     * The publisher's records with a plain KafkaProducer, headers varied (issue 14: what the four
+     * headers cost): {@code 4h} the four headers of earlier releases; {@code 3h} without
+     * nervesys.agent (the agent is in the key: the current format); {@code 2h+ts} also received
+     * dropped, carried as the record's timestamp (CreateTime) instead; {@code key-only} no headers at
+     * all (what kafka-producer-perf-test sends, but with the key).
+     */
+    static final String[] HEADER_VARIANTS = {"4h", "3h", "2h+ts", "key-only"};
+
+    private static double headerVariant(Properties props, List<BufferedRecord> records, int variant) throws Exception {
+        String topic = "hv-" + HEADER_VARIANTS[variant].replace("+", "_");
+        byte[] agent = "bench".getBytes(StandardCharsets.UTF_8);
+        byte[] kind = "telemetry".getBytes(StandardCharsets.UTF_8);
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            long t0 = System.nanoTime();
+            List<Future<?>> acks = new ArrayList<>(records.size());
+            for (BufferedRecord r : records) {
+                String key = "bench/" + RunKey.runId(r.body());
+                ProducerRecord<String, byte[]> pr;
+                if (variant == 3) {
+                    pr = new ProducerRecord<>(topic, null, key, r.body());
+                } else {
+                    org.apache.kafka.common.header.internals.RecordHeaders h = new org.apache.kafka.common.header.internals.RecordHeaders();
+                    if (variant == 0) {
+                        h.add(KafkaPublisher.H_AGENT, agent);
+                    }
+                    h.add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.ISO_8859_1));
+                    h.add(KafkaPublisher.H_KIND, kind);
+                    if (variant <= 1) {
+                        h.add(KafkaPublisher.H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.ISO_8859_1));
+                    }
+                    pr = new ProducerRecord<>(topic, null, variant <= 1 ? null : r.receivedAt(), key, r.body(), h);
+                }
+                acks.add(p.send(pr));
+            }
+            p.flush();
+            for (Future<?> f : acks) {
+                f.get();
+            }
+            return records.size() / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
     private static double keyedProducer(Properties props, List<BufferedRecord> records) throws Exception {
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             long t0 = System.nanoTime();
@@ -198,13 +271,12 @@ final class KafkaReferenceBenchmark {
         }
     }
 
-    /** The records as the publisher sends them (key agent/run, its four headers), all acknowledged. */
+    /** The records as the publisher sends them (key agent/run, its three headers), all acknowledged. */
     private static void send(KafkaProducer<String, byte[]> p, String topic, List<BufferedRecord> records) throws Exception {
         List<Future<?>> acks = new ArrayList<>(records.size());
         for (BufferedRecord r : records) {
             ProducerRecord<String, byte[]> pr = new ProducerRecord<>(topic, "bench/" + RunKey.runId(r.body()), r.body());
-            pr.headers().add(KafkaPublisher.H_AGENT, "bench".getBytes(StandardCharsets.UTF_8))
-                    .add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.UTF_8))
+            pr.headers().add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.UTF_8))
                     .add(KafkaPublisher.H_KIND, "telemetry".getBytes(StandardCharsets.UTF_8))
                     .add(KafkaPublisher.H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.UTF_8));
             acks.add(p.send(pr));
@@ -218,35 +290,121 @@ final class KafkaReferenceBenchmark {
     // ---- 2. Kafka -> ClickHouse beside ClickHouse's own insert of the same rows ----
 
     private static final int WARM_UP = 1_000;
-    private static final int POLL = 20_000;
+    /** The sink's poll size and the reference's slice (-Dpoll=N, default 20,000 as nervesys.kafka.sink.maxPollRecords). */
+    private static final int POLL = Integer.getInteger("poll", 20_000);
 
     private static void kafkaToClickHouse(KafkaBroker broker, Path dir, List<BufferedRecord> records, Properties producer, int rounds,
             String compression, List<String> dbs) throws Exception {
         List<BufferedRecord> timed = records.subList(WARM_UP, records.size());
         List<double[]> table = new ArrayList<>();
         long[] rows = new long[1];
+        boolean client = Files.isExecutable(Path.of(CLICKHOUSE_CLIENT)) && !Boolean.getBoolean("noClient");
+        Path files = client ? clientFiles(dir, timed) : null;
         for (int round = 0; round < rounds; round++) {
             double sink;
             double own;
+            double[] cli = {Double.NaN, Double.NaN};
             if (round % 2 == 0) {
                 own = clickHouseOwn(timed, round, dbs, rows);
+                if (client) {
+                    cli = clickHouseClient(files, timed.size(), round, dbs);
+                }
                 sink = sink(broker, dir.resolve("sink-" + round), records, producer, round, dbs);
             } else {
                 sink = sink(broker, dir.resolve("sink-" + round), records, producer, round, dbs);
+                if (client) {
+                    cli = clickHouseClient(files, timed.size(), round, dbs);
+                }
                 own = clickHouseOwn(timed, round, dbs, rows);
             }
-            System.out.printf(Locale.ROOT, "round %d: ClickHouse's own insert %,.0f rec/s, sink %,.0f rec/s; sink / own %.2f%n", round,
-                    own, sink, sink / own);
-            table.add(new double[] {own, sink});
+            System.out.printf(Locale.ROOT, "round %d: ClickHouse's own insert (HTTP RowBinary) %,.0f rec/s, clickhouse-client RowBinary "
+                    + "%,.0f, JSONEachRow %,.0f, sink %,.0f rec/s; sink / own %.2f, sink / client RowBinary %.2f, "
+                    + "sink / client JSONEachRow %.2f%n", round, own, cli[0], cli[1], sink, sink / own, sink / cli[0], sink / cli[1]);
+            table.add(new double[] {own, cli[0], cli[1], sink});
+        }
+        if (files != null) {
+            try (var l = Files.list(files)) {
+                for (Path f : l.toList()) {
+                    Files.delete(f); // 0.6 GB for a million records
+                }
+            }
         }
         System.out.printf(Locale.ROOT, "%,d records = %,d rows (events + series) each round%n", timed.size(), rows[0]);
-        System.out.println("| round | ClickHouse's own insert (rec/s, rows/s) | sink (rec/s, rows/s) | sink / own |");
+        System.out.println("| round | HTTP RowBinary POST (rec/s, rows/s) | clickhouse-client RowBinary | clickhouse-client JSONEachRow "
+                + "| sink (rec/s, rows/s) | sink / POST | sink / client RowBinary | sink / client JSONEachRow |");
         double perRecord = (double) rows[0] / timed.size();
         for (int i = 0; i < table.size(); i++) {
             double[] t = table.get(i);
-            System.out.printf(Locale.ROOT, "| %d (%s) | %,.0f / %,.0f | %,.0f / %,.0f | %.2f |%n", i + 1,
-                    i % 2 == 0 ? "own first" : "sink first", t[0], t[0] * perRecord, t[1], t[1] * perRecord, t[1] / t[0]);
+            System.out.printf(Locale.ROOT, "| %d (%s) | %,.0f / %,.0f | %,.0f | %,.0f | %,.0f / %,.0f | %.2f | %.2f | %.2f |%n", i + 1,
+                    i % 2 == 0 ? "own first" : "sink first", t[0], t[0] * perRecord, t[1], t[2], t[3], t[3] * perRecord, t[3] / t[0],
+                    t[3] / t[1], t[3] / t[2]);
         }
+    }
+
+    private static final String CLICKHOUSE_CLIENT = "/usr/bin/clickhouse-client";
+
+    /**
+     * The timed records' rows as files for clickhouse-client, encoded beforehand with the sink's
+     * encoder: RowBinary (the sink's columns) and JSONEachRow, one file per table and format.
+     */
+    private static Path clientFiles(Path dir, List<BufferedRecord> timed) throws Exception {
+        Path d = Files.createDirectories(dir.resolve("client"));
+        try (OutputStream eb = Files.newOutputStream(d.resolve("events.bin")); OutputStream sb = Files.newOutputStream(d.resolve("series.bin"));
+                OutputStream ej = Files.newOutputStream(d.resolve("events.json"));
+                OutputStream sj = Files.newOutputStream(d.resolve("series.json"))) {
+            for (int i = 0; i < timed.size(); i += POLL) {
+                List<BufferedRecord> slice = timed.subList(i, Math.min(timed.size(), i + POLL));
+                RowEncoder.Batch bin = RowEncoder.encode(slice, true, true);
+                eb.write(bin.events.buf, 0, bin.events.size);
+                sb.write(bin.series.buf, 0, bin.series.size);
+                RowEncoder.Batch json = RowEncoder.encode(slice, false, false);
+                ej.write(json.events.buf, 0, json.events.size);
+                sj.write(json.series.buf, 0, json.series.size);
+            }
+        }
+        try (var l = Files.list(d)) {
+            l.sorted().forEach(f -> System.out.printf(Locale.ROOT, "  clickhouse-client file %s: %,d bytes%n", f.getFileName(),
+                    f.toFile().length()));
+        }
+        return d;
+    }
+
+    /**
+     * ClickHouse's own command-line client (native protocol, port 9000) inserting the same rows from
+     * the files of {@link #clientFiles}: {@code clickhouse-client --query "INSERT INTO db.t (cols)
+     * FORMAT RowBinary" < file}, events then series, timed from the first process's start to the
+     * second's exit (process start included); then the same with JSONEachRow into a second database.
+     * Returns {RowBinary, JSONEachRow} in records/s.
+     */
+    private static double[] clickHouseClient(Path files, int n, int round, List<String> dbs) throws Exception {
+        double[] out = new double[2];
+        String[][] formats = {{"RowBinary", "bin"}, {"JSONEachRow", "json"}};
+        for (int f = 0; f < 2; f++) {
+            String db = "kmeas_cli" + formats[f][1] + "_" + round;
+            dbs.add(db);
+            ClickHouseClient ch = new ClickHouseClient(CLICKHOUSE, db, null, null, Duration.ofSeconds(60));
+            ClickHouseSchema.create(ch);
+            long t0 = System.nanoTime();
+            for (String table : List.of("events", "series")) {
+                String cols = f == 0 ? " (" + (table.equals("events") ? RowEncoder.EVENTS_COLUMNS : RowEncoder.SERIES_COLUMNS) + ")" : "";
+                Process p = new ProcessBuilder(CLICKHOUSE_CLIENT, "--query",
+                        "INSERT INTO " + db + "." + table + cols + " FORMAT " + formats[f][0])
+                        .redirectInput(files.resolve(table + "." + formats[f][1]).toFile()).redirectErrorStream(true).start();
+                String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (p.waitFor() != 0) {
+                    throw new IllegalStateException("clickhouse-client failed: " + said);
+                }
+            }
+            out[f] = n / ((System.nanoTime() - t0) / 1e9);
+            long inEvents = Long.parseLong(ch.execute("SELECT count() FROM " + ch.table("events")).trim());
+            long inSeries = Long.parseLong(ch.execute("SELECT count() FROM " + ch.table("series")).trim());
+            System.out.printf(Locale.ROOT, "  clickhouse-client (%s from files): %,d records in %.2f s, %,d in events, %,d in series%n",
+                    formats[f][0], n, n / out[f], inEvents, inSeries);
+            if (inEvents != n) {
+                throw new IllegalStateException("events holds " + inEvents + " rows, expected " + n);
+            }
+        }
+        return out;
     }
 
     /** The records' rows, encoded beforehand as the sink encodes them, POSTed slice by slice: events, then series. */
@@ -310,18 +468,54 @@ final class KafkaReferenceBenchmark {
             send(p, topic, records.subList(WARM_UP, records.size()));
             int timed = records.size() - WARM_UP;
             long batches0 = (Long) sink.sink().status().get("batches");
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            sink.sink().bindTo(registry);
+            long cpu0 = cpuNanos();
+            long brokerCpu0 = brokerCpuNanos(broker);
             long t0 = System.nanoTime();
             sink.context.getRouteController().resumeRoute("kafka-sink");
             while (sink.sink().insertedRecords() < records.size()) {
                 check(sink);
                 Thread.sleep(2);
             }
-            double rate = timed / ((System.nanoTime() - t0) / 1e9);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            double rate = timed / wall;
+            long cpu = cpuNanos() - cpu0;
+            long brokerCpu = brokerCpuNanos(broker) - brokerCpu0;
             Thread.sleep(200); // the last batch counts itself after its offset commit
-            System.out.printf(Locale.ROOT, "  sink: %,d records in %.2f s (%d batches, %,d duplicates)%n", timed,
-                    timed / rate, (Long) sink.sink().status().get("batches") - batches0, sink.sink().duplicatesSkipped());
+            System.out.printf(Locale.ROOT, "  sink: %,d records in %.2f s (%d batches, %,d duplicates); CPU: this JVM %.2f s, broker %s%n",
+                    timed, timed / rate, (Long) sink.sink().status().get("batches") - batches0, sink.sink().duplicatesSkipped(),
+                    cpu / 1e9, brokerCpu < 0 ? "(in this JVM)" : String.format(Locale.ROOT, "%.2f s", brokerCpu / 1e9));
+            stages(registry, wall);
             return rate;
         }
+    }
+
+    /** The sink's stage timers of one round (nervesys.kafka.sink.stage): count, sum, mean, max, share of the round's wall time. */
+    private static void stages(io.micrometer.core.instrument.MeterRegistry registry, double wall) {
+        StringBuilder b = new StringBuilder("  stages (count, sum s, mean ms, max ms, % of the round):");
+        for (io.micrometer.core.instrument.Timer t : registry.find("nervesys.kafka.sink.stage").timers()) {
+            if (t.count() == 0) {
+                continue;
+            }
+            String table = t.getId().getTag("table");
+            double sum = t.totalTime(java.util.concurrent.TimeUnit.SECONDS);
+            b.append(String.format(Locale.ROOT, "%n    %-10s %-6s %5d %7.3f %8.1f %8.1f %5.0f%%", t.getId().getTag("stage"),
+                    "-".equals(table) ? "" : table, t.count(), sum, t.mean(java.util.concurrent.TimeUnit.MILLISECONDS),
+                    t.max(java.util.concurrent.TimeUnit.MILLISECONDS), 100 * sum / wall));
+        }
+        System.out.println(b);
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** The broker process's CPU time so far; -1 when the broker runs in this JVM. */
+    private static long brokerCpuNanos(KafkaBroker broker) {
+        ProcessHandle h = broker.processHandle();
+        return h == null ? -1 : h.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
     }
 
     private static void check(KafkaNode sink) {
