@@ -77,6 +77,8 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * offsets are committed, as a node that dies between the two (the poll is read again).
      */
     static final AtomicInteger CRASH_AFTER_INSERT_FOR_TEST = new AtomicInteger();
+    /** ClickHouse's {@code max_insert_block_size} default: an INSERT of up to this many rows is stored as one block. */
+    static final long ONE_BLOCK_ROWS = 1_048_576;
     private static final java.time.Duration SHORT_POLL = java.time.Duration.ofMillis(5);
     private static final byte[] TELEMETRY = RecordKind.TELEMETRY.label().getBytes(StandardCharsets.UTF_8);
 
@@ -897,12 +899,15 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     private Set<String> presentNow(String table, List<RowEncoder.Batch> encoded, List<String> runs, boolean seriesBinary)
             throws IOException, ClickHouseException {
         StringBuilder where = new StringBuilder();
+        // one series stands for the record only when the poll's series rows go in as one block (a record's rows
+        // stored all or none); a larger insert is split by ClickHouse, and then every series is checked
+        boolean oneSeries = seriesBinary && oneBlock(encoded, ONE_BLOCK_ROWS);
         for (int g = 0; g < encoded.size(); g++) {
             RowEncoder.Batch b = encoded.get(g);
             long lo = b.minId();
             long hi = b.maxId();
             where.append(where.length() == 0 ? "" : " OR ").append("(run_id = ").append(ClickHouseClient.quote(runs.get(g)));
-            String one = seriesBinary ? commonSeries(b) : null;
+            String one = oneSeries ? commonSeries(b) : null;
             if (one != null) {
                 where.append(" AND series = ").append(ClickHouseClient.quote(one));
             }
@@ -927,6 +932,15 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
      * are: the check of {@code series} then reads that one series of the run ({@code run_id, series,
      * frame} is the table's key) instead of every series of the run in the frame range.
      */
+    /** Whether the poll's series rows fit one block of {@code blockRows} (the whole insert stored or none of it). */
+    static boolean oneBlock(List<RowEncoder.Batch> encoded, long blockRows) {
+        long rows = 0;
+        for (RowEncoder.Batch b : encoded) {
+            rows += b.seriesRows;
+        }
+        return rows <= blockRows;
+    }
+
     static String commonSeries(RowEncoder.Batch b) {
         byte[] buf = b.series.buf;
         int first = -1;

@@ -53,4 +53,13 @@ class SeriesCheckNameTest {
         String name = "n".repeat(300);
         assertThat(KafkaSink.commonSeries(encode("\"" + name + "\":1,\"b\":2", "\"b\":1,\"" + name + "\":3"))).isEqualTo("engine." + name);
     }
+
+    @Test
+    void oneSeriesOnlyWhileThePollsSeriesRowsFitOneInsertBlock() {
+        List<RowEncoder.Batch> poll = List.of(encode("\"rpm\":1,\"temp\":2", "\"rpm\":3"), encode("\"rpm\":4,\"temp\":5"));
+        assertThat(poll.get(0).seriesRows + poll.get(1).seriesRows).isEqualTo(5);
+        assertThat(KafkaSink.oneBlock(poll, 5)).isTrue();
+        assertThat(KafkaSink.oneBlock(poll, 4)).as("split into blocks: every series is checked").isFalse();
+        assertThat(KafkaSink.ONE_BLOCK_ROWS).isEqualTo(1_048_576);
+    }
 }
