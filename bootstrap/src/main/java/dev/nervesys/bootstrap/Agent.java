@@ -107,7 +107,9 @@ public final class Agent implements AutoCloseable {
         Revision first = fetchFirst(source, state);
         Settings settings = startSettings(resolver, boot, first);
         try {
-            // a module that is on but whose add-on jar is missing: one line, before any bean is made
+            // the add-ons loaded only for a module that is on (reports), then: a module that is on but whose
+            // add-on jar is missing, in one line, before any bean is made
+            AddOn.attachFor(settings);
             Optional<String> missing = AddOn.refusal(settings);
             if (missing.isPresent()) {
                 throw new StartRefused(missing.get());

@@ -62,7 +62,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!AddOn.REPORTS.present()) {
+        if (!AddOn.REPORTS.attach()) {
             throw new CliErrors.Failure(CliErrors.FAILED, "needs " + AddOn.REPORTS.jar() + " beside nervesys.jar (the report"
                     + " libraries); copy it there from the build (bootstrap/target/" + AddOn.REPORTS.jar() + ")");
         }

@@ -1,5 +1,7 @@
 package dev.nervesys.bootstrap.reload;
 
+import dev.nervesys.bootstrap.AddOn;
+
 import dev.nervesys.bootstrap.config.Settings;
 import dev.nervesys.bootstrap.revision.Revision;
 import dev.nervesys.bootstrap.revision.RevisionSource;
@@ -8,6 +10,7 @@ import dev.nervesys.spi.AppliedRevision;
 import dev.nervesys.spi.Declarations;
 import dev.nervesys.spi.Setting;
 import dev.nervesys.spi.RevisionListener;
+import dev.nervesys.spi.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -246,6 +249,12 @@ public final class ConfigSync implements AutoCloseable {
         for (String file : started.readFiles()) {
             if (!Objects.equals(started.revisionFiles().get(file), next.revisionFiles().get(file))) {
                 restart.add(file);
+            }
+        }
+        // a module switched on whose add-on jar loads only at start (AddOn.lazy): its routes are left out until then
+        for (AddOn a : AddOn.values()) {
+            if (a.loadsAtRestart()) {
+                a.modules().stream().filter(m -> Role.moduleOn(next, m)).forEach(m -> restart.add("nervesys.modules." + m));
             }
         }
         return restart;
