@@ -56,6 +56,9 @@ import java.util.Properties;
  */
 public final class Agent implements AutoCloseable {
 
+    /** Worker threads of the management server's Vert.x (its default is 20). */
+    static final int MANAGEMENT_WORKERS = 4;
+
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
     private final Main main;
@@ -159,6 +162,11 @@ public final class Agent implements AutoCloseable {
         // camel-main takes the management server's factory from the registry: ours guards every path
         main.bind("nervesysManagementServerFactory", new ManagementServerFactory(consoleUsers,
                 settings.getDuration(BootstrapSettings.MANAGEMENT_BODY_TIMEOUT).toMillis(), managementTls));
+        // the management server's Vert.x (camel-platform-http-vertx takes VertxOptions from the registry): 4 worker threads
+        // instead of up to 20, each made on demand and kept; health, metrics, Jolokia and the dev consoles run on them. A
+        // start watched by a health probe every 20 ms made 10 of them (1.3 MB of stacks and their malloc arenas)
+        main.bind("nervesysManagementVertxOptions", new io.vertx.core.VertxOptions()
+                .setWorkerPoolSize(MANAGEMENT_WORKERS).setInternalBlockingPoolSize(MANAGEMENT_WORKERS));
         // Camel's plugin registry takes the plugin with id "jolokia" from the registry first: ours has a policy per role
         main.bind("jolokia", new RoleJolokiaPlugin());
         // camel-cli-connector is off unless told (nervesys.cli.enabled): its status task (every second, every route's

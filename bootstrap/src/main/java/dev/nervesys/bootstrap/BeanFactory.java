@@ -5,18 +5,23 @@ import dev.nervesys.spi.BeanProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
+import java.util.Enumeration;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
- * Creates the beans of every capability ({@link BeanProvider}s found on the class path), but those of
+ * Creates the beans of every capability ({@link BeanProvider}s named in the class path's service files), but those of
  * a capability whose add-on jar is missing ({@link AddOn}: its modules are off, or the agent refused
  * to start before this).
  */
@@ -28,25 +33,19 @@ public final class BeanFactory implements AutoCloseable {
 
     public BeanFactory(AgentSettings settings) throws Exception {
         List<BeanProvider> providers = new ArrayList<>();
-        Iterator<BeanProvider> found = ServiceLoader.load(BeanProvider.class).iterator();
-        while (true) {
+        for (String name : providerNames()) {
+            // a capability whose add-on jar is missing is passed over by name, before its class is loaded: how a
+            // provider that refers to the missing classes fails differs between JDKs (Java 17's ServiceLoader
+            // wraps it in a ServiceConfigurationError, Java 25's lets the NoClassDefFoundError through)
+            if (AddOn.missingFor(name).isPresent()) {
+                skipped(name);
+                continue;
+            }
             try {
-                if (!found.hasNext()) {
-                    break;
-                }
-                BeanProvider provider = found.next();
-                if (AddOn.missingFor(provider.getClass().getName()).isPresent()) {
-                    skipped(provider.getClass().getName());
-                } else {
-                    providers.add(provider);
-                }
-            } catch (ServiceConfigurationError e) {
-                // a provider whose class refers to a missing add-on's classes cannot even be constructed;
-                // the loader's message names the provider class, and the loader goes on with the next one
-                if (AddOn.missingFor(e.getMessage()).isEmpty()) {
-                    throw e;
-                }
-                skipped(e.getMessage());
+                providers.add((BeanProvider) Class.forName(name, true, BeanFactory.class.getClassLoader())
+                        .getDeclaredConstructor().newInstance());
+            } catch (ReflectiveOperationException | ClassCastException e) {
+                throw new IllegalStateException("bean provider " + name + " (" + SERVICES + ") cannot be made: " + e, e);
             }
         }
         providers.sort(Comparator.comparingInt(BeanProvider::order));
@@ -66,6 +65,26 @@ public final class BeanFactory implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static final String SERVICES = "META-INF/services/" + BeanProvider.class.getName();
+
+    /** The provider classes the class path's {@value #SERVICES} files name, in class path order, each once. */
+    static List<String> providerNames() throws IOException {
+        Set<String> names = new LinkedHashSet<>();
+        Enumeration<URL> files = BeanFactory.class.getClassLoader().getResources(SERVICES);
+        while (files.hasMoreElements()) {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(files.nextElement().openStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    int hash = line.indexOf('#');
+                    String name = (hash >= 0 ? line.substring(0, hash) : line).strip();
+                    if (!name.isEmpty()) {
+                        names.add(name);
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(names);
     }
 
     private static void skipped(String provider) {
