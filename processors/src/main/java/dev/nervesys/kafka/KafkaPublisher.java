@@ -37,11 +37,12 @@ import org.slf4j.LoggerFactory;
  * publishes records to Kafka with a producer of its own ({@link KafkaClients#producer()}), on a worker
  * thread that runs while route {@code kafka-publisher} runs (its {@code routePolicy}). One Kafka
  * record per buffer record: topic per record kind, key {@code <agent id>/<run id>} so that one run
- * stays in order in one partition (the agent is the key up to its first {@code /}), headers
- * {@value #H_ID}, {@value #H_KIND}, {@value #H_RECEIVED}; no Camel message per record. Header
- * {@value #H_AGENT} is sent only when the agent id itself holds a {@code /} (the key alone would not
- * tell where it ends); earlier releases sent it always, and the sink reads both forms
- * (docs/kafka.md, "Wire format").
+ * stays in order in one partition (the agent is the key up to its first {@code /}), and one header
+ * {@value #H_META} = {@code <kind>:<id>:<received>} (ASCII; {@link #meta}); no Camel message per
+ * record. Header {@value #H_AGENT} is sent only when the agent id itself holds a {@code /} (the key
+ * alone would not tell where it ends). Earlier releases sent three headers {@value #H_ID},
+ * {@value #H_KIND}, {@value #H_RECEIVED} (and before them {@value #H_AGENT} always); the sink reads
+ * all three formats (docs/kafka.md, "Wire format").
  *
  * <p>Pipelined: up to {@code nervesys.kafka.inFlightBatches} batches are sent and not yet
  * acknowledged; the next one is read from the buffer while the earlier ones wait for the broker.
@@ -55,7 +56,10 @@ import org.slf4j.LoggerFactory;
 public final class KafkaPublisher extends RouteBinding implements StatusReporter, MeterBinder, AutoCloseable {
 
     public static final String CONSUMER = "kafka";
+    /** The record's metadata in one header (current format): {@code <kind>:<id>:<received>}, see {@link #meta}. */
+    public static final String H_META = "nervesys";
     public static final String H_AGENT = "nervesys.agent";
+    // the three headers of earlier releases (read by the sink, no longer sent)
     public static final String H_ID = "nervesys.id";
     public static final String H_KIND = "nervesys.kind";
     public static final String H_RECEIVED = "nervesys.received";
@@ -68,7 +72,8 @@ public final class KafkaPublisher extends RouteBinding implements StatusReporter
     private final byte[] agentBytes;
     /** Whether the agent id holds a '/': then header {@value #H_AGENT} names it (the key cannot). */
     private final boolean agentHeader;
-    private final Map<RecordKind, byte[]> kindBytes = new EnumMap<>(RecordKind.class);
+    /** Per kind {@code <kind>:}, the start of header {@value #H_META}. */
+    private final Map<RecordKind, byte[]> kindPrefix = new EnumMap<>(RecordKind.class);
     private final Clock clock;
     private final Set<Route> routes = new HashSet<>();
     private final Object wake = new Object();
@@ -94,7 +99,7 @@ public final class KafkaPublisher extends RouteBinding implements StatusReporter
         this.agentBytes = agentId.getBytes(StandardCharsets.UTF_8);
         this.agentHeader = agentId.indexOf('/') >= 0;
         for (RecordKind k : RecordKind.values()) {
-            kindBytes.put(k, k.label().getBytes(StandardCharsets.UTF_8));
+            kindPrefix.put(k, (k.label() + ":").getBytes(StandardCharsets.US_ASCII));
         }
         this.clock = clock;
         if (cfg.publishing()) {
@@ -275,9 +280,7 @@ public final class KafkaPublisher extends RouteBinding implements StatusReporter
                 if (agentHeader) {
                     h.add(H_AGENT, agentBytes);
                 }
-                h.add(H_ID, Long.toString(r.id()).getBytes(StandardCharsets.ISO_8859_1));
-                h.add(H_KIND, kindBytes.get(r.kind()));
-                h.add(H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.ISO_8859_1));
+                h.add(H_META, meta(kindPrefix.get(r.kind()), r.id(), r.receivedAt()));
                 ProducerRecord<String, byte[]> pr = new ProducerRecord<>(topic, null, agentId + "/" + RunKey.runId(r.body()), r.body(), h);
                 b.open.incrementAndGet();
                 b.records++;
@@ -292,6 +295,47 @@ public final class KafkaPublisher extends RouteBinding implements StatusReporter
             b.seal();
         }
         return b;
+    }
+
+    /**
+     * The value of header {@value #H_META}: {@code <kind>:<id>:<received>}, US-ASCII, e.g.
+     * {@code telemetry:4711:1764790000123} (kind label, buffer id and commit time in epoch ms, both
+     * decimal without sign or leading zeros). {@code kindPrefix} is the kind's label followed by
+     * {@code :}. Readers take the first three fields and ignore any after a further {@code :}.
+     */
+    static byte[] meta(byte[] kindPrefix, long id, long received) {
+        int idDigits = digits(id);
+        int recDigits = digits(received);
+        byte[] v = new byte[kindPrefix.length + idDigits + 1 + recDigits];
+        System.arraycopy(kindPrefix, 0, v, 0, kindPrefix.length);
+        int end = kindPrefix.length + idDigits;
+        decimal(v, end, id);
+        v[end] = ':';
+        decimal(v, v.length, received);
+        return v;
+    }
+
+    /** Decimal digits of a non-negative number (a negative one is written as 0). */
+    private static int digits(long n) {
+        int d = 1;
+        while (n >= 10) {
+            n /= 10;
+            d++;
+        }
+        return d;
+    }
+
+    /** Writes {@code n} (non-negative; else 0) in decimal, its last digit at {@code end - 1}. */
+    private static void decimal(byte[] to, int end, long n) {
+        if (n <= 0) {
+            to[end - 1] = '0';
+            return;
+        }
+        int i = end;
+        while (n > 0) {
+            to[--i] = (byte) ('0' + (n % 10));
+            n /= 10;
+        }
     }
 
     private void awaitDone(Batch b) throws InterruptedException {

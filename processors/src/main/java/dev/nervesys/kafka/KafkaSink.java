@@ -445,7 +445,9 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
     /**
      * The poll's records, grouped by agent and run: read straight from the ConsumerRecords (no Camel
      * exchange per record), partition by partition (one offset to commit each), each record's headers
-     * in one pass (the last of a name counts, as {@code lastHeader}), and a record whose key and
+     * in one pass (the last of a name counts, as {@code lastHeader}; the three wire formats of
+     * docs/kafka.md: header nervesys = kind:id:received, else the three headers of earlier releases;
+     * header nervesys.agent, else the key up to its first '/'), and a record whose key and
      * agent are those of the record before joins its group without a String made of them.
      */
     private Poll read(ConsumerRecords<byte[], byte[]> records) {
@@ -465,6 +467,7 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
             p.offsets.put(tp, new OffsetAndMetadata(part.get(part.size() - 1).offset() + 1));
             for (ConsumerRecord<byte[], byte[]> r : part) {
                 byte[] agentValue = null;
+                byte[] metaValue = null;
                 byte[] idValue = null;
                 byte[] receivedValue = null;
                 byte[] kindValue = null;
@@ -473,6 +476,11 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                 for (Header h : r.headers()) {
                     String k = h.key();
                     switch (k.length()) {
+                        case 8 -> {
+                            if (k.equals(KafkaPublisher.H_META)) {
+                                metaValue = h.value();
+                            }
+                        }
                         case 14 -> {
                             if (k.equals(KafkaPublisher.H_AGENT)) {
                                 hasAgent = true;
@@ -499,16 +507,30 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
                         }
                     }
                 }
-                long id = number(idValue);
-                long received = number(receivedValue);
+                long id;
+                long received;
+                boolean telemetry;
+                if (metaValue != null) {
+                    // the current format: one header <kind>:<id>:<received> (the three older headers, if any, are not read)
+                    int c1 = indexOf(metaValue, 0);
+                    int c2 = c1 < 0 ? -1 : indexOf(metaValue, c1 + 1);
+                    int c3 = c2 < 0 ? -1 : indexOf(metaValue, c2 + 1);
+                    telemetry = c1 == TELEMETRY.length && java.util.Arrays.equals(metaValue, 0, c1, TELEMETRY, 0, c1);
+                    id = c2 < 0 ? -1 : number(metaValue, c1 + 1, c2);
+                    received = c2 < 0 ? -1 : number(metaValue, c2 + 1, c3 < 0 ? metaValue.length : c3);
+                } else {
+                    // releases before: headers nervesys.id, nervesys.kind, nervesys.received
+                    telemetry = hasKind && java.util.Arrays.equals(kindValue, TELEMETRY);
+                    id = number(idValue);
+                    received = number(receivedValue);
+                }
                 byte[] body = r.value();
                 if (!hasAgent) {
                     // the current wire format: the agent is the key up to its first '/' (no header unless the id holds one)
                     agentValue = agentOfKey(r.key(), lastAgentBytes);
                     hasAgent = agentValue != null;
                 }
-                if (!hasAgent || agentValue == null || id < 0 || body == null || !hasKind
-                        || !java.util.Arrays.equals(kindValue, TELEMETRY)) {
+                if (!hasAgent || agentValue == null || id < 0 || body == null || !telemetry) {
                     skippedNow++; // not a Nervesys telemetry record: the tables take telemetry only
                     continue;
                 }
@@ -866,17 +888,33 @@ public final class KafkaSink extends RouteBinding implements StatusReporter, Met
 
     /** A header's value holding a decimal number; -1 when absent or not one. */
     private static long number(byte[] v) {
-        if (v == null || v.length == 0 || v.length > 18) {
+        return v == null ? -1 : number(v, 0, v.length);
+    }
+
+    /** The decimal number in {@code v[from, to)}; -1 when empty, longer than 18 digits or not one. */
+    static long number(byte[] v, int from, int to) {
+        if (to <= from || to - from > 18) {
             return -1;
         }
         long n = 0;
-        for (byte c : v) {
+        for (int i = from; i < to; i++) {
+            byte c = v[i];
             if (c < '0' || c > '9') {
                 return -1;
             }
             n = n * 10 + (c - '0');
         }
         return n;
+    }
+
+    /** The first ':' in {@code v} from {@code from} on; -1 when none. */
+    private static int indexOf(byte[] v, int from) {
+        for (int i = from; i < v.length; i++) {
+            if (v[i] == ':') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

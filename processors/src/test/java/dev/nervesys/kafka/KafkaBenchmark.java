@@ -76,9 +76,7 @@ public final class KafkaBenchmark {
                 for (dev.nervesys.buffer.BufferedRecord r : reference) {
                     org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> pr = new org.apache.kafka.clients.producer.ProducerRecord<>(
                             "reference", "bench/" + RunKey.runId(r.body()), r.body());
-                    pr.headers().add(KafkaPublisher.H_AGENT, "bench".getBytes()).add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes())
-                            .add(KafkaPublisher.H_KIND, "telemetry".getBytes())
-                            .add(KafkaPublisher.H_RECEIVED, Long.toString(r.receivedAt()).getBytes());
+                    pr.headers().add(KafkaPublisher.H_META, KafkaPublisher.meta("telemetry:".getBytes(), r.id(), r.receivedAt()));
                     acks.add(p.send(pr));
                 }
                 p.flush();

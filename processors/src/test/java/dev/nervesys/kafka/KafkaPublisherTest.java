@@ -33,6 +33,7 @@ class KafkaPublisherTest {
 
     @Test
     void brokerDownTheBufferHoldsThenDrainsEveryRecordOnce() throws Exception {
+        long t0 = System.currentTimeMillis(); // the settings' clock is the system's
         try (KafkaBroker broker = new KafkaBroker()) {
             broker.createTopic("nervesys-telemetry", 3);
             TestSettings s = KafkaNode.settings(dir, broker).set("nervesys.kafka.publish", "true");
@@ -68,11 +69,15 @@ class KafkaPublisherTest {
                             assertThat(r.key()).isEqualTo("test-agent/");
                             continue;
                         }
-                        long id = Long.parseLong(header(r, KafkaPublisher.H_ID));
+                        assertThat(r.headers().toArray()).as("one header").hasSize(1);
+                        String[] meta = header(r, KafkaPublisher.H_META).split(":", -1);
+                        assertThat(meta).as("kind:id:received").hasSize(3);
+                        assertThat(meta[0]).isEqualTo("telemetry");
+                        long id = Long.parseLong(meta[1]);
                         seen.merge(id, 1, Integer::sum);
+                        assertThat(Long.parseLong(meta[2])).as("the commit time, epoch ms").isBetween(t0, System.currentTimeMillis());
                         assertThat(header(r, KafkaPublisher.H_AGENT)).as("the agent is in the key").isNull();
-                        assertThat(Long.parseLong(header(r, KafkaPublisher.H_RECEIVED))).isPositive();
-                        assertThat(header(r, KafkaPublisher.H_KIND)).isEqualTo("telemetry");
+                        assertThat(header(r, KafkaPublisher.H_ID)).as("no header of the earlier formats").isNull();
                         String run = RunKey.runId(r.value());
                         assertThat(r.key()).isEqualTo("test-agent/" + run);
                         Integer before = partitionOfKey.putIfAbsent(r.key(), r.partition());

@@ -221,18 +221,19 @@ final class KafkaReferenceBenchmark {
     }
 
     /**
-     * The publisher's records with a plain KafkaProducer, headers varied (issue 14: what the four
-     * headers cost): {@code 4h} the four headers of earlier releases; {@code 3h} without
-     * nervesys.agent (the agent is in the key: the current format); {@code 2h+ts} also received
-     * dropped, carried as the record's timestamp (CreateTime) instead; {@code key-only} no headers at
-     * all (what kafka-producer-perf-test sends, but with the key).
+     * The publisher's records with a plain KafkaProducer, headers varied (issue 14: what the headers
+     * cost): {@code 4h} the four headers of two releases ago; {@code 3h} without nervesys.agent (the
+     * agent is in the key: the previous release); {@code 1h} one header nervesys = kind:id:received
+     * (the current format); {@code key-only} no headers at all (what kafka-producer-perf-test sends,
+     * but with the key).
      */
-    static final String[] HEADER_VARIANTS = {"4h", "3h", "2h+ts", "key-only"};
+    static final String[] HEADER_VARIANTS = {"4h", "3h", "1h", "key-only"};
 
     private static double headerVariant(Properties props, List<BufferedRecord> records, int variant) throws Exception {
         String topic = "hv-" + HEADER_VARIANTS[variant].replace("+", "_");
         byte[] agent = "bench".getBytes(StandardCharsets.UTF_8);
         byte[] kind = "telemetry".getBytes(StandardCharsets.UTF_8);
+        byte[] kindPrefix = "telemetry:".getBytes(StandardCharsets.US_ASCII);
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             long t0 = System.nanoTime();
             List<Future<?>> acks = new ArrayList<>(records.size());
@@ -243,15 +244,17 @@ final class KafkaReferenceBenchmark {
                     pr = new ProducerRecord<>(topic, null, key, r.body());
                 } else {
                     org.apache.kafka.common.header.internals.RecordHeaders h = new org.apache.kafka.common.header.internals.RecordHeaders();
-                    if (variant == 0) {
-                        h.add(KafkaPublisher.H_AGENT, agent);
-                    }
-                    h.add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.ISO_8859_1));
-                    h.add(KafkaPublisher.H_KIND, kind);
-                    if (variant <= 1) {
+                    if (variant == 2) {
+                        h.add(KafkaPublisher.H_META, KafkaPublisher.meta(kindPrefix, r.id(), r.receivedAt()));
+                    } else {
+                        if (variant == 0) {
+                            h.add(KafkaPublisher.H_AGENT, agent);
+                        }
+                        h.add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.ISO_8859_1));
+                        h.add(KafkaPublisher.H_KIND, kind);
                         h.add(KafkaPublisher.H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.ISO_8859_1));
                     }
-                    pr = new ProducerRecord<>(topic, null, variant <= 1 ? null : r.receivedAt(), key, r.body(), h);
+                    pr = new ProducerRecord<>(topic, null, key, r.body(), h);
                 }
                 acks.add(p.send(pr));
             }
@@ -271,14 +274,13 @@ final class KafkaReferenceBenchmark {
         }
     }
 
-    /** The records as the publisher sends them (key agent/run, its three headers), all acknowledged. */
+    /** The records as the publisher sends them (key agent/run, its one header kind:id:received), all acknowledged. */
     private static void send(KafkaProducer<String, byte[]> p, String topic, List<BufferedRecord> records) throws Exception {
         List<Future<?>> acks = new ArrayList<>(records.size());
+        byte[] kindPrefix = "telemetry:".getBytes(StandardCharsets.US_ASCII);
         for (BufferedRecord r : records) {
             ProducerRecord<String, byte[]> pr = new ProducerRecord<>(topic, "bench/" + RunKey.runId(r.body()), r.body());
-            pr.headers().add(KafkaPublisher.H_ID, Long.toString(r.id()).getBytes(StandardCharsets.UTF_8))
-                    .add(KafkaPublisher.H_KIND, "telemetry".getBytes(StandardCharsets.UTF_8))
-                    .add(KafkaPublisher.H_RECEIVED, Long.toString(r.receivedAt()).getBytes(StandardCharsets.UTF_8));
+            pr.headers().add(KafkaPublisher.H_META, KafkaPublisher.meta(kindPrefix, r.id(), r.receivedAt()));
             acks.add(p.send(pr));
         }
         p.flush();
