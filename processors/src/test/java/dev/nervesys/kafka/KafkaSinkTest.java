@@ -1,5 +1,6 @@
 package dev.nervesys.kafka;
 
+import dev.nervesys.clickhouse.ClickHouseTestDb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,7 +9,6 @@ import dev.nervesys.common.ClickHouseClient;
 import dev.nervesys.testing.KafkaBroker;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,20 +27,21 @@ class KafkaSinkTest {
 
     @TempDir
     Path dir;
+    ClickHouseTestDb clickhouse;
     String db;
     ClickHouseClient ch;
 
     @BeforeEach
     void database() throws Exception {
-        db = "kafka_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        ch = new ClickHouseClient(CLICKHOUSE, db, null, null, Duration.ofSeconds(30));
-        ch.execute("CREATE DATABASE " + db);
+        clickhouse = new ClickHouseTestDb();
+        db = clickhouse.name;
+        ch = clickhouse.admin;
     }
 
     @AfterEach
     void drop() throws Exception {
         KafkaSink.CRASH_AFTER_INSERT_FOR_TEST.set(0);
-        ch.execute("DROP DATABASE IF EXISTS " + db);
+        clickhouse.close();
     }
 
     private TestSettings sinkSettings(String name, KafkaBroker broker) {
@@ -53,7 +54,7 @@ class KafkaSinkTest {
     }
 
     private long count(String sql) throws Exception {
-        return Long.parseLong(ch.execute(sql.replace("{db}", db)).trim());
+        return clickhouse.count(sql);
     }
 
     private void assertEveryRecordOnce(long n) throws Exception {

@@ -1,5 +1,6 @@
 package dev.nervesys.kafka;
 
+import dev.nervesys.clickhouse.ClickHouseTestDb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -36,23 +36,24 @@ class KafkaWireFormatTest {
 
     @TempDir
     Path dir;
+    ClickHouseTestDb clickhouse;
     String db;
     ClickHouseClient ch;
 
     @BeforeEach
     void database() throws Exception {
-        db = "kafka_wire_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-        ch = new ClickHouseClient(KafkaSinkTest.CLICKHOUSE, db, null, null, Duration.ofSeconds(30));
-        ch.execute("CREATE DATABASE " + db);
+        clickhouse = new ClickHouseTestDb();
+        db = clickhouse.name;
+        ch = clickhouse.admin;
     }
 
     @AfterEach
     void drop() throws Exception {
-        ch.execute("DROP DATABASE IF EXISTS " + db);
+        clickhouse.close();
     }
 
     private long count(String sql) throws Exception {
-        return Long.parseLong(ch.execute(sql.replace("{db}", db)).trim());
+        return clickhouse.count(sql);
     }
 
     private static List<BufferedRecord> records(Path dir, KafkaBroker broker, String run, int n) throws Exception {
