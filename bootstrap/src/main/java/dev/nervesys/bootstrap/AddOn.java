@@ -107,7 +107,12 @@ public enum AddOn {
         }
         present = null;
         boolean loaded = present();
-        LOG.info("Loaded {} for module {}", jar, String.join(", ", modules));
+        if (loaded) {
+            LOG.info("Loaded {} for module {}", jar, String.join(", ", modules));
+        } else {
+            LOG.warn("{} was added to the class path but its libraries are not there: module {} cannot run", file,
+                    String.join(", ", modules));
+        }
         return loaded;
     }
 
