@@ -337,27 +337,10 @@ public final class FleetSimulator {
             t.start();
             workers.add(t);
         }
-        int maxQueue = 0;
-        for (int k = 0; k < total; k++) {
-            long at = start + (long) (k / rate * 1e9);
-            long wait = at - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            due.add(k);
-            maxQueue = Math.max(maxQueue, due.size());
-        }
-        int backlogAtEnd = due.size();
-        for (int w = 0; w < workersCount; w++) {
-            due.add(-1);
-        }
-        for (Thread t : workers) {
-            t.join();
-        }
-        double elapsed = (System.nanoTime() - start) / 1e9;
+        Schedule run = feed(due, workers, total, rate, start);
         System.out.printf("%s: target %.0f/s for %d s, %d at a time: %d written, %d failed in %.2f s = %.0f/s; "
                         + "queue max %d, at the schedule's end %d, max lag behind schedule %.3f s%n",
-                what, rate, seconds, workersCount, written.get(), failed.get(), elapsed, written.get() / elapsed, maxQueue, backlogAtEnd,
+                what, rate, seconds, workersCount, written.get(), failed.get(), run.elapsed(), written.get() / run.elapsed(), run.maxQueue(), run.backlogAtEnd(),
                 maxLagNanos.get() / 1e9);
         System.out.flush();
     }
@@ -430,10 +413,26 @@ public final class FleetSimulator {
             t.start();
             workers.add(t);
         }
+        Schedule run = feed(due, workers, total, rate, start);
+        System.out.printf("beats: target %.0f/s for %d s over %d connections: %d written, %d failed in %.2f s = %.0f/s; "
+                        + "queue max %d, at the schedule's end %d, max lag behind schedule %.3f s%n",
+                rate, seconds, connections, written.get(), failed.get(), run.elapsed(), written.get() / run.elapsed(), run.maxQueue(), run.backlogAtEnd(),
+                maxLagNanos.get() / 1e9);
+    }
+
+    /** What {@link #feed} saw: the longest queue, the queue when the schedule ended, seconds from start to the last worker's end. */
+    private record Schedule(int maxQueue, int backlogAtEnd, double elapsed) {
+    }
+
+    /**
+     * Hands the numbers 0..total-1 to the workers on a fixed schedule (number k at start + k / rate seconds),
+     * then one -1 per worker, and waits for them to end.
+     */
+    private static Schedule feed(LinkedBlockingQueue<Integer> due, List<Thread> workers, int total, double rate, long start)
+            throws InterruptedException {
         int maxQueue = 0;
         for (int k = 0; k < total; k++) {
-            long at = start + (long) (k / rate * 1e9);
-            long wait = at - System.nanoTime();
+            long wait = start + (long) (k / rate * 1e9) - System.nanoTime();
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
@@ -441,16 +440,12 @@ public final class FleetSimulator {
             maxQueue = Math.max(maxQueue, due.size());
         }
         int backlogAtEnd = due.size();
-        for (int w = 0; w < connections; w++) {
+        for (int w = 0; w < workers.size(); w++) {
             due.add(-1);
         }
         for (Thread t : workers) {
             t.join();
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        System.out.printf("beats: target %.0f/s for %d s over %d connections: %d written, %d failed in %.2f s = %.0f/s; "
-                        + "queue max %d, at the schedule's end %d, max lag behind schedule %.3f s%n",
-                rate, seconds, connections, written.get(), failed.get(), elapsed, written.get() / elapsed, maxQueue, backlogAtEnd,
-                maxLagNanos.get() / 1e9);
+        return new Schedule(maxQueue, backlogAtEnd, (System.nanoTime() - start) / 1e9);
     }
 }
