@@ -34,6 +34,11 @@ final class KafkaNode implements AutoCloseable {
     final Map<String, Object> beans = new LinkedHashMap<>();
 
     KafkaNode(TestSettings s, String... routeFiles) throws Exception {
+        this(s, true, routeFiles);
+    }
+
+    /** With {@code startRoutes} false the context starts with its routes stopped (a benchmark times their start). */
+    KafkaNode(TestSettings s, boolean startRoutes, String... routeFiles) throws Exception {
         try {
             for (BeanProvider p : List.of(new BufferBeans(), new ClickHouseBeans(), new KafkaBeans())) {
                 beans.putAll(p.beans(s, Collections.unmodifiableMap(new LinkedHashMap<>(beans))));
@@ -56,6 +61,7 @@ final class KafkaNode implements AutoCloseable {
                 resources.add(ResourceHelper.fromString("file:" + file, Files.readString(file)));
             }
             PluginHelper.getRoutesLoader(context).loadRoutes(resources);
+            context.setAutoStartup(startRoutes);
             context.start();
         } catch (Exception e) {
             close();

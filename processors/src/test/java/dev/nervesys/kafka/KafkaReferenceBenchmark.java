@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -119,53 +120,118 @@ final class KafkaReferenceBenchmark {
         for (String v : HEADER_VARIANTS) {
             broker.createTopic("hv-" + v.replace("+", "_"), 6);
         }
+        // Order balanced: the side that sends first in a round was the faster in 7 of 9 rounds of the
+        // last unbalanced run (docs/benchmarks.md, "Publisher on a quieter machine"), so every pair of
+        // rounds runs both orders and the verdict is the median over an even number of rounds.
+        if (rounds % 2 != 0) {
+            rounds++;
+            System.out.println("rounds made even (" + rounds + "): as many rounds with each side first");
+        }
+        boolean extras = Boolean.parseBoolean(System.getProperty("extras", "true"));
+        // the first rounds of a JVM run before the JIT compiled either side (0.51-0.66 in the first round,
+        // 0.9-1.0 after, docs/benchmarks.md): two rounds, one of each order, are run and printed, not counted
+        int warmUp = Integer.getInteger("warmUpRounds", 2);
+        if (warmUp % 2 != 0) {
+            warmUp++;
+        }
+        rounds += warmUp;
+        long settleMillis = Long.getLong("settleMillis", 3_000);
+        // every round's buffer is filled before the first timed send, so no side runs while the
+        // filler's writes are still going to disk
+        List<Path> pubDirs = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
-            double perf = 0;
-            double pub = 0;
-            double keyed;
-            // alternate the order: the machine is noisy and the first runs of a JVM are slower (JIT)
+            Path d = dir.resolve("pub-" + round);
+            try (KafkaNode filler = new KafkaNode(publisherSettings(broker, d, compression, dbs, round))) {
+                fill(filler, n);
+            }
+            pubDirs.add(d);
+        }
+        for (int round = 0; round < rounds; round++) {
+            double perf;
+            double pub;
+            double keyed = Double.NaN;
             if (round % 2 == 0) {
+                settle(settleMillis);
                 perf = producerPerformance(perfArgs);
-                pub = publisher(broker, dir.resolve("pub-" + round), n, compression, dbs, round);
+                settle(settleMillis);
+                pub = publisher(broker, pubDirs.get(round), n, compression, dbs, round);
             } else {
-                pub = publisher(broker, dir.resolve("pub-" + round), n, compression, dbs, round);
+                settle(settleMillis);
+                pub = publisher(broker, pubDirs.get(round), n, compression, dbs, round);
+                settle(settleMillis);
                 perf = producerPerformance(perfArgs);
             }
-            keyed = keyedProducer(producer, records);
-            double[] variants = new double[HEADER_VARIANTS.length];
-            for (int v = 0; v < variants.length; v++) {
-                int k = (v + round) % variants.length; // a different order each round
-                variants[k] = headerVariant(producer, records, k);
+            System.out.printf(Locale.ROOT, "round %d (%s first): kafka-producer-perf-test %,.0f rec/s, publisher %,.0f rec/s; "
+                    + "publisher / perf-test %.2f%n", round, round % 2 == 0 ? "perf-test" : "publisher", perf, pub, pub / perf);
+            if (extras) {
+                keyed = keyedProducer(producer, records);
+                double[] variants = new double[HEADER_VARIANTS.length];
+                for (int v = 0; v < variants.length; v++) {
+                    int k = (v + round) % variants.length; // a different order each round
+                    variants[k] = headerVariant(producer, records, k);
+                }
+                System.out.printf(Locale.ROOT, "  KafkaProducer with keys and headers %,.0f rec/s; publisher / keyed %.2f%n", keyed,
+                        pub / keyed);
+                StringBuilder hv = new StringBuilder("  header cost, KafkaProducer, same records and key:");
+                for (int v = 0; v < variants.length; v++) {
+                    hv.append(String.format(Locale.ROOT, " %s %,.0f (%.2f)", HEADER_VARIANTS[v], variants[v], variants[v] / variants[0]));
+                }
+                System.out.println(hv);
+                headerTable.add(variants);
             }
-            System.out.printf(Locale.ROOT, "round %d: kafka-producer-perf-test %,.0f rec/s, publisher %,.0f rec/s, "
-                    + "KafkaProducer with keys and headers %,.0f rec/s; publisher / perf-test %.2f, publisher / keyed %.2f%n", round,
-                    perf, pub, keyed, pub / perf, pub / keyed);
-            StringBuilder hv = new StringBuilder("  header cost, KafkaProducer, same records and key:");
-            for (int v = 0; v < variants.length; v++) {
-                hv.append(String.format(Locale.ROOT, " %s %,.0f (%.2f)", HEADER_VARIANTS[v], variants[v], variants[v] / variants[0]));
-            }
-            System.out.println(hv);
-            headerTable.add(variants);
             table.add(new double[] {perf, pub, keyed});
         }
-        StringBuilder head = new StringBuilder("| round |");
-        for (String v : HEADER_VARIANTS) {
-            head.append(' ').append(v).append(" |");
-        }
-        System.out.println(head);
-        for (int i = 0; i < headerTable.size(); i++) {
-            StringBuilder row = new StringBuilder("| " + (i + 1) + " |");
-            for (double v : headerTable.get(i)) {
-                row.append(String.format(Locale.ROOT, " %,.0f (%.2f) |", v, v / headerTable.get(i)[0]));
+        if (extras) {
+            StringBuilder head = new StringBuilder("| round |");
+            for (String v : HEADER_VARIANTS) {
+                head.append(' ').append(v).append(" |");
             }
-            System.out.println(row);
+            System.out.println(head);
+            for (int i = 0; i < headerTable.size(); i++) {
+                StringBuilder row = new StringBuilder("| " + (i + 1) + " |");
+                for (double v : headerTable.get(i)) {
+                    row.append(String.format(Locale.ROOT, " %,.0f (%.2f) |", v, v / headerTable.get(i)[0]));
+                }
+                System.out.println(row);
+            }
         }
         System.out.println("| round | kafka-producer-perf-test | publisher | KafkaProducer, keys + headers | publisher / perf-test | publisher / keyed |");
+        List<Double> all = new ArrayList<>();
+        List<Double> perfFirst = new ArrayList<>();
+        List<Double> pubFirst = new ArrayList<>();
+        List<Double> pairs = new ArrayList<>();
         for (int i = 0; i < table.size(); i++) {
             double[] t = table.get(i);
-            System.out.printf(Locale.ROOT, "| %d (%s) | %,.0f | %,.0f | %,.0f | %.2f | %.2f |%n", i + 1,
-                    i % 2 == 0 ? "perf-test first" : "publisher first", t[0], t[1], t[2], t[1] / t[0], t[1] / t[2]);
+            double ratio = t[1] / t[0];
+            if (i >= warmUp) {
+                all.add(ratio);
+                (i % 2 == 0 ? perfFirst : pubFirst).add(ratio);
+                if (i % 2 == 1) {
+                    pairs.add(Math.sqrt(ratio * table.get(i - 1)[1] / table.get(i - 1)[0]));
+                }
+            }
+            String keyed = extras ? String.format(Locale.ROOT, "%,.0f", t[2]) : "-";
+            String perKeyed = extras ? String.format(Locale.ROOT, "%.2f", t[1] / t[2]) : "-";
+            System.out.printf(Locale.ROOT, "| %s (%s) | %,.0f | %,.0f | %s | %.2f | %s |%n", i < warmUp ? "warm-up" : Integer.toString(i + 1 - warmUp),
+                    i % 2 == 0 ? "perf-test first" : "publisher first", t[0], t[1], keyed, ratio, perKeyed);
         }
+        System.out.printf(Locale.ROOT, "publisher / perf-test, warm-up rounds left out: median %.2f over %d rounds (%.2f-%.2f); perf-test first: median %.2f, "
+                + "publisher first: median %.2f; pairs of both orders (geometric mean of each pair): median %.2f%n", median(all),
+                all.size(), Collections.min(all), Collections.max(all), median(perfFirst), median(pubFirst), median(pairs));
+    }
+
+    static double median(List<Double> values) {
+        List<Double> v = new ArrayList<>(values);
+        Collections.sort(v);
+        int m = v.size() / 2;
+        return v.size() % 2 == 1 ? v.get(m) : (v.get(m - 1) + v.get(m)) / 2;
+    }
+
+    /** Before each timed side: a full GC, the page cache written out, then a pause, so neither side pays for the other's leftovers. */
+    private static void settle(long millis) throws Exception {
+        System.gc();
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
+        Thread.sleep(millis);
     }
 
     /** kafka-producer-perf-test in this JVM: its own figure (records/s from its start to the closed producer). */
@@ -194,20 +260,27 @@ final class KafkaReferenceBenchmark {
         return Double.parseDouble(last);
     }
 
-    private static double publisher(KafkaBroker broker, Path dir, int n, String compression, List<String> dbs, int round)
-            throws Exception {
+    private static TestSettings publisherSettings(KafkaBroker broker, Path dir, String compression, List<String> dbs, int round) {
         String db = "kmeas_pub_" + round;
-        dbs.add(db);
-        TestSettings s = KafkaNode.settings(dir, broker).set("nervesys.kafka.batchRows", "20000")
+        if (!dbs.contains(db)) {
+            dbs.add(db);
+        }
+        return KafkaNode.settings(dir, broker).set("nervesys.kafka.batchRows", "20000")
                 .set("nervesys.kafka.compression", compression).set("nervesys.kafka.checkEvery", "10ms")
                 // the shipper's cursor holds the rows as in KafkaBenchmark (the shipper is not run)
                 .set("nervesys.clickhouse.url", CLICKHOUSE).set("nervesys.clickhouse.database", db);
-        try (KafkaNode filler = new KafkaNode(s)) {
-            fill(filler, n);
-        }
-        s.set("nervesys.kafka.publish", "true");
-        try (KafkaNode agent = new KafkaNode(s, "kafka.camel.yaml")) {
+    }
+
+    /** The publisher over a buffer filled beforehand: timed from its route's start until its cursor reached the head. */
+    private static double publisher(KafkaBroker broker, Path dir, int n, String compression, List<String> dbs, int round)
+            throws Exception {
+        TestSettings s = publisherSettings(broker, dir, compression, dbs, round).set("nervesys.kafka.publish", "true");
+        try (KafkaNode agent = new KafkaNode(s, false, "kafka.camel.yaml")) {
+            if (agent.publisher().pendingRows() != n) {
+                throw new IllegalStateException("the buffer holds " + agent.publisher().pendingRows() + " rows, not " + n);
+            }
             long t0 = System.nanoTime();
+            agent.context.getRouteController().startAllRoutes();
             while (agent.publisher().pendingRows() > 0) {
                 if (agent.publisher().consecutiveFailures() > 0) {
                     throw new IllegalStateException(agent.publisher().lastError());
