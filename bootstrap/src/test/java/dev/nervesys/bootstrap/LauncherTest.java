@@ -71,7 +71,7 @@ class LauncherTest {
         List<String> lines = Files.readAllLines(JVM_OPTIONS);
         List<String> flags = lines.stream().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
         assertThat(flags).contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xms16m", "-Xmx256m",
-                "-XX:MaxHeapFreeRatio=20", "-XX:MinHeapFreeRatio=5");
+                "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps", "-XX:MinHeapFreeRatio=5");
         for (String flag : flags) {
             assertThat(lines.get(lines.indexOf(flag) - 1)).as("the line above " + flag).startsWith("# ");
         }
