@@ -154,6 +154,9 @@ public final class Agent implements AutoCloseable {
             public void beforeConfigure(BaseMainSupport m) {
                 m.getCamelContext().getCamelContextExtension()
                         .addContextPlugin(DevConsoleRegistry.class, new IndexedDevConsoleRegistry());
+                // one MBeanInfo per managed class instead of one per MBean: about 5 MB less heap (SharedInfoMBeanAssembler)
+                m.getCamelContext().getCamelContextExtension()
+                        .setManagementMBeanAssembler(new dev.nervesys.bootstrap.console.SharedInfoMBeanAssembler(m.getCamelContext()));
             }
         });
         Map<String, Object> bound = new LinkedHashMap<>(beans.beans());
