@@ -126,13 +126,9 @@ public final class SharedInfoMBeanAssembler extends DefaultManagementMBeanAssemb
                 publicMethods.computeIfAbsent(m.getName(), k -> new java.util.ArrayList<>()).add(m);
             }
             for (javax.management.MBeanOperationInfo op : info.getOperations()) {
-                Method m = find(publicMethods, op.getName(), types(op.getSignature()));
-                if (m == null) {
-                    throw new ReflectionException(new NoSuchMethodException(type.getName() + "." + key(op.getName(),
-                            types(op.getSignature()))), "no method for the operation");
-                }
-                m.setAccessible(true);
-                operations.put(key(op.getName(), types(op.getSignature())), m);
+                String[] signature = types(op.getSignature());
+                Method m = method(publicMethods, type, op.getName(), signature);
+                operations.put(key(op.getName(), signature), m);
                 if ("true".equals(((javax.management.modelmbean.ModelMBeanOperationInfo) op).getDescriptor().getFieldValue("mask"))) {
                     masked.add(op.getName());
                 }
@@ -156,7 +152,7 @@ public final class SharedInfoMBeanAssembler extends DefaultManagementMBeanAssemb
             Method m = find(methods, name, types);
             if (m == null) {
                 throw new ReflectionException(new NoSuchMethodException(type.getName() + "." + key(name, types)),
-                        "no method for the attribute");
+                        "no method named by the MBean info");
             }
             m.setAccessible(true);
             return m;

@@ -30,12 +30,7 @@ class AddOnLazyIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (jar != null) {
-            jar.destroy();
-            if (!jar.waitFor(30, TimeUnit.SECONDS)) {
-                jar.destroyForcibly().waitFor();
-            }
-        }
+        TestAgents.stop(jar);
     }
 
     @Test

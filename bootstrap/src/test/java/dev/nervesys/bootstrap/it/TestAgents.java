@@ -24,6 +24,17 @@ public final class TestAgents {
     private TestAgents() {
     }
 
+    /** Stops an agent process started by a test: SIGTERM, up to 30 s for it to end, then killed; null: nothing to do. */
+    public static void stop(Process agent) throws InterruptedException {
+        if (agent == null) {
+            return;
+        }
+        agent.destroy();
+        if (!agent.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            agent.destroyForcibly().waitFor();
+        }
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

@@ -24,7 +24,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,12 +50,7 @@ class ConsoleJarIT {
 
     @AfterEach
     void stop() throws Exception {
-        if (jar != null) {
-            jar.destroy();
-            if (!jar.waitFor(30, TimeUnit.SECONDS)) {
-                jar.destroyForcibly().waitFor();
-            }
-        }
+        TestAgents.stop(jar);
         if (db != null) {
             db.close();
         }
